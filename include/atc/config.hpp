@@ -1,0 +1,65 @@
+// Parameters of Adaptive Trend Classification (docs/SEMANTICS.md §1) and their validation.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace atc {
+
+inline constexpr int kFamilies = 6;
+inline constexpr int kLengthsPerFamily = 9;
+inline constexpr int kChains = kFamilies * kLengthsPerFamily;  // 54 moving averages
+
+// Order matters: Layer-2 sums run EMA, HMA, WMA, DEMA, LSMA, KAMA.
+enum class Family : std::uint8_t { EMA, HMA, WMA, DEMA, LSMA, KAMA };
+inline constexpr std::array<Family, kFamilies> kAllFamilies{
+    Family::EMA, Family::HMA, Family::WMA, Family::DEMA, Family::LSMA, Family::KAMA};
+
+std::string_view family_name(Family family);  // "EMA", "HMA", ...
+// Case-insensitive; nullopt for an unknown name.
+std::optional<Family> parse_family(std::string_view name);
+
+enum class Robustness : std::uint8_t { Narrow, Medium, Wide };
+std::string_view robustness_name(Robustness robustness);
+std::optional<Robustness> parse_robustness(std::string_view name);
+
+struct Config {
+  // Base length and Layer-2 starting equity per family, indexed by Family.
+  std::array<int, kFamilies> length{28, 28, 28, 28, 28, 28};
+  std::array<double, kFamilies> weight{1.0, 1.0, 1.0, 1.0, 1.0, 1.0};
+  Robustness robustness = Robustness::Medium;
+  double lambda = 0.02;  // as typed by the user; the engine uses lambda / 1000
+  double decay = 0.03;   // percent as typed by the user; the engine uses decay / 100
+  int cutout = 0;
+  double long_threshold = 0.1;
+  double short_threshold = -0.1;
+  bool strategy = false;
+
+  int& length_of(Family f) { return length[static_cast<int>(f)]; }
+  int length_of(Family f) const { return length[static_cast<int>(f)]; }
+  double& weight_of(Family f) { return weight[static_cast<int>(f)]; }
+  double weight_of(Family f) const { return weight[static_cast<int>(f)]; }
+
+  double growth_rate() const { return lambda / 1000.0; }  // La
+  double decay_rate() const { return decay / 100.0; }     // De
+
+  // Throws ConfigError naming the first invalid parameter.
+  void validate() const;
+
+  // The nine lengths of a family in the order L, L+o1..L+o4, L-o1..L-o4.
+  std::array<int, kLengthsPerFamily> lengths(Family f) const;
+
+  // Bars a series needs before its slowest MA has a first value (2L-1 for DEMA).
+  std::size_t min_bars() const;
+
+  // Longest look-back of any windowed MA (SMA/WMA/LSMA/KAMA): max length.
+  int max_length() const;
+};
+
+// Offsets o1..o4 of a robustness (docs/SEMANTICS.md §2).
+std::array<int, 4> robustness_offsets(Robustness robustness);
+
+}  // namespace atc

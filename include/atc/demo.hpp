@@ -1,0 +1,24 @@
+// The bundled default market: a deterministic synthetic universe with realistic
+// behaviour (trends, ranges, volatility clusters, late listings), generated in code
+// so that `atc demo` and the benchmarks need no data files.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace atc::demo {
+
+struct Market {
+  std::vector<std::string> symbols;
+  std::size_t bars = 0;
+  std::vector<double> close;             // column-major: symbol s at close[s * bars]; NaN before listing
+  std::vector<std::int64_t> timestamps;  // one per bar, Unix seconds (daily bars)
+};
+
+// Same seed, same market, on every platform.
+Market make_market(std::size_t symbols = 300, std::size_t bars = 3000,
+                   std::uint64_t seed = 20261125);
+
+}  // namespace atc::demo

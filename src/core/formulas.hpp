@@ -1,0 +1,110 @@
+// The per-bar formulas of docs/SEMANTICS.md §4-§8, shared by every backend (host and
+// device) so that all of them perform the same floating-point operations in the same
+// order. Only the moving averages differ between backends (O(L) definitions in the
+// reference, running sums in the fast ones).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#if defined(__CUDACC__)
+#define ATC_HD __host__ __device__ __forceinline__
+#else
+#define ATC_HD inline
+#endif
+
+namespace atc::formulas {
+
+inline constexpr double kKamaFast = 0.666;
+inline constexpr double kKamaSlow = 0.064;
+inline constexpr double kEquityFloor = 0.25;
+inline constexpr double kCutLevel = 0.49;
+// La * (n - 1 - cutout) above this would overflow the growth factor.
+inline constexpr double kMaxGrowthExponent = 700.0;
+
+// round2(x) = floor(100x + 0.5) / 100: ties round up, like TradingView's math.round.
+ATC_HD double round2(double x) { return std::floor(100.0 * x + 0.5) / 100.0; }
+
+// Cut(x) of Layer 2: +1 above 0.49, -1 below -0.49, else 0 (NaN -> 0).
+ATC_HD double cut(double x) { return x > kCutLevel ? 1.0 : (x < -kCutLevel ? -1.0 : 0.0); }
+
+// Persistent crossover state (§4): every comparison with a NaN operand is false.
+ATC_HD std::int8_t next_signal(std::int8_t s, double x, double x_prev, double y, double y_prev) {
+  if (x > y && x_prev <= y_prev) return 1;
+  if (x < y && x_prev >= y_prev) return -1;
+  return s;
+}
+
+// EMA recurrence; alpha = 2 / (L + 1).
+ATC_HD double ema_step(double prev, double x, double alpha) {
+  return alpha * x + (1.0 - alpha) * prev;
+}
+
+// KAMA smoothing constant from the efficiency ratio.
+ATC_HD double kama_sc(double signal, double noise, bool defined) {
+  const double er = (defined && noise != 0.0) ? signal / noise : 0.0;
+  const double base = er * (kKamaFast - kKamaSlow) + kKamaSlow;
+  return base * base;
+}
+ATC_HD double kama_step(double k, double sc, double x) { return k + sc * (x - k); }
+
+// LSMA(L) at x = L-1 from the window sums sum_y = Σy and sum_xy = Σ x·y, x = 0 oldest.
+ATC_HD double linreg_end(double sum_y, double sum_xy, int len) {
+  if (len == 1) return sum_y;
+  const double n = len;
+  const double sum_x = n * (n - 1.0) / 2.0;
+  const double sum_x2 = (n - 1.0) * n * (2.0 * n - 1.0) / 6.0;
+  const double slope = (n * sum_xy - sum_x * sum_y) / (n * sum_x2 - sum_x * sum_x);
+  const double intercept = (sum_y - slope * sum_x) / n;
+  return intercept + slope * (n - 1.0);
+}
+
+// One equity curve eq(start, sig, R) of §5, advanced one bar. The caller supplies
+// t relative to the series start, the adjusted return r = R[t]·g[t] (g from
+// growth_factor) and the previous bar's signal (NaN allowed: it counts as 0).
+struct Equity {
+  double e = NAN;  // NaN before cutout
+  double a = 0.0;  // persistent adjusted return
+
+  ATC_HD double step(int t, int cutout, double start, double r, double sig_prev,
+                     double keep /* 1 - De */) {
+    if (t < cutout) return e;  // stays NaN
+    if (t > 0) {
+      if (sig_prev > 0.0) a = r;
+      else if (sig_prev < 0.0) a = -r;
+    }
+    e = (t == cutout) ? start : e * keep * (1.0 + a);
+    e = e < kEquityFloor ? kEquityFloor : e;
+    return e;
+  }
+};
+
+ATC_HD double growth_factor(double la, int t, int cutout) {
+  return std::exp(la * static_cast<double>(t - cutout));
+}
+
+// Classification of §8 for one bar, given A[t] and A[t-1] (either may be NaN).
+struct Classifier {
+  std::int8_t dir = 0;  // persistent direction
+
+  struct Bar {
+    std::int8_t trend, state, direction, long_entry, short_entry;
+  };
+
+  ATC_HD Bar step(double a, double a_prev, double long_th, double short_th) {
+    Bar b{0, 0, 0, 0, 0};
+    if (a != a) return b;  // NaN: every output 0, no crossing
+    b.trend = a > 0.0 ? 1 : (a < 0.0 ? -1 : 0);
+    b.state = a > long_th ? 1 : (a < short_th ? -1 : 0);
+    const bool cross_up = a > long_th && a_prev <= long_th;
+    const bool cross_down = a < short_th && a_prev >= short_th;
+    b.long_entry = (cross_up && dir == -1) ? 1 : 0;
+    b.short_entry = (cross_down && dir == 1) ? 1 : 0;
+    if (cross_up) dir = 1;
+    else if (cross_down) dir = -1;
+    b.direction = dir;
+    return b;
+  }
+};
+
+}  // namespace atc::formulas

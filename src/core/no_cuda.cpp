@@ -1,0 +1,14 @@
+// Linked when the library is built without CUDA: the cuda backend is never usable.
+#include "atc/error.hpp"
+#include "prepared.hpp"
+
+namespace atc::detail {
+
+bool cuda_built() { return false; }
+bool cuda_device_usable() { return false; }
+
+void run_cuda(const PreparedBatch&, const Config&, OutputColumns, const ComputeOptions&) {
+  throw BackendUnavailable("this build of atc has no CUDA backend (nvcc was not found at build time)");
+}
+
+}  // namespace atc::detail

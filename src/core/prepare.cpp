@@ -1,0 +1,132 @@
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "formulas.hpp"
+#include "prepared.hpp"
+
+namespace atc::detail {
+namespace {
+
+std::string describe(std::string_view symbol, std::int64_t bar, const std::string& reason) {
+  std::string msg = "symbol '" + std::string(symbol) + "'";
+  if (bar >= 0) msg += ", bar " + std::to_string(bar);
+  return msg + ": " + reason;
+}
+
+std::string number(double x) {
+  if (std::isnan(x)) return "NaN";
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", x);
+  return buf;
+}
+
+SymbolStatus fail(std::string_view symbol, StatusCode code, std::int64_t bar,
+                  const std::string& reason) {
+  return SymbolStatus{code, bar, describe(symbol, bar, reason), 0};
+}
+
+}  // namespace
+
+PreparedBatch prepare(std::span<const SeriesView> input, const Config& config, GapPolicy gaps,
+                      std::span<const std::size_t> out_offsets, std::vector<SymbolStatus>& status) {
+  PreparedBatch batch;
+  status.assign(input.size(), SymbolStatus{});
+  const std::size_t min_bars = config.min_bars();
+  const double la = config.growth_rate();
+
+  for (std::size_t i = 0; i < input.size(); ++i) {
+    const SeriesView& s = input[i];
+    const bool has_src = !s.src.empty();
+    if (has_src && s.src.size() != s.close.size()) {
+      status[i] = fail(s.symbol, StatusCode::NonFinite, -1,
+                       "src has " + std::to_string(s.src.size()) + " bars but close has " +
+                           std::to_string(s.close.size()));
+      continue;
+    }
+    const std::size_t total = s.close.size();
+    auto valid = [&](std::size_t t) {
+      return std::isfinite(s.close[t]) && (!has_src || std::isfinite(s.src[t]));
+    };
+    std::size_t start = 0;
+    while (start < total && !valid(start)) ++start;
+    if (start == total) {
+      status[i] = fail(s.symbol, StatusCode::Empty, -1, "no bar with a finite close");
+      continue;
+    }
+
+    // Interior gaps: an error, or forward-filled into a private copy.
+    std::vector<double> filled;
+    std::size_t filled_bars = 0;
+    SymbolStatus bad;
+    for (std::size_t t = start; t < total && bad.ok(); ++t) {
+      if (!std::isfinite(s.close[t]) || (has_src && !std::isfinite(s.src[t]))) {
+        const bool close_bad = !std::isfinite(s.close[t]);
+        const bool only_nan = !std::isinf(s.close[t]) && !(has_src && std::isinf(s.src[t]));
+        if (gaps == GapPolicy::ForwardFill && only_nan) {
+          ++filled_bars;
+          continue;
+        }
+        bad = fail(s.symbol, StatusCode::NonFinite, static_cast<std::int64_t>(t),
+                   std::string(close_bad ? "close" : "src") + " is " +
+                       number(close_bad ? s.close[t] : s.src[t]) + " after the series started");
+      } else if (s.close[t] <= 0.0) {
+        bad = fail(s.symbol, StatusCode::NonPositivePrice, static_cast<std::int64_t>(t),
+                   "close is " + number(s.close[t]) + " (prices must be > 0)");
+      }
+    }
+    if (!bad.ok()) {
+      status[i] = bad;
+      continue;
+    }
+    const std::size_t n = total - start;
+    if (n < min_bars) {
+      status[i] = fail(s.symbol, StatusCode::TooShort, -1,
+                       "only " + std::to_string(n) + " valid bars; the slowest moving average needs " +
+                           std::to_string(min_bars));
+      continue;
+    }
+    const double exponent = la * (static_cast<double>(n) - 1.0 - config.cutout);
+    if (exponent > formulas::kMaxGrowthExponent) {
+      status[i] = fail(s.symbol, StatusCode::GrowthOverflow, -1,
+                       "lambda/1000 * (bars - 1 - cutout) = " + number(exponent) +
+                           " > 700 would overflow the growth factor; use fewer bars or a smaller lambda");
+      continue;
+    }
+
+    PreparedSeries p;
+    p.n = n;
+    p.out_offset = out_offsets[i] + start;
+    if (filled_bars > 0) {
+      // One buffer holding close then src, each forward-filled (R = 0 across a gap).
+      auto& buf = batch.filled.emplace_back(2 * n);
+      for (std::size_t t = 0; t < n; ++t) {
+        const double c = s.close[start + t], x = has_src ? s.src[start + t] : c;
+        buf[t] = std::isnan(c) ? buf[t - 1] : c;
+        buf[n + t] = std::isnan(x) ? buf[n + t - 1] : x;
+      }
+      p.close = buf.data();
+      p.src = buf.data() + n;
+      status[i].filled_bars = filled_bars;
+    } else {
+      p.close = s.close.data() + start;
+      p.src = has_src ? s.src.data() + start : p.close;
+    }
+    batch.series.push_back(p);
+    batch.batch_index.push_back(i);
+    batch.max_bars = std::max(batch.max_bars, n);
+  }
+  return batch;
+}
+
+std::vector<double> growth_table(const Config& config, std::size_t n) {
+  std::vector<double> g(n);
+  const double la = config.growth_rate();
+  for (std::size_t t = 0; t < n; ++t)
+    g[t] = formulas::growth_factor(la, static_cast<int>(t), config.cutout);
+  return g;
+}
+
+}  // namespace atc::detail

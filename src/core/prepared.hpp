@@ -1,0 +1,61 @@
+// Host-side logic shared by every backend: input validation and trimming (§10),
+// output columns, and the backend entry points.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "atc/batch.hpp"
+#include "atc/config.hpp"
+#include "atc/outputs.hpp"
+
+namespace atc::detail {
+
+// A validated series: bars [start, start + n) of the input, n >= config.min_bars().
+struct PreparedSeries {
+  const double* close = nullptr;  // bar 0 of the computed series (input bar `start`)
+  const double* src = nullptr;    // equals close when no src was given
+  std::size_t n = 0;
+  std::size_t out_offset = 0;  // row of the computed series' bar 0 in BatchOutputs
+};
+
+struct PreparedBatch {
+  std::vector<PreparedSeries> series;     // symbols that passed validation
+  std::vector<std::size_t> batch_index;   // their index in the input batch
+  std::vector<std::vector<double>> filled;  // forward-filled copies (GapPolicy::ForwardFill)
+  std::size_t max_bars = 0;
+};
+
+// Validates every symbol, writing status[i] for each; symbols that fail are left out.
+PreparedBatch prepare(std::span<const SeriesView> input, const Config& config,
+                      GapPolicy gaps, std::span<const std::size_t> out_offsets,
+                      std::vector<SymbolStatus>& status);
+
+// Raw pointers to the requested output columns (null when not requested).
+struct OutputColumns {
+  double* average_signal = nullptr;
+  std::array<double*, kFamilies> family_signal{}, family_equity{};
+  std::int8_t *trend = nullptr, *state = nullptr, *direction = nullptr,
+              *long_entry = nullptr, *short_entry = nullptr;
+  int calibration_family = -1;  // Family index, or -1
+  std::array<double*, kLengthsPerFamily> ma{}, ma_equity{};
+  std::array<std::int8_t*, kLengthsPerFamily> ma_signal{};
+};
+OutputColumns columns_of(BatchOutputs& outputs);
+
+// g[t] = exp(La·(t − cutout)) for t < n, shared by all symbols of a batch.
+std::vector<double> growth_table(const Config& config, std::size_t n);
+
+// Backends: each writes the rows [out_offset, out_offset + n) of every prepared series.
+void run_reference(const PreparedBatch& batch, const Config& config, OutputColumns out);
+void run_cpu(const PreparedBatch& batch, const Config& config, OutputColumns out, int threads);
+// Defined in the CUDA backend when it is built (src/cuda), else in src/core/no_cuda.cpp.
+bool cuda_built();
+bool cuda_device_usable();
+void run_cuda(const PreparedBatch& batch, const Config& config, OutputColumns out,
+              const ComputeOptions& options);
+
+}  // namespace atc::detail
