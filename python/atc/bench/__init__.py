@@ -1,0 +1,1 @@
+"""Benchmark helpers of the atc package (baselines that the engine is measured against)."""
