@@ -1,0 +1,77 @@
+"""Adaptive Trend Classification (ATC) signals for one or thousands of symbols.
+
+A thin layer over the C++ engine (reference, cpu and cuda backends)::
+
+    import atc
+    signals = atc.compute_atc_signals(close, ema_len=28, robustness="Medium")
+    result = atc.compute_atc_batch(prices_frame, backend="auto")
+    result.average_signal        # DataFrame, bars x symbols
+    result.errors                # symbols that could not be computed
+
+Charts: :func:`atc.plot`, :func:`atc.plot_heatmap` (matplotlib). Clusters:
+:mod:`atc.dask` (dask.distributed). Benchmark: ``python -m atc.bench``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._atc import BackendUnavailable, ConfigError, Error, InputError, __version__
+from ._atc import cuda_available as _cuda_available
+from ._atc import resolve_backend as _resolve_backend
+from ._compute import (
+    DISCRETE_OUTPUTS,
+    STANDARD_OUTPUTS,
+    ATCResult,
+    ATCWarning,
+    compute_atc_batch,
+    compute_atc_signals,
+)
+from ._config import FAMILIES, ATCConfig
+
+for _exc in (Error, ConfigError, InputError, BackendUnavailable):
+    _exc.__module__ = __name__
+
+
+def cuda_available() -> bool:
+    """True when this build has the CUDA backend and a usable GPU is present."""
+    return _cuda_available()
+
+
+def resolve_backend(backend: str = "auto") -> str:
+    """The backend a request runs on here: "auto" becomes "cuda" or "cpu"."""
+    return _resolve_backend(backend)
+
+
+def __getattr__(name: str) -> Any:
+    # matplotlib is only imported when a chart is asked for.
+    if name in ("plot", "plot_heatmap"):
+        from . import _plot
+
+        return getattr(_plot, name)
+    if name == "dask":  # needs dask.distributed, imported on first use
+        import importlib
+
+        return importlib.import_module(".dask", __name__)
+    raise AttributeError(f"module 'atc' has no attribute {name!r}")
+
+
+__all__ = [
+    "ATCConfig",
+    "ATCResult",
+    "ATCWarning",
+    "BackendUnavailable",
+    "ConfigError",
+    "DISCRETE_OUTPUTS",
+    "Error",
+    "FAMILIES",
+    "InputError",
+    "STANDARD_OUTPUTS",
+    "__version__",
+    "compute_atc_batch",
+    "compute_atc_signals",
+    "cuda_available",
+    "plot",
+    "plot_heatmap",
+    "resolve_backend",
+]

@@ -1,0 +1,398 @@
+"""compute_atc_signals and compute_atc_batch: pandas/NumPy in, pandas out, C++ in between.
+
+Data crosses into the engine as float64 NumPy buffers (no copy when a DataFrame already
+holds one float64 block) and comes back as NumPy views of the engine's output columns.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from . import _atc
+from ._config import FAMILIES, ATCConfig
+
+BackendName = Literal["auto", "reference", "cpu", "cuda"]
+OutputsName = Literal["standard", "scan", "average"]
+GapsName = Literal["error", "ffill"]
+
+DISCRETE_OUTPUTS: tuple[str, ...] = ("trend", "state", "direction", "long_entry", "short_entry")
+"""Classification outputs (int8: -1, 0, +1; entries 0/1)."""
+STANDARD_OUTPUTS: tuple[str, ...] = (
+    ("Average_Signal",)
+    + tuple(f"{f}_Signal" for f in FAMILIES)
+    + tuple(f"{f}_S" for f in FAMILIES)
+    + DISCRETE_OUTPUTS
+)
+"""Keys of a standard result, in order."""
+
+
+class ATCWarning(UserWarning):
+    """Some symbols of a batch could not be computed (details in ``result.errors``)."""
+
+
+def _options(
+    backend: BackendName,
+    use_cuda_kernels: bool | None,
+    outputs: OutputsName,
+    calibration: str | None,
+    *,
+    use_streams: bool | None = None,
+    num_streams: int = 4,
+    threads: int = 0,
+    gaps: GapsName = "error",
+    chunk_symbols: int = 0,
+    device_memory_limit: int = 0,
+    devices: Sequence[int] | None = None,
+) -> _atc.Options:
+    if use_cuda_kernels is not None:
+        wanted = "cuda" if use_cuda_kernels else "cpu"
+        if backend not in ("auto", wanted):
+            raise ValueError(
+                f"use_cuda_kernels={use_cuda_kernels} contradicts backend={backend!r}"
+            )
+        backend = wanted  # type: ignore[assignment]
+    if use_streams is None:
+        streams = 4  # the engine's default pipeline
+    else:
+        streams = num_streams if use_streams else 1
+    return _atc.Options(
+        backend=backend,
+        outputs=outputs,
+        calibration=calibration,
+        threads=threads,
+        gaps=gaps,
+        streams=streams,
+        chunk_symbols=chunk_symbols,
+        device_memory_limit=device_memory_limit,
+        devices=list(devices or ()),
+    )
+
+
+# --------------------------------------------------------------------------- one series
+
+
+def _as_series_values(values: Any, what: str) -> tuple[np.ndarray, pd.Index | None]:
+    if isinstance(values, pd.DataFrame):
+        raise TypeError(f"{what} must be one series (a Series, list or 1-D array), not a DataFrame")
+    index = values.index if isinstance(values, pd.Series) else None
+    if _is_device_array(values):
+        values = _device_to_host(values)
+    arr = np.ascontiguousarray(np.asarray(values, dtype=np.float64))
+    if arr.ndim != 1:
+        raise ValueError(f"{what} must be 1-D, got shape {arr.shape}")
+    return arr, index
+
+
+def compute_atc_signals(
+    prices: pd.Series | Sequence[float] | np.ndarray,
+    src: pd.Series | Sequence[float] | np.ndarray | None = None,
+    *,
+    config: ATCConfig | None = None,
+    backend: BackendName = "auto",
+    calibration: str | None = None,
+    **params: Any,
+) -> dict[str, pd.Series]:
+    """ATC signals of one price series, as in the original ``compute_atc_signals``.
+
+    Args:
+        prices: closing prices, oldest first (Series, list or 1-D array). Leading NaNs
+            mean "not listed yet".
+        src: optional source of the moving averages (defaults to ``prices``).
+        config: base parameters; keyword ``params`` (ATCConfig fields such as
+            ``ema_len=20, robustness="Wide", lambda_param=0.5``) override it.
+        backend: "auto", "reference", "cpu" or "cuda".
+        calibration: a family ("EMA", ..., "KAMA") whose 9 MAs, per-MA signals and
+            equities are added as ``EMA_MA_28``, ``EMA_Signal_28``, ``EMA_S_28``, ...
+
+    Returns:
+        Series keyed ``Average_Signal``, ``EMA_Signal``..``KAMA_Signal``, ``EMA_S``..
+        ``KAMA_S``, ``trend``, ``state``, ``direction``, ``long_entry``, ``short_entry``
+        (discrete ones int8), indexed like ``prices``.
+
+    Raises:
+        ConfigError: invalid parameters. InputError: the series cannot be computed
+        (interior NaN, price <= 0, too short...), message naming the bar.
+    """
+    cfg = ATCConfig.from_params(config, **params)
+    close, index = _as_series_values(prices, "prices")
+    src_values = None
+    if src is not None:
+        src_values, _ = _as_series_values(src, "src")
+        if src_values.shape != close.shape:
+            raise ValueError(f"src has {src_values.size} values but prices has {close.size}")
+    name = prices.name if isinstance(prices, pd.Series) and prices.name is not None else "series"
+    native = _atc.compute(
+        close, cfg.to_native(), _options(backend, None, "standard", calibration), src_values, str(name)
+    )
+    if index is None:
+        index = pd.RangeIndex(close.size)
+    return {
+        key: pd.Series(column, index=index, name=key, copy=False)
+        for key, column in native["columns"].items()
+    }
+
+
+# --------------------------------------------------------------------------- batches
+
+
+class ATCResult(Mapping[str, pd.DataFrame]):
+    """Outputs of a batch: one DataFrame (bars x symbols) per output name.
+
+    ``result["Average_Signal"]`` or ``result.average_signal``; ``result.errors`` lists
+    the symbols that could not be computed (their columns are NaN / 0).
+    """
+
+    def __init__(self, frames: Mapping[str, pd.DataFrame], status: pd.DataFrame, backend: str):
+        self._frames = dict(frames)
+        self.status = status
+        """Per symbol: code ("ok" or the reason), bar, label, message, filled_bars."""
+        self.backend = backend
+        """The backend that ran ("reference", "cpu", "cuda"; comma-joined when mixed)."""
+
+    def __getitem__(self, key: str) -> pd.DataFrame:
+        return self._frames[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._frames)
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        # result.average_signal, result.ema_signal, result.kama_s, result.trend, ...
+        frames = self.__dict__.get("_frames", {})
+        for key, frame in frames.items():
+            if key.lower() == name:
+                return frame
+        raise AttributeError(f"{type(self).__name__} has no output {name!r}")
+
+    def __repr__(self) -> str:
+        bars, symbols = next(iter(self._frames.values())).shape if self._frames else (0, 0)
+        return (
+            f"<ATCResult {bars} bars x {symbols} symbols, {len(self._frames)} outputs, "
+            f"backend={self.backend}, errors={len(self.errors)}>"
+        )
+
+    @property
+    def symbols(self) -> pd.Index:
+        """The symbols (columns of every output frame)."""
+        return self.status.index
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        """Symbols that could not be computed: symbol, bar, label, code, message."""
+        bad = self.status[self.status["code"] != "ok"]
+        return bad[["bar", "label", "code", "message"]].reset_index()
+
+    def latest(self) -> pd.DataFrame:
+        """The last bar's value of every output, one row per symbol."""
+        return pd.DataFrame({key: frame.iloc[-1] for key, frame in self._frames.items()})
+
+
+def _is_device_array(obj: Any) -> bool:
+    if hasattr(obj, "__cuda_array_interface__"):
+        return True
+    device = getattr(obj, "__dlpack_device__", None)
+    if device is None or isinstance(obj, np.ndarray):
+        return False
+    return device()[0] not in (1, 3)  # kDLCPU, kDLCUDAHost
+
+
+def _device_to_host(obj: Any) -> np.ndarray:
+    """Copies a GPU array (CuPy, or anything with __cuda_array_interface__/DLPack) to host.
+
+    The engine's CUDA backend takes host buffers and does its own transfers, so device
+    input costs one explicit device-to-host copy here. A zero-copy path for device
+    input would replace this function.
+    """
+    try:
+        import cupy
+    except ImportError as exc:
+        raise TypeError("GPU arrays are accepted through CuPy, which is not installed") from exc
+    device_array = (
+        cupy.asarray(obj) if hasattr(obj, "__cuda_array_interface__") else cupy.from_dlpack(obj)
+    )
+    return cupy.asnumpy(device_array)
+
+
+def _status_frame(native: dict, symbols: pd.Index, indexes: Sequence[pd.Index]) -> pd.DataFrame:
+    """Per-symbol status; ``indexes[i]`` maps symbol i's bar positions to labels."""
+    status = native["status"]
+    bars = np.asarray(status["bar"], dtype=np.int64)
+    labels = [index[bar] if bar >= 0 else None for index, bar in zip(indexes, bars.tolist())]
+    return pd.DataFrame(
+        {
+            "code": status["code"],
+            "bar": bars,
+            "label": labels,
+            "message": status["message"],
+            "filled_bars": np.asarray(status["filled_bars"], dtype=np.int64),
+        },
+        index=symbols.rename("symbol"),
+    )
+
+
+def _table_result(native: dict, index: pd.Index, columns: pd.Index) -> ATCResult:
+    bars, symbols = len(index), len(columns)
+    frames = {
+        # Symbol-major flat column -> (bars x symbols) Fortran view, no copy.
+        key: pd.DataFrame(flat.reshape(symbols, bars).T, index=index, columns=columns, copy=False)
+        for key, flat in native["columns"].items()
+    }
+    status = _status_frame(native, columns, [index] * symbols)
+    return ATCResult(frames, status, native["backend"])
+
+
+def _ragged_result(native: dict, series: Sequence[pd.Series], columns: pd.Index) -> ATCResult:
+    union = series[0].index
+    for s in series[1:]:
+        union = union.union(s.index)
+    rows = np.concatenate([union.get_indexer(s.index) for s in series]) if series else np.empty(0, int)
+    cols = np.repeat(np.arange(len(series)), [len(s) for s in series])
+    frames = {}
+    for key, flat in native["columns"].items():
+        out = np.full((len(union), len(series)), np.nan if flat.dtype.kind == "f" else 0, flat.dtype, order="F")
+        out[rows, cols] = flat
+        frames[key] = pd.DataFrame(out, index=union, columns=columns, copy=False)
+    status = _status_frame(native, columns, [s.index for s in series])
+    return ATCResult(frames, status, native["backend"])
+
+
+def _table_values(frame: pd.DataFrame) -> np.ndarray:
+    return np.asfortranarray(frame.to_numpy(dtype=np.float64))
+
+
+def _run(
+    data: Any,
+    src: Any,
+    cfg: ATCConfig,
+    options: _atc.Options,
+    symbols: Sequence[Any] | None,
+) -> ATCResult:
+    """Normalises the input, runs the engine, and wraps the outputs (no warning)."""
+    native_cfg = cfg.to_native()
+    if isinstance(data, Mapping) and not isinstance(data, pd.DataFrame):
+        keys = list(data)
+        series = [v if isinstance(v, pd.Series) else pd.Series(np.asarray(v, dtype=np.float64)) for v in data.values()]
+        same_index = all(s.index.equals(series[0].index) for s in series[1:])
+        if same_index or not series:
+            frame = pd.DataFrame(dict(zip(keys, series)), index=series[0].index if series else None)
+            frame.columns = pd.Index(keys)
+            src_frame = pd.DataFrame(dict(src)) if isinstance(src, Mapping) else src
+            return _run(frame, src_frame, cfg, options, None)
+        # Different calendars: each symbol is computed on its own bars, then aligned.
+        for key, s in zip(keys, series):
+            if not (s.index.is_unique and s.index.is_monotonic_increasing):
+                raise ValueError(f"series {key!r}: its index must be unique and increasing")
+        src_list = None
+        if src is not None:
+            if not isinstance(src, Mapping) or list(src) != keys:
+                raise ValueError("src must be a dict with the same keys as data")
+            src_list = [np.ascontiguousarray(np.asarray(src[k], dtype=np.float64)) for k in keys]
+        native = _atc.compute_series(
+            [np.ascontiguousarray(s.to_numpy(dtype=np.float64)) for s in series],
+            [str(k) for k in keys], native_cfg, options, src_list,
+        )
+        return _ragged_result(native, series, pd.Index(keys))
+
+    if isinstance(data, pd.Series):
+        data = data.to_frame(name=data.name if data.name is not None else "series")
+    if isinstance(data, pd.DataFrame):
+        frame = data
+    else:
+        arr = _device_to_host(data) if _is_device_array(data) else np.asarray(data, dtype=np.float64)
+        if arr.ndim != 2:
+            raise ValueError(f"data must be 2-D (bars x symbols), got shape {arr.shape}")
+        columns = pd.Index(symbols) if symbols is not None else pd.RangeIndex(arr.shape[1])
+        if len(columns) != arr.shape[1]:
+            raise ValueError(f"{len(columns)} symbols given for {arr.shape[1]} columns")
+        frame = pd.DataFrame(arr, columns=columns, copy=False)
+    src_values = None
+    if src is not None:
+        src_frame = src if isinstance(src, pd.DataFrame) else pd.DataFrame(
+            _device_to_host(src) if _is_device_array(src) else np.asarray(src, dtype=np.float64)
+        )
+        if src_frame.shape != frame.shape:
+            raise ValueError(f"src has shape {src_frame.shape} but data has {frame.shape}")
+        src_values = _table_values(src_frame)
+    native = _atc.compute_table(
+        _table_values(frame), [str(c) for c in frame.columns], native_cfg, options, src_values
+    )
+    return _table_result(native, frame.index, frame.columns)
+
+
+def _warn_errors(result: ATCResult, stacklevel: int) -> None:
+    errors = result.errors
+    if errors.empty:
+        return
+    shown = "; ".join(errors["message"].head(3))
+    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+    warnings.warn(
+        f"{len(errors)} of {len(result.symbols)} symbols could not be computed and have no "
+        f"outputs (see result.errors): {shown}{more}",
+        ATCWarning,
+        stacklevel=stacklevel + 1,
+    )
+
+
+def compute_atc_batch(
+    data: pd.DataFrame | Mapping[Any, Any] | np.ndarray | Any,
+    src: Any = None,
+    *,
+    config: ATCConfig | None = None,
+    symbols: Sequence[Any] | None = None,
+    backend: BackendName = "auto",
+    use_cuda_kernels: bool | None = None,
+    use_streams: bool | None = None,
+    num_streams: int = 4,
+    outputs: OutputsName = "standard",
+    calibration: str | None = None,
+    gaps: GapsName = "error",
+    threads: int = 0,
+    chunk_symbols: int = 0,
+    device_memory_limit: int = 0,
+    devices: Sequence[int] | None = None,
+    **params: Any,
+) -> ATCResult:
+    """ATC for many symbols at once.
+
+    Args:
+        data: closes as a DataFrame (columns = symbols; leading NaNs = listed late), a
+            dict of Series (different calendars are computed per symbol, then aligned on
+            the union of the indexes), a 2-D array (bars x symbols), or a CuPy/GPU array
+            (copied to host first: the CUDA backend takes host buffers for now).
+        src: optional MA source of the same shape (or a dict with the same keys).
+        config, params: ATCConfig, and/or its fields as keywords.
+        symbols: column names for array input.
+        backend: "auto" (CUDA when available, else cpu), "reference", "cpu", "cuda".
+        use_cuda_kernels: True selects "cuda", False "cpu" (the original flag).
+        use_streams, num_streams: CUDA pipeline streams (False = 1 stream; None = the
+            engine default of 4).
+        outputs: "standard" (all), "scan" (Average_Signal + classification) or
+            "average" (Average_Signal only).
+        calibration: also the 9 MAs, signals and equities of this family.
+        gaps: "error" (interior NaN fails the symbol) or "ffill" (forward-filled, R = 0).
+        threads, chunk_symbols, device_memory_limit, devices: engine tuning.
+
+    Returns:
+        An :class:`ATCResult`. Symbols that cannot be computed do not raise: they are
+        listed in ``result.errors`` and summarised in one :class:`ATCWarning`.
+
+    Raises:
+        ConfigError: invalid parameters. BackendUnavailable: "cuda" requested without
+        a usable device.
+    """
+    cfg = ATCConfig.from_params(config, **params)
+    options = _options(
+        backend, use_cuda_kernels, outputs, calibration,
+        use_streams=use_streams, num_streams=num_streams, threads=threads, gaps=gaps,
+        chunk_symbols=chunk_symbols, device_memory_limit=device_memory_limit, devices=devices,
+    )
+    result = _run(data, src, cfg, options, symbols)
+    _warn_errors(result, stacklevel=2)
+    return result

@@ -1,0 +1,279 @@
+// atc._atc: the nanobind layer between the C++ engine and the `atc` Python package.
+//
+// Inputs arrive as float64 NumPy buffers (no copy when they are already laid out as the
+// engine wants); results leave as NumPy arrays that view the engine's own output columns,
+// kept alive by a capsule that owns the BatchResult. Nothing here loops over bars.
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/array.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/string_view.h>
+#include <nanobind/stl/vector.h>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "atc/atc.hpp"
+
+namespace nb = nanobind;
+using namespace nb::literals;
+
+namespace {
+
+// (bars x symbols) table in column-major order: symbol s starts at data()[s * bars].
+using Table = nb::ndarray<const double, nb::ndim<2>, nb::f_contig, nb::device::cpu>;
+using Series = nb::ndarray<const double, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
+
+std::string choices_error(std::string_view what, std::string_view value,
+                          std::string_view expected) {
+  return std::string(what) + ": unknown value '" + std::string(value) + "' (expected " +
+         std::string(expected) + ")";
+}
+
+atc::Family family_of(std::string_view name) {
+  if (auto f = atc::parse_family(name)) return *f;
+  throw atc::ConfigError(choices_error("family", name, "EMA, HMA, WMA, DEMA, LSMA or KAMA"));
+}
+
+atc::Config make_config(const std::array<int, atc::kFamilies>& length,
+                        const std::array<double, atc::kFamilies>& weight,
+                        std::string_view robustness, double lambda, double decay, int cutout,
+                        double long_threshold, double short_threshold, bool strategy) {
+  atc::Config c;
+  c.length = length;
+  c.weight = weight;
+  const auto r = atc::parse_robustness(robustness);
+  if (!r) throw atc::ConfigError(choices_error("robustness", robustness, "Narrow, Medium or Wide"));
+  c.robustness = *r;
+  c.lambda = lambda;
+  c.decay = decay;
+  c.cutout = cutout;
+  c.long_threshold = long_threshold;
+  c.short_threshold = short_threshold;
+  c.strategy = strategy;
+  c.validate();
+  return c;
+}
+
+atc::ComputeOptions make_options(std::string_view backend, std::string_view outputs,
+                                 std::optional<std::string_view> calibration, int threads,
+                                 std::string_view gaps, int streams, std::size_t chunk_symbols,
+                                 std::size_t device_memory_limit, std::vector<int> devices) {
+  atc::ComputeOptions o;
+  const auto b = atc::parse_backend(backend);
+  if (!b) throw atc::ConfigError(choices_error("backend", backend, "auto, reference, cpu or cuda"));
+  o.backend = *b;
+  if (outputs == "standard") o.outputs = atc::OutputRequest::standard();
+  else if (outputs == "scan") o.outputs = atc::OutputRequest::scan();
+  else if (outputs == "average") o.outputs = atc::OutputRequest::average_only();
+  else throw atc::ConfigError(choices_error("outputs", outputs, "standard, scan or average"));
+  if (calibration) {
+    // Calibration outputs come with the standard ones, as in the indicator.
+    o.outputs = atc::OutputRequest::with_calibration(family_of(*calibration));
+  }
+  if (gaps == "error") o.gaps = atc::GapPolicy::Error;
+  else if (gaps == "ffill") o.gaps = atc::GapPolicy::ForwardFill;
+  else throw atc::ConfigError(choices_error("gaps", gaps, "error or ffill"));
+  if (threads < 0) throw atc::ConfigError("threads must be >= 0 (0 = all hardware threads)");
+  if (streams < 1) throw atc::ConfigError("streams must be >= 1");
+  o.threads = threads;
+  o.streams = streams;
+  o.chunk_symbols = chunk_symbols;
+  o.device_memory_limit = device_memory_limit;
+  o.devices = std::move(devices);
+  return o;
+}
+
+// A 1-D NumPy array viewing `column`, which lives as long as `owner`.
+template <class T>
+nb::object column_array(std::vector<T>& column, nb::handle owner) {
+  return nb::cast(nb::ndarray<nb::numpy, T, nb::ndim<1>>(column.data(), {column.size()}, owner));
+}
+
+// Everything Python needs from a BatchResult, output columns moved (not copied) into
+// NumPy arrays: {symbols, backend, offsets, status: {code, bar, message, filled_bars},
+// columns: {name: 1-D array}} where symbol i's rows are [offsets[i], offsets[i + 1]).
+nb::dict to_python(atc::BatchResult&& result, const atc::Config& config) {
+  auto* owned = new atc::BatchResult(std::move(result));
+  nb::capsule owner(owned, [](void* p) noexcept { delete static_cast<atc::BatchResult*>(p); });
+  atc::BatchOutputs& out = owned->outputs;
+
+  nb::dict columns;
+  columns["Average_Signal"] = column_array(out.average_signal, owner);
+  if (out.request.families) {
+    for (atc::Family f : atc::kAllFamilies)
+      columns[(std::string(atc::family_name(f)) + "_Signal").c_str()] =
+          column_array(out.family_signal[static_cast<int>(f)], owner);
+    for (atc::Family f : atc::kAllFamilies)
+      columns[(std::string(atc::family_name(f)) + "_S").c_str()] =
+          column_array(out.family_equity[static_cast<int>(f)], owner);
+  }
+  if (out.request.classification) {
+    columns["trend"] = column_array(out.trend, owner);
+    columns["state"] = column_array(out.state, owner);
+    columns["direction"] = column_array(out.direction, owner);
+    columns["long_entry"] = column_array(out.long_entry, owner);
+    columns["short_entry"] = column_array(out.short_entry, owner);
+  }
+  if (out.request.calibration) {
+    const atc::Family f = *out.request.calibration;
+    const std::string name(atc::family_name(f));
+    const auto lengths = config.lengths(f);
+    // The nine MAs, then their signals, then their equities, in Config::lengths order.
+    for (int i = 0; i < atc::kLengthsPerFamily; ++i)
+      columns[(name + "_MA_" + std::to_string(lengths[i])).c_str()] = column_array(out.ma[i], owner);
+    for (int i = 0; i < atc::kLengthsPerFamily; ++i)
+      columns[(name + "_Signal_" + std::to_string(lengths[i])).c_str()] =
+          column_array(out.ma_signal[i], owner);
+    for (int i = 0; i < atc::kLengthsPerFamily; ++i)
+      columns[(name + "_S_" + std::to_string(lengths[i])).c_str()] =
+          column_array(out.ma_equity[i], owner);
+  }
+
+  const std::size_t n = owned->status.size();
+  std::vector<std::string> codes(n), messages(n);
+  std::vector<std::int64_t> bars(n);
+  std::vector<std::size_t> filled(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const atc::SymbolStatus& s = owned->status[i];
+    codes[i] = atc::status_code_name(s.code);
+    messages[i] = s.message;
+    bars[i] = s.bar;
+    filled[i] = s.filled_bars;
+  }
+  nb::dict status;
+  status["code"] = codes;
+  status["bar"] = bars;
+  status["message"] = messages;
+  status["filled_bars"] = filled;
+
+  nb::dict d;
+  d["symbols"] = owned->symbols;
+  d["backend"] = std::string(atc::backend_name(owned->backend));
+  d["offsets"] = column_array(out.offsets, owner);
+  d["status"] = status;
+  d["columns"] = columns;
+  return d;
+}
+
+nb::dict compute_table(const Table& close, const std::vector<std::string>& symbols,
+                       const atc::Config& config, const atc::ComputeOptions& options,
+                       const std::optional<Table>& src) {
+  const std::size_t bars = close.shape(0);
+  if (close.shape(1) != symbols.size())
+    throw atc::InputError("the table has " + std::to_string(close.shape(1)) + " columns but " +
+                          std::to_string(symbols.size()) + " symbol names were given");
+  if (src && (src->shape(0) != bars || src->shape(1) != close.shape(1)))
+    throw atc::InputError("src must have the same shape as the close table");
+  const std::span<const double> close_span(close.data(), close.size());
+  const std::span<const double> src_span =
+      src ? std::span<const double>(src->data(), src->size()) : std::span<const double>{};
+  atc::BatchResult result;
+  {
+    nb::gil_scoped_release unlocked;
+    result = atc::compute_table(close_span, bars, symbols, config, options, src_span);
+  }
+  return to_python(std::move(result), config);
+}
+
+nb::dict compute_series(const std::vector<Series>& closes, const std::vector<std::string>& symbols,
+                        const atc::Config& config, const atc::ComputeOptions& options,
+                        const std::optional<std::vector<Series>>& srcs) {
+  if (closes.size() != symbols.size())
+    throw atc::InputError(std::to_string(closes.size()) + " series but " +
+                          std::to_string(symbols.size()) + " symbol names were given");
+  if (srcs && srcs->size() != closes.size())
+    throw atc::InputError("src must give one series per symbol");
+  std::vector<atc::SeriesView> views(closes.size());
+  for (std::size_t i = 0; i < closes.size(); ++i) {
+    views[i].symbol = symbols[i];
+    views[i].close = {closes[i].data(), closes[i].size()};
+    if (srcs) views[i].src = {(*srcs)[i].data(), (*srcs)[i].size()};
+  }
+  atc::BatchResult result;
+  {
+    nb::gil_scoped_release unlocked;
+    result = atc::compute_batch(views, config, options);
+  }
+  return to_python(std::move(result), config);
+}
+
+nb::dict compute_one(const Series& close, const atc::Config& config,
+                     const atc::ComputeOptions& options, const std::optional<Series>& src,
+                     const std::string& symbol) {
+  const std::span<const double> src_span =
+      src ? std::span<const double>(src->data(), src->size()) : std::span<const double>{};
+  atc::BatchResult result;
+  {
+    nb::gil_scoped_release unlocked;
+    result = atc::compute({close.data(), close.size()}, config, options, src_span, symbol);
+  }
+  return to_python(std::move(result), config);
+}
+
+}  // namespace
+
+NB_MODULE(_atc, m) {
+  m.doc() = "Native core of the atc package (use the functions of `atc` instead).";
+  m.attr("__version__") = ATC_VERSION;
+
+  // Translators run newest first: the base class is registered before its subclasses.
+  nb::exception<atc::Error> error(m, "Error", PyExc_Exception);
+  nb::exception<atc::ConfigError>(m, "ConfigError",
+                                  nb::make_tuple(error, nb::handle(PyExc_ValueError)));
+  nb::exception<atc::InputError>(m, "InputError",
+                                 nb::make_tuple(error, nb::handle(PyExc_ValueError)));
+  nb::exception<atc::BackendUnavailable>(m, "BackendUnavailable",
+                                         nb::make_tuple(error, nb::handle(PyExc_RuntimeError)));
+
+  nb::class_<atc::Config>(m, "Config", "Validated engine parameters (see atc.ATCConfig).")
+      .def("__init__",
+           [](atc::Config* self, const std::array<int, atc::kFamilies>& length,
+              const std::array<double, atc::kFamilies>& weight, std::string_view robustness,
+              double lambda, double decay, int cutout, double long_threshold,
+              double short_threshold, bool strategy) {
+             new (self) atc::Config(make_config(length, weight, robustness, lambda, decay, cutout,
+                                                long_threshold, short_threshold, strategy));
+           },
+           "length"_a, "weight"_a, "robustness"_a, "lambda_"_a, "decay"_a, "cutout"_a,
+           "long_threshold"_a, "short_threshold"_a, "strategy"_a,
+           "Builds and validates a configuration; raises ConfigError naming the first bad field.")
+      .def("lengths", [](const atc::Config& c, std::string_view family) {
+             return c.lengths(family_of(family));
+           }, "family"_a, "The nine MA lengths of a family: L, L+o1..L+o4, L-o1..L-o4.")
+      .def_prop_ro("min_bars", &atc::Config::min_bars,
+                   "Bars a series needs before its slowest moving average has a value.");
+
+  nb::class_<atc::ComputeOptions>(m, "Options", "How and where to compute (see compute_atc_batch).")
+      .def("__init__",
+           [](atc::ComputeOptions* self, std::string_view backend, std::string_view outputs,
+              std::optional<std::string_view> calibration, int threads, std::string_view gaps,
+              int streams, std::size_t chunk_symbols, std::size_t device_memory_limit,
+              std::vector<int> devices) {
+             new (self) atc::ComputeOptions(make_options(backend, outputs, calibration, threads,
+                                                         gaps, streams, chunk_symbols,
+                                                         device_memory_limit, std::move(devices)));
+           },
+           "backend"_a = "auto", "outputs"_a = "standard", "calibration"_a = nb::none(),
+           "threads"_a = 0, "gaps"_a = "error", "streams"_a = 4, "chunk_symbols"_a = 0,
+           "device_memory_limit"_a = 0, "devices"_a = std::vector<int>{});
+
+  m.def("compute_table", &compute_table, "close"_a, "symbols"_a, "config"_a, "options"_a,
+        "src"_a = nb::none(),
+        "Computes a (bars x symbols) Fortran-ordered float64 table; leading NaNs = listed late.");
+  m.def("compute_series", &compute_series, "closes"_a, "symbols"_a, "config"_a, "options"_a,
+        "srcs"_a = nb::none(), "Computes series of different lengths, one per symbol.");
+  m.def("compute", &compute_one, "close"_a, "config"_a, "options"_a, "src"_a = nb::none(),
+        "symbol"_a = "series", "Computes one series; raises InputError if it cannot be computed.");
+  m.def("cuda_available", &atc::cuda_available,
+        "True when this build has the CUDA backend and a usable device is present.");
+  m.def("resolve_backend", [](std::string_view name) {
+          const auto b = atc::parse_backend(name);
+          if (!b) throw atc::ConfigError(choices_error("backend", name, "auto, reference, cpu or cuda"));
+          return std::string(atc::backend_name(atc::resolve_backend(*b)));
+        }, "backend"_a, "The backend a request resolves to here ('auto' -> 'cuda' or 'cpu').");
+}
