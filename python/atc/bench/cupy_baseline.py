@@ -252,7 +252,8 @@ def _moving_averages(x, params: _Params, xp):
     n_bars = x.shape[0]
     rows = xp.arange(n_bars)[:, None]
     windowed = params.lengths["HMA"] + params.lengths["WMA"] + params.lengths["LSMA"]
-    sums = _SlidingSums(x, max(windowed), xp, anchored=True, weighted=True)
+    sums = _SlidingSums(x, max(windowed), xp, anchored=True)
+    index_sums = sums.index_sums(n for n in windowed if n > 1)
 
     def warm(values, length):  # NaN before the first full window
         return xp.where(rows >= length - 1, values, np.nan)
@@ -262,13 +263,28 @@ def _moving_averages(x, params: _Params, xp):
         sma.append(x if n == 1 else warm(sums.anchor + sums.sum(n) / n, n))
     for n in params.lengths["WMA"]:
         norm = n * (n + 1.0) / 2.0  # weights 1..n, oldest 1
-        wma.append(x if n == 1 else warm(sums.anchor + (sums.index_sum(n) + sums.sum(n)) / norm, n))
+        wma.append(x if n == 1 else warm(sums.anchor + (index_sums[n] + sums.sum(n)) / norm, n))
     for n in params.lengths["LSMA"]:
-        lsma.append(x if n == 1 else warm(sums.anchor + _linreg_end(sums.sum(n), sums.index_sum(n), n), n))
+        lsma.append(_short_lsma(x, n, xp) if n <= 2
+                    else warm(sums.anchor + _linreg_end(sums.sum(n), index_sums[n], n), n))
     del sums
     ema, dema, kama = _recurrent_mas(x, params, xp)
     stack = [ema, xp.stack(sma, axis=1), xp.stack(wma, axis=1), dema, xp.stack(lsma, axis=1), kama]
     return xp.concatenate(stack, axis=1)
+
+
+def _short_lsma(x, n: int, xp):
+    """LSMA for n <= 2 from the raw prices, as the reference computes it.
+
+    LSMA(1) is the price; LSMA(2), the line through two points evaluated at the newer
+    one, equals the price in exact arithmetic, so its crossovers with the close are
+    decided by rounding alone: only the reference's own operations reproduce them.
+    """
+    if n == 1:
+        return x
+    out = xp.full_like(x, np.nan)
+    out[1:] = _linreg_end(x[:-1] + x[1:], x[1:], 2)
+    return out
 
 
 def _linreg_end(sum_y, sum_xy, n: int):
@@ -288,15 +304,13 @@ class _SlidingSums:
     ``max_len`` rows before it, so every window lies inside one block. With
     ``anchored=True`` the values are taken relative to the block's first output row (the
     ``anchor``, broadcast to every row), so the sums see price changes, not price levels.
-    With ``weighted=True`` it also gives Σ i·y over each window, i = 0 for the oldest row.
     """
 
-    def __init__(self, y, max_len: int, xp, anchored: bool, weighted: bool = False):
+    def __init__(self, y, max_len: int, xp, anchored: bool):
         n_bars = y.shape[0]
-        self._pad, self._bars = max_len, n_bars
+        self._xp, self._pad, self._bars = xp, max_len, n_bars
         self._block = block = max(256, 2 * max_len)
         n_blocks = -(-n_bars // block)
-        tail = (1,) * (y.ndim - 1)
         padded = xp.concatenate([
             xp.broadcast_to(y[:1], (max_len,) + y.shape[1:]),  # before bar 0: bar 0 repeated
             y,
@@ -305,30 +319,32 @@ class _SlidingSums:
         index = xp.arange(n_blocks)[:, None] * block + xp.arange(block + max_len)[None, :]
         blocks = padded[index]  # (blocks, pad + block, ...)
         anchor = blocks[:, max_len:max_len + 1] if anchored else xp.zeros_like(blocks[:, :1])
-        deviation = blocks - anchor
-        self._c = xp.cumsum(deviation, axis=1)
-        if weighted:
-            j = xp.arange(block + max_len, dtype=xp.float64).reshape((1, -1) + tail)
-            self._cj = xp.cumsum(j * deviation, axis=1)
-            self._j_end = j[:, max_len:]  # local position of each output row
+        self._c = xp.cumsum(blocks - anchor, axis=1)
         self.anchor = self._rows(xp.broadcast_to(anchor, (n_blocks, block) + y.shape[1:]))
 
     def _rows(self, per_block):
         """(blocks, block, ...) -> (bars, ...)."""
         return per_block.reshape((-1,) + per_block.shape[2:])[:self._bars]
 
-    def _diff(self, c, n: int):
-        p, b = self._pad, self._block
-        return c[:, p:p + b] - c[:, p - n:p - n + b]
-
     def sum(self, n: int):
         """Σ (y − anchor) over rows t-n+1..t, for every row t (garbage for t < n-1)."""
-        return self._rows(self._diff(self._c, n))
+        p, b = self._pad, self._block
+        return self._rows(self._c[:, p:p + b] - self._c[:, p - n:p - n + b])
 
-    def index_sum(self, n: int):
-        """Σ i·(y − anchor) over rows t-n+1..t with i = 0 at row t-n+1."""
-        first = self._j_end - (n - 1)
-        return self._rows(self._diff(self._cj, n) - first * self._diff(self._c, n))
+    def index_sums(self, lengths) -> dict:
+        """{n: Σ i·(y − anchor) over rows t-n+1..t with i = 0 at row t-n+1}.
+
+        The row i places from the oldest lies in exactly i of the windows of the last
+        1..n-1 rows, so the weighted sum is Σ_{m<n} sum(m): no index-weighted cumulative
+        sum, whose magnitude (and rounding error) would grow with the square of the block.
+        """
+        wanted, out = set(lengths), {}
+        acc = self._xp.zeros_like(self.anchor)
+        for m in range(1, max(wanted)):
+            acc = acc + self.sum(m)
+            if m + 1 in wanted:
+                out[m + 1] = acc
+        return out
 
 
 def _kama_smoothing(x, lengths, xp):
