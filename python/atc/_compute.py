@@ -220,16 +220,15 @@ def _device_to_host(obj: Any) -> np.ndarray:
     return cupy.asnumpy(device_array)
 
 
-def _status_frame(native: dict, symbols: pd.Index, indexes: Sequence[pd.Index]) -> pd.DataFrame:
-    """Per-symbol status; ``indexes[i]`` maps symbol i's bar positions to labels."""
+def _status_frame(native: dict, symbols: pd.Index, index: pd.Index, rows: np.ndarray) -> pd.DataFrame:
+    """Per-symbol status; ``rows[i]`` is the row of ``index`` where symbol i failed, or -1."""
     status = native["status"]
-    bars = np.asarray(status["bar"], dtype=np.int64)
-    labels = [index[bar] if bar >= 0 else None for index, bar in zip(indexes, bars.tolist())]
     return pd.DataFrame(
         {
             "code": status["code"],
-            "bar": bars,
-            "label": labels,
+            "bar": np.asarray(status["bar"], dtype=np.int64),
+            # The index label of the failing bar (NaN/NaT where the failure has no bar).
+            "label": index.take(rows, allow_fill=True, fill_value=None),
             "message": status["message"],
             "filled_bars": np.asarray(status["filled_bars"], dtype=np.int64),
         },
@@ -244,7 +243,7 @@ def _table_result(native: dict, index: pd.Index, columns: pd.Index) -> ATCResult
         key: pd.DataFrame(flat.reshape(symbols, bars).T, index=index, columns=columns, copy=False)
         for key, flat in native["columns"].items()
     }
-    status = _status_frame(native, columns, [index] * symbols)
+    status = _status_frame(native, columns, index, np.asarray(native["status"]["bar"], dtype=np.int64))
     return ATCResult(frames, status, native["backend"])
 
 
@@ -259,7 +258,12 @@ def _ragged_result(native: dict, series: Sequence[pd.Series], columns: pd.Index)
         out = np.full((len(union), len(series)), np.nan if flat.dtype.kind == "f" else 0, flat.dtype, order="F")
         out[rows, cols] = flat
         frames[key] = pd.DataFrame(out, index=union, columns=columns, copy=False)
-    status = _status_frame(native, columns, [s.index for s in series])
+    bars = np.asarray(native["status"]["bar"], dtype=np.int64)
+    starts = np.asarray(native["offsets"][:-1], dtype=np.int64)
+    failed = bars >= 0
+    failed_rows = np.full(len(bars), -1, dtype=np.int64)
+    failed_rows[failed] = rows[starts[failed] + bars[failed]]
+    status = _status_frame(native, columns, union, failed_rows)
     return ATCResult(frames, status, native["backend"])
 
 
