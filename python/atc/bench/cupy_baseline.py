@@ -154,7 +154,7 @@ def run_baseline(close, config: Any = None, xp=None, outputs: str = "standard",
         outputs: ``"standard"`` (Average_Signal, the six X_Signal and X_S, and the
             classification) or ``"scan"`` (Average_Signal and the classification).
         symbols_per_chunk: compute at most this many symbols at a time (bounds memory:
-            about 200 bytes per bar x symbol x 54 chains are alive at the peak).
+            about 30 bytes per bar x symbol x chain, 54 chains, are alive at the peak).
 
     Returns:
         A dict of 2-D arrays (bars x symbols) on ``xp``'s device: float64 for the continuous
