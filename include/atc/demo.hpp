@@ -17,8 +17,13 @@ struct Market {
   std::vector<std::int64_t> timestamps;  // one per bar, Unix seconds (daily bars)
 };
 
-// Same seed, same market, on every platform.
-Market make_market(std::size_t symbols = 300, std::size_t bars = 3000,
-                   std::uint64_t seed = 20261125);
+inline constexpr std::size_t kDefaultSymbols = 300;
+inline constexpr std::size_t kDefaultBars = 3000;
+inline constexpr std::uint64_t kDefaultSeed = 20261125;
+
+// Same seed, same market, on every platform. Symbol s does not depend on how many
+// symbols are generated.
+Market make_market(std::size_t symbols = kDefaultSymbols, std::size_t bars = kDefaultBars,
+                   std::uint64_t seed = kDefaultSeed);
 
 }  // namespace atc::demo

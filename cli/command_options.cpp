@@ -1,0 +1,132 @@
+#include "command_options.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+namespace atc::cli {
+namespace {
+
+constexpr const char* kParameterGroup = "ATC parameters (spec section 1)";
+constexpr const char* kEngineGroup = "Engine";
+
+std::string kebab_flag(std::string_view name) {
+  std::string flag = "--" + std::string(name);
+  std::replace(flag.begin(), flag.end(), '_', '-');
+  return flag;
+}
+
+std::string default_text(const io::ParameterValue& value) {
+  std::ostringstream text;
+  std::visit([&](const auto& v) { text << std::boolalpha << v; }, value);
+  return text.str();
+}
+
+}  // namespace
+
+void ParameterFlags::add_to(CLI::App& command) {
+  command
+      .add_option("--config", config_file_,
+                  "Read parameters from a JSON (.json) or TOML (.toml) file with the keys of "
+                  "spec section 1 (ema_len, ..., strategy); flags given here override it")
+      ->check(CLI::ExistingFile)
+      ->group(kParameterGroup);
+  const Config defaults;
+  for (const io::ParameterInfo& info : io::parameters()) {
+    Flag& flag = flags_.emplace_back();
+    flag.info = &info;
+    const std::string name = kebab_flag(info.name);
+    const std::string help =
+        std::string(info.help) + " [default: " + default_text(io::get_parameter(defaults, info.name)) + "]";
+    switch (info.kind) {
+      case io::ParameterKind::Integer:
+        flag.option = command.add_option(name, flag.integer, help);
+        break;
+      case io::ParameterKind::Number:
+        flag.option = command.add_option(name, flag.number, help);
+        break;
+      case io::ParameterKind::Robustness:
+        flag.option = command.add_option(name, flag.text, help)
+                          ->check(CLI::IsMember({"Narrow", "Medium", "Wide"}, CLI::ignore_case));
+        break;
+      case io::ParameterKind::Boolean:
+        flag.option = command.add_flag(name + ",!--no-" + name.substr(2), flag.boolean, help);
+        break;
+    }
+    flag.option->group(kParameterGroup);
+  }
+}
+
+Config ParameterFlags::config() const {
+  Config config = config_file_.empty() ? Config{} : io::load_config_file(config_file_);
+  for (const Flag& flag : flags_) {
+    if (flag.option->count() == 0) continue;
+    switch (flag.info->kind) {
+      case io::ParameterKind::Integer:
+        io::set_parameter(config, flag.info->name, flag.integer);
+        break;
+      case io::ParameterKind::Number:
+        io::set_parameter(config, flag.info->name, flag.number);
+        break;
+      case io::ParameterKind::Robustness:
+        io::set_parameter(config, flag.info->name, flag.text);
+        break;
+      case io::ParameterKind::Boolean:
+        io::set_parameter(config, flag.info->name, flag.boolean);
+        break;
+    }
+  }
+  return config;
+}
+
+void EngineFlags::add_to(CLI::App& command) {
+  command
+      .add_option("--backend", backend_,
+                  "reference (scalar, for checking), cpu, cuda, or auto (cuda when a GPU is "
+                  "usable, else cpu)")
+      ->check(CLI::IsMember({"reference", "cpu", "cuda", "auto"}))
+      ->capture_default_str()
+      ->group(kEngineGroup);
+  command.add_option("--threads", threads_, "cpu backend: worker threads, 0 = all cores")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str()
+      ->group(kEngineGroup);
+  command.add_option("--streams", streams_, "cuda backend: CUDA streams of the pipeline")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str()
+      ->group(kEngineGroup);
+  command
+      .add_option("--chunk-symbols", chunk_symbols_,
+                  "cuda backend: symbols per chunk, 0 = sized from free GPU memory")
+      ->capture_default_str()
+      ->group(kEngineGroup);
+  command.add_option("--devices", devices_, "cuda backend: GPUs to use, e.g. 0,1 [default: all]")
+      ->delimiter(',')
+      ->check(CLI::NonNegativeNumber)
+      ->group(kEngineGroup);
+  command
+      .add_option("--gaps", gaps_,
+                  "interior missing closes: error (report the symbol) or ffill (carry the last "
+                  "close forward)")
+      ->check(CLI::IsMember({"error", "ffill"}))
+      ->capture_default_str()
+      ->group(kEngineGroup);
+}
+
+ComputeOptions EngineFlags::options() const {
+  ComputeOptions options;
+  options.backend = parse_backend(backend_).value_or(Backend::Auto);
+  options.threads = threads_;
+  options.streams = streams_;
+  options.chunk_symbols = chunk_symbols_;
+  options.devices = devices_;
+  options.gaps = gaps_ == "ffill" ? GapPolicy::ForwardFill : GapPolicy::Error;
+  return options;
+}
+
+void check_can_compute(const Config& config, const ComputeOptions& options) {
+  // An empty batch runs the same up-front checks as a real one (parameters, backend)
+  // and computes nothing.
+  compute_batch({}, config, options);
+}
+
+}  // namespace atc::cli

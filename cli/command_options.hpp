@@ -1,0 +1,60 @@
+// Options every computing subcommand shares: the ATC parameters (spec §1, as kebab-case
+// flags and through --config) and the engine settings (backend, threads, CUDA, gaps).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "atc/atc.hpp"
+#include "atc/config_io.hpp"
+
+namespace atc::cli {
+
+inline constexpr int kExitFailure = 1;     // nothing could be computed, or unreadable input
+inline constexpr int kExitUsageError = 2;  // bad flags, bad config
+
+class ParameterFlags {
+ public:
+  void add_to(CLI::App& command);
+
+  // Defaults, then --config FILE, then the flags given on the command line.
+  // Throws ConfigError when the file or a value is invalid (not yet validated).
+  Config config() const;
+
+ private:
+  struct Flag {
+    const io::ParameterInfo* info = nullptr;
+    CLI::Option* option = nullptr;
+    std::int64_t integer = 0;
+    double number = 0.0;
+    std::string text;
+    bool boolean = false;
+  };
+  std::deque<Flag> flags_;  // CLI11 keeps pointers to the values: they must not move
+  std::string config_file_;
+};
+
+class EngineFlags {
+ public:
+  void add_to(CLI::App& command);
+  ComputeOptions options() const;
+
+ private:
+  std::string backend_ = "auto";
+  int threads_ = 0;
+  int streams_ = ComputeOptions{}.streams;
+  std::size_t chunk_symbols_ = 0;
+  std::vector<int> devices_;
+  std::string gaps_ = "error";
+};
+
+// Validates `config` and checks that the backend of `options` can run here, before any
+// data is read. Throws ConfigError or BackendUnavailable.
+void check_can_compute(const Config& config, const ComputeOptions& options);
+
+}  // namespace atc::cli

@@ -1,0 +1,48 @@
+// atc: Adaptive Trend Classification signals from the command line.
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+
+#include "atc/error.hpp"
+#include "compute_command.hpp"
+#include "scan_command.hpp"
+
+int main(int argc, char** argv) {
+  using namespace atc::cli;
+  CLI::App app{
+      "atc: Adaptive Trend Classification (ATC) trading signals for one or thousands of "
+      "symbols, on the CPU or a CUDA GPU.\n"
+      "Start with `atc demo`, then `atc scan DIR` on a directory of CSV files or "
+      "`atc compute FILE.csv -o out.csv` for every output of one symbol.",
+      "atc"};
+  app.set_version_flag("--version", "atc " ATC_VERSION);
+  app.require_subcommand(1);
+  app.failure_message(CLI::FailureMessage::help);
+
+  const ComputeCommand compute(app);
+  const ScanCommand scan(app, false);
+  const ScanCommand demo(app, true);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints help, the version or the error
+    return code == 0 ? 0 : kExitUsageError;
+  }
+
+  try {
+    if (compute.selected()) return compute.run();
+    if (scan.selected()) return scan.run();
+    return demo.run();
+  } catch (const atc::ConfigError& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return kExitUsageError;
+  } catch (const CLI::Error& e) {  // a flag combination found wrong once the input was read
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return kExitUsageError;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return kExitFailure;
+  }
+}

@@ -1,0 +1,41 @@
+// `atc scan [PATH...]` and `atc demo`: compute many symbols and rank them by their
+// latest Average_Signal.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "atc/demo.hpp"
+#include "command_options.hpp"
+
+namespace atc::cli {
+
+class ScanCommand {
+ public:
+  // `demo` builds `atc demo` (the synthetic market, with a header saying so); otherwise
+  // `atc scan`, which falls back to the synthetic market when given no PATH.
+  ScanCommand(CLI::App& app, bool demo);
+  bool selected() const { return command_->parsed(); }
+  int run() const;  // the process exit code
+
+ private:
+  CLI::App* command_;
+  bool demo_;
+  ParameterFlags parameters_;
+  EngineFlags engine_;
+  std::vector<std::string> paths_;
+  std::size_t top_ = 20;
+  std::size_t bottom_ = 0;
+  std::string csv_file_;
+  std::string json_file_;
+  std::string output_file_;
+  std::size_t demo_symbols_ = demo::kDefaultSymbols;
+  std::size_t demo_bars_ = demo::kDefaultBars;
+  std::uint64_t demo_seed_ = demo::kDefaultSeed;
+};
+
+}  // namespace atc::cli

@@ -1,0 +1,215 @@
+// Parameters by name, and JSON / TOML config files built on them.
+#include "atc/config_io.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <toml++/toml.h>
+
+#include "atc/error.hpp"
+
+namespace atc::io {
+namespace {
+
+constexpr std::array<ParameterInfo, 19> kParameters{{
+    {"ema_len", ParameterKind::Integer, "base length of the EMA family"},
+    {"hma_len", ParameterKind::Integer, "base length of the HMA family (a simple moving average)"},
+    {"wma_len", ParameterKind::Integer, "base length of the WMA family"},
+    {"dema_len", ParameterKind::Integer, "base length of the DEMA family"},
+    {"lsma_len", ParameterKind::Integer, "base length of the LSMA family"},
+    {"kama_len", ParameterKind::Integer, "base length of the KAMA family"},
+    {"ema_w", ParameterKind::Number, "starting equity of the EMA family in Layer 2"},
+    {"hma_w", ParameterKind::Number, "starting equity of the HMA family in Layer 2"},
+    {"wma_w", ParameterKind::Number, "starting equity of the WMA family in Layer 2"},
+    {"dema_w", ParameterKind::Number, "starting equity of the DEMA family in Layer 2"},
+    {"lsma_w", ParameterKind::Number, "starting equity of the LSMA family in Layer 2"},
+    {"kama_w", ParameterKind::Number, "starting equity of the KAMA family in Layer 2"},
+    {"robustness", ParameterKind::Robustness, "spread of the nine lengths: Narrow, Medium or Wide"},
+    {"lambda", ParameterKind::Number, "equity growth rate as typed (the engine uses lambda/1000)"},
+    {"decay", ParameterKind::Number, "equity decay in percent (the engine uses decay/100)"},
+    {"cutout", ParameterKind::Integer, "bars at the start that take no part in the equity curves"},
+    {"long_threshold", ParameterKind::Number, "Average_Signal above this is LONG"},
+    {"short_threshold", ParameterKind::Number, "Average_Signal below this is SHORT"},
+    {"strategy", ParameterKind::Boolean,
+     "classify on the previous bar's Average_Signal (strategy view)"},
+}};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+const ParameterInfo& info_of(std::string_view name) {
+  for (const ParameterInfo& p : kParameters)
+    if (p.name == name) return p;
+  throw ConfigError("unknown parameter '" + std::string(name) + "'");
+}
+
+// ema_len -> EMA, kama_w -> KAMA; nullopt for the parameters that are not per family.
+std::optional<Family> family_of(std::string_view name) {
+  const std::size_t underscore = name.find('_');
+  if (underscore == std::string_view::npos) return std::nullopt;
+  const std::string_view suffix = name.substr(underscore + 1);
+  if (suffix != "len" && suffix != "w") return std::nullopt;
+  return parse_family(name.substr(0, underscore));
+}
+
+[[noreturn]] void wrong_type(std::string_view name, std::string_view expected) {
+  throw ConfigError(std::string(name) + ": expected " + std::string(expected));
+}
+
+int as_int(std::string_view name, const ParameterValue& value) {
+  double number = 0.0;
+  if (const auto* i = std::get_if<std::int64_t>(&value)) {
+    number = static_cast<double>(*i);
+  } else if (const auto* d = std::get_if<double>(&value); d && std::trunc(*d) == *d) {
+    number = *d;
+  } else {
+    wrong_type(name, "an integer");
+  }
+  if (number < std::numeric_limits<int>::min() || number > std::numeric_limits<int>::max())
+    throw ConfigError(std::string(name) + ": " + std::to_string(number) + " is out of range");
+  return static_cast<int>(number);
+}
+
+double as_double(std::string_view name, const ParameterValue& value) {
+  if (const auto* d = std::get_if<double>(&value)) return *d;
+  if (const auto* i = std::get_if<std::int64_t>(&value)) return static_cast<double>(*i);
+  wrong_type(name, "a number");
+}
+
+ParameterValue from_json(std::string_view name, const nlohmann::json& node) {
+  if (node.is_boolean()) return node.get<bool>();
+  if (node.is_number_integer()) return node.get<std::int64_t>();
+  if (node.is_number()) return node.get<double>();
+  if (node.is_string()) return node.get<std::string>();
+  throw ConfigError(std::string(name) + ": expected a number, string or boolean, got " +
+                    node.type_name());
+}
+
+ParameterValue from_toml(std::string_view name, const toml::node& node) {
+  if (const auto* b = node.as_boolean()) return b->get();
+  if (const auto* i = node.as_integer()) return i->get();
+  if (const auto* d = node.as_floating_point()) return d->get();
+  if (const auto* s = node.as_string()) return s->get();
+  throw ConfigError(std::string(name) + ": expected a number, string or boolean");
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path.string() + ": cannot open the config file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return std::move(text).str();
+}
+
+Config load_json(const std::filesystem::path& path, Config config) {
+  nlohmann::json document;
+  try {
+    document = nlohmann::json::parse(read_text(path));
+  } catch (const nlohmann::json::parse_error& e) {
+    throw ConfigError(path.string() + ": invalid JSON: " + e.what());
+  }
+  if (!document.is_object())
+    throw ConfigError(path.string() + ": expected a JSON object of parameters");
+  for (const auto& [key, node] : document.items()) {
+    try {
+      info_of(key);  // an unknown key is reported as such whatever its value
+      set_parameter(config, key, from_json(key, node));
+    } catch (const ConfigError& e) {
+      throw ConfigError(path.string() + ": " + e.what());
+    }
+  }
+  return config;
+}
+
+Config load_toml(const std::filesystem::path& path, Config config) {
+  toml::table document;
+  try {
+    document = toml::parse(read_text(path), path.string());
+  } catch (const toml::parse_error& e) {
+    const auto& begin = e.source().begin;
+    throw ConfigError(path.string() + ":" + std::to_string(begin.line) + ":" +
+                      std::to_string(begin.column) + ": invalid TOML: " +
+                      std::string(e.description()));
+  }
+  for (const auto& [key, node] : document) {
+    const std::string name(key.str());
+    try {
+      info_of(name);
+      set_parameter(config, name, from_toml(name, node));
+    } catch (const ConfigError& e) {
+      const auto line = key.source().begin.line;
+      throw ConfigError(path.string() + (line > 0 ? ":" + std::to_string(line) : "") + ": " +
+                        e.what());
+    }
+  }
+  return config;
+}
+
+}  // namespace
+
+std::span<const ParameterInfo> parameters() { return kParameters; }
+
+void set_parameter(Config& config, std::string_view name, const ParameterValue& value) {
+  const ParameterInfo& info = info_of(name);
+  if (const std::optional<Family> family = family_of(name)) {
+    if (info.kind == ParameterKind::Integer) config.length_of(*family) = as_int(name, value);
+    else config.weight_of(*family) = as_double(name, value);
+  } else if (name == "robustness") {
+    const auto* text = std::get_if<std::string>(&value);
+    if (!text) wrong_type(name, "one of Narrow, Medium, Wide");
+    const std::optional<Robustness> robustness = parse_robustness(*text);
+    if (!robustness)
+      throw ConfigError("robustness: unknown value '" + *text +
+                        "' (expected Narrow, Medium or Wide)");
+    config.robustness = *robustness;
+  } else if (name == "lambda") {
+    config.lambda = as_double(name, value);
+  } else if (name == "decay") {
+    config.decay = as_double(name, value);
+  } else if (name == "cutout") {
+    config.cutout = as_int(name, value);
+  } else if (name == "long_threshold") {
+    config.long_threshold = as_double(name, value);
+  } else if (name == "short_threshold") {
+    config.short_threshold = as_double(name, value);
+  } else if (name == "strategy") {
+    const auto* flag = std::get_if<bool>(&value);
+    if (!flag) wrong_type(name, "true or false");
+    config.strategy = *flag;
+  }
+}
+
+ParameterValue get_parameter(const Config& config, std::string_view name) {
+  const ParameterInfo& info = info_of(name);
+  if (const std::optional<Family> family = family_of(name)) {
+    if (info.kind == ParameterKind::Integer)
+      return static_cast<std::int64_t>(config.length_of(*family));
+    return config.weight_of(*family);
+  }
+  if (name == "robustness") return std::string(robustness_name(config.robustness));
+  if (name == "lambda") return config.lambda;
+  if (name == "decay") return config.decay;
+  if (name == "cutout") return static_cast<std::int64_t>(config.cutout);
+  if (name == "long_threshold") return config.long_threshold;
+  if (name == "short_threshold") return config.short_threshold;
+  return config.strategy;
+}
+
+Config load_config_file(const std::filesystem::path& path, Config base) {
+  const std::string extension = lower(path.extension().string());
+  if (extension == ".json") return load_json(path, std::move(base));
+  if (extension == ".toml") return load_toml(path, std::move(base));
+  throw ConfigError(path.string() + ": unknown config format '" + path.extension().string() +
+                    "' (expected .json or .toml)");
+}
+
+}  // namespace atc::io

@@ -1,0 +1,104 @@
+// Writing one symbol's outputs as CSV.
+#include <charconv>
+#include <cmath>
+#include <functional>
+
+#include "atc/io.hpp"
+
+namespace atc::io {
+namespace {
+
+struct Column {
+  std::string name;
+  std::function<void(std::string&, std::size_t)> append;  // appends the field of one bar
+};
+
+void append_number(std::string& row, double value) { row += format_number(value); }
+
+Column real_column(std::string name, std::span<const double> values) {
+  return {std::move(name), [values](std::string& row, std::size_t t) { append_number(row, values[t]); }};
+}
+
+Column discrete_column(std::string name, std::span<const std::int8_t> values) {
+  return {std::move(name),
+          [values](std::string& row, std::size_t t) { row += std::to_string(values[t]); }};
+}
+
+}  // namespace
+
+std::string format_number(double value) {
+  if (std::isnan(value)) return {};
+  // Shortest round-trip text is at most 17 significant digits for a double.
+  char buffer[32];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
+}
+
+void append_csv_field(std::string& row, std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+    row += text;
+    return;
+  }
+  row += '"';
+  for (char c : text) {
+    if (c == '"') row += '"';
+    row += c;
+  }
+  row += '"';
+}
+
+void write_outputs_csv(std::ostream& out, std::span<const std::string> timestamps,
+                       std::span<const double> close, const SymbolOutputView& outputs,
+                       const Config& config, std::optional<Family> calibration) {
+  std::vector<Column> columns;
+  if (!timestamps.empty())
+    columns.push_back({"timestamp", [timestamps](std::string& row, std::size_t t) {
+                         append_csv_field(row, timestamps[t]);
+                       }});
+  columns.push_back(real_column("close", close));
+  columns.push_back(real_column("Average_Signal", outputs.average_signal));
+  if (!outputs.family_signal[0].empty()) {
+    for (Family f : kAllFamilies)
+      columns.push_back(real_column(std::string(family_name(f)) + "_Signal",
+                                    outputs.family_signal[static_cast<int>(f)]));
+    for (Family f : kAllFamilies)
+      columns.push_back(real_column(std::string(family_name(f)) + "_S",
+                                    outputs.family_equity[static_cast<int>(f)]));
+  }
+  if (!outputs.trend.empty()) {
+    columns.push_back(discrete_column("trend", outputs.trend));
+    columns.push_back(discrete_column("state", outputs.state));
+    columns.push_back(discrete_column("direction", outputs.direction));
+    columns.push_back(discrete_column("long_entry", outputs.long_entry));
+    columns.push_back(discrete_column("short_entry", outputs.short_entry));
+  }
+  if (calibration && !outputs.ma[0].empty()) {
+    const auto lengths = config.lengths(*calibration);
+    for (int i = 0; i < kLengthsPerFamily; ++i) {
+      const std::string name =
+          std::string(family_name(*calibration)) + "_" + std::to_string(lengths[i]);
+      columns.push_back(real_column(name, outputs.ma[i]));
+      columns.push_back(discrete_column(name + "_signal", outputs.ma_signal[i]));
+      columns.push_back(real_column(name + "_equity", outputs.ma_equity[i]));
+    }
+  }
+
+  std::string row;
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    if (c > 0) row += ',';
+    append_csv_field(row, columns[c].name);
+  }
+  row += '\n';
+  out << row;
+  for (std::size_t t = 0; t < close.size(); ++t) {
+    row.clear();
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      if (c > 0) row += ',';
+      columns[c].append(row, t);
+    }
+    row += '\n';
+    out << row;
+  }
+}
+
+}  // namespace atc::io
