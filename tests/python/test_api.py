@@ -1,0 +1,153 @@
+"""The single-series API, configuration and exceptions."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from _helpers import random_walks
+
+import atc
+
+
+@pytest.fixture(scope="module")
+def close() -> pd.Series:
+    return random_walks(600, 1, seed=3, late=False)["S000"].rename("XYZ")
+
+
+def test_config_defaults_follow_the_spec() -> None:
+    c = atc.ATCConfig()
+    assert [getattr(c, f"{f.lower()}_len") for f in atc.FAMILIES] == [28] * 6
+    assert [getattr(c, f"{f.lower()}_w") for f in atc.FAMILIES] == [1.0] * 6
+    assert (c.robustness, c.lambda_param, c.decay, c.cutout) == ("Medium", 0.02, 0.03, 0)
+    assert (c.long_threshold, c.short_threshold, c.strategy_mode) == (0.1, -0.1, False)
+    assert c.lengths("EMA") == (28, 29, 30, 32, 34, 27, 26, 24, 22)
+    assert atc.ATCConfig(robustness="Wide").lengths("kama") == (28, 29, 31, 33, 35, 27, 25, 23, 21)
+    assert c.min_bars == 2 * 34 - 1  # DEMA(34)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"ema_len": 6}, "ema_len = 6"),
+        ({"robustness": "Extreme"}, "robustness: unknown value 'Extreme'"),
+        ({"decay": 100.0}, "decay"),
+        ({"cutout": -1}, "cutout"),
+        ({"long_threshold": -0.5}, "threshold"),
+        ({"lambda_param": float("nan")}, "lambda"),
+    ],
+)
+def test_invalid_config_raises_config_error_with_engine_message(params: dict, message: str) -> None:
+    with pytest.raises(atc.ConfigError, match=message) as info:
+        atc.ATCConfig(**params)
+    assert isinstance(info.value, ValueError)
+    assert isinstance(info.value, atc.Error)
+
+
+def test_config_is_frozen_and_replace_validates() -> None:
+    c = atc.ATCConfig()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        c.ema_len = 10  # type: ignore[misc]
+    assert c.replace(La=0.5, hull_len=14) == atc.ATCConfig(lambda_param=0.5, hma_len=14)
+    with pytest.raises(atc.ConfigError):
+        c.replace(wma_len=3)
+    with pytest.raises(TypeError, match="unknown ATC parameter 'emalen'"):
+        c.replace(emalen=3)
+    with pytest.raises(TypeError, match="integers"):
+        atc.ATCConfig(ema_len=20.5)  # type: ignore[arg-type]
+
+
+def test_original_call_signature(close: pd.Series) -> None:
+    out = atc.compute_atc_signals(close, ema_len=20, robustness="Medium", lambda_param=0.5,
+                                  decay=0.1, cutout=5)
+    assert list(out) == list(atc.STANDARD_OUTPUTS)
+    for key, series in out.items():
+        assert isinstance(series, pd.Series)
+        assert series.index.equals(close.index), key
+    assert out["Average_Signal"].iloc[:5].isna().all()  # cutout
+    assert out["Average_Signal"].iloc[5:].notna().all()
+    for key in atc.DISCRETE_OUTPUTS:
+        assert out[key].dtype == np.int8
+    assert set(np.unique(out["state"])) <= {-1, 0, 1}
+    # The same call through a config object, and with the original module's older names.
+    cfg = atc.ATCConfig(ema_len=20, lambda_param=0.5, decay=0.1, cutout=5)
+    by_config = atc.compute_atc_signals(close, config=cfg)
+    by_alias = atc.compute_atc_signals(close, ema_len=20, La=0.5, De=0.1, cutout=5)
+    for key in out:
+        pd.testing.assert_series_equal(by_config[key], out[key])
+        pd.testing.assert_series_equal(by_alias[key], out[key])
+    # The parameters matter: the defaults give another Average_Signal.
+    default = atc.compute_atc_signals(close)
+    assert not np.allclose(default["Average_Signal"].iloc[100:], out["Average_Signal"].iloc[100:])
+
+
+def test_list_and_array_inputs_give_the_series_result(close: pd.Series) -> None:
+    from_series = atc.compute_atc_signals(close)["Average_Signal"].to_numpy()
+    from_list = atc.compute_atc_signals(close.tolist())["Average_Signal"]
+    from_array = atc.compute_atc_signals(close.to_numpy())["Average_Signal"]
+    assert from_list.index.equals(pd.RangeIndex(len(close)))
+    np.testing.assert_array_equal(from_list.to_numpy(), from_series)
+    np.testing.assert_array_equal(from_array.to_numpy(), from_series)
+
+
+def test_src_changes_the_moving_averages_only(close: pd.Series) -> None:
+    hl2 = close * 0.999
+    with_src = atc.compute_atc_signals(close, src=hl2, calibration="EMA")
+    plain = atc.compute_atc_signals(close, calibration="EMA")
+    np.testing.assert_allclose(with_src["EMA_MA_28"], plain["EMA_MA_28"] * 0.999, rtol=1e-12)
+    with pytest.raises(ValueError, match="src has 10 values"):
+        atc.compute_atc_signals(close, src=hl2.iloc[:10])
+
+
+def test_calibration_adds_the_nine_mas_signals_and_equities(close: pd.Series) -> None:
+    out = atc.compute_atc_signals(close, calibration="dema", robustness="Narrow")
+    lengths = atc.ATCConfig(robustness="Narrow").lengths("DEMA")
+    expected = [f"DEMA_{kind}_{n}" for kind in ("MA", "Signal", "S") for n in lengths]
+    assert list(out)[len(atc.STANDARD_OUTPUTS):] == expected
+    for n in lengths:  # DEMA(n) has its first value at bar 2n-2
+        ma = out[f"DEMA_MA_{n}"]
+        assert ma.iloc[: 2 * n - 2].isna().all() and ma.iloc[2 * n - 2:].notna().all()
+        assert out[f"DEMA_Signal_{n}"].dtype == np.int8
+    with pytest.raises(atc.ConfigError, match="family: unknown value 'HULL'"):
+        atc.compute_atc_signals(close, calibration="HULL")
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda x: x.__setitem__(300, np.nan), r"symbol 'XYZ', bar 300: close is NaN after the series started"),
+        (lambda x: x.__setitem__(42, -3.0), r"symbol 'XYZ', bar 42: close is -3 \(prices must be > 0\)"),
+        (lambda x: x.__setitem__(slice(0, 560), np.nan), r"symbol 'XYZ': only 40 valid bars; the slowest moving average needs 67"),
+    ],
+)
+def test_bad_series_raise_input_error_naming_symbol_and_bar(close: pd.Series, mutate, message: str) -> None:
+    values = close.to_numpy().copy()
+    mutate(values)
+    with pytest.raises(atc.InputError, match=message) as info:
+        atc.compute_atc_signals(pd.Series(values, index=close.index, name="XYZ"))
+    assert isinstance(info.value, ValueError)
+
+
+def test_growth_overflow_is_an_input_error(close: pd.Series) -> None:
+    with pytest.raises(atc.InputError, match="overflow the growth factor"):
+        atc.compute_atc_signals(close, lambda_param=2000.0)
+
+
+def test_backend_errors() -> None:
+    with pytest.raises(atc.ConfigError, match="backend: unknown value 'gpu'"):
+        atc.compute_atc_signals(np.linspace(10, 20, 200), backend="gpu")  # type: ignore[arg-type]
+    if atc.cuda_available():
+        pytest.skip("this machine has a usable CUDA backend")
+    with pytest.raises(atc.BackendUnavailable, match="cuda") as info:
+        atc.compute_atc_signals(np.linspace(10, 20, 200), backend="cuda")
+    assert isinstance(info.value, RuntimeError)
+    assert atc.resolve_backend("auto") == "cpu"
+
+
+def test_version_and_exception_names() -> None:
+    assert atc.__version__.count(".") == 2
+    assert atc.ConfigError.__module__ == "atc"
+    assert issubclass(atc.BackendUnavailable, atc.Error)
+    assert not issubclass(atc.ConfigError, RuntimeError)
