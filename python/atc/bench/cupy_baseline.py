@@ -23,7 +23,11 @@ How the work is laid out:
 The order of operations follows the reference where it is cheap (Layer-1 sums over the
 nine lengths in the order L, L+o1..L+o4, L-o1..L-o4; Layer-2 sums in family order; the
 EMA seeds as sequential sums; the growth factor from the C library's ``exp``); the
-windowed averages differ from the reference's O(L) sums by rounding only.
+windowed averages differ from the reference's O(L) sums by rounding only: within
+1.4e-14 relative over 100,000 bars of a random walk spanning five orders of magnitude.
+On random walks every output has come out bit-identical to the reference backend (the
+per-MA rounding differences vanish in Layer 1's round2); on prices that sit exactly on
+an MA (flat tick-grid prices) rounding decides the crossover and may differ (ATC_SPEC §9).
 """
 
 from __future__ import annotations
@@ -171,14 +175,14 @@ def run_baseline(close, config: Any = None, xp=None, outputs: str = "standard",
     xp = default_xp() if xp is None else xp
     params = _Params.from_config(ATCConfig() if config is None else config)
     close = xp.asarray(close, dtype=xp.float64)
-    if close.ndim != 2:
-        raise ValueError(f"close must be 2-D (bars x symbols), got {close.ndim} dimensions")
+    if close.ndim != 2 or close.shape[1] == 0:
+        raise ValueError(f"close must be 2-D (bars x symbols, >= 1 symbol), got shape {close.shape}")
     starts = _series_starts(close, params, xp)
     names = STANDARD_OUTPUTS if outputs == "standard" else SCAN_OUTPUTS
     n_symbols = close.shape[1]
-    step = n_symbols if not symbols_per_chunk else int(symbols_per_chunk)
+    step = max(1, int(symbols_per_chunk or n_symbols))
     parts = [_run_chunk(close[:, lo:lo + step], starts[lo:lo + step], params, names, xp)
-             for lo in range(0, max(n_symbols, 1), max(step, 1))]
+             for lo in range(0, n_symbols, step)]
     return {name: xp.concatenate([p[name] for p in parts], axis=1) for name in names}
 
 
