@@ -48,11 +48,12 @@ Series wma(std::span<const double> src, int len) {
 }
 
 Series dema(std::span<const double> src, int len) {
+  Series out(src.size(), kNaN);
+  if (src.size() < static_cast<std::size_t>(len)) return out;  // e1 never becomes valid
   const Series e1 = ema_of(src, len);
   // e2 runs over the valid e1 values only, starting at bar len-1.
   const std::span<const double> valid(e1.data() + (len - 1), e1.size() - (len - 1));
   const Series e2 = ema_of(valid, len);
-  Series out(src.size(), kNaN);
   for (std::size_t i = 0; i < e2.size(); ++i)
     if (!std::isnan(e2[i])) out[i + len - 1] = 2.0 * e1[i + len - 1] - e2[i];
   return out;
