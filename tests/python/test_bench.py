@@ -1,0 +1,47 @@
+"""python -m atc.bench at a small size: rows, cross-checks and the JSON report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+import atc
+from atc.bench.__main__ import main, make_prices
+
+
+def test_make_prices_is_seeded_with_late_listings() -> None:
+    a, b = make_prices(30, 200, seed=3), make_prices(30, 200, seed=3)
+    np.testing.assert_array_equal(a, b)
+    assert a.flags.f_contiguous and a.shape == (200, 30)
+    assert np.isnan(a[0, ::10]).sum() >= 1 and not np.isnan(a[:, 1]).any()
+
+
+def test_bench_writes_rows_and_cross_checks(tmp_path: Path, capsys) -> None:
+    report_path = tmp_path / "bench.json"
+    assert main(["--symbols", "12", "--bars", "300", "--repeats", "1", "--warmup", "0",
+                 "--json", str(report_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "12 symbols x 300 bars" in printed
+    report = json.loads(report_path.read_text())
+    assert report["atc_version"] == atc.__version__
+    (run,) = report["runs"]
+    rows = {row["name"]: row for row in run["rows"]}
+    assert list(rows) == ["cpu", "cupy baseline", "reference", "cuda", "cuda + 4 streams"]
+    for name in ("cpu", "reference"):
+        assert rows[name]["skipped"] is None
+        assert rows[name]["seconds"] > 0
+        assert rows[name]["max_abs_diff_average"] <= 1e-9
+        assert rows[name]["discrete_identical_pct"] == 100.0
+    if not atc.cuda_available():
+        assert rows["cuda"]["skipped"].startswith("no CUDA backend")
+        assert "skipped: no CUDA backend" in printed
+    else:
+        assert rows["cuda"]["skipped"] == "pass --use-cuda-kernels"
+
+
+def test_bench_skips_the_reference_above_its_size_limit(tmp_path: Path, capsys) -> None:
+    assert main(["--symbols", "10", "--bars", "200", "--repeats", "1", "--reference-max-cells", "1000",
+                 "--json", str(tmp_path / "b.json")]) == 0
+    assert "reference            skipped: 10 x 200 cells > --reference-max-cells 1000" in capsys.readouterr().out

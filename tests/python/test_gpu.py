@@ -1,0 +1,43 @@
+"""GPU paths: the CUDA backend and CuPy input (marker ``gpu``; skipped without a GPU)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from _helpers import assert_parity_allowing_ties, assert_same_outputs, random_walks
+
+import atc
+
+pytestmark = pytest.mark.gpu
+
+
+@pytest.mark.parametrize("use_streams", [False, True])
+def test_cuda_backend_matches_cpu_on_random_walks(cuda_backend: str, use_streams: bool) -> None:
+    frame = random_walks(2000, 300, seed=21)
+    config = atc.ATCConfig(robustness="Wide", cutout=10, strategy_mode=True)
+    gpu = atc.compute_atc_batch(frame, config=config, backend=cuda_backend, use_streams=use_streams,
+                                num_streams=3, calibration="KAMA")
+    cpu = atc.compute_atc_batch(frame, config=config, backend="cpu", calibration="KAMA")
+    assert gpu.backend == "cuda"
+    assert_same_outputs(gpu, cpu)
+
+
+def test_cuda_backend_matches_reference_on_market_data(cuda_backend: str, market: dict[str, pd.DataFrame]) -> None:
+    for symbol in ("GOOG", "EURUSD"):
+        assert_parity_allowing_ties(market[symbol]["Close"], atc.ATCConfig(), backend=cuda_backend)
+
+
+def test_auto_uses_the_gpu(cuda_backend: str) -> None:
+    assert atc.resolve_backend("auto") == cuda_backend
+    assert atc.compute_atc_batch(random_walks(300, 3)).backend == cuda_backend
+
+
+def test_cupy_input_equals_numpy_input(cupy) -> None:
+    frame = random_walks(800, 50, seed=4)
+    on_host = atc.compute_atc_batch(frame.to_numpy(), backend="cpu")
+    on_device = atc.compute_atc_batch(cupy.asarray(frame.to_numpy()), backend="cpu")
+    for key in on_host:
+        pd.testing.assert_frame_equal(on_device[key], on_host[key])
+    signals = atc.compute_atc_signals(cupy.asarray(frame["S001"].to_numpy()), backend="cpu")
+    np.testing.assert_array_equal(signals["Average_Signal"].to_numpy(), on_host.average_signal[1].to_numpy())
