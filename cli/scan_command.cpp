@@ -122,13 +122,16 @@ struct Ranked {
 Ranked summarize(const Universe& universe, std::size_t symbol, const SymbolOutputView& out) {
   Ranked r;
   r.symbol = std::string(universe.views()[symbol].symbol);
-  r.bars = out.bars();
-  const std::size_t last = r.bars - 1;  // computed symbols have at least min_bars() bars
+  const std::span<const double> close = universe.views()[symbol].close;
+  const std::size_t last = out.bars() - 1;  // computed symbols have at least min_bars() bars
+  // Bars since listing: leading NaNs are a symbol not listed yet.
+  r.bars = static_cast<std::size_t>(
+      close.end() - std::find_if(close.begin(), close.end(), [](double c) { return !std::isnan(c); }));
   r.last_time = universe.timestamp(symbol, last);
   r.signal = out.average_signal[last];
   r.state = out.state[last];
   r.direction = out.direction[last];
-  for (std::size_t t = r.bars; t-- > 0;) {
+  for (std::size_t t = last + 1; t-- > 0;) {
     if (out.long_entry[t] || out.short_entry[t]) {
       r.last_entry = out.long_entry[t] ? 1 : -1;
       r.bars_since_entry = last - t;
@@ -165,7 +168,9 @@ std::string signal_text(double signal) {
 
 std::string entry_text(const Ranked& r) {
   if (r.last_entry == 0) return "-";
-  return entry_name(r.last_entry) + ", " + std::to_string(r.bars_since_entry) + " bars ago";
+  if (r.bars_since_entry == 0) return entry_name(r.last_entry) + ", last bar";
+  return entry_name(r.last_entry) + ", " + std::to_string(r.bars_since_entry) +
+         (r.bars_since_entry == 1 ? " bar ago" : " bars ago");
 }
 
 // 1234567 -> "1.23 M"

@@ -144,11 +144,11 @@ std::vector<double> symbol_path(std::uint64_t seed, std::size_t symbol, std::siz
     if (t == listing || random.chance(1.0 / 80.0)) {  // regimes last about 80 bars
       const double pick = random.uniform();
       regime = pick < 0.4 ? Regime::Range : (pick < 0.75 ? Regime::Up : Regime::Down);
-      trend_drift = random.uniform(0.0004, 0.0016) * (regime == Regime::Down ? -1.0 : 1.0);
+      trend_drift = random.uniform(0.001, 0.003) * (regime == Regime::Down ? -1.0 : 1.0);
       anchor = price;
     }
     const double drift =
-        regime == Regime::Range ? -0.03 * (price / anchor - 1.0) : trend_drift;
+        regime == Regime::Range ? -0.01 * (price / anchor - 1.0) : trend_drift;
     double r = drift + beta * market[t] + idiosyncratic.draw(random);
     if (random.chance(0.003)) r += 0.05 * random.normal();  // news gaps
     price *= 1.0 + std::max(r, -0.6);  // a day never takes more than 60%: prices stay > 0

@@ -1,0 +1,322 @@
+// The `atc` program end to end: run it on small CSV files and check what it writes and
+// how it exits. The reference backend keeps these tests independent of the fast paths.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <functional>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "atc/atc.hpp"
+#include "support/random_walk.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ProgramRun {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::vector<std::string> split(const std::string& line) {
+  std::vector<std::string> cells;
+  std::size_t begin = 0;
+  while (true) {
+    const std::size_t comma = line.find(',', begin);
+    cells.push_back(line.substr(begin, comma - begin));
+    if (comma == std::string::npos) return cells;
+    begin = comma + 1;
+  }
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+#ifndef ATC_CLI_PATH
+    GTEST_SKIP() << "the atc program is not built (ATC_BUILD_CLI=OFF)";
+#endif
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    directory_ = fs::temp_directory_path() /
+                 (std::string("atc_test_cli_") + info->name() + "_" + std::to_string(::getpid()));
+    fs::remove_all(directory_);
+    fs::create_directories(directory_);
+  }
+  void TearDown() override { fs::remove_all(directory_); }
+
+  ProgramRun atc(const std::string& arguments) const {
+#ifdef ATC_CLI_PATH
+    const fs::path out = directory_ / "stdout.txt", err = directory_ / "stderr.txt";
+    const std::string command = std::string("'") + ATC_CLI_PATH + "' " + arguments + " >'" +
+                                out.string() + "' 2>'" + err.string() + "'";
+    const int status = std::system(command.c_str());
+    ProgramRun run;
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    run.out = read_text(out);
+    run.err = read_text(err);
+    return run;
+#else
+    (void)arguments;
+    return {};
+#endif
+  }
+
+  fs::path path(const std::string& name) const { return directory_ / name; }
+
+  // A daily series with a date column; `edit` may spoil a close before it is written.
+  fs::path write_series(const fs::path& file, std::size_t bars, std::uint64_t seed,
+                        const std::function<void(std::vector<std::string>&)>& edit = {}) const {
+    const std::vector<double> close = atc::test::random_walk(bars, seed);
+    std::vector<std::string> cells;
+    for (double c : close) cells.push_back(std::to_string(c));
+    if (edit) edit(cells);
+    std::ofstream out(file);
+    out << "Date,Close\n";
+    for (std::size_t t = 0; t < bars; ++t) out << "2000-01-01+" << 100000 + t << "," << cells[t] << "\n";
+    return file;
+  }
+
+  fs::path directory_;
+};
+
+const std::vector<std::string> kStandardColumns{
+    "timestamp",   "close",       "Average_Signal", "EMA_Signal", "HMA_Signal", "WMA_Signal",
+    "DEMA_Signal", "LSMA_Signal", "KAMA_Signal",    "EMA_S",      "HMA_S",      "WMA_S",
+    "DEMA_S",      "LSMA_S",      "KAMA_S",         "trend",      "state",      "direction",
+    "long_entry",  "short_entry"};
+
+TEST_F(CliTest, ComputeWritesTheDocumentedColumnsOneRowPerBar) {
+  const fs::path input = write_series(path("SPY.csv"), 300, 1);
+  const ProgramRun run = atc("compute '" + input.string() + "' -o '" + path("out.csv").string() +
+                      "' --backend reference");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::vector<std::string> lines = lines_of(read_text(path("out.csv")));
+  ASSERT_EQ(lines.size(), 301u);
+  EXPECT_EQ(split(lines[0]), kStandardColumns);
+  const std::vector<std::string> last = split(lines.back());
+  ASSERT_EQ(last.size(), kStandardColumns.size());
+  EXPECT_EQ(last[0], "2000-01-01+100299");
+  const double average = std::stod(last[2]);
+  EXPECT_GE(average, -1.0);
+  EXPECT_LE(average, 1.0);
+  EXPECT_TRUE(last[16] == "-1" || last[16] == "0" || last[16] == "1") << last[16];
+}
+
+TEST_F(CliTest, ComputeMatchesTheLibraryToTheLastBit) {
+  const fs::path input = write_series(path("x.csv"), 200, 2);
+  const ProgramRun run = atc("compute '" + input.string() + "' --backend reference");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::vector<std::string> lines = lines_of(run.out);
+  ASSERT_EQ(lines.size(), 201u) << "without -o the CSV goes to stdout";
+
+  std::vector<double> close;
+  for (std::size_t t = 1; t < lines.size(); ++t) close.push_back(std::stod(split(lines[t])[1]));
+  atc::ComputeOptions options;
+  options.backend = atc::Backend::Reference;
+  const atc::BatchResult expected = atc::compute(close, atc::Config{}, options);
+  const auto view = expected.outputs.view(0);
+  for (std::size_t t = 0; t < close.size(); ++t)
+    ASSERT_EQ(std::stod(split(lines[t + 1])[2]), view.average_signal[t]) << "bar " << t;
+}
+
+TEST_F(CliTest, NaNIsAnEmptyFieldAndTimestampIsOmittedWhenAbsent) {
+  std::ofstream input(path("late.csv"));
+  input << "close,volume\n";
+  const std::vector<double> close = atc::test::random_walk(150, 3);
+  for (std::size_t t = 0; t < close.size(); ++t)
+    input << (t < 5 ? "" : std::to_string(close[t])) << ",100\n";
+  input.close();
+  const ProgramRun run = atc("compute '" + path("late.csv").string() + "' --backend reference");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::vector<std::string> lines = lines_of(run.out);
+  ASSERT_EQ(lines.size(), 151u);
+  EXPECT_EQ(split(lines[0]).front(), "close");
+  const std::vector<std::string> before_listing = split(lines[1]);
+  EXPECT_EQ(before_listing[0], "");  // close
+  EXPECT_EQ(before_listing[1], "");  // Average_Signal
+  EXPECT_NE(split(lines[6])[1], "") << "listed from the sixth bar";
+}
+
+TEST_F(CliTest, CalibrationAddsTheColumnsOfOneFamilyNamedByLength) {
+  const fs::path input = write_series(path("x.csv"), 120, 4);
+  const ProgramRun run = atc("compute '" + input.string() + "' --calibration dema --backend reference");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::vector<std::string> header = split(lines_of(run.out).front());
+  EXPECT_EQ(header.size(), kStandardColumns.size() + 27);
+  for (const char* name : {"DEMA_28", "DEMA_28_signal", "DEMA_28_equity", "DEMA_34", "DEMA_22_equity"})
+    EXPECT_NE(std::find(header.begin(), header.end(), name), header.end()) << name;
+}
+
+TEST_F(CliTest, ComputeReportsABadCellByFileLineAndColumn) {
+  const fs::path input = write_series(path("bad.csv"), 100, 5,
+                                      [](std::vector<std::string>& c) { c[9] = "n/a"; });
+  const ProgramRun run = atc("compute '" + input.string() + "' --backend reference");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_TRUE(contains(run.err, input.string() + ":11:19: ")) << run.err;
+}
+
+TEST_F(CliTest, ScanRanksTheGoodSymbolsAndListsTheBadOne) {
+  fs::create_directories(path("data"));
+  for (int i = 0; i < 3; ++i) write_series(path("data") / ("GOOD" + std::to_string(i) + ".csv"), 200, 10 + i);
+  write_series(path("data") / "BAD.csv", 200, 20, [](std::vector<std::string>& c) { c[50] = "-3"; });
+  const ProgramRun run = atc("scan '" + path("data").string() + "' --backend reference --csv '" +
+                      path("rank.csv").string() + "' -o '" + path("rank.json").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  for (const char* symbol : {"GOOD0", "GOOD1", "GOOD2"}) EXPECT_TRUE(contains(run.out, symbol)) << run.out;
+  EXPECT_FALSE(contains(run.out, "BAD"));
+  EXPECT_TRUE(contains(run.err, "4 symbols (3 ok, 1 errors), 800 bars in ")) << run.err;
+  EXPECT_TRUE(contains(run.err, "symbol 'BAD', bar 50")) << run.err;
+  EXPECT_TRUE(contains(run.err, "timestamp 2000-01-01+100050")) << run.err;
+
+  const std::vector<std::string> csv = lines_of(read_text(path("rank.csv")));
+  ASSERT_EQ(csv.size(), 4u);
+  EXPECT_EQ(split(csv[0])[1], "symbol");
+  double previous = 2.0;
+  for (std::size_t i = 1; i < csv.size(); ++i) {
+    const double signal = std::stod(split(csv[i])[4]);
+    EXPECT_LE(signal, previous) << "ranked by Average_Signal, highest first";
+    previous = signal;
+  }
+  const auto json = nlohmann::json::parse(read_text(path("rank.json")));
+  EXPECT_EQ(json["ok"], 3);
+  EXPECT_EQ(json["ranking"].size(), 3u);
+  ASSERT_EQ(json["symbol_errors"].size(), 1u);
+  EXPECT_EQ(json["symbol_errors"][0]["symbol"], "BAD");
+  EXPECT_EQ(json["parameters"]["ema_len"], 28);
+}
+
+TEST_F(CliTest, ScanReadsALongFormatFileAndReportsMalformedFilesPerSymbol) {
+  std::ofstream long_file(path("long.csv"));
+  long_file << "symbol,date,close\n";
+  const std::vector<double> a = atc::test::random_walk(150, 30), b = atc::test::random_walk(150, 31);
+  for (std::size_t t = 0; t < 150; ++t)
+    long_file << "AAA,d" << 1000 + t << "," << a[t] << "\nBBB,d" << 1000 + t << "," << b[t] << "\n";
+  long_file.close();
+  std::ofstream(path("broken.csv")) << "date,open\n1,2\n";
+  const ProgramRun run = atc("scan '" + path("long.csv").string() + "' '" + path("broken.csv").string() +
+                      "' --backend reference");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(contains(run.out, "AAA"));
+  EXPECT_TRUE(contains(run.out, "BBB"));
+  EXPECT_TRUE(contains(run.err, "3 symbols (2 ok, 1 errors)")) << run.err;
+  EXPECT_TRUE(contains(run.err, path("broken.csv").string() + ":1:1: ")) << run.err;
+}
+
+TEST_F(CliTest, ScanFailsWhenNoSymbolCanBeComputed) {
+  fs::create_directories(path("data"));
+  write_series(path("data") / "SHORT.csv", 20, 1);  // fewer bars than DEMA(34) needs
+  write_series(path("data") / "ZERO.csv", 200, 2, [](std::vector<std::string>& c) { c[0] = "0.00"; });
+  const ProgramRun run = atc("scan '" + path("data").string() + "' --backend reference");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_TRUE(contains(run.err, "2 symbols (0 ok, 2 errors)")) << run.err;
+  EXPECT_TRUE(contains(run.err, "no symbol could be computed")) << run.err;
+}
+
+TEST_F(CliTest, DemoRunsOnTheSyntheticMarket) {
+  const ProgramRun run = atc("demo --symbols 12 --bars 400 --top 3 --bottom 2 --backend reference");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(contains(run.out, "synthetic")) << run.out;
+  EXPECT_TRUE(contains(run.out, "SYM0001") || contains(run.out, "SYM0012") || contains(run.out, "..."));
+  EXPECT_TRUE(contains(run.err, "12 symbols (")) << run.err;
+  EXPECT_TRUE(contains(run.err, "backend reference")) << run.err;
+}
+
+TEST_F(CliTest, BadFlagValuesExitWithTwo) {
+  const fs::path input = write_series(path("x.csv"), 100, 6);
+  const ProgramRun not_a_number = atc("compute '" + input.string() + "' --ema-len abc");
+  EXPECT_EQ(not_a_number.exit_code, 2);
+  EXPECT_TRUE(contains(not_a_number.err, "--ema-len")) << not_a_number.err;
+
+  const ProgramRun too_short = atc("compute '" + input.string() + "' --ema-len 3");
+  EXPECT_EQ(too_short.exit_code, 2);
+  EXPECT_TRUE(contains(too_short.err, "error: ema_len = 3")) << too_short.err;
+
+  const ProgramRun thresholds = atc("scan '" + input.string() + "' --long-threshold=-0.5");
+  EXPECT_EQ(thresholds.exit_code, 2);
+  EXPECT_TRUE(contains(thresholds.err, "error: long_threshold")) << thresholds.err;
+
+  EXPECT_EQ(atc("compute '" + input.string() + "' --backend gpu").exit_code, 2);
+  EXPECT_EQ(atc("scan --frobnicate").exit_code, 2);
+  EXPECT_EQ(atc("").exit_code, 2) << "a subcommand is required";
+}
+
+TEST_F(CliTest, ConfigFilesInJsonAndTomlWithFlagsOverriding) {
+  const fs::path input = write_series(path("x.csv"), 150, 7);
+  std::ofstream(path("p.json")) << R"({"dema_len": 20, "robustness": "wide", "strategy": true})";
+  const ProgramRun json = atc("compute '" + input.string() + "' --config '" + path("p.json").string() +
+                       "' --calibration DEMA --backend reference");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const std::string json_header = lines_of(json.out).front();
+  EXPECT_TRUE(contains(json_header, "DEMA_27,")) << "20 + 7 (Wide): " << json_header;
+
+  std::ofstream(path("p.toml")) << "dema_len = 20\nlambda = 0.5\n";
+  const ProgramRun toml = atc("compute '" + input.string() + "' --config '" + path("p.toml").string() +
+                       "' --dema-len 30 --calibration dema --backend reference");
+  ASSERT_EQ(toml.exit_code, 0) << toml.err;
+  EXPECT_TRUE(contains(lines_of(toml.out).front(), "DEMA_36,")) << "the flag wins: 30 + 6";
+}
+
+TEST_F(CliTest, ConfigFileErrorsNameTheKey) {
+  const fs::path input = write_series(path("x.csv"), 100, 8);
+  std::ofstream(path("typo.toml")) << "ema_len = 20\nema_lenght = 21\n";
+  const ProgramRun unknown = atc("compute '" + input.string() + "' --config '" + path("typo.toml").string() + "'");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_TRUE(contains(unknown.err, "unknown parameter 'ema_lenght'")) << unknown.err;
+  EXPECT_TRUE(contains(unknown.err, "typo.toml:2")) << unknown.err;
+
+  std::ofstream(path("type.json")) << R"({"cutout": "ten"})";
+  const ProgramRun wrong_type = atc("compute '" + input.string() + "' --config '" + path("type.json").string() + "'");
+  EXPECT_EQ(wrong_type.exit_code, 2);
+  EXPECT_TRUE(contains(wrong_type.err, "cutout: expected an integer")) << wrong_type.err;
+
+  std::ofstream(path("p.yaml")) << "ema_len: 20\n";
+  EXPECT_EQ(atc("compute '" + input.string() + "' --config '" + path("p.yaml").string() + "'").exit_code, 2);
+}
+
+TEST_F(CliTest, CudaWithoutAGpuIsAClearError) {
+  if (atc::cuda_available()) GTEST_SKIP() << "a usable GPU is present";
+  const fs::path input = write_series(path("x.csv"), 100, 9);
+  const ProgramRun run = atc("compute '" + input.string() + "' --backend cuda");
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_TRUE(contains(run.err, "error: ")) << run.err;
+  EXPECT_TRUE(contains(run.err, "cuda")) << run.err;
+  EXPECT_TRUE(run.out.empty()) << "nothing is computed";
+}
+
+TEST_F(CliTest, VersionAndHelp) {
+  const ProgramRun version = atc("--version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_TRUE(contains(version.out, "atc ")) << version.out;
+  const ProgramRun help = atc("scan --help");
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* flag : {"--top", "--json", "--kama-w", "--short-threshold", "--config", "--devices", "--gaps"})
+    EXPECT_TRUE(contains(help.out, flag)) << flag;
+}
+
+}  // namespace
