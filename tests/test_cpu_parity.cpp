@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "atc/atc.hpp"
+#include "atc/io.hpp"
 #include "support/batch.hpp"
 #include "support/compare.hpp"
-#include "support/market_csv.hpp"
 #include "support/random_walk.hpp"
 
 namespace atc {
@@ -354,7 +354,8 @@ TEST_P(RealMarketParity, EveryFamilyCalibrated) {
   const std::filesystem::path path = std::filesystem::path(dir) / GetParam();
   ASSERT_TRUE(std::filesystem::exists(path)) << path << " does not exist (ATC_TEST_DATA_DIR=" << dir << ")";
   OwnedBatch batch;
-  batch.add(path.stem().string(), test::read_close_column(path));
+  io::CsvSeries series = io::read_series_csv(path);
+  batch.add(series.symbol, std::move(series.close));
   ASSERT_GE(batch.close[0].size(), Config{}.min_bars());
   const auto views = batch.views();
   for (Family family : kAllFamilies) {
