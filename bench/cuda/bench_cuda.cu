@@ -1,0 +1,255 @@
+// Kernel-only throughput of the CUDA stage kernels and the fused kernel, float64, for
+// 100 / 1,000 / 10,000 symbols × 100 / 1,000 / 10,000 bars, beside two ceilings measured
+// in the same run: device-to-device copy bandwidth and the FP64 FMA rate.
+//
+//   bench_cuda [--json PATH] [--repeats N] [--max-symbols N] [--max-bars N]
+//
+// Each time is the median of N runs (CUDA events) after one warm-up run. Inputs are
+// geometric random walks. "symbol-bars/s" counts one symbol over one bar as one unit
+// (an MA stage does 9 chains per unit, the fused kernel all 54 plus both layers).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "atc/config.hpp"
+#include "core/prepared.hpp"
+#include "cuda/check.hpp"
+#include "cuda/device_buffer.hpp"
+#include "cuda/fused.hpp"
+#include "cuda/stages.hpp"
+
+namespace {
+
+using atc::cuda::DeviceBuffer;
+
+struct Options {
+  std::string json;
+  int repeats = 7;
+  int max_symbols = 10000;
+  int max_bars = 10000;
+};
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (arg == "--json" && has_value) o.json = argv[++i];
+    else if (arg == "--repeats" && has_value) o.repeats = std::max(1, std::atoi(argv[++i]));
+    else if (arg == "--max-symbols" && has_value) o.max_symbols = std::atoi(argv[++i]);
+    else if (arg == "--max-bars" && has_value) o.max_bars = std::atoi(argv[++i]);
+    else {
+      std::fprintf(stderr, "usage: bench_cuda [--json PATH] [--repeats N] [--max-symbols N] [--max-bars N]\n");
+      std::exit(2);
+    }
+  }
+  return o;
+}
+
+class Event {
+ public:
+  Event() { ATC_CUDA_CHECK(cudaEventCreate(&event_)); }
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+  ~Event() { cudaEventDestroy(event_); }
+  cudaEvent_t get() const { return event_; }
+
+ private:
+  cudaEvent_t event_ = nullptr;
+};
+
+// Median milliseconds of `repeats` runs of `work` (after one warm-up run).
+double median_ms(const std::function<void()>& work, int repeats) {
+  work();
+  ATC_CUDA_CHECK(cudaDeviceSynchronize());
+  const Event start, stop;
+  std::vector<float> times;
+  for (int r = 0; r < repeats; ++r) {
+    ATC_CUDA_CHECK(cudaEventRecord(start.get()));
+    work();
+    ATC_CUDA_CHECK(cudaEventRecord(stop.get()));
+    ATC_CUDA_CHECK(cudaEventSynchronize(stop.get()));
+    float ms = 0.0f;
+    ATC_CUDA_CHECK(cudaEventElapsedTime(&ms, start.get(), stop.get()));
+    times.push_back(ms);
+  }
+  std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
+  return times[times.size() / 2];
+}
+
+constexpr int kFmaChains = 8;
+constexpr int kFmaThreads = 256;
+
+// Independent FMA chains per thread; the result is stored so nothing is optimized away.
+__global__ void __launch_bounds__(kFmaThreads) fma_kernel(double* out, int iterations, double a, double b) {
+  double acc[kFmaChains];
+#pragma unroll
+  for (int c = 0; c < kFmaChains; ++c) acc[c] = threadIdx.x + c;
+  for (int i = 0; i < iterations; ++i) {
+#pragma unroll
+    for (int c = 0; c < kFmaChains; ++c) acc[c] = fma(acc[c], a, b);
+  }
+  double sum = 0.0;
+#pragma unroll
+  for (int c = 0; c < kFmaChains; ++c) sum += acc[c];
+  out[blockIdx.x * blockDim.x + threadIdx.x] = sum;
+}
+
+struct Ceilings {
+  double copy_bytes_per_s = 0.0;  // bytes read + written
+  double fp64_flops = 0.0;        // 2 per FMA
+};
+
+Ceilings measure_ceilings(int repeats) {
+  Ceilings c;
+  constexpr std::size_t kBytes = std::size_t{1} << 30;
+  DeviceBuffer<char> a(kBytes), b(kBytes);
+  ATC_CUDA_CHECK(cudaMemset(a.data(), 1, kBytes));
+  const double copy_ms = median_ms(
+      [&] { ATC_CUDA_CHECK(cudaMemcpyAsync(b.data(), a.data(), kBytes, cudaMemcpyDeviceToDevice)); }, repeats);
+  c.copy_bytes_per_s = 2.0 * kBytes / (copy_ms * 1e-3);
+
+  int device = 0, sms = 0;
+  ATC_CUDA_CHECK(cudaGetDevice(&device));
+  ATC_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  const int blocks = sms * 8, iterations = 4096;
+  DeviceBuffer<double> out(static_cast<std::size_t>(blocks) * kFmaThreads);
+  const double fma_ms = median_ms(
+      [&] {
+        fma_kernel<<<blocks, kFmaThreads>>>(out.data(), iterations, 0.999999, 1e-7);
+        ATC_CUDA_CHECK_LAUNCH("fma_kernel");
+      },
+      repeats);
+  c.fp64_flops = 2.0 * kFmaChains * iterations * static_cast<double>(blocks) * kFmaThreads / (fma_ms * 1e-3);
+  return c;
+}
+
+// Geometric random walks, one contiguous series per symbol.
+std::vector<double> random_walks(int symbols, int bars, std::uint64_t seed) {
+  std::vector<double> data(static_cast<std::size_t>(symbols) * bars);
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> step(-1.0, 1.0), vol(0.002, 0.03);
+  for (int s = 0; s < symbols; ++s) {
+    const double v = vol(rng);
+    double price = 100.0;
+    for (int t = 0; t < bars; ++t) {
+      data[static_cast<std::size_t>(s) * bars + t] = price;
+      price *= 1.0 + v * step(rng);
+    }
+  }
+  return data;
+}
+
+struct Row {
+  std::string kernel;
+  int symbols, bars;
+  double ms;
+  double bytes;  // fewest bytes the kernel must move (inputs once, outputs once)
+};
+
+void run_size(int symbols, int bars, const Options& opt, std::vector<Row>& rows) {
+  const atc::Config config;
+  const std::vector<double> per_symbol = random_walks(symbols, bars, 42u + static_cast<unsigned>(symbols + bars));
+  std::vector<double> time_major(per_symbol.size());
+  for (int s = 0; s < symbols; ++s)
+    for (int t = 0; t < bars; ++t)
+      time_major[static_cast<std::size_t>(t) * symbols + s] = per_symbol[static_cast<std::size_t>(s) * bars + t];
+  const atc::cuda::Dense d{symbols, bars};
+  const double n = static_cast<double>(d.size()), chains = atc::kLengthsPerFamily;
+  const DeviceBuffer<double> close = atc::cuda::to_device(std::span<const double>(time_major));
+  const std::vector<double> growth_host = atc::detail::growth_table(config, static_cast<std::size_t>(bars));
+  const DeviceBuffer<double> growth = atc::cuda::to_device(std::span<const double>(growth_host));
+  DeviceBuffer<double> ma(chains * n), eq(chains * n), r(n), fs(atc::kFamilies * n), fe(atc::kFamilies * n), avg(n);
+  DeviceBuffer<std::int8_t> sig(chains * n), cls(atc::cuda::kClassOutputs * n);
+  const double keep = 1.0 - config.decay_rate();
+  auto add = [&](std::string name, double bytes, const std::function<void()>& work) {
+    rows.push_back({std::move(name), symbols, bars, median_ms(work, opt.repeats), bytes});
+  };
+
+  for (atc::Family family : atc::kAllFamilies)
+    add("ma_" + std::string(atc::family_name(family)), 8 * n * (1 + chains),
+        [&] { atc::cuda::moving_averages(family, d, close.data(), config.lengths(family), ma.data()); });
+  add("signals", n * (8 + chains * 9), [&] { atc::cuda::crossover_signals(d, 9, close.data(), ma.data(), sig.data()); });
+  add("returns", 16 * n, [&] { atc::cuda::returns(d, close.data(), r.data()); });
+  add("ma_equities", n * (8 + chains * 9),
+      [&] { atc::cuda::ma_equities(d, 9, sig.data(), r.data(), growth.data(), 0, keep, eq.data()); });
+  add("layer1", n * (chains * 9 + 8), [&] { atc::cuda::layer1(d, sig.data(), eq.data(), 0, fs.data()); });
+  for (int f = 1; f < atc::kFamilies; ++f)  // give every family a signal to average
+    ATC_CUDA_CHECK(cudaMemcpy(fs.data() + f * d.size(), fs.data(), d.size() * sizeof(double),
+                              cudaMemcpyDeviceToDevice));
+  add("family_equities", n * (8 + 12 * 8),
+      [&] { atc::cuda::family_equities(d, fs.data(), r.data(), growth.data(), config.weight, 0, keep, fe.data()); });
+  add("average", n * (12 * 8 + 8), [&] { atc::cuda::average_signal(d, fs.data(), fe.data(), 0, avg.data()); });
+  add("classify", n * (8 + 5), [&] {
+    atc::cuda::classify(d, avg.data(), config.long_threshold, config.short_threshold, false, cls.data());
+  });
+
+  // The fused kernel on the packed (group-interleaved) layout.
+  std::vector<atc::detail::PreparedSeries> series(static_cast<std::size_t>(symbols));
+  for (int s = 0; s < symbols; ++s) {
+    const double* p = per_symbol.data() + static_cast<std::size_t>(s) * bars;
+    series[s] = {p, p, static_cast<std::size_t>(bars), static_cast<std::size_t>(s) * bars};
+  }
+  const atc::cuda::PackedChunk packed = atc::cuda::pack(series);
+  const atc::cuda::DeviceChunk chunk = atc::cuda::upload(packed, growth_host);
+  const atc::cuda::FusedParams params = atc::cuda::make_fused_params(config, -1);
+  atc::cuda::DeviceColumns average_only;
+  average_only.average_signal = avg.data();
+  add("fused_average_only", n * 16, [&] { atc::cuda::launch_fused(chunk.input(), params, average_only); });
+  atc::cuda::DeviceColumns standard = average_only;
+  for (int f = 0; f < atc::kFamilies; ++f) {
+    standard.family_signal[f] = fs.data() + f * d.size();
+    standard.family_equity[f] = eq.data() + f * d.size();
+  }
+  for (int c = 0; c < atc::cuda::kClassOutputs; ++c) standard.classification[c] = cls.data() + c * d.size();
+  add("fused_standard", n * (16 + 12 * 8 + 5), [&] { atc::cuda::launch_fused(chunk.input(), params, standard); });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const Options opt = parse(argc, argv);
+  cudaDeviceProp prop{};
+  ATC_CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
+  const Ceilings ceil = measure_ceilings(opt.repeats);
+  std::vector<Row> rows;
+  for (int symbols : {100, 1000, 10000})
+    for (int bars : {100, 1000, 10000})
+      if (symbols <= opt.max_symbols && bars <= opt.max_bars) run_size(symbols, bars, opt, rows);
+
+  if (!opt.json.empty()) {
+    std::ofstream json(opt.json);
+    json << "{\n  \"device\": \"" << prop.name << "\",\n  \"copy_bytes_per_s\": " << ceil.copy_bytes_per_s
+         << ",\n  \"fp64_fma_flops\": " << ceil.fp64_flops << ",\n  \"repeats\": " << opt.repeats
+         << ",\n  \"results\": [\n";
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const Row& row = rows[i];
+      const double units = static_cast<double>(row.symbols) * row.bars;
+      json << "    {\"kernel\": \"" << row.kernel << "\", \"symbols\": " << row.symbols << ", \"bars\": " << row.bars
+           << ", \"median_ms\": " << row.ms << ", \"symbol_bars_per_s\": " << units / (row.ms * 1e-3)
+           << ", \"min_bytes\": " << row.bytes << ", \"bandwidth_fraction\": "
+           << row.bytes / (row.ms * 1e-3) / ceil.copy_bytes_per_s << "}" << (i + 1 < rows.size() ? "," : "") << "\n";
+    }
+    json << "  ]\n}\n";
+  }
+
+  std::printf("device %s: copy %.0f GB/s (read+write), FP64 FMA %.2f TFLOP/s\n", prop.name,
+              ceil.copy_bytes_per_s * 1e-9, ceil.fp64_flops * 1e-12);
+  std::printf("%-20s %8s %7s %11s %16s %9s\n", "kernel", "symbols", "bars", "median ms", "symbol-bars/s",
+              "of copy BW");
+  for (const Row& row : rows) {
+    const double seconds = row.ms * 1e-3, units = static_cast<double>(row.symbols) * row.bars;
+    std::printf("%-20s %8d %7d %11.4f %16.4g %8.2f%%\n", row.kernel.c_str(), row.symbols, row.bars, row.ms,
+                units / seconds, 100.0 * row.bytes / seconds / ceil.copy_bytes_per_s);
+  }
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "bench_cuda: %s\n", e.what());
+  return 1;
+}
