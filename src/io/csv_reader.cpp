@@ -3,7 +3,6 @@
 #include <array>
 #include <cctype>
 #include <cerrno>
-#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -82,8 +81,8 @@ Layout layout_of(const std::vector<CsvCell>& header, const CsvTokenizer& tokens)
   for (std::size_t i = 0; i < header.size(); ++i) {
     const std::string name = lower(trim(header[i].text));
     for (const Role& role : kRoles) {
-      if (std::find(role.names.begin(), role.names.end(), name) == role.names.end() ||
-          name.empty())
+      // An empty name never matches: unused alias slots of a role are empty too.
+      if (name.empty() || std::find(role.names.begin(), role.names.end(), name) == role.names.end())
         continue;
       int& column = layout.*role.column;
       // Several timestamp-like columns (e.g. date and time): the first one wins.
