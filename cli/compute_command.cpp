@@ -29,8 +29,8 @@ ComputeCommand::ComputeCommand(CLI::App& app) {
       "compute",
       "Compute every ATC output of one symbol and write one CSV row per bar: timestamp (when "
       "the input has one), close, Average_Signal, EMA_Signal..KAMA_Signal, EMA_S..KAMA_S, "
-      "trend, state, direction, long_entry, short_entry. Numbers are written exactly "
-      "(shortest round-trip, at most 17 significant digits); no value is an empty field.");
+      "trend, state, direction, long_entry, short_entry. Numbers have 17 significant digits "
+      "(they read back exactly); NaN (no value yet) is an empty field.");
   command_->add_option("INPUT", input_,
                        "CSV with a close column (timestamp/date, open, high, low, volume "
                        "optional), or a long-format CSV with a symbol column (see --symbol)")

@@ -28,9 +28,10 @@ Column discrete_column(std::string name, std::span<const std::int8_t> values) {
 
 std::string format_number(double value) {
   if (std::isnan(value)) return {};
-  // Shortest round-trip text is at most 17 significant digits for a double.
+  // 17 significant digits (like %.17g): every double reads back exactly.
   char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  const auto result =
+      std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::general, 17);
   return std::string(buffer, result.ptr);
 }
 
