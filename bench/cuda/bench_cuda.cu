@@ -3,6 +3,7 @@
 // in the same run: device-to-device copy bandwidth and the FP64 FMA rate.
 //
 //   bench_cuda [--json PATH] [--repeats N] [--max-symbols N] [--max-bars N]
+//              [--size SYMBOLS:BARS]   (one size only, e.g. for a profiler)
 //
 // Each time is the median of N runs (CUDA events) after one warm-up run. Inputs are
 // geometric random walks. "symbol-bars/s" counts one symbol over one bar as one unit
@@ -33,6 +34,7 @@ struct Options {
   int repeats = 7;
   int max_symbols = 10000;
   int max_bars = 10000;
+  int only_symbols = 0, only_bars = 0;
 };
 
 Options parse(int argc, char** argv) {
@@ -44,8 +46,11 @@ Options parse(int argc, char** argv) {
     else if (arg == "--repeats" && has_value) o.repeats = std::max(1, std::atoi(argv[++i]));
     else if (arg == "--max-symbols" && has_value) o.max_symbols = std::atoi(argv[++i]);
     else if (arg == "--max-bars" && has_value) o.max_bars = std::atoi(argv[++i]);
+    else if (arg == "--size" && has_value && std::sscanf(argv[++i], "%d:%d", &o.only_symbols, &o.only_bars) == 2) {}
     else {
-      std::fprintf(stderr, "usage: bench_cuda [--json PATH] [--repeats N] [--max-symbols N] [--max-bars N]\n");
+      std::fprintf(stderr,
+                   "usage: bench_cuda [--json PATH] [--repeats N] [--max-symbols N] [--max-bars N] "
+                   "[--size SYMBOLS:BARS]\n");
       std::exit(2);
     }
   }
@@ -219,9 +224,13 @@ int main(int argc, char** argv) try {
   ATC_CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
   const Ceilings ceil = measure_ceilings(opt.repeats);
   std::vector<Row> rows;
-  for (int symbols : {100, 1000, 10000})
-    for (int bars : {100, 1000, 10000})
-      if (symbols <= opt.max_symbols && bars <= opt.max_bars) run_size(symbols, bars, opt, rows);
+  if (opt.only_symbols > 0 && opt.only_bars > 0) {
+    run_size(opt.only_symbols, opt.only_bars, opt, rows);
+  } else {
+    for (int symbols : {100, 1000, 10000})
+      for (int bars : {100, 1000, 10000})
+        if (symbols <= opt.max_symbols && bars <= opt.max_bars) run_size(symbols, bars, opt, rows);
+  }
 
   if (!opt.json.empty()) {
     std::ofstream json(opt.json);

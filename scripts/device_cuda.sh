@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The CUDA backend's run on a GPU machine: builds for sm_90 (Ninja), runs the GPU tests,
+# compute-sanitizer (memcheck, racecheck) on a small test, the kernel benchmark and an
+# Nsight Compute summary of the fused kernel, then prints a short table. Logs go to
+# $OUT (default ./out). Build dependencies missing on the machine may be supplied as a
+# prefix in ./.devdeps (headers, static libraries, CMake package files).
+#   scripts/device_cuda.sh [--skip-bench] [--skip-ncu]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${OUT:-out}
+mkdir -p "$out"
+skip_bench=0 skip_ncu=0
+for arg in "$@"; do
+  case $arg in
+    --skip-bench) skip_bench=1 ;;
+    --skip-ncu) skip_ncu=1 ;;
+    *) echo "usage: $0 [--skip-bench] [--skip-ncu]" >&2; exit 2 ;;
+  esac
+done
+
+prefix=()
+if [[ -d .devdeps ]]; then
+  prefix=(-DCMAKE_PREFIX_PATH="$PWD/.devdeps")
+  export LD_LIBRARY_PATH="$PWD/.devdeps/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
+fi
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv | tee "$out/gpu.txt"
+
+build=build-device
+t0=$SECONDS
+cmake -S . -B "$build" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 -DATC_CUDA_PTXAS_VERBOSE=ON \
+  -DATC_BUILD_CLI=OFF "${prefix[@]}" >"$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
+cmake --build "$build" -j"$(nproc)" --target test_cuda_stages test_cuda_backend bench_cuda \
+  >"$out/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$out/build.log" | head -60; exit 1; }
+echo "build: $((SECONDS - t0)) s"
+# Registers, stack and spills of every kernel, from ptxas.
+grep -E "Compiling entry|Used [0-9]+ registers|spill" "$out/build.log" |
+  sed -E 's/.*entry function .(_Z[^ ]*)./\1/' | paste - - - |
+  sed -E 's/^_ZN3atc4cuda[0-9A-Za-z_]*_(cu|ILb)[0-9a-f_]*//' >"$out/ptxas.txt"
+
+status=0
+tests=$build/tests/cuda
+for t in test_cuda_stages test_cuda_backend; do
+  "$tests/$t" --gtest_color=no >"$out/$t.log" 2>&1 || status=1
+done
+
+small=(--gtest_filter=CudaBackend.SmallChunksGiveTheSameBits)
+compute-sanitizer --tool memcheck --leak-check full "$tests/test_cuda_backend" "${small[@]}" \
+  >"$out/memcheck.log" 2>&1 || status=1
+compute-sanitizer --tool racecheck --racecheck-report all "$tests/test_cuda_backend" "${small[@]}" \
+  >"$out/racecheck.log" 2>&1 || status=1
+
+if ((!skip_bench)); then
+  "$build/bench/cuda/bench_cuda" --json "$out/bench_cuda.json" >"$out/bench.log" 2>&1 || status=1
+fi
+if ((!skip_ncu)); then
+  ncu --clock-control none -k regex:fused_kernel --launch-skip 1 --launch-count 1 \
+    --section SpeedOfLight --section Occupancy --section LaunchStats \
+    "$build/bench/cuda/bench_cuda" --size 10000:1000 --repeats 1 >"$out/ncu.log" 2>&1 || status=1
+fi
+
+echo "== ptxas (registers / spills) =="
+cat "$out/ptxas.txt"
+echo "== tests =="
+grep -hE "^\[  (PASSED|FAILED|SKIPPED) |FAILED TEST|max relative error|near-ties|Failure|seed" \
+  "$out"/test_cuda_*.log | head -60
+echo "== compute-sanitizer =="
+grep -hE "ERROR SUMMARY|RACECHECK SUMMARY|LEAK SUMMARY|Hazard" "$out/memcheck.log" "$out/racecheck.log" | head
+if [[ -f "$out/ncu.log" ]]; then
+  echo "== ncu (fused kernel, 10000 symbols x 1000 bars) =="
+  grep -E "Achieved Occupancy|Theoretical Occupancy|DRAM Throughput|Compute \(SM\) Throughput|Memory Throughput|Duration|Registers Per|Block Limit" "$out/ncu.log" | head -20
+fi
+if [[ -f "$out/bench.log" ]]; then
+  echo "== benchmark =="
+  cat "$out/bench.log"
+fi
+exit $status
