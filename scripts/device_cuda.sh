@@ -4,18 +4,22 @@
 # Nsight Compute summary of the fused kernel, then prints a short table. Logs go to
 # $OUT (default ./out). Build dependencies missing on the machine may be supplied as a
 # prefix in ./.devdeps (headers, static libraries, CMake package files).
-#   scripts/device_cuda.sh [--skip-bench] [--skip-ncu]
+#   scripts/device_cuda.sh [--skip-bench] [--skip-ncu] [--compare-min-blocks N]
+# --compare-min-blocks N also builds the fused kernel for N blocks per SM and times
+# both builds' fused kernel.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-out}
 mkdir -p "$out"
-skip_bench=0 skip_ncu=0
-for arg in "$@"; do
-  case $arg in
+skip_bench=0 skip_ncu=0 compare=0
+while (($#)); do
+  case $1 in
     --skip-bench) skip_bench=1 ;;
     --skip-ncu) skip_ncu=1 ;;
-    *) echo "usage: $0 [--skip-bench] [--skip-ncu]" >&2; exit 2 ;;
+    --compare-min-blocks) compare=$2; shift ;;
+    *) echo "usage: $0 [--skip-bench] [--skip-ncu] [--compare-min-blocks N]" >&2; exit 2 ;;
   esac
+  shift
 done
 
 prefix=()
@@ -37,20 +41,39 @@ grep -E "Compiling entry|Used [0-9]+ registers|spill" "$out/build.log" |
   sed -E 's/.*entry function .(_Z[^ ]*)./\1/' | paste - - - |
   sed -E 's/^_ZN3atc4cuda[0-9A-Za-z_]*_(cu|ILb)[0-9a-f_]*//' >"$out/ptxas.txt"
 
+if ((compare)); then
+  cmake -S . -B "$build-mb$compare" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 \
+    -DATC_CUDA_PTXAS_VERBOSE=ON -DATC_CUDA_FUSED_MIN_BLOCKS="$compare" -DATC_BUILD_CLI=OFF "${prefix[@]}" \
+    >>"$out/configure.log" 2>&1 &&
+    cmake --build "$build-mb$compare" -j"$(nproc)" --target bench_cuda test_cuda_backend \
+      >>"$out/build.log" 2>&1 || exit 1
+  grep -A3 "fused_kernelILb0" "$out/build.log" | grep -E "Used|spill" >>"$out/ptxas.txt"
+fi
+
 status=0
 tests=$build/tests/cuda
 for t in test_cuda_stages test_cuda_backend; do
-  "$tests/$t" --gtest_color=no >"$out/$t.log" 2>&1 || status=1
+  "$tests/$t" --gtest_color=no >>"$out/tests.log" 2>&1 || status=1
 done
+if ((compare)); then
+  echo "== test_cuda_backend, ATC_CUDA_FUSED_MIN_BLOCKS=$compare ==" >>"$out/tests.log"
+  "$build-mb$compare/tests/cuda/test_cuda_backend" --gtest_color=no >>"$out/tests.log" 2>&1 || status=1
+fi
 
 small=(--gtest_filter=CudaBackend.SmallChunksGiveTheSameBits)
 compute-sanitizer --tool memcheck --leak-check full "$tests/test_cuda_backend" "${small[@]}" \
-  >"$out/memcheck.log" 2>&1 || status=1
+  >"$out/sanitizer.log" 2>&1 || status=1
 compute-sanitizer --tool racecheck --racecheck-report all "$tests/test_cuda_backend" "${small[@]}" \
-  >"$out/racecheck.log" 2>&1 || status=1
+  >>"$out/sanitizer.log" 2>&1 || status=1
 
 if ((!skip_bench)); then
   "$build/bench/cuda/bench_cuda" --json "$out/bench_cuda.json" >"$out/bench.log" 2>&1 || status=1
+fi
+if ((compare)); then
+  for b in "$build" "$build-mb$compare"; do
+    echo "== fused kernel, $b ==" >>"$out/bench.log"
+    "$b/bench/cuda/bench_cuda" --fused-only --max-bars 1000 >>"$out/bench.log" 2>&1 || status=1
+  done
 fi
 if ((!skip_ncu)); then
   ncu --clock-control none -k regex:fused_kernel --launch-skip 1 --launch-count 1 \
@@ -62,9 +85,9 @@ echo "== ptxas (registers / spills) =="
 cat "$out/ptxas.txt"
 echo "== tests =="
 grep -hE "^\[  (PASSED|FAILED|SKIPPED) |FAILED TEST|max relative error|near-ties|Failure|seed" \
-  "$out"/test_cuda_*.log | head -60
+  "$out/tests.log" | head -80
 echo "== compute-sanitizer =="
-grep -hE "ERROR SUMMARY|RACECHECK SUMMARY|LEAK SUMMARY|Hazard" "$out/memcheck.log" "$out/racecheck.log" | head
+grep -hE "ERROR SUMMARY|RACECHECK SUMMARY|LEAK SUMMARY|Hazard" "$out/sanitizer.log" | head
 if [[ -f "$out/ncu.log" ]]; then
   echo "== ncu (fused kernel, 10000 symbols x 1000 bars) =="
   grep -E "Achieved Occupancy|Theoretical Occupancy|DRAM Throughput|Compute \(SM\) Throughput|Memory Throughput|Duration|Registers Per|Block Limit" "$out/ncu.log" | head -20

@@ -4,6 +4,7 @@
 //
 //   bench_cuda [--json PATH] [--repeats N] [--max-symbols N] [--max-bars N]
 //              [--size SYMBOLS:BARS]   (one size only, e.g. for a profiler)
+//              [--fused-only]          (skip the stage kernels)
 //
 // Each time is the median of N runs (CUDA events) after one warm-up run. Inputs are
 // geometric random walks. "symbol-bars/s" counts one symbol over one bar as one unit
@@ -35,6 +36,7 @@ struct Options {
   int max_symbols = 10000;
   int max_bars = 10000;
   int only_symbols = 0, only_bars = 0;
+  bool fused_only = false;
 };
 
 Options parse(int argc, char** argv) {
@@ -46,11 +48,12 @@ Options parse(int argc, char** argv) {
     else if (arg == "--repeats" && has_value) o.repeats = std::max(1, std::atoi(argv[++i]));
     else if (arg == "--max-symbols" && has_value) o.max_symbols = std::atoi(argv[++i]);
     else if (arg == "--max-bars" && has_value) o.max_bars = std::atoi(argv[++i]);
+    else if (arg == "--fused-only") o.fused_only = true;
     else if (arg == "--size" && has_value && std::sscanf(argv[++i], "%d:%d", &o.only_symbols, &o.only_bars) == 2) {}
     else {
       std::fprintf(stderr,
                    "usage: bench_cuda [--json PATH] [--repeats N] [--max-symbols N] [--max-bars N] "
-                   "[--size SYMBOLS:BARS]\n");
+                   "[--size SYMBOLS:BARS] [--fused-only]\n");
       std::exit(2);
     }
   }
@@ -177,23 +180,27 @@ void run_size(int symbols, int bars, const Options& opt, std::vector<Row>& rows)
     rows.push_back({std::move(name), symbols, bars, median_ms(work, opt.repeats), bytes});
   };
 
-  for (atc::Family family : atc::kAllFamilies)
-    add("ma_" + std::string(atc::family_name(family)), 8 * n * (1 + chains),
-        [&] { atc::cuda::moving_averages(family, d, close.data(), config.lengths(family), ma.data()); });
-  add("signals", n * (8 + chains * 9), [&] { atc::cuda::crossover_signals(d, 9, close.data(), ma.data(), sig.data()); });
-  add("returns", 16 * n, [&] { atc::cuda::returns(d, close.data(), r.data()); });
-  add("ma_equities", n * (8 + chains * 9),
-      [&] { atc::cuda::ma_equities(d, 9, sig.data(), r.data(), growth.data(), 0, keep, eq.data()); });
-  add("layer1", n * (chains * 9 + 8), [&] { atc::cuda::layer1(d, sig.data(), eq.data(), 0, fs.data()); });
-  for (int f = 1; f < atc::kFamilies; ++f)  // give every family a signal to average
-    ATC_CUDA_CHECK(cudaMemcpy(fs.data() + f * d.size(), fs.data(), d.size() * sizeof(double),
-                              cudaMemcpyDeviceToDevice));
-  add("family_equities", n * (8 + 12 * 8),
-      [&] { atc::cuda::family_equities(d, fs.data(), r.data(), growth.data(), config.weight, 0, keep, fe.data()); });
-  add("average", n * (12 * 8 + 8), [&] { atc::cuda::average_signal(d, fs.data(), fe.data(), 0, avg.data()); });
-  add("classify", n * (8 + 5), [&] {
-    atc::cuda::classify(d, avg.data(), config.long_threshold, config.short_threshold, false, cls.data());
-  });
+  if (!opt.fused_only) {
+    for (atc::Family family : atc::kAllFamilies)
+      add("ma_" + std::string(atc::family_name(family)), 8 * n * (1 + chains),
+          [&] { atc::cuda::moving_averages(family, d, close.data(), config.lengths(family), ma.data()); });
+    add("signals", n * (8 + chains * 9),
+        [&] { atc::cuda::crossover_signals(d, 9, close.data(), ma.data(), sig.data()); });
+    add("returns", 16 * n, [&] { atc::cuda::returns(d, close.data(), r.data()); });
+    add("ma_equities", n * (8 + chains * 9),
+        [&] { atc::cuda::ma_equities(d, 9, sig.data(), r.data(), growth.data(), 0, keep, eq.data()); });
+    add("layer1", n * (chains * 9 + 8), [&] { atc::cuda::layer1(d, sig.data(), eq.data(), 0, fs.data()); });
+    for (int f = 1; f < atc::kFamilies; ++f)  // give every family a signal to average
+      ATC_CUDA_CHECK(cudaMemcpy(fs.data() + f * d.size(), fs.data(), d.size() * sizeof(double),
+                                cudaMemcpyDeviceToDevice));
+    add("family_equities", n * (8 + 12 * 8), [&] {
+      atc::cuda::family_equities(d, fs.data(), r.data(), growth.data(), config.weight, 0, keep, fe.data());
+    });
+    add("average", n * (12 * 8 + 8), [&] { atc::cuda::average_signal(d, fs.data(), fe.data(), 0, avg.data()); });
+    add("classify", n * (8 + 5), [&] {
+      atc::cuda::classify(d, avg.data(), config.long_threshold, config.short_threshold, false, cls.data());
+    });
+  }
 
   // The fused kernel on the packed (group-interleaved) layout.
   std::vector<atc::detail::PreparedSeries> series(static_cast<std::size_t>(symbols));

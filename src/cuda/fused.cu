@@ -154,10 +154,14 @@ __device__ void family_warp(const FusedInput& in, const FusedParams& p, const De
   }
 }
 
-// One block of 6 warps per multiprocessor is guaranteed (up to 255 registers per
-// thread: each thread holds 9 chains); more fit when the compiler needs fewer.
+// Blocks per multiprocessor the kernel is compiled for (CMake ATC_CUDA_FUSED_MIN_BLOCKS):
+// 1 lets each thread keep its 9 chains in up to 255 registers; 2 caps them at 168
+// (some spilling) for twice the warps in flight.
+#ifndef ATC_CUDA_FUSED_MIN_BLOCKS
+#error "ATC_CUDA_FUSED_MIN_BLOCKS is set by src/cuda/CMakeLists.txt"
+#endif
 template <bool kCalibration>
-__global__ void __launch_bounds__(kFusedThreads, 1) fused_kernel(FusedInput in, FusedParams p,
+__global__ void __launch_bounds__(kFusedThreads, ATC_CUDA_FUSED_MIN_BLOCKS) fused_kernel(FusedInput in, FusedParams p,
                                                                 DeviceColumns out) {
   extern __shared__ double shared_storage[];
   SharedTile& sh = *reinterpret_cast<SharedTile*>(shared_storage);
