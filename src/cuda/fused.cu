@@ -155,8 +155,9 @@ __device__ void family_warp(const FusedInput& in, const FusedParams& p, const De
 }
 
 // Blocks per multiprocessor the kernel is compiled for (CMake ATC_CUDA_FUSED_MIN_BLOCKS):
-// 1 lets each thread keep its 9 chains in up to 255 registers; 2 caps them at 168
-// (some spilling) for twice the warps in flight.
+// 1 lets each thread keep its 9 chains in up to 255 registers; 2 (the default) caps them
+// at 168, with some spilling, for twice the warps in flight: measured on an H100, 1.3x
+// faster from 10,000 symbols, 10-20% slower below 1,000 (bench/RESULTS.md).
 #ifndef ATC_CUDA_FUSED_MIN_BLOCKS
 #error "ATC_CUDA_FUSED_MIN_BLOCKS is set by src/cuda/CMakeLists.txt"
 #endif
