@@ -32,9 +32,9 @@ nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv | t
 build=build-device
 t0=$SECONDS
 cmake -S . -B "$build" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 -DATC_CUDA_PTXAS_VERBOSE=ON \
-  -DATC_BUILD_CLI=OFF "${prefix[@]}" >"$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
+  -DATC_BUILD_CLI=OFF "${prefix[@]}" >"$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
 cmake --build "$build" -j"$(nproc)" --target test_cuda_stages test_cuda_backend bench_cuda \
-  >"$out/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$out/build.log" | head -60; exit 1; }
+  >>"$out/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$out/build.log" | head -60; exit 1; }
 echo "build: $((SECONDS - t0)) s"
 # Registers, stack and spills of every kernel, from ptxas.
 grep -E "Compiling entry|Used [0-9]+ registers|spill" "$out/build.log" |
@@ -44,7 +44,7 @@ grep -E "Compiling entry|Used [0-9]+ registers|spill" "$out/build.log" |
 if ((compare)); then
   cmake -S . -B "$build-mb$compare" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 \
     -DATC_CUDA_PTXAS_VERBOSE=ON -DATC_CUDA_FUSED_MIN_BLOCKS="$compare" -DATC_BUILD_CLI=OFF "${prefix[@]}" \
-    >>"$out/configure.log" 2>&1 &&
+    >>"$out/build.log" 2>&1 &&
     cmake --build "$build-mb$compare" -j"$(nproc)" --target bench_cuda test_cuda_backend \
       >>"$out/build.log" 2>&1 || exit 1
   grep -A3 "fused_kernelILb0" "$out/build.log" | grep -E "Used|spill" >>"$out/ptxas.txt"
