@@ -9,19 +9,7 @@ import pandas as pd
 import pytest
 
 import atc
-
-
-def _cupy_reason() -> str | None:
-    try:
-        import cupy
-    except ImportError:
-        return "CuPy is not installed"
-    try:
-        if cupy.cuda.runtime.getDeviceCount() < 1:
-            return "CuPy sees no GPU"
-    except cupy.cuda.runtime.CUDARuntimeError as exc:
-        return f"CuPy sees no GPU ({exc})"
-    return None
+from atc._gpu import cupy_unavailable_reason
 
 
 def _cuda_backend_reason() -> str | None:
@@ -30,7 +18,7 @@ def _cuda_backend_reason() -> str | None:
     return "atc.cuda_available() is False (no CUDA build of atc or no usable GPU)"
 
 
-CUPY_SKIP = _cupy_reason()
+CUPY_SKIP = cupy_unavailable_reason()
 CUDA_SKIP = _cuda_backend_reason()
 GPU_SKIP = CUDA_SKIP if CUPY_SKIP is not None and CUDA_SKIP is not None else None
 

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 import atc
+from atc._gpu import cupy_unavailable_reason
 from atc import ATCConfig, compute_atc_batch
 
 SWEEP_SYMBOLS = (10, 50, 100, 500, 1000, 5000)
@@ -83,15 +84,11 @@ def _engine(close: np.ndarray, config: ATCConfig, **options: Any) -> Callable[[]
 
 def _cupy_requirement() -> tuple[Any, Any] | str:
     """(cupy, run_baseline) or the reason the CuPy row cannot run."""
-    try:
-        import cupy
-    except ImportError:
-        return "CuPy is not installed"
-    try:
-        if cupy.cuda.runtime.getDeviceCount() < 1:
-            return "CuPy sees no GPU"
-    except cupy.cuda.runtime.CUDARuntimeError as exc:
-        return f"CuPy sees no GPU ({exc})"
+    reason = cupy_unavailable_reason()
+    if reason is not None:
+        return reason
+    import cupy
+
     try:
         from atc.bench.cupy_baseline import run_baseline
     except ImportError as exc:

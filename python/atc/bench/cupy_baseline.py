@@ -38,33 +38,7 @@ from typing import Any
 
 import numpy as np
 
-try:  # the package's own configuration when the native module is built
-    from atc import ATCConfig
-except ImportError:
-
-    @dataclasses.dataclass(frozen=True)
-    class ATCConfig:  # type: ignore[no-redef]
-        """Stand-in for :class:`atc.ATCConfig` (same fields and defaults, ATC_SPEC §1)."""
-
-        ema_len: int = 28
-        hma_len: int = 28
-        wma_len: int = 28
-        dema_len: int = 28
-        lsma_len: int = 28
-        kama_len: int = 28
-        ema_w: float = 1.0
-        hma_w: float = 1.0
-        wma_w: float = 1.0
-        dema_w: float = 1.0
-        lsma_w: float = 1.0
-        kama_w: float = 1.0
-        robustness: str = "Medium"
-        lambda_param: float = 0.02
-        decay: float = 0.03
-        cutout: int = 0
-        long_threshold: float = 0.1
-        short_threshold: float = -0.1
-        strategy_mode: bool = False
+from atc import ATCConfig
 
 
 FAMILIES = ("EMA", "HMA", "WMA", "DEMA", "LSMA", "KAMA")
