@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "atc/error.hpp"
+#include "chart_command.hpp"
 #include "compute_command.hpp"
 #include "scan_command.hpp"
 
@@ -23,6 +24,13 @@ int main(int argc, char** argv) {
   const ComputeCommand compute(app);
   const ScanCommand scan(app, false);
   const ScanCommand demo(app, true);
+  const ChartCommand plot(app, "plot",
+                          "Draw one symbol's price chart with the ATC colouring, a family's MAs and "
+                          "the entries to PNG/SVG (runs `python3 -m atc plot`; needs the Python "
+                          "package). `atc plot --help` lists its options.");
+  const ChartCommand heatmap(app, "heatmap",
+                             "Draw a heat-map of Average_Signal for many symbols over time "
+                             "(runs `python3 -m atc heatmap`; needs the Python package).");
 
   try {
     app.parse(argc, argv);
@@ -34,6 +42,8 @@ int main(int argc, char** argv) {
   try {
     if (compute.selected()) return compute.run();
     if (scan.selected()) return scan.run();
+    if (plot.selected()) return plot.run();
+    if (heatmap.selected()) return heatmap.run();
     return demo.run();
   } catch (const atc::ConfigError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

@@ -7,6 +7,7 @@ bash scripts/deps.sh
 
 data_dir=$(python3 -c "import backtesting, os; print(os.path.join(os.path.dirname(backtesting.__file__), 'test'))")
 export ATC_TEST_DATA_DIR="$data_dir"
+export ATC_CLI_PATH="$PWD/build/cli/atc"
 jobs=$(nproc)
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DATC_TEST_DATA_DIR="$data_dir"

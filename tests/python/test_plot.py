@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -68,3 +70,18 @@ def test_cli_plot_and_heatmap(market_dir: Path, tmp_path: Path, capsys) -> None:
     _assert_png(heat, 500, 300)
     assert main(["plot", str(market_dir / "GOOG.csv"), "-o", str(chart), "--set", "ema_len=3"]) == 2
     assert "ema_len = 3 is too short" in capsys.readouterr().err
+
+
+def test_cpp_cli_forwards_plot_to_the_package(market_dir: Path, tmp_path: Path) -> None:
+    """`atc plot` of the C++ program runs `python3 -m atc plot` with the same arguments."""
+    cli = os.environ.get("ATC_CLI_PATH")
+    if cli is None:
+        pytest.fail("set ATC_CLI_PATH to the built `atc` program (scripts/test.sh does)")
+    chart = tmp_path / "cli.png"
+    done = subprocess.run([cli, "plot", str(market_dir / "BTCUSD.csv"), "-o", str(chart),
+                           "--width", "400", "--height", "300"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    _assert_png(chart, 400, 300)
+    bad = subprocess.run([cli, "plot", str(market_dir / "BTCUSD.csv"), "-o", str(chart), "--set", "ema_len=3"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "ema_len = 3 is too short" in bad.stderr
