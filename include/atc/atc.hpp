@@ -24,6 +24,13 @@ BatchResult compute_table(std::span<const double> close, std::size_t n_bars,
                           const ComputeOptions& options = {},
                           std::span<const double> src = {});
 
+// A ragged batch in one contiguous buffer: symbol i occupies [offsets[i], offsets[i+1])
+// of close (and src, when given). Throws InputError when the offsets do not describe
+// the buffer; the outputs use the same offsets.
+BatchResult compute_ragged(std::span<const double> close, std::span<const std::size_t> offsets,
+                           std::span<const std::string> symbols, const Config& config,
+                           const ComputeOptions& options = {}, std::span<const double> src = {});
+
 // One symbol. Throws InputError (with the bar and reason) if it cannot be computed.
 BatchResult compute(std::span<const double> close, const Config& config,
                     const ComputeOptions& options = {}, std::span<const double> src = {},

@@ -102,6 +102,30 @@ BatchResult compute_table(std::span<const double> close, std::size_t n_bars,
   return compute_batch(views, config, options);
 }
 
+BatchResult compute_ragged(std::span<const double> close, std::span<const std::size_t> offsets,
+                           std::span<const std::string> symbols, const Config& config,
+                           const ComputeOptions& options, std::span<const double> src) {
+  if (offsets.size() != symbols.size() + 1)
+    throw InputError("ragged batch: " + std::to_string(offsets.size()) + " offsets for " +
+                     std::to_string(symbols.size()) + " symbols (expected one more than symbols)");
+  if (offsets.front() != 0 || offsets.back() != close.size())
+    throw InputError("ragged batch: offsets must start at 0 and end at the buffer size " +
+                     std::to_string(close.size()));
+  if (!src.empty() && src.size() != close.size())
+    throw InputError("ragged batch: src has " + std::to_string(src.size()) + " values, close " +
+                     std::to_string(close.size()));
+  std::vector<SeriesView> views(symbols.size());
+  for (std::size_t s = 0; s < symbols.size(); ++s) {
+    if (offsets[s + 1] < offsets[s])
+      throw InputError("ragged batch: offsets decrease at symbol '" + symbols[s] + "'");
+    const std::size_t n = offsets[s + 1] - offsets[s];
+    views[s].symbol = symbols[s];
+    views[s].close = close.subspan(offsets[s], n);
+    if (!src.empty()) views[s].src = src.subspan(offsets[s], n);
+  }
+  return compute_batch(views, config, options);
+}
+
 BatchResult compute(std::span<const double> close, const Config& config,
                     const ComputeOptions& options, std::span<const double> src,
                     std::string_view symbol) {
