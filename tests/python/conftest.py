@@ -60,7 +60,10 @@ def cuda_backend() -> str:
 
 @pytest.fixture(scope="session")
 def market_dir() -> Path:
-    """The folder of the backtesting package's market data (GOOG.csv, EURUSD.csv, ...)."""
+    """The market data (GOOG.csv, EURUSD.csv, BTCUSD.csv): $ATC_TEST_DATA_DIR, as the
+    C++ tests use it, else the test folder of the backtesting package."""
+    if os.environ.get("ATC_TEST_DATA_DIR"):
+        return Path(os.environ["ATC_TEST_DATA_DIR"])
     backtesting = pytest.importorskip("backtesting", reason="the backtesting package holds the market data")
     return Path(os.path.dirname(backtesting.__file__)) / "test"
 
