@@ -74,9 +74,9 @@ def test_cli_plot_and_heatmap(market_dir: Path, tmp_path: Path, capsys) -> None:
 
 def test_cpp_cli_forwards_plot_to_the_package(market_dir: Path, tmp_path: Path) -> None:
     """`atc plot` of the C++ program runs `python3 -m atc plot` with the same arguments."""
-    cli = os.environ.get("ATC_CLI_PATH")
-    if cli is None:
-        pytest.fail("set ATC_CLI_PATH to the built `atc` program (scripts/test.sh does)")
+    cli = os.environ.get("ATC_CLI_PATH", str(Path(__file__).parents[2] / "build" / "cli" / "atc"))
+    if not Path(cli).is_file():
+        pytest.fail(f"no `atc` program at {cli}: build it (scripts/test.sh does) or set ATC_CLI_PATH")
     chart = tmp_path / "cli.png"
     done = subprocess.run([cli, "plot", str(market_dir / "BTCUSD.csv"), "-o", str(chart),
                            "--width", "400", "--height", "300"], capture_output=True, text=True)
