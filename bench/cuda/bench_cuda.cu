@@ -202,25 +202,27 @@ void run_size(int symbols, int bars, const Options& opt, std::vector<Row>& rows)
     });
   }
 
-  // The fused kernel on the packed (group-interleaved) layout.
-  std::vector<atc::detail::PreparedSeries> series(static_cast<std::size_t>(symbols));
-  for (int s = 0; s < symbols; ++s) {
-    const double* p = per_symbol.data() + static_cast<std::size_t>(s) * bars;
-    series[s] = {p, p, static_cast<std::size_t>(bars), static_cast<std::size_t>(s) * bars};
-  }
-  const atc::cuda::PackedChunk packed = atc::cuda::pack(series);
-  const atc::cuda::DeviceChunk chunk = atc::cuda::upload(packed, growth_host);
+  // The fused kernel on its input contract: the series concatenated, with offsets.
+  std::vector<long long> offset_host(static_cast<std::size_t>(symbols) + 1);
+  for (int s = 0; s <= symbols; ++s) offset_host[s] = static_cast<long long>(s) * bars;
+  const DeviceBuffer<double> concatenated = atc::cuda::to_device(std::span<const double>(per_symbol));
+  const DeviceBuffer<long long> offset = atc::cuda::to_device(std::span<const long long>(offset_host));
+  atc::cuda::FusedInput input;
+  input.close = concatenated.data();
+  input.offset = offset.data();
+  input.growth = growth.data();
+  input.series = symbols;
   const atc::cuda::FusedParams params = atc::cuda::make_fused_params(config, -1);
   atc::cuda::DeviceColumns average_only;
   average_only.average_signal = avg.data();
-  add("fused_average_only", n * 16, [&] { atc::cuda::launch_fused(chunk.input(), params, average_only); });
+  add("fused_average_only", n * 16, [&] { atc::cuda::launch_fused(input, params, average_only); });
   atc::cuda::DeviceColumns standard = average_only;
   for (int f = 0; f < atc::kFamilies; ++f) {
     standard.family_signal[f] = fs.data() + f * d.size();
     standard.family_equity[f] = eq.data() + f * d.size();
   }
   for (int c = 0; c < atc::cuda::kClassOutputs; ++c) standard.classification[c] = cls.data() + c * d.size();
-  add("fused_standard", n * (16 + 12 * 8 + 5), [&] { atc::cuda::launch_fused(chunk.input(), params, standard); });
+  add("fused_standard", n * (16 + 12 * 8 + 5), [&] { atc::cuda::launch_fused(input, params, standard); });
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // The CUDA backend entry points: run_cuda cuts the prepared batch into chunks of
-// symbols; each chunk is one unit of work (pack, upload, fused kernel, download) on
-// one stream, so that chunks can later be pipelined over several streams and devices.
+// symbols; each chunk is one unit of work (concatenate, upload, fused kernel, download)
+// on one stream, so that chunks can later be pipelined over several streams and devices.
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -108,17 +108,39 @@ std::size_t chunk_symbols(const PreparedBatch& batch, const OutputColumns& out,
   const std::size_t budget =
       options.device_memory_limit > 0 ? std::min(options.device_memory_limit, free_bytes) : free_bytes;
   const std::size_t per_symbol = std::max<std::size_t>(batch.max_bars, 1) * bytes_per_bar(batch, out);
-  // Leave a quarter for the runtime and for the packing's padding.
-  const std::size_t fit = budget / 4 * 3 / per_symbol;
-  return std::max<std::size_t>(fit / cuda::kLanes * cuda::kLanes, cuda::kLanes);
+  // Leave a quarter for the runtime.
+  return std::max<std::size_t>(budget / 4 * 3 / per_symbol, 1);
 }
 
 void run_chunk(std::span<const PreparedSeries> series, std::span<const double> growth,
                const cuda::FusedParams& params, const OutputColumns& out, const Stream& stream) {
-  const cuda::PackedChunk packed = cuda::pack(series);
-  const cuda::DeviceChunk chunk = cuda::upload(packed, growth);
-  const ChunkColumns columns(out, packed.rows);
-  cuda::launch_fused(chunk.input(), params, columns.device(), stream.get());
+  // The fused kernel's input contract: the series concatenated, with their offsets.
+  std::vector<long long> offset(series.size() + 1, 0);
+  std::size_t max_bars = 0;
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    offset[i + 1] = offset[i] + static_cast<long long>(series[i].n);
+    max_bars = std::max(max_bars, series[i].n);
+  }
+  const auto rows = static_cast<std::size_t>(offset.back());
+  const bool own_src = std::any_of(series.begin(), series.end(),
+                                   [](const PreparedSeries& s) { return s.src != s.close; });
+  std::vector<double> close(rows), src(own_src ? rows : 0);
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    std::copy_n(series[i].close, series[i].n, close.begin() + offset[i]);
+    if (own_src) std::copy_n(series[i].src, series[i].n, src.begin() + offset[i]);
+  }
+  const DeviceBuffer<double> close_d = cuda::to_device(std::span<const double>(close));
+  const DeviceBuffer<double> src_d = cuda::to_device(std::span<const double>(src));
+  const DeviceBuffer<double> growth_d = cuda::to_device(growth.first(std::min(growth.size(), max_bars)));
+  const DeviceBuffer<long long> offset_d = cuda::to_device(std::span<const long long>(offset));
+  cuda::FusedInput input;
+  input.close = close_d.data();
+  input.src = own_src ? src_d.data() : nullptr;
+  input.offset = offset_d.data();
+  input.growth = growth_d.data();
+  input.series = static_cast<int>(series.size());
+  const ChunkColumns columns(out, rows);
+  cuda::launch_fused(input, params, columns.device(), stream.get());
   // One copy per column for each run of series that are adjacent in the host columns too.
   for (std::size_t i = 0; i < series.size();) {
     std::size_t j = i + 1, count = series[i].n;
@@ -126,7 +148,7 @@ void run_chunk(std::span<const PreparedSeries> series, std::span<const double> g
       count += series[j].n;
       ++j;
     }
-    columns.download(packed.row[i], series[i].out_offset, count, stream.get());
+    columns.download(static_cast<std::size_t>(offset[i]), series[i].out_offset, count, stream.get());
     i = j;
   }
   stream.synchronize();

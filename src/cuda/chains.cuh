@@ -27,13 +27,15 @@ struct Column {
 };
 
 // The inputs of one bar: t from the series start, src[t], src[t-1] (NaN at t = 0) and
-// the whole src column for the windowed MAs' look-back.
-struct Bar {
+// the src series for the windowed MAs' look-back (any type with operator[](int t)).
+template <class Source>
+struct BarOf {
   int t;
   double x;
   double x_prev;
-  Column src;
+  Source src;
 };
+using Bar = BarOf<Column>;
 
 __device__ __forceinline__ bool resum_due(int t) { return (t & (kResumPeriod - 1)) == 0; }
 
@@ -51,7 +53,8 @@ __device__ __forceinline__ double seeded_ema(double& state, int u, double x, int
 struct EmaChain {
   double state = 0.0;
   static ATC_HD double coefficient(int len) { return 2.0 / (len + 1.0); }
-  __device__ __forceinline__ double step(const Bar& b, int len, double alpha) {
+  template <class B>
+  __device__ __forceinline__ double step(const B& b, int len, double alpha) {
     return seeded_ema(state, b.t, b.x, len, alpha);
   }
 };
@@ -60,7 +63,8 @@ struct EmaChain {
 struct DemaChain {
   double e1 = 0.0, e2 = 0.0;
   static ATC_HD double coefficient(int len) { return 2.0 / (len + 1.0); }
-  __device__ __forceinline__ double step(const Bar& b, int len, double alpha) {
+  template <class B>
+  __device__ __forceinline__ double step(const B& b, int len, double alpha) {
     const double v1 = seeded_ema(e1, b.t, b.x, len, alpha);
     if (b.t < len - 1) return NAN;
     const double v2 = seeded_ema(e2, b.t - (len - 1), v1, len, alpha);
@@ -72,7 +76,8 @@ struct DemaChain {
 struct WindowSums {
   double sum_y = 0.0, sum_w = 0.0;
   // Advances to bar t; false while the first window is incomplete.
-  __device__ __forceinline__ bool step(const Bar& b, int len) {
+  template <class B>
+  __device__ __forceinline__ bool step(const B& b, int len) {
     if (b.t < len) {
       sum_y += b.x;
       sum_w += (b.t + 1.0) * b.x;
@@ -96,27 +101,37 @@ struct WindowSums {
   }
 };
 
+// SMA, WMA and LSMA share WindowSums and differ only in value(): the fused kernel runs
+// the window step once for all three and then picks the value.
 struct SmaChain {
   WindowSums w;
-  static ATC_HD double coefficient(int) { return 0.0; }
-  __device__ __forceinline__ double step(const Bar& b, int len, double) {
-    return w.step(b, len) ? w.sum_y / len : NAN;
+  static ATC_HD double coefficient(int len) { return len; }  // the divisor
+  static __device__ __forceinline__ double value(const WindowSums& w, int, double len) { return w.sum_y / len; }
+  template <class B>
+  __device__ __forceinline__ double step(const B& b, int len, double coef) {
+    return w.step(b, len) ? value(w, len, coef) : NAN;
   }
 };
 
 struct WmaChain {
   WindowSums w;
   static ATC_HD double coefficient(int len) { return len * (len + 1.0) / 2.0; }  // Σ weights
-  __device__ __forceinline__ double step(const Bar& b, int len, double norm) {
-    return w.step(b, len) ? w.sum_w / norm : NAN;
+  static __device__ __forceinline__ double value(const WindowSums& w, int, double norm) { return w.sum_w / norm; }
+  template <class B>
+  __device__ __forceinline__ double step(const B& b, int len, double coef) {
+    return w.step(b, len) ? value(w, len, coef) : NAN;
   }
 };
 
 struct LsmaChain {
   WindowSums w;
   static ATC_HD double coefficient(int) { return 0.0; }
-  __device__ __forceinline__ double step(const Bar& b, int len, double) {
-    return w.step(b, len) ? formulas::linreg_end(w.sum_y, w.sum_w - w.sum_y, len) : NAN;
+  static __device__ __forceinline__ double value(const WindowSums& w, int len, double) {
+    return formulas::linreg_end(w.sum_y, w.sum_w - w.sum_y, len);
+  }
+  template <class B>
+  __device__ __forceinline__ double step(const B& b, int len, double coef) {
+    return w.step(b, len) ? value(w, len, coef) : NAN;
   }
 };
 
@@ -124,7 +139,8 @@ struct LsmaChain {
 struct KamaChain {
   double k = 0.0, noise = 0.0;
   static ATC_HD double coefficient(int) { return 0.0; }
-  __device__ __forceinline__ double step(const Bar& b, int len, double) {
+  template <class B>
+  __device__ __forceinline__ double step(const B& b, int len, double) {
     const double diff = b.t > 0 ? fabs(b.x - b.x_prev) : 0.0;
     if (b.t <= len) {
       noise += diff;  // diffs 1..len fill the first window

@@ -1,7 +1,8 @@
-// The fused kernel (see fused.hpp for the design) and the host-side packing.
-#include <algorithm>
-#include <numeric>
+// The fused kernel (see fused.hpp for the design and the contract).
+#include <cmath>
+#include <string>
 
+#include "atc/error.hpp"
 #include "chains.cuh"
 #include "check.hpp"
 #include "fused.hpp"
@@ -9,184 +10,261 @@
 namespace atc::cuda {
 namespace {
 
-constexpr int kClassOutputs = 5;
-constexpr int kRow = kLanes + 1;  // shared-memory row pitch: one pad element against bank conflicts
+constexpr int kWarp = 32;
+constexpr int kGroups = 3;                                  // families per warp
+constexpr int kChainLanes = kGroups * kLengthsPerFamily;    // 27 chain lanes per warp
+constexpr int kChainPitch = 2 * kChainLanes + 1;            // 55: odd, so Layer-1 reads hit distinct banks
+static_assert(kFusedThreads == 2 * kWarp && kTile <= kWarp);
 
-// Classification state of one symbol, kept in shared memory for warp 0.
-struct ClassifyState {
-  formulas::Classifier classifier;
-  double average_prev;
-  double a_prev;
-};
+// Chain group g = warp·3 + lane/9 runs one family: warp 0 the windowed families (one
+// shared window step), warp 1 the recursive ones.
+__host__ __device__ constexpr int group_family(int g) {  // HMA WMA LSMA | EMA DEMA KAMA
+  return g == 0 ? 1 : g == 1 ? 2 : g == 2 ? 4 : g == 3 ? 0 : g == 4 ? 3 : 5;
+}
+__host__ __device__ constexpr int family_group(int f) {
+  return f == 0 ? 3 : f == 1 ? 0 : f == 2 ? 1 : f == 3 ? 4 : f == 4 ? 2 : 5;
+}
+static_assert(family_group(group_family(0)) == 0 && family_group(group_family(1)) == 1 &&
+              family_group(group_family(2)) == 2 && family_group(group_family(3)) == 3 &&
+              family_group(group_family(4)) == 4 && family_group(group_family(5)) == 5);
+constexpr int kHma = static_cast<int>(Family::HMA), kLsma = static_cast<int>(Family::LSMA),
+              kDema = static_cast<int>(Family::DEMA), kKama = static_cast<int>(Family::KAMA);
 
+// The block's shared memory: one tile's per-chain results and family rows, then the
+// src ring (ring_size doubles, a power of two) holding bar t at [t & mask].
 struct SharedTile {
-  double signal[kFamilies][kTile][kRow];  // X_Signal
-  double equity[kFamilies][kTile][kRow];  // X_S
-  double average[kTile][kRow];
-  std::int8_t classification[kClassOutputs][kTile][kRow];
-  ClassifyState classify[kLanes];
-  int lane_bars[kLanes];
-  long long lane_row[kLanes];
+  double equity[kTile][kChainPitch];         // E_i by chain slot (warp·27 + lane)
+  std::int8_t signal[kTile][kChainPitch];    // s_i
+  double close[kTile];
+  double r[kTile];                           // R[t]·g[t], NaN at t = 0
+  double family_signal[kFamilies][kTile];    // X_Signal
+  double family_equity[kFamilies][kTile];    // X_S
+  double average[kTile];
+  std::int8_t classification[kFusedClassOutputs][kTile];
+  // Warp 0's state across tiles, kept here rather than in every thread's registers.
+  formulas::Equity layer2[kFamilies];  // X_S of each family
+  double family_signal_prev[kFamilies];
+  formulas::Classifier classifier;
+  double average_prev, a_prev;
+};
+constexpr int kRingOffset = (static_cast<int>(sizeof(SharedTile)) + 7) / 8;  // in doubles
+
+struct Ring {
+  const double* p;
+  int mask;
+  __device__ __forceinline__ double operator[](int t) const { return p[t & mask]; }
+};
+using RingBar = BarOf<Ring>;
+
+// One MA chain's state: two doubles cover every family (window sums; EMA; DEMA's e1, e2;
+// KAMA's k and noise). The chain structs of chains.cuh are rebuilt around them each bar
+// so that the device performs exactly their operations.
+struct LaneChain {
+  double a = 0.0, b = 0.0;
+
+  // Warp 0: SMA, WMA and LSMA run one window step together, then their own value.
+  __device__ __forceinline__ double windowed(const RingBar& bar, int family, int len, double coef) {
+    WindowSums w{a, b};
+    const bool ready = w.step(bar, len);
+    a = w.sum_y;
+    b = w.sum_w;
+    if (!ready) return NAN;
+    if (family == kLsma) return LsmaChain::value(w, len, coef);
+    return family == kHma ? SmaChain::value(w, len, coef) : WmaChain::value(w, len, coef);
+  }
+
+  // Warp 1: EMA is DEMA's first stage, so those lanes share it.
+  __device__ __forceinline__ double recursive(const RingBar& bar, int family, int len, double coef) {
+    if (family == kKama) {
+      KamaChain k{a, b};
+      const double ma = k.step(bar, len, coef);
+      a = k.k;
+      b = k.noise;
+      return ma;
+    }
+    if (family == kDema) {
+      DemaChain d{a, b};
+      const double ma = d.step(bar, len, coef);
+      a = d.e1;
+      b = d.e2;
+      return ma;
+    }
+    EmaChain e{a};
+    const double ma = e.step(bar, len, coef);
+    a = e.state;
+    return ma;
+  }
 };
 
-// A block-wide barrier that warps may reach from different (warp-uniform) code paths:
-// each warp runs its own family's instantiation of the tile loop. This is the
-// non-".aligned" form of barrier.sync (PTX ISA 6.0, sm_70 and later).
-__device__ __forceinline__ void block_barrier() { asm volatile("barrier.sync 0;" ::: "memory"); }
-
-// Copies one kTile × kLanes tile of shared memory to the output column, using threads
-// [first, first + count) of the block: each symbol's bars of the tile are consecutive
-// in the column, so consecutive threads store consecutive addresses.
-template <class T>
-__device__ __forceinline__ void store_tile(T* column, const T (&tile)[kTile][kRow], const SharedTile& sh,
-                                           int t0, int tile_bars, int first = 0,
-                                           int count = kFusedThreads) {
-  for (int idx = static_cast<int>(threadIdx.x) - first; idx < kTile * kLanes; idx += count) {
-    const int lane = idx / kTile, k = idx % kTile, t = t0 + k;
-    if (k < tile_bars && t < sh.lane_bars[lane]) column[sh.lane_row[lane] + t] = tile[k][lane];
-  }
-}
-
-// Everything after the families' bars of one tile: Average_Signal, classification and
-// the coalesced stores. Called by every warp, the same number of times.
-__device__ void finish_tile(const FusedParams& p, const DeviceColumns& out, SharedTile& sh, int t0,
-                            int tile_bars) {
-  block_barrier();  // the families' X_Signal / X_S of the tile are in shared memory
-  for (int idx = static_cast<int>(threadIdx.x); idx < kTile * kLanes; idx += kFusedThreads) {
-    const int k = idx / kLanes, lane = idx % kLanes;
-    double num = 0.0, den = 0.0;
-#pragma unroll
-    for (int f = 0; f < kFamilies; ++f) {  // order EMA, HMA, WMA, DEMA, LSMA, KAMA
-      const double e = sh.equity[f][k][lane];
-      num += formulas::cut(sh.signal[f][k][lane]) * e;
-      den += e;
-    }
-    sh.average[k][lane] = t0 + k < p.cutout ? NAN : num / den;
-  }
-#pragma unroll
-  for (int f = 0; f < kFamilies; ++f) {
-    if (out.family_signal[f] != nullptr) {
-      store_tile(out.family_signal[f], sh.signal[f], sh, t0, tile_bars);
-      store_tile(out.family_equity[f], sh.equity[f], sh, t0, tile_bars);
-    }
-  }
-  block_barrier();  // Average_Signal of the tile is complete
-  const bool classify = out.classification[0] != nullptr;
-  if (threadIdx.x < kLanes) {
-    if (classify) {
-      const int lane = static_cast<int>(threadIdx.x);
-      ClassifyState cls = sh.classify[lane];
-      for (int k = 0; k < tile_bars; ++k) {
-        const double average = sh.average[k][lane];
-        const double a = p.strategy ? cls.average_prev : average;
-        const auto bar = cls.classifier.step(a, cls.a_prev, p.long_threshold, p.short_threshold);
-        sh.classification[0][k][lane] = bar.trend;
-        sh.classification[1][k][lane] = bar.state;
-        sh.classification[2][k][lane] = bar.direction;
-        sh.classification[3][k][lane] = bar.long_entry;
-        sh.classification[4][k][lane] = bar.short_entry;
-        cls.average_prev = average;
-        cls.a_prev = a;
-      }
-      sh.classify[lane] = cls;
-    }
-  } else {
-    store_tile(out.average_signal, sh.average, sh, t0, tile_bars, kLanes, kFusedThreads - kLanes);
-  }
-  if (!classify) return;
-  block_barrier();  // the classification of the tile is complete
-#pragma unroll
-  for (int c = 0; c < kClassOutputs; ++c)
-    store_tile(out.classification[c], sh.classification[c], sh, t0, tile_bars);
-  // No barrier needed here: the next tile writes classification[] only after two more.
-}
-
-// Warp F's whole run: the 9 chains of family F for symbol `lane` of group g. With
-// kCalibration, family p.calibration also stores its 9 MAs, signals and equities
-// (per-lane stores: calibration is a diagnostic mode; the other kernel keeps no
-// registers for it).
-template <int F, bool kCalibration>
-__device__ void family_warp(const FusedInput& in, const FusedParams& p, const DeviceColumns& out,
-                            SharedTile& sh, int g, int lane) {
-  using Chain = FamilyChainT<F>;
-  Chain chain[kLengthsPerFamily];
-  MaTracker tracker[kLengthsPerFamily];
-  formulas::Equity family_equity;
-  double signal_prev = NAN, close_prev = NAN, x_prev = NAN;
-
-  const long long base = in.group_base[g];
-  const int group_bars = in.group_bars[g];
-  const double* close = in.close + base + lane;
-  const Column src{in.src + base + lane, kLanes};
-  const int lane_bars = sh.lane_bars[lane];
-  const long long row0 = sh.lane_row[lane];
-  const bool calibration = kCalibration && p.calibration == F;
-
-  for (int t0 = 0; t0 < group_bars; t0 += kTile) {
-    const int tile_bars = min(kTile, group_bars - t0);
-    for (int k = 0; k < tile_bars; ++k) {
-      const int t = t0 + k;
-      const double c = __ldg(close + static_cast<long long>(t) * kLanes);
-      const double x = src[t];
-      const double r = t > 0 ? (c - close_prev) / close_prev * __ldg(in.growth + t) : NAN;
-      const Bar bar{t, x, x_prev, src};
-      double num = 0.0, den = 0.0;
-#pragma unroll
-      for (int i = 0; i < kLengthsPerFamily; ++i) {  // order L, L+o1..L+o4, L-o1..L-o4
-        const double ma = chain[i].step(bar, p.length[F][i], p.coefficient[F][i]);
-        const double e = tracker[i].step(t, p.cutout, ma, c, close_prev, r, p.keep);
-        num += tracker[i].signal * e;
-        den += e;
-        if (calibration && t < lane_bars) {
-          out.ma[i][row0 + t] = ma;
-          out.ma_signal[i][row0 + t] = tracker[i].signal;
-          out.ma_equity[i][row0 + t] = e;
-        }
-      }
-      const double signal = t < p.cutout ? NAN : formulas::round2(num / den);
-      sh.signal[F][k][lane] = signal;
-      sh.equity[F][k][lane] = family_equity.step(t, p.cutout, p.weight[F], r, signal_prev, p.keep);
-      signal_prev = signal;
-      close_prev = c;
-      x_prev = x;
-    }
-    finish_tile(p, out, sh, t0, tile_bars);
-  }
-}
-
-// Blocks per multiprocessor the kernel is compiled for (CMake ATC_CUDA_FUSED_MIN_BLOCKS):
-// 1 lets each thread keep its 9 chains in up to 255 registers; 2 (the default) caps them
-// at 168, with some spilling, for twice the warps in flight: measured on an H100, 1.3x
-// faster from 10,000 symbols, 10-20% slower below 1,000 (bench/RESULTS.md).
+// Blocks per multiprocessor the kernel is compiled for (CMake ATC_CUDA_FUSED_MIN_BLOCKS).
 #ifndef ATC_CUDA_FUSED_MIN_BLOCKS
 #error "ATC_CUDA_FUSED_MIN_BLOCKS is set by src/cuda/CMakeLists.txt"
 #endif
+
+// One block per series. kCalibration: family p.calibration also writes its 9 MAs,
+// signals and equities from the chain lanes.
 template <bool kCalibration>
-__global__ void __launch_bounds__(kFusedThreads, ATC_CUDA_FUSED_MIN_BLOCKS) fused_kernel(FusedInput in, FusedParams p,
-                                                                DeviceColumns out) {
+__global__ void __launch_bounds__(kFusedThreads, ATC_CUDA_FUSED_MIN_BLOCKS)
+    fused_kernel(FusedInput in, FusedParams p, DeviceColumns out, int ring_mask) {
   extern __shared__ double shared_storage[];
   SharedTile& sh = *reinterpret_cast<SharedTile*>(shared_storage);
-  const int g = static_cast<int>(blockIdx.x);
-  const int warp = static_cast<int>(threadIdx.x) / kLanes, lane = static_cast<int>(threadIdx.x) % kLanes;
-  if (warp == 0) {
-    sh.lane_bars[lane] = in.lane_bars[g * kLanes + lane];
-    sh.lane_row[lane] = in.lane_row[g * kLanes + lane];
-    sh.classify[lane] = ClassifyState{formulas::Classifier{}, NAN, NAN};
+  const Ring ring{shared_storage + kRingOffset, ring_mask};
+
+  const long long row0 = in.offset[blockIdx.x];
+  const int n = static_cast<int>(in.offset[blockIdx.x + 1] - row0);
+  const double* close = in.close + row0;
+  const double* src = (in.src != nullptr ? in.src : in.close) + row0;
+
+  const int tid = static_cast<int>(threadIdx.x), warp = tid / kWarp, lane = tid % kWarp;
+  const bool chain_lane = lane < kChainLanes;
+  const int slot = warp * kChainLanes + lane;
+  const int group = warp * kGroups + min(lane, kChainLanes - 1) / kLengthsPerFamily;
+  const int family = group_family(group), chain = lane % kLengthsPerFamily;
+  const int len = p.length[family][chain];
+  const double coef = p.coefficient[family][chain];
+  const bool calibrating = kCalibration && chain_lane && family == p.calibration;
+
+  LaneChain ma_chain;
+  MaTracker tracker;
+  double close_prev = NAN, x_prev = NAN;
+  if (tid < kFamilies) {
+    sh.layer2[tid] = formulas::Equity{};
+    sh.family_signal_prev[tid] = NAN;
   }
-  __syncthreads();
-  switch (warp) {
-    case 0: family_warp<0, kCalibration>(in, p, out, sh, g, lane); break;
-    case 1: family_warp<1, kCalibration>(in, p, out, sh, g, lane); break;
-    case 2: family_warp<2, kCalibration>(in, p, out, sh, g, lane); break;
-    case 3: family_warp<3, kCalibration>(in, p, out, sh, g, lane); break;
-    case 4: family_warp<4, kCalibration>(in, p, out, sh, g, lane); break;
-    default: family_warp<5, kCalibration>(in, p, out, sh, g, lane); break;
+  if (tid == 0) {
+    sh.classifier = formulas::Classifier{};
+    sh.average_prev = NAN;
+    sh.a_prev = NAN;
+  }
+
+  for (int t0 = 0; t0 < n; t0 += kTile) {
+    const int bars = min(kTile, n - t0);
+    // Stage the tile's inputs (coalesced). The previous tile's readers of the ring slots,
+    // close and r all finished before its last barrier, or are this warp (Layer 2 below).
+    if (tid < bars) {
+      const int t = t0 + tid;
+      const double c = close[t];
+      sh.close[tid] = c;
+      shared_storage[kRingOffset + (t & ring_mask)] = src[t];
+      sh.r[tid] = t > 0 ? (c - close[t - 1]) / close[t - 1] * in.growth[t] : NAN;
+    }
+    __syncthreads();
+
+    if (chain_lane) {
+      for (int k = 0; k < bars; ++k) {
+        const int t = t0 + k;
+        const double c = sh.close[k], x = ring[t];
+        const RingBar bar{t, x, x_prev, ring};
+        const double ma = warp == 0 ? ma_chain.windowed(bar, family, len, coef)
+                                    : ma_chain.recursive(bar, family, len, coef);
+        const double e = tracker.step(t, p.cutout, ma, c, close_prev, sh.r[k], p.keep);
+        sh.equity[k][slot] = e;
+        sh.signal[k][slot] = tracker.signal;
+        if (calibrating) {
+          out.ma[chain][row0 + t] = ma;
+          out.ma_signal[chain][row0 + t] = tracker.signal;
+          out.ma_equity[chain][row0 + t] = e;
+        }
+        close_prev = c;
+        x_prev = x;
+      }
+    }
+    __syncthreads();
+
+    // Layer 1 per (family, bar), summed in the order L, L+o1..L+o4, L−o1..L−o4.
+    for (int item = tid; item < kFamilies * kTile; item += kFusedThreads) {
+      const int f = item / kTile, k = item % kTile;
+      if (k >= bars) continue;
+      const int g = family_group(f);
+      const int first = (g / kGroups) * kChainLanes + (g % kGroups) * kLengthsPerFamily;  // slot of chain 0
+      double num = 0.0, den = 0.0;
+#pragma unroll
+      for (int i = 0; i < kLengthsPerFamily; ++i) {
+        const double e = sh.equity[k][first + i];
+        num += sh.signal[k][first + i] * e;
+        den += e;
+      }
+      const long long row = row0 + t0 + k;
+      const bool before_cutout = t0 + k < p.cutout;
+      // hundredths / 100.0 is formulas::round2(num / den), operation for operation.
+      const double hundredths = floor(100.0 * (num / den) + 0.5);
+      const double signal = before_cutout ? NAN : hundredths / 100.0;
+      sh.family_signal[f][k] = signal;
+      if (out.family_signal[f] != nullptr) out.family_signal[f][row] = signal;
+      if (out.family_signal_hundredths[f] != nullptr)
+        out.family_signal_hundredths[f][row] =
+            before_cutout ? kHundredthsNaN : static_cast<std::int8_t>(hundredths);
+    }
+    __syncthreads();
+
+    // Layer 2, Average_Signal and the classification: short sequential work for warp 0,
+    // while warp 1 waits at the next tile's barrier.
+    if (warp == 0) {
+      if (lane < kFamilies) {
+        formulas::Equity layer2 = sh.layer2[lane];
+        double signal_prev = sh.family_signal_prev[lane];
+        for (int k = 0; k < bars; ++k) {
+          const double signal = sh.family_signal[lane][k];
+          sh.family_equity[lane][k] = layer2.step(t0 + k, p.cutout, p.weight[lane], sh.r[k], signal_prev, p.keep);
+          signal_prev = signal;
+        }
+        sh.layer2[lane] = layer2;
+        sh.family_signal_prev[lane] = signal_prev;
+      }
+      __syncwarp();
+      for (int item = lane; item < kFamilies * kTile; item += kWarp) {
+        const int f = item / kTile, k = item % kTile;
+        if (k < bars && out.family_equity[f] != nullptr) out.family_equity[f][row0 + t0 + k] = sh.family_equity[f][k];
+      }
+      if (lane < bars) {
+        double num = 0.0, den = 0.0;
+#pragma unroll
+        for (int f = 0; f < kFamilies; ++f) {  // order EMA, HMA, WMA, DEMA, LSMA, KAMA
+          const double e = sh.family_equity[f][lane];
+          num += formulas::cut(sh.family_signal[f][lane]) * e;
+          den += e;
+        }
+        const double average = t0 + lane < p.cutout ? NAN : num / den;
+        sh.average[lane] = average;
+        if (out.average_signal != nullptr) out.average_signal[row0 + t0 + lane] = average;
+      }
+      if (out.classification[0] != nullptr) {
+        __syncwarp();
+        if (lane == 0) {
+          formulas::Classifier classifier = sh.classifier;
+          double average_prev = sh.average_prev, a_prev = sh.a_prev;
+          for (int k = 0; k < bars; ++k) {
+            const double average = sh.average[k];
+            const double a = p.strategy ? average_prev : average;
+            const auto b = classifier.step(a, a_prev, p.long_threshold, p.short_threshold);
+            sh.classification[0][k] = b.trend;
+            sh.classification[1][k] = b.state;
+            sh.classification[2][k] = b.direction;
+            sh.classification[3][k] = b.long_entry;
+            sh.classification[4][k] = b.short_entry;
+            average_prev = average;
+            a_prev = a;
+          }
+          sh.classifier = classifier;
+          sh.average_prev = average_prev;
+          sh.a_prev = a_prev;
+        }
+        __syncwarp();
+        if (lane < bars) {
+#pragma unroll
+          for (int c = 0; c < kFusedClassOutputs; ++c) out.classification[c][row0 + t0 + lane] = sh.classification[c][lane];
+        }
+      }
+      __syncwarp();  // the next tile's staging overwrites close and r
+    }
   }
 }
 
-template <class T>
-DeviceBuffer<T> device_copy(const std::vector<T>& host) {
-  return to_device(std::span<const T>(host));
+int max_length(const FusedParams& p) {
+  int longest = 1;
+  for (const auto& family : p.length)
+    for (int len : family) longest = len > longest ? len : longest;
+  return longest;
 }
 
 }  // namespace
@@ -218,96 +296,29 @@ FusedParams make_fused_params(const Config& config, int calibration_family) {
   return p;
 }
 
-PackedChunk pack(std::span<const detail::PreparedSeries> series) {
-  PackedChunk chunk;
-  const std::size_t count = series.size();
-  chunk.row.resize(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    chunk.row[i] = chunk.rows;
-    chunk.rows += series[i].n;
-    chunk.max_bars = std::max(chunk.max_bars, series[i].n);
-  }
-  // Longest first, so that the lanes of a group have similar lengths.
-  std::vector<std::size_t> order(count);
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return series[a].n > series[b].n; });
-  const bool own_src = std::any_of(series.begin(), series.end(),
-                                   [](const detail::PreparedSeries& s) { return s.src != s.close; });
-
-  const std::size_t groups = (count + kLanes - 1) / kLanes;
-  chunk.group_base.resize(groups);
-  chunk.group_bars.resize(groups);
-  chunk.lane_bars.assign(groups * kLanes, 0);
-  chunk.lane_row.assign(groups * kLanes, 0);
-  std::size_t total = 0;
-  for (std::size_t g = 0; g < groups; ++g) {
-    chunk.group_base[g] = static_cast<long long>(total);
-    chunk.group_bars[g] = static_cast<int>(series[order[g * kLanes]].n);
-    total += series[order[g * kLanes]].n * kLanes;
-  }
-  chunk.close.assign(total, 1.0);
-  if (own_src) chunk.src.assign(total, 1.0);
-  for (std::size_t g = 0; g < groups; ++g) {
-    const auto bars = static_cast<std::size_t>(chunk.group_bars[g]);
-    for (std::size_t j = 0; j < kLanes && g * kLanes + j < count; ++j) {
-      const std::size_t i = order[g * kLanes + j];
-      const detail::PreparedSeries& s = series[i];
-      chunk.lane_bars[g * kLanes + j] = static_cast<int>(s.n);
-      chunk.lane_row[g * kLanes + j] = static_cast<long long>(chunk.row[i]);
-      double* close = chunk.close.data() + chunk.group_base[g] + j;
-      double* src = own_src ? chunk.src.data() + chunk.group_base[g] + j : nullptr;
-      for (std::size_t t = 0; t < bars; ++t) {
-        const std::size_t from = std::min(t, s.n - 1);  // pad with the last bar
-        close[t * kLanes] = s.close[from];
-        if (src != nullptr) src[t * kLanes] = s.src[from];
-      }
-    }
-  }
-  return chunk;
-}
-
-FusedInput DeviceChunk::input() const {
-  FusedInput in;
-  in.close = close.data();
-  in.src = src.size() > 0 ? src.data() : close.data();
-  in.group_base = group_base.data();
-  in.group_bars = group_bars.data();
-  in.lane_bars = lane_bars.data();
-  in.lane_row = lane_row.data();
-  in.growth = growth.data();
-  in.groups = static_cast<int>(group_bars.size());
-  return in;
-}
-
-DeviceChunk upload(const PackedChunk& chunk, std::span<const double> growth) {
-  DeviceChunk d;
-  d.close = device_copy(chunk.close);
-  d.src = device_copy(chunk.src);
-  d.growth = to_device(growth.first(std::min(growth.size(), chunk.max_bars)));
-  d.group_base = device_copy(chunk.group_base);
-  d.group_bars = device_copy(chunk.group_bars);
-  d.lane_bars = device_copy(chunk.lane_bars);
-  d.lane_row = device_copy(chunk.lane_row);
-  return d;
-}
-
 void launch_fused(const FusedInput& input, const FusedParams& params, const DeviceColumns& out,
                   cudaStream_t stream) {
-  if (input.groups == 0) return;
-  constexpr auto shared_bytes = static_cast<int>(sizeof(SharedTile));
-  const auto blocks = static_cast<unsigned>(input.groups);
-  if (params.calibration >= 0) {
-    ATC_CUDA_CHECK(cudaFuncSetAttribute(fused_kernel<true>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                        shared_bytes));
-    fused_kernel<true><<<blocks, kFusedThreads, shared_bytes, stream>>>(input, params, out);
-    ATC_CUDA_CHECK_LAUNCH("fused_kernel<calibration>");
-  } else {
-    ATC_CUDA_CHECK(cudaFuncSetAttribute(fused_kernel<false>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                        shared_bytes));
-    fused_kernel<false><<<blocks, kFusedThreads, shared_bytes, stream>>>(input, params, out);
-    ATC_CUDA_CHECK_LAUNCH("fused_kernel");
-  }
+  if (input.series == 0) return;
+  const int longest = max_length(params);
+  if (longest > kFusedMaxLength)
+    throw Error("CUDA backend: MA length " + std::to_string(longest) + " exceeds the fused kernel's limit of " +
+                std::to_string(kFusedMaxLength));
+  // The ring holds the oldest bar a tile looks back to (t0 − L − 1) through its last bar.
+  int ring = 1;
+  while (ring < longest + 1 + kTile) ring *= 2;
+  const auto shared_bytes = static_cast<int>((kRingOffset + ring) * sizeof(double));
+  const auto blocks = static_cast<unsigned>(input.series);
+  const auto launch = [&](auto kernel, const char* name) {
+    // Above the default 48 KB only (lengths in the thousands); a host-side attribute,
+    // no stream work.
+    if (shared_bytes > 48 * 1024)
+      ATC_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared_bytes));
+    kernel<<<blocks, kFusedThreads, shared_bytes, stream>>>(input, params, out, ring - 1);
+    const cudaError_t status = cudaGetLastError();
+    if (status != cudaSuccess) throw_cuda_error(status, name, __FILE__, __LINE__);
+  };
+  if (params.calibration >= 0) launch(fused_kernel<true>, "launch of fused_kernel<calibration>");
+  else launch(fused_kernel<false>, "launch of fused_kernel");
 }
 
 }  // namespace atc::cuda

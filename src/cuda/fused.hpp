@@ -2,47 +2,48 @@
 // signals and equities, both layers, Average_Signal and the classification, keeping
 // every chain on chip and writing only the requested outputs.
 //
-// Block shape: kFamilies warps × kLanes lanes. Lane j of every warp works on the same
-// symbol (one of the block's "group" of 32), warp f on family f: each thread advances
-// the 9 chains of one family of one symbol, its Layer-1 signal and its Layer-2 equity.
-// Per tile of kTile bars the warps leave X_Signal and X_S in shared memory; the block
-// then forms Average_Signal, warp 0 runs the classification, and every output leaves
-// shared memory as runs of kTile consecutive bars per symbol (coalesced stores).
+// Design (chain per lane): one block of two warps per series. Lane l < 27 of a warp
+// owns one MA chain: warp 0 the windowed families (HMA = SMA, WMA, LSMA), warp 1 the
+// recursive ones (EMA, DEMA, KAMA), chain l % 9 of the third l / 9, so that the lanes of
+// a warp mostly run the same code. Per tile of kTile bars the block stages close, src
+// and R·g in shared memory (src in a ring of the last bars, for the windows' look-back),
+// the chain lanes advance their MA, signal and equity and leave s_i·E_i and E_i in shared
+// memory, then the block forms Layer 1 per (family, bar) with the reference's sums in
+// the order L, L+o1..L+o4, L−o1..L−o4, one lane per family runs Layer 2, and the tile's
+// Average_Signal and classification follow; outputs leave as runs of consecutive bars.
 //
-// Input layout ("group-interleaved"): symbols are sorted by length, longest first, and
-// cut into groups of kLanes; group g stores bar t of lane j at group_base[g] + t·kLanes + j,
-// so each warp load of one bar is 256 contiguous bytes. Lanes shorter than their group
-// are padded with their last price (computed, never written); empty lanes with 1.0.
-// Outputs are compact rows: series i of the chunk at rows [row[i], row[i] + n_i).
+// Contract (relied on by the streams pipeline):
+// - A chunk's inputs are its series concatenated: series i occupies elements
+//   [offset[i], offset[i+1]) of `close` and of `src` (null: src = close), bar 0 first.
+// - Outputs are compact rows at the same offsets: bar t of series i is row offset[i] + t
+//   of every requested column. A null column is not computed into memory.
+// - growth[t] = g[t] = exp(La·(t − cutout)) for t below the longest series.
+// - launch_fused only enqueues one kernel on `stream`: no allocation, no synchronisation
+//   (it may be captured in a CUDA graph and run on several streams at once).
 #pragma once
 
 #include <cuda_runtime_api.h>
 
-#include <cstddef>
+#include <cmath>
 #include <cstdint>
-#include <span>
-#include <vector>
 
-#include "../core/prepared.hpp"
 #include "atc/config.hpp"
-#include "device_buffer.hpp"
 
 namespace atc::cuda {
 
-inline constexpr int kLanes = 32;
-inline constexpr int kTile = 16;
-inline constexpr int kFusedThreads = kFamilies * kLanes;
+inline constexpr int kTile = 16;            // bars per tile (one block barrier round)
+inline constexpr int kFusedThreads = 64;    // two warps per series
+inline constexpr int kFusedClassOutputs = 5;
+// Longest MA length the fused kernel supports: its look-back ring lives in shared memory.
+inline constexpr int kFusedMaxLength = 16384 - kTile - 2;
 
-// Device pointers of the packed input (see above).
+// Device pointers of one chunk (see the contract above).
 struct FusedInput {
   const double* close = nullptr;
-  const double* src = nullptr;  // equals close when no series has its own src
-  const long long* group_base = nullptr;
-  const int* group_bars = nullptr;     // bars of the group's longest series
-  const int* lane_bars = nullptr;      // [g * kLanes + j]: bars of that series, 0 if none
-  const long long* lane_row = nullptr; // [g * kLanes + j]: output row of its bar 0
-  const double* growth = nullptr;      // g[t], t < the longest series
-  int groups = 0;
+  const double* src = nullptr;          // null: src = close
+  const long long* offset = nullptr;    // [series + 1]
+  const double* growth = nullptr;
+  int series = 0;
 };
 
 // Scalar parameters, read by the kernel from its constant bank.
@@ -58,40 +59,26 @@ struct FusedParams {
 };
 FusedParams make_fused_params(const Config& config, int calibration_family);
 
+// The Layer-1 signal as int8 hundredths: round2(x)·100 exactly, so that k / 100.0 on the
+// host is the double the kernel computed; kHundredthsNaN stands for NaN (before cutout).
+inline constexpr std::int8_t kHundredthsNaN = INT8_MIN;
+inline double from_hundredths(std::int8_t k) { return k == kHundredthsNaN ? NAN : k / 100.0; }
+
 // Device output columns over the compact rows; null = not requested.
 struct DeviceColumns {
   double* average_signal = nullptr;
   double* family_signal[kFamilies] = {};
+  std::int8_t* family_signal_hundredths[kFamilies] = {};  // the same signal, 1 byte a bar
   double* family_equity[kFamilies] = {};
-  std::int8_t* classification[5] = {};  // trend, state, direction, long_entry, short_entry
+  std::int8_t* classification[kFusedClassOutputs] = {};  // trend, state, direction, long_entry, short_entry
+  // Calibration family (FusedParams::calibration) only: its 9 MAs, signals and equities.
   double* ma[kLengthsPerFamily] = {};
   std::int8_t* ma_signal[kLengthsPerFamily] = {};
   double* ma_equity[kLengthsPerFamily] = {};
 };
 
-// A chunk of prepared series packed on the host.
-struct PackedChunk {
-  std::vector<double> close, src;  // src empty: src = close for every series
-  std::vector<long long> group_base;
-  std::vector<int> group_bars;
-  std::vector<int> lane_bars;
-  std::vector<long long> lane_row;
-  std::vector<std::size_t> row;  // compact output row of each series, in input order
-  std::size_t rows = 0;          // Σ n
-  std::size_t max_bars = 0;
-};
-PackedChunk pack(std::span<const detail::PreparedSeries> series);
-
-// The packed chunk in device memory, with the growth table.
-struct DeviceChunk {
-  DeviceBuffer<double> close, src, growth;
-  DeviceBuffer<long long> group_base, lane_row;
-  DeviceBuffer<int> group_bars, lane_bars;
-  FusedInput input() const;
-};
-DeviceChunk upload(const PackedChunk& chunk, std::span<const double> growth);
-
-// Launches the fused kernel (asynchronous, checked).
+// Enqueues the fused kernel on `stream` (asynchronous; the launch is checked). Throws
+// atc::Error when a length exceeds kFusedMaxLength.
 void launch_fused(const FusedInput& input, const FusedParams& params, const DeviceColumns& out,
                   cudaStream_t stream = nullptr);
 
