@@ -4,20 +4,22 @@
 # Nsight Compute summary of the fused kernel, then prints a short table. Logs go to
 # $OUT (default ./out). Build dependencies missing on the machine may be supplied as a
 # prefix in ./.devdeps (headers, static libraries, CMake package files).
-#   scripts/device_cuda.sh [--skip-bench] [--skip-ncu] [--compare-min-blocks N]
+#   scripts/device_cuda.sh [--skip-bench] [--fused-only] [--skip-ncu] [--compare-min-blocks N]
+# --fused-only benchmarks the fused kernel alone (not the stage kernels).
 # --compare-min-blocks N also builds the fused kernel for N blocks per SM and times
 # both builds' fused kernel.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-out}
 mkdir -p "$out"
-skip_bench=0 skip_ncu=0 compare=0
+skip_bench=0 skip_ncu=0 compare=0 bench_args=()
 while (($#)); do
   case $1 in
     --skip-bench) skip_bench=1 ;;
     --skip-ncu) skip_ncu=1 ;;
+    --fused-only) bench_args=(--fused-only) ;;
     --compare-min-blocks) compare=$2; shift ;;
-    *) echo "usage: $0 [--skip-bench] [--skip-ncu] [--compare-min-blocks N]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--skip-bench] [--fused-only] [--skip-ncu] [--compare-min-blocks N]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -33,7 +35,7 @@ build=build-device
 t0=$SECONDS
 cmake -S . -B "$build" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 -DATC_CUDA_PTXAS_VERBOSE=ON \
   -DATC_BUILD_CLI=OFF "${prefix[@]}" >"$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
-cmake --build "$build" -j"$(nproc)" --target test_cuda_stages test_cuda_backend bench_cuda \
+cmake --build "$build" -j"$(nproc)" --target test_cuda_stages test_cuda_backend test_cuda_fused bench_cuda \
   >>"$out/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$out/build.log" | head -60; exit 1; }
 echo "build: $((SECONDS - t0)) s"
 # Registers, stack and spills of every kernel, from ptxas.
@@ -52,7 +54,7 @@ fi
 
 status=0
 tests=$build/tests/cuda
-for t in test_cuda_stages test_cuda_backend; do
+for t in test_cuda_stages test_cuda_backend test_cuda_fused; do
   "$tests/$t" --gtest_color=no >>"$out/tests.log" 2>&1 || status=1
 done
 if ((compare)); then
@@ -61,13 +63,20 @@ if ((compare)); then
 fi
 
 small=(--gtest_filter=CudaBackend.SmallChunksGiveTheSameBits)
-compute-sanitizer --tool memcheck --leak-check full "$tests/test_cuda_backend" "${small[@]}" \
-  >"$out/sanitizer.log" 2>&1 || status=1
-compute-sanitizer --tool racecheck --racecheck-report all "$tests/test_cuda_backend" "${small[@]}" \
-  >>"$out/sanitizer.log" 2>&1 || status=1
+: >"$out/sanitizer.log"
+for tool in memcheck racecheck synccheck; do
+  extra=()
+  [[ $tool == memcheck ]] && extra=(--leak-check full)
+  [[ $tool == racecheck ]] && extra=(--racecheck-report all)
+  for t in "test_cuda_backend ${small[*]}" "test_cuda_fused --gtest_filter=FusedKernel.Hundredths*"; do
+    echo "== $tool: $t ==" >>"$out/sanitizer.log"
+    # shellcheck disable=SC2086
+    compute-sanitizer --tool $tool "${extra[@]}" $tests/$t >>"$out/sanitizer.log" 2>&1 || status=1
+  done
+done
 
 if ((!skip_bench)); then
-  "$build/bench/cuda/bench_cuda" --json "$out/bench_cuda.json" >"$out/bench.log" 2>&1 || status=1
+  "$build/bench/cuda/bench_cuda" "${bench_args[@]}" --json "$out/bench_cuda.json" >"$out/bench.log" 2>&1 || status=1
 fi
 if ((compare)); then
   for b in "$build" "$build-mb$compare"; do
@@ -77,7 +86,7 @@ if ((compare)); then
 fi
 if ((!skip_ncu)); then
   ncu --clock-control none -k regex:fused_kernel --launch-skip 1 --launch-count 1 \
-    --section SpeedOfLight --section Occupancy --section LaunchStats \
+    --section SpeedOfLight --section Occupancy --section LaunchStats --section ComputeWorkloadAnalysis \
     "$build/bench/cuda/bench_cuda" --size 10000:1000 --repeats 1 >"$out/ncu.log" 2>&1 || status=1
 fi
 
@@ -87,10 +96,10 @@ echo "== tests =="
 grep -hE "^\[  (PASSED|FAILED|SKIPPED) |FAILED TEST|max relative error|near-ties|Failure|seed" \
   "$out/tests.log" | head -80
 echo "== compute-sanitizer =="
-grep -hE "ERROR SUMMARY|RACECHECK SUMMARY|LEAK SUMMARY|Hazard" "$out/sanitizer.log" | head
+grep -hE "^== |ERROR SUMMARY|RACECHECK SUMMARY|LEAK SUMMARY|Hazard" "$out/sanitizer.log" | head -30
 if [[ -f "$out/ncu.log" ]]; then
   echo "== ncu (fused kernel, 10000 symbols x 1000 bars) =="
-  grep -E "Achieved Occupancy|Theoretical Occupancy|DRAM Throughput|Compute \(SM\) Throughput|Memory Throughput|Duration|Registers Per|Block Limit" "$out/ncu.log" | head -20
+  grep -E "Achieved Occupancy|Theoretical Occupancy|DRAM Throughput|Compute \(SM\) Throughput|Memory Throughput|Duration|Registers Per|Block Limit|Issue Slots Busy|Executed Ipc|Shared Memory Configuration Size|Dynamic Shared" "$out/ncu.log" | head -24
 fi
 if [[ -f "$out/bench.log" ]]; then
   echo "== benchmark =="

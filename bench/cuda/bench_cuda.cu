@@ -223,6 +223,13 @@ void run_size(int symbols, int bars, const Options& opt, std::vector<Row>& rows)
   }
   for (int c = 0; c < atc::cuda::kClassOutputs; ++c) standard.classification[c] = cls.data() + c * d.size();
   add("fused_standard", n * (16 + 12 * 8 + 5), [&] { atc::cuda::launch_fused(input, params, standard); });
+  // The streamed pipeline's request: Layer-1 signals as int8 hundredths.
+  atc::cuda::DeviceColumns hundredths = standard;
+  for (int f = 0; f < atc::kFamilies; ++f) {
+    hundredths.family_signal[f] = nullptr;
+    hundredths.family_signal_hundredths[f] = sig.data() + f * d.size();
+  }
+  add("fused_hundredths", n * (16 + 6 * 8 + 6 + 5), [&] { atc::cuda::launch_fused(input, params, hundredths); });
 }
 
 }  // namespace

@@ -1,0 +1,112 @@
+// The fused kernel through its own contract (launch_fused on concatenated series with
+// offsets, outputs at the same offsets): every requested row is written, and the int8
+// hundredths columns carry exactly the double Layer-1 signal (k / 100.0 == X_Signal).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "atc/atc.hpp"
+#include "cuda/device_buffer.hpp"
+#include "cuda/fused.hpp"
+#include "gpu_support.hpp"
+#include "support/batch.hpp"
+
+namespace atc::test {
+namespace {
+
+using cuda::DeviceBuffer;
+
+template <class T>
+std::vector<T> download(const DeviceBuffer<T>& buffer) {
+  std::vector<T> host(buffer.size());
+  buffer.download(host);
+  return host;
+}
+
+TEST(FusedKernel, HundredthsCarryTheDoubleSignalAndEveryRowIsWritten) {
+  ATC_REQUIRE_GPU();
+  const std::uint64_t seed = fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const OwnedBatch batch = ragged_batch({.symbols = 70, .min_bars = 100, .max_bars = 1500, .seed = seed});
+  Config config;
+  config.cutout = 37;
+  config.lambda = 0.5;
+
+  std::vector<long long> offset{0};
+  std::vector<double> close;
+  std::size_t max_bars = 0;
+  for (const std::vector<double>& series : batch.close) {
+    close.insert(close.end(), series.begin(), series.end());
+    offset.push_back(static_cast<long long>(close.size()));
+    max_bars = std::max(max_bars, series.size());
+  }
+  const std::size_t rows = close.size();
+  const DeviceBuffer<double> close_d = cuda::to_device(std::span<const double>(close));
+  const DeviceBuffer<long long> offset_d = cuda::to_device(std::span<const long long>(offset));
+  const std::vector<double> growth = detail::growth_table(config, max_bars);
+  const DeviceBuffer<double> growth_d = cuda::to_device(std::span<const double>(growth));
+
+  // Poison: 0x7F bytes are neither a hundredth in [-100, 100], the NaN marker, nor NaN.
+  std::vector<DeviceBuffer<double>> signal, average(1);
+  std::vector<DeviceBuffer<std::int8_t>> hundredths;
+  cuda::DeviceColumns out;
+  average[0] = DeviceBuffer<double>(rows);
+  out.average_signal = average[0].data();
+  for (int f = 0; f < kFamilies; ++f) {
+    signal.emplace_back(rows);
+    hundredths.emplace_back(rows);
+    out.family_signal[f] = signal.back().data();
+    out.family_signal_hundredths[f] = hundredths.back().data();
+    ATC_CUDA_CHECK(cudaMemset(signal.back().data(), 0x7F, rows * sizeof(double)));
+    ATC_CUDA_CHECK(cudaMemset(hundredths.back().data(), 0x7F, rows));
+  }
+  ATC_CUDA_CHECK(cudaMemset(average[0].data(), 0x7F, rows * sizeof(double)));
+
+  cuda::FusedInput input;
+  input.close = close_d.data();
+  input.offset = offset_d.data();
+  input.growth = growth_d.data();
+  input.series = static_cast<int>(batch.close.size());
+  cuda::launch_fused(input, cuda::make_fused_params(config, -1), out);
+  ATC_CUDA_CHECK(cudaDeviceSynchronize());
+
+  double poison = 0.0;
+  std::memset(&poison, 0x7F, sizeof(poison));
+  const std::vector<double> avg = download(average[0]);
+  std::size_t checked = 0;
+  for (int f = 0; f < kFamilies; ++f) {
+    const std::vector<double> x = download(signal[f]);
+    const std::vector<std::int8_t> k = download(hundredths[f]);
+    for (std::size_t s = 0; s + 1 < offset.size(); ++s) {
+      for (long long row = offset[s]; row < offset[s + 1]; ++row) {
+        const auto t = static_cast<int>(row - offset[s]);
+        ASSERT_FALSE(avg[row] == poison) << "Average_Signal not written, symbol " << s << " bar " << t;
+        ASSERT_FALSE(x[row] == poison) << "X_Signal not written, family " << f << " symbol " << s << " bar " << t;
+        if (t < config.cutout) {
+          ASSERT_EQ(k[row], cuda::kHundredthsNaN) << "family " << f << " symbol " << s << " bar " << t;
+          ASSERT_TRUE(std::isnan(x[row]));
+        } else {
+          ASSERT_TRUE(k[row] >= -100 && k[row] <= 100) << int(k[row]) << ", family " << f << " bar " << t;
+          ASSERT_TRUE(same_bits(cuda::from_hundredths(k[row]), x[row]))
+              << int(k[row]) << " vs " << x[row] << ", family " << f << " symbol " << s << " bar " << t;
+        }
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, kFamilies * rows);
+}
+
+TEST(FusedKernel, RejectsLengthsBeyondItsRing) {
+  ATC_REQUIRE_GPU();
+  Config config;
+  config.length.fill(cuda::kFusedMaxLength + 1);
+  cuda::FusedInput input;
+  input.series = 1;
+  EXPECT_THROW(cuda::launch_fused(input, cuda::make_fused_params(config, -1), cuda::DeviceColumns{}), Error);
+}
+
+}  // namespace
+}  // namespace atc::test
