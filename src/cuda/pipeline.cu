@@ -1,0 +1,814 @@
+// The streamed batch pipeline (see pipeline.hpp for the design).
+#include "pipeline.hpp"
+
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <string>
+#include <optional>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "check.hpp"
+#include "fused.hpp"
+
+namespace atc::cuda {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using detail::OutputColumns;
+using detail::PreparedSeries;
+
+constexpr std::size_t kAlign = 256;  // every region of a slot starts on a 256-byte boundary
+constexpr std::size_t align_up(std::size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+
+// Chunk sizing. Chunks below kMinChunkRows bars are dominated by per-copy and launch
+// overheads (0.5 MB of prices move in ~10 µs); a slot's pinned bytes are capped so that
+// all slots of a device together stay near kPinnedBytesPerDevice.
+constexpr std::size_t kMinChunkRows = std::size_t{1} << 16;
+constexpr std::size_t kPinnedBytesPerDevice = std::size_t{512} << 20;
+constexpr std::size_t kMinSlotBytes = std::size_t{8} << 20;
+constexpr std::size_t kMaxCachedPipelines = 8;
+constexpr std::size_t kMaxGraphsPerSlot = 64;
+
+// --- errors --------------------------------------------------------------------------
+
+// cudaErrorMemoryAllocation: the run retries with chunks half as large.
+struct OutOfMemory : Error {
+  using Error::Error;
+};
+// The device did not finish in time: the run's pipelines are abandoned, not freed
+// (freeing would wait on the unfinished work).
+struct Timeout : Error {
+  using Error::Error;
+};
+
+void check_allocation(cudaError_t status, const char* what, std::size_t bytes) {
+  if (status == cudaErrorMemoryAllocation) {
+    (void)cudaGetLastError();  // not sticky: clear it so that the retry starts clean
+    throw OutOfMemory(std::string(what) + " of " + std::to_string(bytes) + " bytes failed: out of memory");
+  }
+  if (status != cudaSuccess) throw_cuda_error(status, what, __FILE__, __LINE__);
+}
+
+// --- RAII wrappers ---------------------------------------------------------------------
+
+// Makes `device` current for the calling thread and restores the previous one.
+class DeviceGuard {
+ public:
+  explicit DeviceGuard(int device) {
+    ATC_CUDA_CHECK(cudaGetDevice(&previous_));
+    ATC_CUDA_CHECK(cudaSetDevice(device));
+  }
+  DeviceGuard(const DeviceGuard&) = delete;
+  DeviceGuard& operator=(const DeviceGuard&) = delete;
+  ~DeviceGuard() { cudaSetDevice(previous_); }
+
+ private:
+  int previous_ = 0;
+};
+
+enum class Where : std::uint8_t { Device, Pinned, Pageable };
+
+// Untyped bytes on the device, in pinned host memory or in pageable host memory.
+class Memory {
+ public:
+  Memory() = default;
+  Memory(std::size_t bytes, Where where) : where_(where), bytes_(bytes) {
+    if (bytes == 0) return;
+    switch (where) {
+      case Where::Device: check_allocation(cudaMalloc(&data_, bytes), "cudaMalloc", bytes); break;
+      case Where::Pinned: check_allocation(cudaMallocHost(&data_, bytes), "cudaMallocHost", bytes); break;
+      case Where::Pageable: data_ = ::operator new(bytes, std::align_val_t{kAlign}); break;
+    }
+  }
+  Memory(const Memory&) = delete;
+  Memory& operator=(const Memory&) = delete;
+  ~Memory() {
+    if (data_ == nullptr) return;
+    switch (where_) {  // no throwing from a destructor
+      case Where::Device: cudaFree(data_); break;
+      case Where::Pinned: cudaFreeHost(data_); break;
+      case Where::Pageable: ::operator delete(data_, std::align_val_t{kAlign}); break;
+    }
+  }
+  std::byte* data() const { return static_cast<std::byte*>(data_); }
+  std::size_t bytes() const { return bytes_; }
+
+ private:
+  Where where_ = Where::Device;
+  void* data_ = nullptr;
+  std::size_t bytes_ = 0;
+};
+
+class Stream {
+ public:
+  Stream() {
+    // The highest priority: a scanner's chunks go ahead of other kernels of the process.
+    int least = 0, greatest = 0;
+    ATC_CUDA_CHECK(cudaDeviceGetStreamPriorityRange(&least, &greatest));
+    ATC_CUDA_CHECK(cudaStreamCreateWithPriority(&stream_, cudaStreamNonBlocking, greatest));
+  }
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+  ~Stream() { cudaStreamDestroy(stream_); }
+  cudaStream_t get() const { return stream_; }
+
+ private:
+  cudaStream_t stream_ = nullptr;
+};
+
+class Event {
+ public:
+  explicit Event(bool timing) {
+    ATC_CUDA_CHECK(cudaEventCreateWithFlags(&event_, timing ? cudaEventDefault : cudaEventDisableTiming));
+  }
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+  ~Event() { cudaEventDestroy(event_); }
+  cudaEvent_t get() const { return event_; }
+  void record(cudaStream_t stream) const { ATC_CUDA_CHECK(cudaEventRecord(event_, stream)); }
+
+ private:
+  cudaEvent_t event_ = nullptr;
+};
+
+class GraphExec {
+ public:
+  GraphExec() = default;
+  // Ends the capture on `stream` and instantiates what it recorded.
+  static GraphExec end_capture(cudaStream_t stream) {
+    cudaGraph_t graph = nullptr;
+    ATC_CUDA_CHECK(cudaStreamEndCapture(stream, &graph));
+    GraphExec exec;
+    const cudaError_t status = cudaGraphInstantiate(&exec.exec_, graph, 0);
+    cudaGraphDestroy(graph);  // the executable graph is independent of it
+    ATC_CUDA_CHECK(status);
+    return exec;
+  }
+  GraphExec(GraphExec&& other) noexcept : exec_(std::exchange(other.exec_, nullptr)) {}
+  GraphExec& operator=(GraphExec&&) = delete;
+  GraphExec(const GraphExec&) = delete;
+  GraphExec& operator=(const GraphExec&) = delete;
+  ~GraphExec() {
+    if (exec_ != nullptr) cudaGraphExecDestroy(exec_);
+  }
+  void launch(cudaStream_t stream) const { ATC_CUDA_CHECK(cudaGraphLaunch(exec_, stream)); }
+
+ private:
+  cudaGraphExec_t exec_ = nullptr;
+};
+
+// --- output columns --------------------------------------------------------------------
+
+enum class Kind : std::uint8_t { Real, Discrete, Hundredths };  // double, int8, int8 ×100 → double
+constexpr int kMaxColumns = 1 + 2 * kFamilies + 5 + 3 * kLengthsPerFamily;
+
+constexpr std::size_t element_bytes(Kind kind) { return kind == Kind::Real ? sizeof(double) : 1; }
+
+// Calls f(kind, host column, device field) for every output column, in a fixed order;
+// the host column is null when not requested. Layer-1 signals travel as int8 hundredths.
+template <class F>
+void for_each_column(const OutputColumns& h, DeviceColumns& d, F&& f) {
+  f(Kind::Real, h.average_signal, d.average_signal);
+  for (int i = 0; i < kFamilies; ++i) {
+    f(Kind::Hundredths, h.family_signal[i], d.family_signal_hundredths[i]);
+    f(Kind::Real, h.family_equity[i], d.family_equity[i]);
+  }
+  f(Kind::Discrete, h.trend, d.classification[0]);
+  f(Kind::Discrete, h.state, d.classification[1]);
+  f(Kind::Discrete, h.direction, d.classification[2]);
+  f(Kind::Discrete, h.long_entry, d.classification[3]);
+  f(Kind::Discrete, h.short_entry, d.classification[4]);
+  if (h.calibration_family < 0) return;
+  for (int i = 0; i < kLengthsPerFamily; ++i) {
+    f(Kind::Real, h.ma[i], d.ma[i]);
+    f(Kind::Discrete, h.ma_signal[i], d.ma_signal[i]);
+    f(Kind::Real, h.ma_equity[i], d.ma_equity[i]);
+  }
+}
+
+struct Column {
+  Kind kind;
+  void* host;
+};
+
+std::vector<Column> requested_columns(const OutputColumns& out) {
+  std::vector<Column> columns;
+  DeviceColumns unused;
+  for_each_column(out, unused, [&](Kind kind, auto* host, auto*&) {
+    if (host != nullptr) columns.push_back({kind, host});
+  });
+  return columns;
+}
+
+// --- chunks ----------------------------------------------------------------------------
+
+// Where everything of one chunk lies in a slot (byte offsets; the pinned slot and the
+// device buffers share the layout, so each direction is one copy). Input: offsets
+// (series + 1 long longs), close, src (0 = none); output: one region per column.
+// Equal layouts give equal launches, which is what a slot's captured graphs are keyed by.
+struct ChunkLayout {
+  std::size_t series = 0, rows = 0, max_bars = 0;
+  std::size_t close_at = 0, src_at = 0, in_bytes = 0;
+  std::size_t column_at[kMaxColumns] = {};
+  std::size_t out_bytes = 0;
+  bool operator==(const ChunkLayout&) const = default;
+};
+
+struct Chunk {
+  std::size_t first = 0;  // index of its first series in the batch
+  ChunkLayout layout;
+};
+
+ChunkLayout layout_of(std::span<const PreparedSeries> series, const std::vector<Column>& columns) {
+  ChunkLayout l;
+  l.series = series.size();
+  bool own_src = false;
+  for (const PreparedSeries& s : series) {
+    l.rows += s.n;
+    l.max_bars = std::max(l.max_bars, s.n);
+    own_src = own_src || s.src != s.close;
+  }
+  std::size_t at = align_up((l.series + 1) * sizeof(long long));
+  l.close_at = at;
+  at = align_up(at + l.rows * sizeof(double));
+  if (own_src) {  // src travels only when some series of the chunk has its own
+    l.src_at = at;
+    at = align_up(at + l.rows * sizeof(double));
+  }
+  l.in_bytes = at;
+  at = 0;
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    l.column_at[c] = at;
+    at = align_up(at + l.rows * element_bytes(columns[c].kind));
+  }
+  l.out_bytes = at;
+  return l;
+}
+
+// Consecutive series, at most `rows` bars (or one series) and `symbols` series a chunk.
+std::vector<Chunk> plan_chunks(std::span<const PreparedSeries> series, const std::vector<Column>& columns,
+                               std::size_t rows, std::size_t symbols) {
+  std::vector<Chunk> chunks;
+  for (std::size_t first = 0; first < series.size();) {
+    std::size_t end = first + 1, bars = series[first].n;
+    while (end < series.size() && end - first < symbols && bars + series[end].n <= rows) bars += series[end++].n;
+    chunks.push_back({first, layout_of(series.subspan(first, end - first), columns)});
+    first = end;
+  }
+  return chunks;
+}
+
+FusedInput fused_input(const std::byte* device_in, const ChunkLayout& l, const double* growth) {
+  FusedInput in;
+  in.close = reinterpret_cast<const double*>(device_in + l.close_at);
+  in.src = l.src_at != 0 ? reinterpret_cast<const double*>(device_in + l.src_at) : nullptr;
+  in.offset = reinterpret_cast<const long long*>(device_in);
+  in.series = static_cast<int>(l.series);
+  in.growth = growth;
+  return in;
+}
+
+DeviceColumns device_columns(std::byte* device_out, const OutputColumns& host, const ChunkLayout& l) {
+  DeviceColumns d;
+  int c = 0;
+  for_each_column(host, d, [&](Kind, auto* column, auto*& field) {
+    if (column != nullptr)
+      field = reinterpret_cast<std::remove_reference_t<decltype(field)>>(device_out + l.column_at[c++]);
+  });
+  return d;
+}
+
+// --- the per-device pipeline -----------------------------------------------------------
+
+// A pinned staging slot: a chunk's packed input and its results.
+struct Slot {
+  Slot(std::size_t in_bytes, std::size_t out_bytes, Where where)
+      : input(in_bytes, where), output(out_bytes, where) {}
+  Memory input, output;
+  Event done{false}, start{true}, end{true};
+  std::vector<std::pair<ChunkLayout, GraphExec>> graphs;
+  std::ptrdiff_t chunk = -1;  // in flight, -1 when free
+};
+
+// One stream with its device buffers and two slots: while the device works on one
+// slot's chunk, the host scatters and refills the other.
+struct Lane {
+  Lane(std::size_t in_bytes, std::size_t out_bytes, Where staging)
+      : input(in_bytes, Where::Device), output(out_bytes, Where::Device),
+        slots{{in_bytes, out_bytes, staging}, {in_bytes, out_bytes, staging}} {}
+  Stream stream;
+  Memory input, output;
+  Slot slots[2];
+};
+
+struct PipelineShape {
+  int device = 0, streams = 1;
+  bool pinned = true;
+  std::size_t in_bytes = 0, out_bytes = 0;  // per slot
+  bool fits(const PipelineShape& need) const {
+    return device == need.device && streams == need.streams && pinned == need.pinned &&
+           in_bytes >= need.in_bytes && out_bytes >= need.out_bytes;
+  }
+};
+
+bool same_config(const Config& a, const Config& b) {
+  return a.length == b.length && a.weight == b.weight && a.robustness == b.robustness && a.lambda == b.lambda &&
+         a.decay == b.decay && a.cutout == b.cutout && a.long_threshold == b.long_threshold &&
+         a.short_threshold == b.short_threshold && a.strategy == b.strategy;
+}
+
+class DevicePipeline {
+ public:
+  explicit DevicePipeline(const PipelineShape& shape) : shape_(shape) {
+    const DeviceGuard guard(shape.device);
+    const Where staging = shape.pinned ? Where::Pinned : Where::Pageable;
+    for (int i = 0; i < shape.streams; ++i)
+      lanes_.push_back(std::make_unique<Lane>(shape.in_bytes, shape.out_bytes, staging));
+  }
+  DevicePipeline(const DevicePipeline&) = delete;
+  DevicePipeline& operator=(const DevicePipeline&) = delete;
+  ~DevicePipeline() {
+    // Free on the pipeline's device, after anything still queued there.
+    int previous = 0;
+    if (cudaGetDevice(&previous) != cudaSuccess || cudaSetDevice(shape_.device) != cudaSuccess) return;
+    for (const auto& lane : lanes_) cudaStreamSynchronize(lane->stream.get());
+    lanes_.clear();
+    growth_.reset();
+    cudaSetDevice(previous);
+  }
+
+  const PipelineShape& shape() const { return shape_; }
+  int device() const { return shape_.device; }
+  Lane& lane(int i) { return *lanes_[static_cast<std::size_t>(i)]; }
+  const double* growth() const { return reinterpret_cast<const double*>(growth_->data()); }
+  cudaEvent_t reference() const { return reference_.get(); }
+
+  std::size_t device_bytes() const {
+    return growth_->bytes() + lanes_.size() * (shape_.in_bytes + shape_.out_bytes);
+  }
+  std::size_t pinned_bytes() const {
+    return shape_.pinned ? lanes_.size() * 2 * (shape_.in_bytes + shape_.out_bytes) : 0;
+  }
+
+  // Readies the pipeline for a run: the growth table on the device (uploaded only when
+  // it changed) and the captured graphs dropped when the kernel's parameters changed.
+  void prepare(std::span<const double> growth, const Config& config, int calibration) {
+    const DeviceGuard guard(shape_.device);
+    if (growth_->bytes() < growth.size_bytes()) {
+      growth_.reset();
+      growth_ = std::make_unique<Memory>(growth.size_bytes(), Where::Device);
+      growth_host_.clear();
+      drop_graphs();  // they hold the old growth pointer
+    }
+    if (!std::equal(growth.begin(), growth.end(), growth_host_.begin(), growth_host_.end())) {
+      ATC_CUDA_CHECK(cudaMemcpy(growth_->data(), growth.data(), growth.size_bytes(), cudaMemcpyHostToDevice));
+      growth_host_.assign(growth.begin(), growth.end());
+    }
+    if (!config_ || !same_config(*config_, config) || calibration_ != calibration) drop_graphs();
+    config_ = config;
+    calibration_ = calibration;
+    reference_.record(lanes_[0]->stream.get());
+  }
+
+ private:
+  void drop_graphs() {
+    for (const auto& lane : lanes_)
+      for (Slot& slot : lane->slots) slot.graphs.clear();
+  }
+
+  PipelineShape shape_;
+  std::vector<std::unique_ptr<Lane>> lanes_;
+  std::unique_ptr<Memory> growth_ = std::make_unique<Memory>();
+  std::vector<double> growth_host_;
+  std::optional<Config> config_;
+  int calibration_ = -1;
+  Event reference_{true};  // recorded at the start of each run, for the timing stats
+};
+
+// --- the process-wide cache ----------------------------------------------------------
+
+struct Cache {
+  std::mutex mutex{};
+  std::vector<std::unique_ptr<DevicePipeline>> pipelines;  // oldest first
+};
+Cache& cache() {
+  static Cache c;
+  return c;
+}
+
+std::size_t cached_device_bytes(int device) {
+  Cache& c = cache();
+  const std::lock_guard lock(c.mutex);
+  std::size_t bytes = 0;
+  for (const auto& p : c.pipelines)
+    if (p->device() == device) bytes += p->device_bytes();
+  return bytes;
+}
+
+// A cached pipeline that fits, taken out of the cache; else a new one (cached pipelines
+// of that device that do not fit are freed first: their memory is counted as free).
+std::unique_ptr<DevicePipeline> acquire(const PipelineShape& need, bool& cached) {
+  std::vector<std::unique_ptr<DevicePipeline>> unfit;
+  {
+    Cache& c = cache();
+    const std::lock_guard lock(c.mutex);
+    for (auto it = c.pipelines.rbegin(); it != c.pipelines.rend(); ++it) {
+      if ((*it)->shape().fits(need)) {
+        std::unique_ptr<DevicePipeline> p = std::move(*it);
+        c.pipelines.erase(std::next(it).base());
+        cached = true;
+        return p;
+      }
+    }
+    for (auto it = c.pipelines.begin(); it != c.pipelines.end();) {
+      if ((*it)->device() == need.device) {
+        unfit.push_back(std::move(*it));
+        it = c.pipelines.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  unfit.clear();  // freed outside the lock
+  cached = false;
+  return std::make_unique<DevicePipeline>(need);
+}
+
+void give_back(std::unique_ptr<DevicePipeline> pipeline) {
+  std::unique_ptr<DevicePipeline> dropped;
+  Cache& c = cache();
+  const std::lock_guard lock(c.mutex);
+  c.pipelines.push_back(std::move(pipeline));
+  if (c.pipelines.size() > kMaxCachedPipelines) {
+    dropped = std::move(c.pipelines.front());
+    c.pipelines.erase(c.pipelines.begin());
+  }
+}
+
+// --- one run ---------------------------------------------------------------------------
+
+// Seconds the device gets to finish the whole run: ATC_CUDA_TIMEOUT_S, or 60 s plus
+// 1 s per 10^6 symbol-bars (two orders of magnitude slower than the fused kernel).
+double timeout_seconds(std::size_t rows) {
+  if (const char* env = std::getenv("ATC_CUDA_TIMEOUT_S"); env != nullptr && *env != '\0') {
+    char* end = nullptr;
+    const double seconds = std::strtod(env, &end);
+    if (*end != '\0' || !(seconds >= 0.0))
+      throw Error(std::string("ATC_CUDA_TIMEOUT_S must be a number of seconds >= 0, not '") + env + "'");
+    return seconds;
+  }
+  return 60.0 + static_cast<double>(rows) * 1e-6;
+}
+
+struct LaneStats {
+  std::size_t chunks = 0, upload_bytes = 0, download_bytes = 0;
+  double busy_ms = 0.0;
+  double first_ms = std::numeric_limits<double>::infinity(), last_ms = 0.0;  // after the reference event
+};
+
+struct Run {
+  const detail::PreparedBatch& batch;
+  const OutputColumns& out;
+  const std::vector<Column>& columns;
+  const std::vector<Chunk>& chunks;
+  const FusedParams& params;
+  Clock::time_point deadline{};
+  double timeout_s = 0.0;
+  bool graphs = true, timing = false;
+  std::size_t workers = 1;  // lanes over all devices; chunk c goes to worker c mod workers
+
+  std::atomic<bool> failed{false};
+  std::mutex mutex{};
+  std::exception_ptr error{};
+  bool timed_out = false;
+
+  void fail(std::exception_ptr e, bool timeout) {
+    const std::lock_guard lock(mutex);
+    if (!error) error = std::move(e);
+    timed_out = timed_out || timeout;
+    failed = true;
+  }
+};
+
+// Waits for `event`, polling until the run's deadline.
+void wait(const Event& event, const Run& run, std::size_t chunk, int device) {
+  for (int spin = 0;; ++spin) {
+    const cudaError_t status = cudaEventQuery(event.get());
+    if (status == cudaSuccess) return;
+    if (status != cudaErrorNotReady) throw_cuda_error(status, "cudaEventQuery", __FILE__, __LINE__);
+    if (Clock::now() > run.deadline)
+      throw Timeout("CUDA device " + std::to_string(device) + " did not finish chunk " + std::to_string(chunk) +
+                    " of " + std::to_string(run.chunks.size()) + " within the " + std::to_string(run.timeout_s) +
+                    " s timeout (set ATC_CUDA_TIMEOUT_S to change it); the device may be hung");
+    // Spin briefly (chunks take ~0.1–10 ms), then sleep so that the other workers'
+    // host copies keep the cores.
+    if (spin < 64) std::this_thread::yield();
+    else std::this_thread::sleep_for(std::chrono::microseconds(20));
+  }
+}
+
+void pack(const Run& run, const Chunk& chunk, const Slot& slot) {
+  const ChunkLayout& l = chunk.layout;
+  std::byte* base = slot.input.data();
+  auto* offset = reinterpret_cast<long long*>(base);
+  auto* close = reinterpret_cast<double*>(base + l.close_at);
+  auto* src = l.src_at != 0 ? reinterpret_cast<double*>(base + l.src_at) : nullptr;
+  offset[0] = 0;
+  for (std::size_t i = 0; i < l.series; ++i) {
+    const PreparedSeries& s = run.batch.series[chunk.first + i];
+    const auto at = static_cast<std::size_t>(offset[i]);
+    std::memcpy(close + at, s.close, s.n * sizeof(double));
+    if (src != nullptr) std::memcpy(src + at, s.src, s.n * sizeof(double));
+    offset[i + 1] = offset[i] + static_cast<long long>(s.n);
+  }
+}
+
+void scatter(const Run& run, const Chunk& chunk, const Slot& slot) {
+  const ChunkLayout& l = chunk.layout;
+  const std::span<const PreparedSeries> series(run.batch.series.data() + chunk.first, l.series);
+  for (std::size_t c = 0; c < run.columns.size(); ++c) {
+    const Column& column = run.columns[c];
+    const std::byte* from = slot.output.data() + l.column_at[c];
+    if (column.kind == Kind::Hundredths) {
+      const auto* k = reinterpret_cast<const std::int8_t*>(from);
+      for (const PreparedSeries& s : series) {
+        double* to = static_cast<double*>(column.host) + s.out_offset;
+        for (std::size_t t = 0; t < s.n; ++t) to[t] = from_hundredths(k[t]);
+        k += s.n;
+      }
+      continue;
+    }
+    // One copy per run of series that are adjacent in the output columns too.
+    const std::size_t element = element_bytes(column.kind);
+    auto* host = static_cast<std::byte*>(column.host);
+    for (std::size_t i = 0, row = 0; i < series.size();) {
+      std::size_t j = i + 1, count = series[i].n;
+      while (j < series.size() && series[j].out_offset == series[j - 1].out_offset + series[j - 1].n)
+        count += series[j++].n;
+      std::memcpy(host + series[i].out_offset * element, from + row * element, count * element);
+      row += count;
+      i = j;
+    }
+  }
+}
+
+// Enqueues upload → fused kernel → download of the chunk in `slot` on the lane's stream,
+// replaying a graph captured for the same layout when graphs are on.
+void enqueue(const Run& run, DevicePipeline& pipeline, Lane& lane, Slot& slot, const ChunkLayout& l) {
+  const cudaStream_t stream = lane.stream.get();
+  const auto work = [&] {
+    ATC_CUDA_CHECK(cudaMemcpyAsync(lane.input.data(), slot.input.data(), l.in_bytes, cudaMemcpyHostToDevice, stream));
+    launch_fused(fused_input(lane.input.data(), l, pipeline.growth()), run.params,
+                 device_columns(lane.output.data(), run.out, l), stream);
+    ATC_CUDA_CHECK(
+        cudaMemcpyAsync(slot.output.data(), lane.output.data(), l.out_bytes, cudaMemcpyDeviceToHost, stream));
+  };
+  if (run.timing) slot.start.record(stream);
+  if (run.graphs) {
+    auto it = std::find_if(slot.graphs.begin(), slot.graphs.end(), [&](const auto& g) { return g.first == l; });
+    if (it == slot.graphs.end()) {
+      if (slot.graphs.size() >= kMaxGraphsPerSlot) slot.graphs.clear();
+      ATC_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+      try {
+        work();
+      } catch (...) {
+        cudaGraph_t partial = nullptr;  // leave the stream out of capture mode
+        if (cudaStreamEndCapture(stream, &partial) == cudaSuccess && partial != nullptr) cudaGraphDestroy(partial);
+        throw;
+      }
+      slot.graphs.emplace_back(l, GraphExec::end_capture(stream));
+      it = std::prev(slot.graphs.end());
+    }
+    it->second.launch(stream);
+  } else {
+    work();
+  }
+  if (run.timing) slot.end.record(stream);
+  slot.done.record(stream);
+}
+
+// Waits for the slot's chunk, scatters its results and frees the slot.
+void finish(Run& run, DevicePipeline& pipeline, Slot& slot, LaneStats& stats) {
+  const auto c = static_cast<std::size_t>(slot.chunk);
+  wait(slot.done, run, c, pipeline.device());
+  slot.chunk = -1;
+  const ChunkLayout& l = run.chunks[c].layout;
+  if (!run.failed) scatter(run, run.chunks[c], slot);
+  ++stats.chunks;
+  stats.upload_bytes += l.in_bytes;
+  stats.download_bytes += l.out_bytes;
+  if (run.timing) {
+    float start = 0.0f, end = 0.0f;
+    ATC_CUDA_CHECK(cudaEventElapsedTime(&start, pipeline.reference(), slot.start.get()));
+    ATC_CUDA_CHECK(cudaEventElapsedTime(&end, pipeline.reference(), slot.end.get()));
+    stats.busy_ms += end - start;
+    stats.first_ms = std::min(stats.first_ms, static_cast<double>(start));
+    stats.last_ms = std::max(stats.last_ms, static_cast<double>(end));
+  }
+}
+
+// One host thread per lane: chunks worker, worker + workers, ... alternate between the
+// lane's two slots, so that packing and scattering overlap the device's work.
+void work(Run& run, DevicePipeline& pipeline, Lane& lane, std::size_t worker, LaneStats& stats) {
+  int next_slot = 0;
+  try {
+    ATC_CUDA_CHECK(cudaSetDevice(pipeline.device()));
+    for (std::size_t c = worker; c < run.chunks.size() && !run.failed; c += run.workers) {
+      Slot& slot = lane.slots[next_slot];
+      next_slot ^= 1;
+      if (slot.chunk >= 0) finish(run, pipeline, slot, stats);
+      pack(run, run.chunks[c], slot);
+      enqueue(run, pipeline, lane, slot, run.chunks[c].layout);
+      slot.chunk = static_cast<std::ptrdiff_t>(c);
+    }
+    for (int i = 0; i < 2; ++i, next_slot ^= 1)  // the older slot first
+      if (lane.slots[next_slot].chunk >= 0) finish(run, pipeline, lane.slots[next_slot], stats);
+  } catch (const Timeout&) {
+    run.fail(std::current_exception(), true);
+  } catch (...) {
+    run.fail(std::current_exception(), false);
+  }
+}
+
+// Device (and staging) bytes per bar of a chunk, at worst: prices, outputs, and the
+// offset of a series spread over the bars of the shortest one.
+std::size_t bytes_per_row(const detail::PreparedBatch& batch, const std::vector<Column>& columns) {
+  bool own_src = false;
+  std::size_t shortest = batch.max_bars;
+  for (const PreparedSeries& s : batch.series) {
+    own_src = own_src || s.src != s.close;
+    shortest = std::min(shortest, s.n);
+  }
+  std::size_t bytes = (own_src ? 2 : 1) * sizeof(double) + (sizeof(long long) + shortest - 1) / shortest;
+  for (const Column& c : columns) bytes += element_bytes(c.kind);
+  return bytes;
+}
+
+std::vector<int> devices_of(const ComputeOptions& options) {
+  int count = 0;
+  ATC_CUDA_CHECK(cudaGetDeviceCount(&count));
+  std::vector<int> devices = options.devices;
+  if (devices.empty())
+    for (int d = 0; d < count; ++d) devices.push_back(d);
+  for (int d : devices)
+    if (d < 0 || d >= count)
+      throw Error("CUDA device " + std::to_string(d) + " does not exist (" + std::to_string(count) + " visible)");
+  return devices;
+}
+
+}  // namespace
+
+void run_pipeline(const detail::PreparedBatch& batch, const Config& config, const OutputColumns& out,
+                  const ComputeOptions& options, const PipelineTuning& tuning) {
+  if (tuning.stats != nullptr) *tuning.stats = PipelineStats{};
+  if (batch.series.empty()) return;
+  if (options.streams < 1) throw ConfigError("ComputeOptions::streams must be at least 1");
+  const std::vector<int> devices = devices_of(options);
+  const std::vector<Column> columns = requested_columns(out);
+  const std::vector<double> growth = detail::growth_table(config, batch.max_bars);
+  const FusedParams params = make_fused_params(config, out.calibration_family);
+  const auto streams = static_cast<std::size_t>(options.streams);
+  const std::size_t workers = devices.size() * streams;
+  std::size_t total_rows = 0;
+  for (const PreparedSeries& s : batch.series) total_rows += s.n;
+  const double timeout_s = timeout_seconds(total_rows);
+
+  // Chunk rows: within every device's memory budget (shared by the entries that list
+  // it), at most one slot's pinned share, and small enough for two chunks per worker
+  // (pipelining) unless that would make chunks tiny.
+  const std::size_t per_row = bytes_per_row(batch, columns);
+  std::size_t rows = std::max((total_rows + 2 * workers - 1) / (2 * workers), kMinChunkRows);
+  const std::size_t slot_bytes = std::max(kPinnedBytesPerDevice / (2 * streams), kMinSlotBytes);
+  rows = std::min(rows, slot_bytes / per_row);
+  for (int device : devices) {
+    std::size_t free_bytes = tuning.assume_free_bytes, total_bytes = 0;
+    if (free_bytes == 0) {
+      const DeviceGuard guard(device);
+      ATC_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+      free_bytes += cached_device_bytes(device);
+    }
+    std::size_t budget = options.device_memory_limit > 0 ? std::min(options.device_memory_limit, free_bytes)
+                                                          : free_bytes;
+    budget /= static_cast<std::size_t>(std::count(devices.begin(), devices.end(), device));
+    // A tenth for the runtime; the growth table and each lane's alignment padding.
+    const std::size_t fixed = growth.size() * sizeof(double) + streams * (kMaxColumns + 3) * kAlign;
+    const std::size_t usable = budget / 10 * 9 > fixed ? budget / 10 * 9 - fixed : 0;
+    rows = std::min(rows, usable / streams / per_row);
+  }
+  rows = std::max(rows, batch.max_bars);  // a series is never split
+  const std::size_t symbols = options.chunk_symbols > 0 ? options.chunk_symbols : batch.series.size();
+
+  // Pipelines for every device entry; an allocation that fails halves the chunks.
+  std::vector<Chunk> chunks;
+  std::vector<std::unique_ptr<DevicePipeline>> pipelines;
+  bool all_cached = true;
+  int retries = 0;
+  for (;;) {
+    chunks = plan_chunks(batch.series, columns, rows, symbols);
+    PipelineShape need;
+    need.streams = options.streams;
+    need.pinned = tuning.pinned;
+    for (const Chunk& c : chunks) {
+      need.in_bytes = std::max(need.in_bytes, c.layout.in_bytes);
+      need.out_bytes = std::max(need.out_bytes, c.layout.out_bytes);
+    }
+    try {
+      for (int device : devices) {
+        need.device = device;
+        bool cached = false;
+        pipelines.push_back(acquire(need, cached));
+        all_cached = all_cached && cached;
+        pipelines.back()->prepare(growth, config, out.calibration_family);
+      }
+      break;
+    } catch (const OutOfMemory& e) {
+      pipelines.clear();
+      const std::size_t longest = batch.max_bars;
+      if (rows <= longest)
+        throw Error(std::string(e.what()) + "; chunks cannot shrink below the longest series (" +
+                    std::to_string(longest) + " bars)");
+      rows = std::max(rows / 2, longest);
+      ++retries;
+    }
+  }
+
+  Run run{batch, out, columns, chunks, params};
+  run.timeout_s = timeout_s;
+  run.deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
+  run.graphs = tuning.graphs && tuning.pinned;  // pageable copies cannot be captured
+  run.timing = tuning.stats != nullptr;
+  run.workers = workers;
+
+  std::vector<LaneStats> stats(workers);
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t w = 0; w < std::min(workers, chunks.size()); ++w) {
+      DevicePipeline& p = *pipelines[w / streams];
+      threads.emplace_back(work, std::ref(run), std::ref(p), std::ref(p.lane(static_cast<int>(w % streams))), w,
+                           std::ref(stats[w]));
+    }
+  }
+
+  if (run.error) {
+    // After a timeout the device may still run (or never finish) the work: abandon the
+    // pipelines rather than free memory it may write. Other errors free them.
+    if (run.timed_out)
+      for (auto& p : pipelines) (void)p.release();
+    std::rethrow_exception(run.error);
+  }
+  if (tuning.stats != nullptr) {
+    PipelineStats& s = *tuning.stats;
+    s.cached = all_cached;
+    s.oom_retries = retries;
+    for (std::size_t d = 0; d < devices.size(); ++d) {
+      double first = std::numeric_limits<double>::infinity(), last = 0.0;
+      for (std::size_t w = d * streams; w < (d + 1) * streams; ++w) {
+        s.chunks += stats[w].chunks;
+        s.upload_bytes += stats[w].upload_bytes;
+        s.download_bytes += stats[w].download_bytes;
+        s.busy_ms += stats[w].busy_ms;
+        first = std::min(first, stats[w].first_ms);
+        last = std::max(last, stats[w].last_ms);
+      }
+      if (last > first) s.wall_ms = std::max(s.wall_ms, last - first);
+    }
+  }
+  for (auto& p : pipelines) give_back(std::move(p));
+}
+
+void clear_pipeline_cache() {
+  std::vector<std::unique_ptr<DevicePipeline>> dropped;
+  {
+    Cache& c = cache();
+    const std::lock_guard lock(c.mutex);
+    dropped.swap(c.pipelines);
+  }
+}
+
+CacheFootprint pipeline_cache_footprint() {
+  Cache& c = cache();
+  const std::lock_guard lock(c.mutex);
+  CacheFootprint f;
+  for (const auto& p : c.pipelines) {
+    ++f.pipelines;
+    f.device_bytes += p->device_bytes();
+    f.pinned_bytes += p->pinned_bytes();
+  }
+  return f;
+}
+
+}  // namespace atc::cuda

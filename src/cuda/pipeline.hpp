@@ -1,0 +1,62 @@
+// The streamed batch pipeline of the CUDA backend.
+//
+// The prepared series are cut into chunks of consecutive symbols (sized from free device
+// memory). Every device of the run gets a worker per stream (a host thread, a CUDA
+// stream, one set of device buffers and two pinned staging slots); workers take the
+// next chunk from a counter shared by all devices, so faster devices take more chunks.
+// A worker packs its chunk into a free pinned slot, enqueues upload → fused kernel →
+// download on its stream (one copy each way: the slot's layout is the device layout),
+// and while the device works it scatters the slot it filled before into the output
+// columns. Each chunk's results depend only on its own series, so every chunking,
+// stream count and device list gives the same bits.
+//
+// Pipelines (streams, buffers, pinned slots, captured graphs) are kept in a
+// process-wide cache after a run and reused by the next run that fits, so a scanner
+// re-running the same universe allocates nothing.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "../core/prepared.hpp"
+#include "atc/batch.hpp"
+#include "atc/config.hpp"
+
+namespace atc::cuda {
+
+// What one run did, for the benchmark and the tests (all devices together).
+struct PipelineStats {
+  std::size_t chunks = 0;
+  std::size_t upload_bytes = 0, download_bytes = 0;  // over PCIe, both directions
+  double busy_ms = 0.0;  // Σ over streams of the time a chunk of theirs was in flight
+  double wall_ms = 0.0;  // first upload start to last download end (device events; max over devices)
+  bool cached = false;   // every device reused a cached pipeline
+  int oom_retries = 0;   // chunk halvings after cudaErrorMemoryAllocation
+};
+
+// Knobs beyond ComputeOptions, for the benchmark and the tests.
+struct PipelineTuning {
+  bool pinned = true;  // pinned staging (false: pageable, copies go through the driver)
+  bool graphs = true;  // replay a captured upload → kernel → download graph per slot
+  // Plan chunks as if this many bytes were free on each device (0: ask cudaMemGetInfo).
+  // Tests use it to make allocations fail and exercise the halving.
+  std::size_t assume_free_bytes = 0;
+  PipelineStats* stats = nullptr;  // filled when set (adds timing events)
+};
+
+// Computes `batch` into `out` with the options' streams, chunk size, memory limit and
+// devices. Throws atc::Error on a CUDA error or when the device does not finish within
+// the timeout (ATC_CUDA_TIMEOUT_S seconds, default 60 s + 1 s per 10^6 symbol-bars).
+void run_pipeline(const detail::PreparedBatch& batch, const Config& config, const detail::OutputColumns& out,
+                  const ComputeOptions& options, const PipelineTuning& tuning = {});
+
+// Frees every cached pipeline (device and pinned memory, streams, graphs).
+void clear_pipeline_cache();
+
+// Device and pinned bytes held by the cache now.
+struct CacheFootprint {
+  std::size_t pipelines = 0, device_bytes = 0, pinned_bytes = 0;
+};
+CacheFootprint pipeline_cache_footprint();
+
+}  // namespace atc::cuda

@@ -1,0 +1,276 @@
+// The streamed pipeline of the CUDA backend: every way of cutting and scheduling a batch
+// (chunk sizes, streams, devices, graphs, pinned or pageable staging, cached or fresh
+// pipelines, allocation failures) gives the same bits as one chunk on one stream; a
+// memory cap forces many chunks; a timeout becomes atc::Error; repeated scans leak
+// neither device nor pinned memory.
+#include <cuda_runtime_api.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "atc/atc.hpp"
+#include "cuda/pipeline.hpp"
+#include "gpu_support.hpp"
+#include "support/batch.hpp"
+
+namespace atc::test {
+namespace {
+
+// A ragged batch with late listings where every fourth symbol has its own src.
+OwnedBatch streams_batch(std::size_t symbols, std::size_t min_bars, std::size_t max_bars, std::uint64_t seed) {
+  OwnedBatch batch = ragged_batch(
+      {.symbols = symbols, .min_bars = min_bars, .max_bars = max_bars, .max_leading_nans = 30, .seed = seed});
+  for (std::size_t s = 0; s < batch.size(); s += 4) {
+    std::vector<double> src(batch.close[s]);
+    for (std::size_t t = 1; t < src.size(); ++t) src[t] = 0.5 * (batch.close[s][t] + batch.close[s][t - 1]);
+    batch.src[s] = std::move(src);
+  }
+  return batch;
+}
+
+// Runs the pipeline directly (as compute_batch does), with tuning and statistics.
+BatchOutputs run_direct(const OwnedBatch& owned, const Config& config, const ComputeOptions& options,
+                        cuda::PipelineTuning tuning = {}, cuda::PipelineStats* stats = nullptr) {
+  const std::vector<SeriesView> views = owned.views();
+  std::vector<std::size_t> offsets{0};
+  for (const SeriesView& v : views) offsets.push_back(offsets.back() + v.close.size());
+  BatchOutputs outputs;
+  outputs.allocate(options.outputs, offsets);
+  std::vector<SymbolStatus> status;
+  const detail::PreparedBatch prepared = detail::prepare(views, config, options.gaps, offsets, status);
+  tuning.stats = stats;
+  cuda::run_pipeline(prepared, config, detail::columns_of(outputs), options, tuning);
+  return outputs;
+}
+
+bool same(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), same_bits);
+}
+
+void expect_same(const BatchOutputs& a, const BatchOutputs& b, const std::string& what) {
+  EXPECT_TRUE(same(a.average_signal, b.average_signal)) << what << ": Average_Signal";
+  for (int f = 0; f < kFamilies; ++f) {
+    EXPECT_TRUE(same(a.family_signal[f], b.family_signal[f])) << what << ": X_Signal " << f;
+    EXPECT_TRUE(same(a.family_equity[f], b.family_equity[f])) << what << ": X_S " << f;
+  }
+  EXPECT_EQ(a.trend, b.trend) << what;
+  EXPECT_EQ(a.state, b.state) << what;
+  EXPECT_EQ(a.direction, b.direction) << what;
+  EXPECT_EQ(a.long_entry, b.long_entry) << what;
+  EXPECT_EQ(a.short_entry, b.short_entry) << what;
+  for (int i = 0; i < kLengthsPerFamily; ++i) {
+    EXPECT_TRUE(same(a.ma[i], b.ma[i])) << what << ": MA " << i;
+    EXPECT_TRUE(same(a.ma_equity[i], b.ma_equity[i])) << what << ": MA equity " << i;
+    EXPECT_EQ(a.ma_signal[i], b.ma_signal[i]) << what << ": MA signal " << i;
+  }
+}
+
+ComputeOptions cuda_options(OutputRequest outputs = OutputRequest::standard()) {
+  ComputeOptions o;
+  o.backend = Backend::Cuda;
+  o.outputs = outputs;
+  return o;
+}
+
+// The baseline every other run must match: one stream, one chunk, no graph, no cache.
+BatchOutputs single_stream(const OwnedBatch& batch, const Config& config, OutputRequest outputs) {
+  cuda::clear_pipeline_cache();
+  ComputeOptions o = cuda_options(outputs);
+  o.streams = 1;
+  o.chunk_symbols = std::max<std::size_t>(batch.size(), 1);
+  cuda::PipelineTuning tuning;
+  tuning.graphs = false;
+  cuda::PipelineStats stats;
+  BatchOutputs out = run_direct(batch, config, o, tuning, &stats);
+  EXPECT_LE(stats.chunks, 1u);
+  return out;
+}
+
+std::size_t resident_bytes() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  return 0;
+}
+
+std::size_t free_device_bytes() {
+  std::size_t free_bytes = 0, total = 0;
+  EXPECT_EQ(cudaMemGetInfo(&free_bytes, &total), cudaSuccess);
+  return free_bytes;
+}
+
+class CudaStreams : public ::testing::Test {
+ protected:
+  void SetUp() override { ATC_REQUIRE_GPU(); }
+  void TearDown() override { cuda::clear_pipeline_cache(); }
+};
+
+TEST_F(CudaStreams, EverySizeMatchesTheSingleStreamPath) {
+  const std::uint64_t seed = fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  for (std::size_t symbols : {0, 1, 10, 100, 1000, 10240}) {
+    const OwnedBatch batch = streams_batch(symbols, 80, symbols > 1000 ? 500 : 1500, seed + symbols);
+    const BatchOutputs want = single_stream(batch, Config{}, OutputRequest::standard());
+    ComputeOptions o = cuda_options();
+    o.chunk_symbols = std::max<std::size_t>(symbols / 9, 1);  // ~10 chunks over 4 streams
+    const std::string what = std::to_string(symbols) + " symbols";
+    expect_same(run_direct(batch, Config{}, o), want, what + ", first call");
+    cuda::PipelineStats stats;
+    expect_same(run_direct(batch, Config{}, o, {}, &stats), want, what + ", cached repeat");
+    if (symbols > 0) {
+      EXPECT_TRUE(stats.cached) << what;
+    }
+    // The public entry point too (its own output allocation and validation).
+    const BatchResult result = compute_batch(batch.views(), Config{}, o);
+    expect_same(result.outputs, want, what + ", compute_batch");
+  }
+}
+
+TEST_F(CudaStreams, StreamCountsGraphsAndStagingGiveTheSameBits) {
+  const std::uint64_t seed = fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const OwnedBatch batch = streams_batch(700, 100, 1200, seed);
+  Config config;
+  config.cutout = 40;
+  config.strategy = true;
+  for (OutputRequest request : {OutputRequest::scan(), OutputRequest::standard(),
+                                OutputRequest::with_calibration(Family::KAMA)}) {
+    const BatchOutputs want = single_stream(batch, config, request);
+    for (int streams : {1, 2, 4, 8}) {
+      for (bool graphs : {true, false}) {
+        for (bool pinned : {true, false}) {
+          ComputeOptions o = cuda_options(request);
+          o.streams = streams;
+          o.chunk_symbols = 37;
+          cuda::PipelineTuning tuning;
+          tuning.graphs = graphs;
+          tuning.pinned = pinned;
+          cuda::PipelineStats stats;
+          expect_same(run_direct(batch, config, o, tuning, &stats), want,
+                      std::to_string(streams) + " streams, graphs " + std::to_string(graphs) + ", pinned " +
+                          std::to_string(pinned));
+          EXPECT_EQ(stats.chunks, (batch.size() + 36) / 37);
+          EXPECT_GT(stats.busy_ms, 0.0);
+          EXPECT_GT(stats.wall_ms, 0.0);
+        }
+      }
+    }
+  }
+}
+
+TEST_F(CudaStreams, MemoryCapForcesManyChunks) {
+  const std::uint64_t seed = fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const OwnedBatch batch = streams_batch(1000, 800, 1200, seed);
+  const BatchOutputs want = single_stream(batch, Config{}, OutputRequest::standard());
+  ComputeOptions o = cuda_options();
+  o.device_memory_limit = std::size_t{16} << 20;  // the batch's columns alone take ~75 MB
+  cuda::PipelineStats stats;
+  expect_same(run_direct(batch, Config{}, o, {}, &stats), want, "16 MB cap");
+  EXPECT_GE(stats.chunks, 8u);
+  EXPECT_LE(cuda::pipeline_cache_footprint().device_bytes, o.device_memory_limit);
+  std::cout << "16 MB cap: " << stats.chunks << " chunks\n";
+}
+
+TEST_F(CudaStreams, OutOfMemoryHalvesTheChunks) {
+  const std::uint64_t seed = fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const OwnedBatch batch = streams_batch(2000, 1800, 2200, seed);
+  const BatchOutputs want = single_stream(batch, Config{}, OutputRequest::standard());
+  cuda::clear_pipeline_cache();
+  // Leave 48 MB free, but let the pipeline plan as if the whole card were.
+  void* blocker = nullptr;
+  ASSERT_EQ(cudaMalloc(&blocker, free_device_bytes() - (std::size_t{48} << 20)), cudaSuccess);
+  ComputeOptions o = cuda_options();
+  cuda::PipelineTuning tuning;
+  tuning.assume_free_bytes = std::size_t{64} << 30;
+  cuda::PipelineStats stats;
+  BatchOutputs got;
+  EXPECT_NO_THROW(got = run_direct(batch, Config{}, o, tuning, &stats));
+  cuda::clear_pipeline_cache();
+  ASSERT_EQ(cudaFree(blocker), cudaSuccess);
+  expect_same(got, want, "after halving");
+  EXPECT_GT(stats.oom_retries, 0);
+  std::cout << "out of memory: " << stats.oom_retries << " halvings, " << stats.chunks << " chunks\n";
+}
+
+TEST_F(CudaStreams, TimeoutBecomesAnError) {
+  const OwnedBatch batch = streams_batch(2000, 1500, 2000, fresh_seed());
+  ASSERT_EQ(setenv("ATC_CUDA_TIMEOUT_S", "0", 1), 0);
+  try {
+    (void)run_direct(batch, Config{}, cuda_options());
+    ADD_FAILURE() << "no timeout";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("ATC_CUDA_TIMEOUT_S"), std::string::npos) << e.what();
+  }
+  ASSERT_EQ(setenv("ATC_CUDA_TIMEOUT_S", "soon", 1), 0);
+  EXPECT_THROW((void)run_direct(batch, Config{}, cuda_options()), Error);
+  ASSERT_EQ(unsetenv("ATC_CUDA_TIMEOUT_S"), 0);
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);  // the abandoned work completes
+  const OwnedBatch small = streams_batch(50, 100, 300, fresh_seed());
+  expect_same(run_direct(small, Config{}, cuda_options()), single_stream(small, Config{}, OutputRequest::standard()),
+              "after a timeout");
+}
+
+TEST_F(CudaStreams, DeviceLists) {
+  const std::uint64_t seed = fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const OwnedBatch batch = streams_batch(600, 100, 900, seed);
+  const BatchOutputs want = single_stream(batch, Config{}, OutputRequest::standard());
+  for (const std::vector<int>& devices : {std::vector<int>{0}, std::vector<int>{0, 0}, std::vector<int>{}}) {
+    ComputeOptions o = cuda_options();
+    o.devices = devices;
+    o.chunk_symbols = 50;
+    cuda::PipelineStats stats;
+    expect_same(run_direct(batch, Config{}, o, {}, &stats), want, std::to_string(devices.size()) + " devices");
+    EXPECT_EQ(stats.chunks, 12u);
+  }
+  EXPECT_GE(cuda::pipeline_cache_footprint().pipelines, 2u);  // {0, 0}: two pipelines on device 0
+  ComputeOptions bad = cuda_options();
+  bad.devices = {99};
+  EXPECT_THROW((void)run_direct(batch, Config{}, bad), Error);
+  bad = cuda_options();
+  bad.streams = 0;
+  EXPECT_THROW((void)run_direct(batch, Config{}, bad), ConfigError);
+}
+
+TEST_F(CudaStreams, NoLeakAcross100Scans) {
+  const OwnedBatch batch = streams_batch(1000, 900, 1100, fresh_seed());
+  ComputeOptions o = cuda_options(OutputRequest::scan());
+  (void)compute_batch(batch.views(), Config{}, o);  // context, modules, allocator pools
+  cuda::clear_pipeline_cache();
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  const std::size_t device_before = free_device_bytes(), resident_before = resident_bytes();
+  cuda::CacheFootprint first;
+  std::size_t device_during = 0;
+  for (int scan = 0; scan < 100; ++scan) {
+    const BatchResult r = compute_batch(batch.views(), Config{}, o);
+    ASSERT_EQ(r.ok_count(), batch.size());
+    const cuda::CacheFootprint now = cuda::pipeline_cache_footprint();
+    if (scan == 0) {
+      first = now;
+      device_during = free_device_bytes();
+    }
+    ASSERT_EQ(now.pipelines, 1u) << "scan " << scan;
+    ASSERT_EQ(now.device_bytes, first.device_bytes) << "scan " << scan;
+    ASSERT_EQ(now.pinned_bytes, first.pinned_bytes) << "scan " << scan;
+  }
+  EXPECT_EQ(free_device_bytes(), device_during) << "device memory grew during the scans";
+  EXPECT_GT(first.pinned_bytes, 0u);
+  cuda::clear_pipeline_cache();
+  EXPECT_EQ(cuda::pipeline_cache_footprint().pipelines, 0u);
+  EXPECT_EQ(free_device_bytes(), device_before);
+  // Pinned slots are resident; after the clear the process is back near where it was
+  // (a few MB of allocator slack; the slots alone are pinned_bytes).
+  const std::size_t resident_after = resident_bytes();
+  EXPECT_LT(resident_after, resident_before + first.pinned_bytes / 4 + (std::size_t{8} << 20))
+      << "resident " << resident_before << " -> " << resident_after << ", pinned slots " << first.pinned_bytes;
+  std::cout << "cache: " << first.device_bytes << " device bytes, " << first.pinned_bytes << " pinned bytes; resident "
+            << resident_before << " -> " << resident_after << "\n";
+}
+
+}  // namespace
+}  // namespace atc::test
