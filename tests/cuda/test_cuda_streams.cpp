@@ -108,6 +108,28 @@ class CudaStreams : public ::testing::Test {
   void TearDown() override { cuda::clear_pipeline_cache(); }
 };
 
+// Small enough for compute-sanitizer: every path on 40 symbols.
+TEST_F(CudaStreams, SmallBatchAllPaths) {
+  const std::uint64_t seed = fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const OwnedBatch batch = streams_batch(40, 80, 300, seed);
+  const BatchOutputs want = single_stream(batch, Config{}, OutputRequest::standard());
+  for (bool graphs : {true, false}) {
+    for (bool pinned : {true, false}) {
+      ComputeOptions o = cuda_options();
+      o.streams = 3;
+      o.chunk_symbols = 7;
+      o.devices = {0, 0};
+      cuda::PipelineTuning tuning;
+      tuning.graphs = graphs;
+      tuning.pinned = pinned;
+      for (int repeat = 0; repeat < 2; ++repeat)
+        expect_same(run_direct(batch, Config{}, o, tuning), want,
+                    "graphs " + std::to_string(graphs) + ", pinned " + std::to_string(pinned));
+    }
+  }
+}
+
 TEST_F(CudaStreams, EverySizeMatchesTheSingleStreamPath) {
   const std::uint64_t seed = fresh_seed();
   SCOPED_TRACE("seed " + std::to_string(seed));
