@@ -338,6 +338,7 @@ class DevicePipeline {
     const Where staging = shape.pinned ? Where::Pinned : Where::Pageable;
     for (int i = 0; i < shape.streams; ++i)
       lanes_.push_back(std::make_unique<Lane>(shape.in_bytes, shape.out_bytes, staging));
+    reference_ = std::make_unique<Event>(true);  // on the pipeline's device, like its streams
   }
   DevicePipeline(const DevicePipeline&) = delete;
   DevicePipeline& operator=(const DevicePipeline&) = delete;
@@ -348,6 +349,7 @@ class DevicePipeline {
     for (const auto& lane : lanes_) cudaStreamSynchronize(lane->stream.get());
     lanes_.clear();
     growth_.reset();
+    reference_.reset();
     cudaSetDevice(previous);
   }
 
@@ -355,7 +357,7 @@ class DevicePipeline {
   int device() const { return shape_.device; }
   Lane& lane(int i) { return *lanes_[static_cast<std::size_t>(i)]; }
   const double* growth() const { return reinterpret_cast<const double*>(growth_->data()); }
-  cudaEvent_t reference() const { return reference_.get(); }
+  cudaEvent_t reference() const { return reference_->get(); }
 
   std::size_t device_bytes() const {
     return growth_->bytes() + lanes_.size() * (shape_.in_bytes + shape_.out_bytes);
@@ -381,7 +383,7 @@ class DevicePipeline {
     if (!config_ || !same_config(*config_, config) || calibration_ != calibration) drop_graphs();
     config_ = config;
     calibration_ = calibration;
-    reference_.record(lanes_[0]->stream.get());
+    reference_->record(lanes_[0]->stream.get());
   }
 
  private:
@@ -396,7 +398,7 @@ class DevicePipeline {
   std::vector<double> growth_host_;
   std::optional<Config> config_;
   int calibration_ = -1;
-  Event reference_{true};  // recorded at the start of each run, for the timing stats
+  std::unique_ptr<Event> reference_;  // recorded at the start of each run, for the timing stats
 };
 
 // --- the process-wide cache ----------------------------------------------------------

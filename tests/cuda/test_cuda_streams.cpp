@@ -203,9 +203,10 @@ TEST_F(CudaStreams, OutOfMemoryHalvesTheChunks) {
   const OwnedBatch batch = streams_batch(2000, 1800, 2200, seed);
   const BatchOutputs want = single_stream(batch, Config{}, OutputRequest::standard());
   cuda::clear_pipeline_cache();
-  // Leave 48 MB free, but let the pipeline plan as if the whole card were.
+  // Leave 64 MB free (the plan wants ~170 MB), but let the pipeline plan as if the
+  // whole card were.
   void* blocker = nullptr;
-  ASSERT_EQ(cudaMalloc(&blocker, free_device_bytes() - (std::size_t{48} << 20)), cudaSuccess);
+  ASSERT_EQ(cudaMalloc(&blocker, free_device_bytes() - (std::size_t{64} << 20)), cudaSuccess);
   ComputeOptions o = cuda_options();
   cuda::PipelineTuning tuning;
   tuning.assume_free_bytes = std::size_t{64} << 30;
@@ -284,7 +285,8 @@ TEST_F(CudaStreams, NoLeakAcross100Scans) {
   EXPECT_GT(first.pinned_bytes, 0u);
   cuda::clear_pipeline_cache();
   EXPECT_EQ(cuda::pipeline_cache_footprint().pipelines, 0u);
-  EXPECT_EQ(free_device_bytes(), device_before);
+  EXPECT_LE(device_before, free_device_bytes() + (std::size_t{2} << 20))  // one 2 MB page of slack
+      << "device memory not back after the clear";
   // Pinned slots are resident; after the clear the process is back near where it was
   // (a few MB of allocator slack; the slots alone are pinned_bytes).
   const std::size_t resident_after = resident_bytes();
