@@ -39,13 +39,11 @@ struct SharedTile {
   double r[kTile];                           // R[t]·g[t], NaN at t = 0
   double family_signal[kFamilies][kTile];    // X_Signal
   double family_equity[kFamilies][kTile];    // X_S
-  double average[kTile];
-  std::int8_t classification[kFusedClassOutputs][kTile];
   // Warp 0's state across tiles, kept here rather than in every thread's registers.
   formulas::Equity layer2[kFamilies];  // X_S of each family
   double family_signal_prev[kFamilies];
-  formulas::Classifier classifier;
-  double average_prev, a_prev;
+  std::int8_t direction;       // classification state after the last bar
+  double average_prev, a_prev;  // A and a of the last bar
 };
 constexpr int kRingOffset = (static_cast<int>(sizeof(SharedTile)) + 7) / 8;  // in doubles
 
@@ -70,7 +68,8 @@ struct LaneChain {
     b = w.sum_w;
     if (!ready) return NAN;
     if (family == kLsma) return LsmaChain::value(w, len, coef);
-    return family == kHma ? SmaChain::value(w, len, coef) : WmaChain::value(w, len, coef);
+    // SmaChain::value or WmaChain::value, as one division for both groups of lanes.
+    return (family == kHma ? w.sum_y : w.sum_w) / coef;
   }
 
   // Warp 1: EMA is DEMA's first stage, so those lanes share it.
@@ -132,22 +131,34 @@ __global__ void __launch_bounds__(kFusedThreads, ATC_CUDA_FUSED_MIN_BLOCKS)
     sh.family_signal_prev[tid] = NAN;
   }
   if (tid == 0) {
-    sh.classifier = formulas::Classifier{};
+    sh.direction = 0;
     sh.average_prev = NAN;
     sh.a_prev = NAN;
   }
 
+  // Thread k < kTile loads bar k of the next tile one tile ahead (coalesced), so that the
+  // global-memory latency overlaps the chain work.
+  double next_close = NAN, next_close_prev = NAN, next_src = NAN, next_growth = NAN;
+  const auto prefetch = [&](int t) {
+    if (t >= n) return;
+    next_close = close[t];
+    next_close_prev = t > 0 ? close[t - 1] : NAN;
+    next_src = src[t];
+    next_growth = in.growth[t];
+  };
+  if (tid < kTile) prefetch(tid);
+
   for (int t0 = 0; t0 < n; t0 += kTile) {
     const int bars = min(kTile, n - t0);
-    // Stage the tile's inputs (coalesced). The previous tile's readers of the ring slots,
-    // close and r all finished before its last barrier, or are this warp (Layer 2 below).
+    // Stage the tile's inputs. The previous tile's readers of the ring slots, close and r
+    // all finished before its last barrier, or are this warp (Layer 2 below).
     if (tid < bars) {
       const int t = t0 + tid;
-      const double c = close[t];
-      sh.close[tid] = c;
-      shared_storage[kRingOffset + (t & ring_mask)] = src[t];
-      sh.r[tid] = t > 0 ? (c - close[t - 1]) / close[t - 1] * in.growth[t] : NAN;
+      sh.close[tid] = next_close;
+      shared_storage[kRingOffset + (t & ring_mask)] = next_src;
+      sh.r[tid] = t > 0 ? (next_close - next_close_prev) / next_close_prev * next_growth : NAN;
     }
+    if (tid < kTile) prefetch(t0 + kTile + tid);
     __syncthreads();
 
     if (chain_lane) {
@@ -216,6 +227,7 @@ __global__ void __launch_bounds__(kFusedThreads, ATC_CUDA_FUSED_MIN_BLOCKS)
         const int f = item / kTile, k = item % kTile;
         if (k < bars && out.family_equity[f] != nullptr) out.family_equity[f][row0 + t0 + k] = sh.family_equity[f][k];
       }
+      double average = NAN;  // of bar t0 + lane
       if (lane < bars) {
         double num = 0.0, den = 0.0;
 #pragma unroll
@@ -224,35 +236,41 @@ __global__ void __launch_bounds__(kFusedThreads, ATC_CUDA_FUSED_MIN_BLOCKS)
           num += formulas::cut(sh.family_signal[f][lane]) * e;
           den += e;
         }
-        const double average = t0 + lane < p.cutout ? NAN : num / den;
-        sh.average[lane] = average;
+        average = t0 + lane < p.cutout ? NAN : num / den;
         if (out.average_signal != nullptr) out.average_signal[row0 + t0 + lane] = average;
       }
       if (out.classification[0] != nullptr) {
-        __syncwarp();
-        if (lane == 0) {
-          formulas::Classifier classifier = sh.classifier;
-          double average_prev = sh.average_prev, a_prev = sh.a_prev;
-          for (int k = 0; k < bars; ++k) {
-            const double average = sh.average[k];
-            const double a = p.strategy ? average_prev : average;
-            const auto b = classifier.step(a, a_prev, p.long_threshold, p.short_threshold);
-            sh.classification[0][k] = b.trend;
-            sh.classification[1][k] = b.state;
-            sh.classification[2][k] = b.direction;
-            sh.classification[3][k] = b.long_entry;
-            sh.classification[4][k] = b.short_entry;
-            average_prev = average;
-            a_prev = a;
-          }
-          sh.classifier = classifier;
-          sh.average_prev = average_prev;
-          sh.a_prev = a_prev;
-        }
-        __syncwarp();
-        if (lane < bars) {
+        // The classification of the tile's bars in parallel, lane k = bar t0 + k: only the
+        // persistent direction is sequential, and it is the last crossing before the bar
+        // (or the carried state), found with a ballot.
+        const bool valid = lane < bars;
+        const double average_before = __shfl_up_sync(~0u, average, 1);
+        const double a = !p.strategy ? average : (lane == 0 ? sh.average_prev : average_before);
+        const double a_before = __shfl_up_sync(~0u, a, 1);
+        const double a_prev = lane == 0 ? sh.a_prev : a_before;
+        formulas::Classifier crossing;  // from "none": its direction is this bar's crossing
+        crossing.step(a, a_prev, p.long_threshold, p.short_threshold);
+        const int event = valid ? crossing.dir : 0;
+        const unsigned earlier = __ballot_sync(~0u, event != 0) & ((1u << lane) - 1u);
+        const int last = earlier != 0 ? 31 - __clz(earlier) : 0;
+        const int last_event = __shfl_sync(~0u, event, last);
+        formulas::Classifier classifier;
+        classifier.dir = static_cast<std::int8_t>(earlier != 0 ? last_event : sh.direction);
+        const auto b = classifier.step(a, a_prev, p.long_threshold, p.short_threshold);
+        const int end = bars - 1;
+        const int direction_after = __shfl_sync(~0u, static_cast<int>(classifier.dir), end);
+        const double average_last = __shfl_sync(~0u, average, end), a_last = __shfl_sync(~0u, a, end);
+        __syncwarp();  // every lane has read the carried state
+        if (valid) {
+          const std::int8_t values[kFusedClassOutputs] = {b.trend, b.state, b.direction, b.long_entry, b.short_entry};
+          const long long row = row0 + t0 + lane;
 #pragma unroll
-          for (int c = 0; c < kFusedClassOutputs; ++c) out.classification[c][row0 + t0 + lane] = sh.classification[c][lane];
+          for (int c = 0; c < kFusedClassOutputs; ++c) out.classification[c][row] = values[c];
+        }
+        if (lane == 0) {
+          sh.direction = static_cast<std::int8_t>(direction_after);
+          sh.average_prev = average_last;
+          sh.a_prev = a_last;
         }
       }
       __syncwarp();  // the next tile's staging overwrites close and r

@@ -9,8 +9,9 @@
 // and R·g in shared memory (src in a ring of the last bars, for the windows' look-back),
 // the chain lanes advance their MA, signal and equity and leave s_i·E_i and E_i in shared
 // memory, then the block forms Layer 1 per (family, bar) with the reference's sums in
-// the order L, L+o1..L+o4, L−o1..L−o4, one lane per family runs Layer 2, and the tile's
-// Average_Signal and classification follow; outputs leave as runs of consecutive bars.
+// the order L, L+o1..L+o4, L−o1..L−o4, one lane per family runs Layer 2, and lane k of
+// warp 0 forms bar k's Average_Signal and classification (the persistent direction by a
+// ballot over the tile's crossings); outputs leave as runs of consecutive bars.
 //
 // Contract (relied on by the streams pipeline):
 // - A chunk's inputs are its series concatenated: series i occupies elements
