@@ -11,7 +11,8 @@
 // Per run the pipeline reports the bytes it moved and, from per-chunk CUDA events, the
 // sum of per-stream busy time over the device wall time ("overlap").
 // "of bound": the transfer bound max(bytes up / H2D bandwidth, bytes down / D2H
-// bandwidth) (both directions at once, pinned) over the measured time.
+// bandwidth) (both directions at once, pinned) over the measured time. "kernel ms": the
+// fused kernel alone over the whole workload already on the device (the compute floor).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -26,6 +27,8 @@
 #include "atc/atc.hpp"
 #include "core/prepared.hpp"
 #include "cuda/check.hpp"
+#include "cuda/device_buffer.hpp"
+#include "cuda/fused.hpp"
 #include "cuda/pipeline.hpp"
 
 namespace {
@@ -116,12 +119,62 @@ struct Workload {
   }
 };
 
+// The fused kernel alone over the whole workload, inputs and outputs on the device
+// (one launch; median of 3 after a warm-up, CUDA events): the compute floor.
+double kernel_ms(const Workload& w, bool standard) {
+  using atc::cuda::DeviceBuffer;
+  std::vector<double> close;
+  std::vector<long long> offset{0};
+  for (const atc::detail::PreparedSeries& s : w.batch.series) {
+    close.insert(close.end(), s.close, s.close + s.n);
+    offset.push_back(offset.back() + static_cast<long long>(s.n));
+  }
+  const std::size_t rows = close.size();
+  const DeviceBuffer<double> d_close = atc::cuda::to_device<double>(close);
+  const DeviceBuffer<long long> d_offset = atc::cuda::to_device<long long>(offset);
+  const std::vector<double> growth = atc::detail::growth_table(atc::Config{}, w.batch.max_bars);
+  const DeviceBuffer<double> d_growth = atc::cuda::to_device<double>(growth);
+  std::vector<DeviceBuffer<double>> reals;
+  std::vector<DeviceBuffer<std::int8_t>> bytes;
+  atc::cuda::DeviceColumns out;
+  out.average_signal = reals.emplace_back(rows).data();
+  for (auto& c : out.classification) c = bytes.emplace_back(rows).data();
+  if (standard) {
+    for (auto& c : out.family_signal_hundredths) c = bytes.emplace_back(rows).data();
+    for (auto& c : out.family_equity) c = reals.emplace_back(rows).data();
+  }
+  atc::cuda::FusedInput in;
+  in.close = d_close.data();
+  in.offset = d_offset.data();
+  in.growth = d_growth.data();
+  in.series = static_cast<int>(w.batch.series.size());
+  const atc::cuda::FusedParams params = atc::cuda::make_fused_params(atc::Config{}, -1);
+  cudaEvent_t start = nullptr, stop = nullptr;
+  ATC_CUDA_CHECK(cudaEventCreate(&start));
+  ATC_CUDA_CHECK(cudaEventCreate(&stop));
+  std::vector<float> ms;
+  for (int r = 0; r < 4; ++r) {
+    ATC_CUDA_CHECK(cudaEventRecord(start));
+    atc::cuda::launch_fused(in, params, out);
+    ATC_CUDA_CHECK(cudaEventRecord(stop));
+    ATC_CUDA_CHECK(cudaEventSynchronize(stop));
+    float t = 0.0f;
+    ATC_CUDA_CHECK(cudaEventElapsedTime(&t, start, stop));
+    if (r > 0) ms.push_back(t);
+  }
+  ATC_CUDA_CHECK(cudaEventDestroy(start));
+  ATC_CUDA_CHECK(cudaEventDestroy(stop));
+  std::nth_element(ms.begin(), ms.begin() + 1, ms.end());
+  return ms[1];
+}
+
 struct Case {
   int symbols = 0, bars = 0, streams = 4;
   std::string outputs;
   bool pinned = true, graphs = true;
   std::string call = "repeat";  // "repeat" (median of cached runs) or "first" (empty cache)
   double ms = 0.0;
+  double kernel_ms = 0.0;  // the fused kernel alone on this workload
   atc::cuda::PipelineStats stats;
 };
 
@@ -189,6 +242,7 @@ int main(int argc, char** argv) {
     for (const auto& [name, request] : requests) {
       Workload w(*size.market, size.symbols, request);
       Case base;
+      base.kernel_ms = kernel_ms(w, std::string(name) == "standard");
       base.symbols = size.symbols;
       base.bars = size.market->bars;
       base.outputs = name;
@@ -215,9 +269,9 @@ int main(int argc, char** argv) {
   }
   atc::cuda::clear_pipeline_cache();
 
-  std::printf("\n%-12s %-8s %3s %-8s %-6s %-6s %9s %11s %8s %8s %8s %7s %7s %8s\n", "symbols×bars", "outputs",
+  std::printf("\n%-12s %-8s %3s %-8s %-6s %-6s %9s %11s %8s %8s %8s %7s %9s %7s %8s\n", "symbols×bars", "outputs",
               "str", "staging", "graphs", "call", "ms", "symbols/s", "MB up", "MB down", "bound ms", "ofbound",
-              "overlap", "vs 1 str");
+              "kernel ms", "overlap", "vs 1 str");
   for (const Case& c : cases) {
     double one_stream = 0.0;
     for (const Case& o : cases)
@@ -225,10 +279,10 @@ int main(int argc, char** argv) {
           o.graphs && o.call == "repeat")
         one_stream = o.ms;
     const double bound = bound_ms(c, h2d, d2h);
-    std::printf("%6d×%-5d %-8s %3d %-8s %-6s %-6s %9.3f %11.3g %8.1f %8.1f %8.3f %6.0f%% %7.2f %7.2fx\n", c.symbols,
-                c.bars, c.outputs.c_str(), c.streams, c.pinned ? "pinned" : "pageable", c.graphs ? "on" : "off",
-                c.call.c_str(), c.ms, c.symbols / (c.ms * 1e-3), c.stats.upload_bytes / 1e6,
-                c.stats.download_bytes / 1e6, bound, 100.0 * bound / c.ms,
+    std::printf("%6d×%-5d %-8s %3d %-8s %-6s %-6s %9.3f %11.3g %8.1f %8.1f %8.3f %6.0f%% %9.3f %7.2f %7.2fx\n",
+                c.symbols, c.bars, c.outputs.c_str(), c.streams, c.pinned ? "pinned" : "pageable",
+                c.graphs ? "on" : "off", c.call.c_str(), c.ms, c.symbols / (c.ms * 1e-3), c.stats.upload_bytes / 1e6,
+                c.stats.download_bytes / 1e6, bound, 100.0 * bound / c.ms, c.kernel_ms,
                 c.stats.wall_ms > 0 ? c.stats.busy_ms / c.stats.wall_ms : 0.0,
                 one_stream > 0 ? one_stream / c.ms : 0.0);
   }
@@ -245,7 +299,7 @@ int main(int argc, char** argv) {
           << ", \"chunks\": " << c.stats.chunks << ", \"upload_bytes\": " << c.stats.upload_bytes
           << ", \"download_bytes\": " << c.stats.download_bytes << ", \"busy_ms\": " << c.stats.busy_ms
           << ", \"wall_ms\": " << c.stats.wall_ms << ", \"cached\": " << (c.stats.cached ? "true" : "false")
-          << ", \"bound_ms\": " << bound_ms(c, h2d, d2h) << "}" << (i + 1 < cases.size() ? "," : "") << "\n";
+          << ", \"bound_ms\": " << bound_ms(c, h2d, d2h) << ", \"kernel_ms\": " << c.kernel_ms << "}" << (i + 1 < cases.size() ? "," : "") << "\n";
     }
     out << "  ]\n}\n";
   }

@@ -4,6 +4,7 @@
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -35,10 +36,14 @@ constexpr std::size_t kAlign = 256;  // every region of a slot starts on a 256-b
 constexpr std::size_t align_up(std::size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
 // Chunk sizing. Chunks below kMinChunkRows bars are dominated by per-copy and launch
-// overheads (0.5 MB of prices move in ~10 µs); a slot's pinned bytes are capped so that
-// all slots of a device together stay near kPinnedBytesPerDevice.
+// overheads (0.5 MB of prices move in ~10 µs). Each series is one block whose bars run
+// in sequence (~1 µs a bar on an H100), so a batch too small to fill the device runs in
+// rounds: it gets one chunk per worker (one round) unless two still leave each chunk
+// kMinChunkSeries series. A slot's pinned bytes are capped so that all slots of a device
+// together stay near kPinnedBytesPerDevice.
 constexpr std::size_t kMinChunkRows = std::size_t{1} << 16;
-constexpr std::size_t kPinnedBytesPerDevice = std::size_t{512} << 20;
+constexpr std::size_t kMinChunkSeries = 256;
+constexpr std::size_t kPinnedBytesPerDevice = std::size_t{1} << 30;
 constexpr std::size_t kMinSlotBytes = std::size_t{8} << 20;
 constexpr std::size_t kMaxCachedPipelines = 8;
 constexpr std::size_t kMaxGraphsPerSlot = 64;
@@ -199,6 +204,15 @@ void for_each_column(const OutputColumns& h, DeviceColumns& d, F&& f) {
     f(Kind::Real, h.ma_equity[i], d.ma_equity[i]);
   }
 }
+
+// from_hundredths of every int8 (indexed by its bit pattern): a load instead of a
+// division in the host's scatter.
+const std::array<double, 256> kFromHundredths = [] {
+  std::array<double, 256> table{};
+  for (int bits = 0; bits < 256; ++bits) table[static_cast<std::size_t>(bits)] =
+      from_hundredths(static_cast<std::int8_t>(static_cast<std::uint8_t>(bits)));
+  return table;
+}();
 
 struct Column {
   Kind kind;
@@ -549,7 +563,7 @@ void scatter(const Run& run, const Chunk& chunk, const Slot& slot) {
       const auto* k = reinterpret_cast<const std::int8_t*>(from);
       for (const PreparedSeries& s : series) {
         double* to = static_cast<double*>(column.host) + s.out_offset;
-        for (std::size_t t = 0; t < s.n; ++t) to[t] = from_hundredths(k[t]);
+        for (std::size_t t = 0; t < s.n; ++t) to[t] = kFromHundredths[static_cast<std::uint8_t>(k[t])];
         k += s.n;
       }
       continue;
@@ -691,9 +705,10 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
 
   // Chunk rows: within every device's memory budget (shared by the entries that list
   // it), at most one slot's pinned share, and small enough for two chunks per worker
-  // (pipelining) unless that would make chunks tiny.
+  // (pipelining) unless that would make chunks tiny (see kMinChunkSeries).
   const std::size_t per_row = bytes_per_row(batch, columns);
-  std::size_t rows = std::max((total_rows + 2 * workers - 1) / (2 * workers), kMinChunkRows);
+  const std::size_t per_worker = batch.series.size() >= 2 * workers * kMinChunkSeries ? 2 : 1;
+  std::size_t rows = std::max((total_rows + per_worker * workers - 1) / (per_worker * workers), kMinChunkRows);
   const std::size_t slot_bytes = std::max(kPinnedBytesPerDevice / (2 * streams), kMinSlotBytes);
   rows = std::min(rows, slot_bytes / per_row);
   for (int device : devices) {
