@@ -506,6 +506,7 @@ struct Run {
   double timeout_s = 0.0;
   bool graphs = true, timing = false;
   std::size_t workers = 1;  // lanes over all devices; chunk c goes to worker c mod workers
+  std::size_t copy_threads = 1;  // host threads a worker may use for one chunk's copies
 
   std::atomic<bool> failed{false};
   std::mutex mutex{};
@@ -522,19 +523,38 @@ struct Run {
 
 // Waits for `event`, polling until the run's deadline.
 void wait(const Event& event, const Run& run, std::size_t chunk, int device) {
-  for (int spin = 0;; ++spin) {
+  // Yield for the first 0.2 ms (a sleep costs ~60 µs of wake-up latency, much of a small
+  // chunk), then sleep so that the other workers' host copies keep the cores.
+  const Clock::time_point spin_until = Clock::now() + std::chrono::microseconds(200);
+  for (;;) {
     const cudaError_t status = cudaEventQuery(event.get());
     if (status == cudaSuccess) return;
     if (status != cudaErrorNotReady) throw_cuda_error(status, "cudaEventQuery", __FILE__, __LINE__);
-    if (Clock::now() > run.deadline)
+    const Clock::time_point now = Clock::now();
+    if (now > run.deadline)
       throw Timeout("CUDA device " + std::to_string(device) + " did not finish chunk " + std::to_string(chunk) +
                     " of " + std::to_string(run.chunks.size()) + " within the " + std::to_string(run.timeout_s) +
                     " s timeout (set ATC_CUDA_TIMEOUT_S to change it); the device may be hung");
-    // Spin briefly (chunks take ~0.1–10 ms), then sleep so that the other workers'
-    // host copies keep the cores.
-    if (spin < 64) std::this_thread::yield();
+    if (now < spin_until) std::this_thread::yield();
     else std::this_thread::sleep_for(std::chrono::microseconds(20));
   }
+}
+
+// Runs f(first, last) over [0, count) in `parts` pieces, the calling thread taking one.
+template <class F>
+void in_parts(std::size_t count, std::size_t parts, const F& f) {
+  parts = std::clamp<std::size_t>(parts, 1, std::max<std::size_t>(count, 1));
+  {
+    std::vector<std::jthread> helpers;
+    for (std::size_t p = 1; p < parts; ++p) helpers.emplace_back([&, p] { f(count * p / parts, count * (p + 1) / parts); });
+    f(0, count / parts);
+  }
+}
+
+// Host threads for one chunk's copies: a single memcpy thread moves ~5 GB/s, far below
+// PCIe, so large chunks share the cores left over by the workers (one piece per 4 MB).
+std::size_t copy_parts(const Run& run, std::size_t bytes) {
+  return std::min(run.copy_threads, std::max<std::size_t>(bytes >> 22, 1));
 }
 
 void pack(const Run& run, const Chunk& chunk, const Slot& slot) {
@@ -543,43 +563,51 @@ void pack(const Run& run, const Chunk& chunk, const Slot& slot) {
   auto* offset = reinterpret_cast<long long*>(base);
   auto* close = reinterpret_cast<double*>(base + l.close_at);
   auto* src = l.src_at != 0 ? reinterpret_cast<double*>(base + l.src_at) : nullptr;
+  const PreparedSeries* series = run.batch.series.data() + chunk.first;
   offset[0] = 0;
-  for (std::size_t i = 0; i < l.series; ++i) {
-    const PreparedSeries& s = run.batch.series[chunk.first + i];
-    const auto at = static_cast<std::size_t>(offset[i]);
-    std::memcpy(close + at, s.close, s.n * sizeof(double));
-    if (src != nullptr) std::memcpy(src + at, s.src, s.n * sizeof(double));
-    offset[i + 1] = offset[i] + static_cast<long long>(s.n);
-  }
+  for (std::size_t i = 0; i < l.series; ++i) offset[i + 1] = offset[i] + static_cast<long long>(series[i].n);
+  in_parts(l.series, copy_parts(run, l.in_bytes), [&](std::size_t first, std::size_t last) {
+    for (std::size_t i = first; i < last; ++i) {
+      const auto at = static_cast<std::size_t>(offset[i]);
+      std::memcpy(close + at, series[i].close, series[i].n * sizeof(double));
+      if (src != nullptr) std::memcpy(src + at, series[i].src, series[i].n * sizeof(double));
+    }
+  });
 }
 
-void scatter(const Run& run, const Chunk& chunk, const Slot& slot) {
+// Series [first, last) of the chunk in `slot` to the output columns. The slot's input
+// still holds the chunk's offsets (it is refilled only after this).
+void scatter_range(const Run& run, const Chunk& chunk, const Slot& slot, std::size_t first, std::size_t last) {
   const ChunkLayout& l = chunk.layout;
-  const std::span<const PreparedSeries> series(run.batch.series.data() + chunk.first, l.series);
+  const PreparedSeries* series = run.batch.series.data() + chunk.first;
+  const auto* offset = reinterpret_cast<const long long*>(slot.input.data());
   for (std::size_t c = 0; c < run.columns.size(); ++c) {
     const Column& column = run.columns[c];
     const std::byte* from = slot.output.data() + l.column_at[c];
     if (column.kind == Kind::Hundredths) {
-      const auto* k = reinterpret_cast<const std::int8_t*>(from);
-      for (const PreparedSeries& s : series) {
-        double* to = static_cast<double*>(column.host) + s.out_offset;
-        for (std::size_t t = 0; t < s.n; ++t) to[t] = kFromHundredths[static_cast<std::uint8_t>(k[t])];
-        k += s.n;
+      for (std::size_t i = first; i < last; ++i) {
+        const auto* k = reinterpret_cast<const std::int8_t*>(from) + offset[i];
+        double* to = static_cast<double*>(column.host) + series[i].out_offset;
+        for (std::size_t t = 0; t < series[i].n; ++t) to[t] = kFromHundredths[static_cast<std::uint8_t>(k[t])];
       }
       continue;
     }
     // One copy per run of series that are adjacent in the output columns too.
     const std::size_t element = element_bytes(column.kind);
     auto* host = static_cast<std::byte*>(column.host);
-    for (std::size_t i = 0, row = 0; i < series.size();) {
+    for (std::size_t i = first; i < last;) {
       std::size_t j = i + 1, count = series[i].n;
-      while (j < series.size() && series[j].out_offset == series[j - 1].out_offset + series[j - 1].n)
-        count += series[j++].n;
-      std::memcpy(host + series[i].out_offset * element, from + row * element, count * element);
-      row += count;
+      while (j < last && series[j].out_offset == series[j - 1].out_offset + series[j - 1].n) count += series[j++].n;
+      std::memcpy(host + series[i].out_offset * element, from + static_cast<std::size_t>(offset[i]) * element,
+                  count * element);
       i = j;
     }
   }
+}
+
+void scatter(const Run& run, const Chunk& chunk, const Slot& slot) {
+  in_parts(chunk.layout.series, copy_parts(run, chunk.layout.out_bytes),
+           [&](std::size_t first, std::size_t last) { scatter_range(run, chunk, slot, first, last); });
 }
 
 // Enqueues upload → fused kernel → download of the chunk in `slot` on the lane's stream,
@@ -769,6 +797,7 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
   run.graphs = tuning.graphs && tuning.pinned;  // pageable copies cannot be captured
   run.timing = tuning.stats != nullptr;
   run.workers = workers;
+  run.copy_threads = std::max<std::size_t>(std::thread::hardware_concurrency() / std::min(workers, chunks.size()), 1);
 
   std::vector<LaneStats> stats(workers);
   {
