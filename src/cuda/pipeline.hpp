@@ -2,13 +2,14 @@
 //
 // The prepared series are cut into chunks of consecutive symbols (sized from free device
 // memory). Every device of the run gets a worker per stream (a host thread, a CUDA
-// stream, one set of device buffers and two pinned staging slots); workers take the
-// next chunk from a counter shared by all devices, so faster devices take more chunks.
-// A worker packs its chunk into a free pinned slot, enqueues upload → fused kernel →
-// download on its stream (one copy each way: the slot's layout is the device layout),
-// and while the device works it scatters the slot it filled before into the output
-// columns. Each chunk's results depend only on its own series, so every chunking,
-// stream count and device list gives the same bits.
+// stream, one set of device buffers and two pinned staging slots); chunk c goes to worker
+// c mod workers, so that a repeated run puts the same chunk in the same slot and replays
+// its captured graph (no balancing between devices of unequal speed). A worker packs its
+// chunk into a free slot, enqueues upload → fused kernel → download on its stream (one
+// copy each way: the slot's layout is the device layout), and while the device works it
+// scatters the slot it filled before into the output columns; large chunks' copies are
+// split over the cores the workers leave. Each chunk's results depend only on its own
+// series, so every chunking, stream count and device list gives the same bits.
 //
 // Pipelines (streams, buffers, pinned slots, captured graphs) are kept in a
 // process-wide cache after a run and reused by the next run that fits, so a scanner
