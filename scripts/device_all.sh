@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The whole project on a GPU machine, as CI cannot run it: builds every target for
+# sm_90, runs all C++ tests (CPU and GPU, with the real market data in ./.testdata),
+# compute-sanitizer on the fused kernel and the streamed pipeline, the Python package's
+# tests (GPU ones included) and `python -m atc.bench`, and the CUDA benchmarks. Logs
+# go to $OUT (default ./out); a short summary is printed last.
+#   scripts/device_all.sh [--skip-bench]
+# Carry .devdeps (scripts/device_deps.sh) and .testdata (GOOG/EURUSD/BTCUSD CSVs).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${OUT:-out}
+mkdir -p "$out"
+skip_bench=0
+[[ ${1:-} == --skip-bench ]] && skip_bench=1
+
+prefix=()
+if [[ -d .devdeps ]]; then
+  prefix=(-DCMAKE_PREFIX_PATH="$PWD/.devdeps")
+  export LD_LIBRARY_PATH="$PWD/.devdeps/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
+fi
+export ATC_TEST_DATA_DIR="$PWD/.testdata"
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv,noheader | tee "$out/gpu.txt"
+status=0
+step() { echo "$1: $2 ($((SECONDS - t0)) s)" | tee -a "$out/summary.txt"; }
+
+t0=$SECONDS
+build=build-device-all
+cmake -S . -B "$build" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 \
+  -DATC_TEST_DATA_DIR="$ATC_TEST_DATA_DIR" "${prefix[@]}" >"$out/build.log" 2>&1 &&
+  cmake --build "$build" -j"$(nproc)" >>"$out/build.log" 2>&1 ||
+  { grep -E "error|FAILED" -A5 "$out/build.log" | head -40; exit 1; }
+step build ok
+
+t0=$SECONDS
+if ctest --test-dir "$build" -j8 --timeout 600 --output-on-failure >"$out/ctest.log" 2>&1; then r=ok; else r=FAILED; status=1; fi
+step "ctest (CPU and GPU)" "$r, $(grep -E 'tests passed' "$out/ctest.log")"
+grep -E "Skipped|Failed  " "$out/ctest.log" | head -5
+
+t0=$SECONDS
+tests=$build/tests/cuda
+{
+  compute-sanitizer --tool memcheck --leak-check full "$tests/test_cuda_fused"
+  compute-sanitizer --tool racecheck "$tests/test_cuda_fused"
+  compute-sanitizer --tool memcheck --leak-check full "$tests/test_cuda_streams" --gtest_filter=CudaStreams.SmallBatchAllPaths
+} >"$out/sanitizer.log" 2>&1 || status=1
+step compute-sanitizer "$(grep -hE 'ERROR SUMMARY|RACECHECK SUMMARY|LEAK SUMMARY' "$out/sanitizer.log" | tr '\n' ';')"
+
+t0=$SECONDS
+if python3 -m pip install -q --no-build-isolation --no-deps -C cmake.define.ATC_CUDA_ARCHITECTURES=90 . \
+    >"$out/pip.log" 2>&1; then
+  ATC_CLI_PATH="$PWD/$build/cli/atc" python3 -m pytest tests/python -q -rs >"$out/pytest.log" 2>&1 || status=1
+  step pytest "$(tail -1 "$out/pytest.log")"
+  grep -E "^SKIPPED" "$out/pytest.log" | head -8
+else
+  status=1
+  step pip-install FAILED
+  tail -20 "$out/pip.log"
+fi
+
+"$build/cli/atc" demo --backend cuda >"$out/demo_cuda.txt" 2>&1 || status=1
+step "atc demo --backend cuda" "$(tail -1 "$out/demo_cuda.txt")"
+
+if ((!skip_bench)); then
+  t0=$SECONDS
+  python3 -m atc.bench --symbols 1000 --bars 1000 --use-cuda-kernels --use-streams \
+    --json "$out/atc_bench_1000.json" >"$out/atc_bench.log" 2>&1 || status=1
+  python3 -m atc.bench --sweep --use-cuda-kernels --use-streams \
+    --json "$out/atc_bench_sweep.json" >>"$out/atc_bench.log" 2>&1 || status=1
+  step "python -m atc.bench" done
+  t0=$SECONDS
+  "$build/bench/bench_cpu" --benchmark_filter='cpu/symbols:(1000|10000)/bars:1000/' \
+    >"$out/bench_cpu.log" 2>&1 || status=1
+  "$build/bench/cuda/bench_cuda" --fused-only --json "$out/bench_cuda.json" >"$out/bench_cuda.log" 2>&1 || status=1
+  "$build/bench/cuda/bench_streams" --quick --json "$out/bench_streams.json" >"$out/bench_streams.log" 2>&1 || status=1
+  step "C++ benchmarks" done
+fi
+
+echo "== summary =="
+cat "$out/summary.txt"
+if [[ -f "$out/atc_bench.log" ]]; then
+  echo "== python -m atc.bench =="
+  cat "$out/atc_bench.log" | tail -40
+fi
+exit $status
