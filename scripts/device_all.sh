@@ -3,13 +3,15 @@
 # sm_90, runs all C++ tests (CPU and GPU, with the real market data in ./.testdata),
 # compute-sanitizer on the fused kernel and the streamed pipeline, the Python package's
 # tests (GPU ones included) and `python -m atc.bench`, and the CUDA benchmarks. Logs
-# go to $OUT (default ./out); a short summary is printed last.
+# are packed into $OUT/logs.tgz (default ./out) beside the benchmark JSON files (the
+# device tool returns at most 8 files); a short summary is printed last.
 #   scripts/device_all.sh [--skip-bench]
 # Carry .devdeps (scripts/device_deps.sh) and .testdata (GOOG/EURUSD/BTCUSD CSVs).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-out=${OUT:-out}
-mkdir -p "$out"
+results=${OUT:-out}
+mkdir -p "$results"
+out=$(mktemp -d)
 skip_bench=0
 [[ ${1:-} == --skip-bench ]] && skip_bench=1
 
@@ -34,7 +36,7 @@ step build ok
 t0=$SECONDS
 if ctest --test-dir "$build" -j8 --timeout 600 --output-on-failure >"$out/ctest.log" 2>&1; then r=ok; else r=FAILED; status=1; fi
 step "ctest (CPU and GPU)" "$r, $(grep -E 'tests passed' "$out/ctest.log")"
-grep -E "Skipped|Failed  " "$out/ctest.log" | head -5
+grep -E "\*\*\*(Skipped|Failed)" "$out/ctest.log" | head -8
 
 t0=$SECONDS
 tests=$build/tests/cuda
@@ -75,6 +77,8 @@ if ((!skip_bench)); then
   step "C++ benchmarks" done
 fi
 
+tar czf "$results/logs.tgz" -C "$out" $(cd "$out" && ls *.log *.txt)
+cp "$out"/*.json "$out/summary.txt" "$results/" 2>/dev/null
 echo "== summary =="
 cat "$out/summary.txt"
 if [[ -f "$out/atc_bench.log" ]]; then
