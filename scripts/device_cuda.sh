@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The CUDA backend's run on a GPU machine: builds for sm_90 (Ninja), runs the GPU tests,
-# compute-sanitizer (memcheck, racecheck) on a small test, the kernel benchmark and an
+# compute-sanitizer (memcheck, racecheck, synccheck) on small tests, the kernel benchmark and an
 # Nsight Compute summary of the fused kernel, then prints a short table. Logs go to
 # $OUT (default ./out). Build dependencies missing on the machine may be supplied as a
 # prefix in ./.devdeps (headers, static libraries, CMake package files).
 #   scripts/device_cuda.sh [--skip-bench] [--fused-only] [--skip-ncu] [--compare-min-blocks N]
 # --fused-only benchmarks the fused kernel alone (not the stage kernels).
-# --compare-min-blocks N also builds the fused kernel for N blocks per SM and times
+# --compare-min-blocks N also builds the fused kernel for N pairs of warps per SM
+# (ATC_CUDA_FUSED_MIN_BLOCKS; 12: 4 blocks of 6 warps) and times
 # both builds' fused kernel.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +36,7 @@ build=build-device
 t0=$SECONDS
 cmake -S . -B "$build" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 -DATC_CUDA_PTXAS_VERBOSE=ON \
   -DATC_BUILD_CLI=OFF "${prefix[@]}" >"$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
-cmake --build "$build" -j"$(nproc)" --target test_cuda_stages test_cuda_backend test_cuda_fused bench_cuda \
+cmake --build "$build" -j"$(nproc)" --target test_cuda_stages test_cuda_backend test_cuda_fused test_cuda_streams bench_cuda \
   >>"$out/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$out/build.log" | head -60; exit 1; }
 echo "build: $((SECONDS - t0)) s"
 # Registers, stack and spills of every kernel, from ptxas.
@@ -54,7 +55,7 @@ fi
 
 status=0
 tests=$build/tests/cuda
-for t in test_cuda_stages test_cuda_backend test_cuda_fused; do
+for t in test_cuda_stages test_cuda_backend test_cuda_fused test_cuda_streams; do
   "$tests/$t" --gtest_color=no >>"$out/tests.log" 2>&1 || status=1
 done
 if ((compare)); then
@@ -68,7 +69,7 @@ for tool in memcheck racecheck synccheck; do
   extra=()
   [[ $tool == memcheck ]] && extra=(--leak-check full)
   [[ $tool == racecheck ]] && extra=(--racecheck-report all)
-  for t in "test_cuda_backend ${small[*]}" "test_cuda_fused --gtest_filter=FusedKernel.Hundredths*"; do
+  for t in "test_cuda_backend ${small[*]}" "test_cuda_fused --gtest_filter=FusedKernel.Hundredths*:FusedKernel.SeriesPerBlock*"; do
     echo "== $tool: $t ==" >>"$out/sanitizer.log"
     # shellcheck disable=SC2086
     compute-sanitizer --tool $tool "${extra[@]}" $tests/$t >>"$out/sanitizer.log" 2>&1 || status=1

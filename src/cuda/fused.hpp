@@ -2,16 +2,18 @@
 // signals and equities, both layers, Average_Signal and the classification, keeping
 // every chain on chip and writing only the requested outputs.
 //
-// Design (chain per lane): one block of two warps per series. Lane l < 27 of a warp
-// owns one MA chain: warp 0 the windowed families (HMA = SMA, WMA, LSMA), warp 1 the
-// recursive ones (EMA, DEMA, KAMA), chain l % 9 of the third l / 9, so that the lanes of
-// a warp mostly run the same code. Per tile of kTile bars the block stages close, src
-// and R·g in shared memory (src in a ring of the last bars, for the windows' look-back),
-// the chain lanes advance their MA, signal and equity and leave s_i·E_i and E_i in shared
-// memory, then the block forms Layer 1 per (family, bar) with the reference's sums in
-// the order L, L+o1..L+o4, L−o1..L−o4, one lane per family runs Layer 2, and lane k of
-// warp 0 forms bar k's Average_Signal and classification (the persistent direction by a
-// ballot over the tile's crossings); outputs leave as runs of consecutive bars.
+// Design (warp per family): a block of six warps covers up to kFusedSymbols series;
+// warp f runs family f (Family order), and its lane 9·k + i owns chain i of the block's
+// series k, so that every warp runs one family's code without divergence. Per tile of
+// kTile bars the last warps stage close, src and R·g of the block's series in shared
+// memory (src in one ring per series, for the windows' look-back; R·g double-buffered),
+// the chain lanes advance MA, signal and equity, and each family warp forms its own
+// Layer 1 per (series, bar) from the s_i and E_i its lanes left in shared memory, summed
+// in the reference's order L, L+o1..L+o4, L−o1..L−o4. After one block barrier warp k
+// runs series k's Layer 2 (lane f: family f), Average_Signal (lane = bar) and the
+// classification (the persistent direction by a ballot over the tile's crossings),
+// while the other warps stage the next tile. Outputs leave as runs of consecutive bars.
+// Batches of at most one series per multiprocessor run one series per block.
 //
 // Contract (relied on by the streams pipeline):
 // - A chunk's inputs are its series concatenated: series i occupies elements
@@ -32,10 +34,12 @@
 
 namespace atc::cuda {
 
-inline constexpr int kTile = 16;            // bars per tile (one block barrier round)
-inline constexpr int kFusedThreads = 64;    // two warps per series
+inline constexpr int kTile = 16;            // bars per tile (one round of two block barriers)
+inline constexpr int kFusedSymbols = 3;     // series per block at most (27 chain lanes a warp)
+inline constexpr int kFusedThreads = 192;   // one warp per family
 inline constexpr int kFusedClassOutputs = 5;
-// Longest MA length the fused kernel supports: its look-back ring lives in shared memory.
+// Longest MA length the fused kernel supports: its look-back rings live in shared memory
+// (blocks of one series beyond the lengths whose kFusedSymbols rings fit).
 inline constexpr int kFusedMaxLength = 16384 - kTile - 2;
 
 // Device pointers of one chunk (see the contract above).
@@ -57,6 +61,8 @@ struct FusedParams {
   int cutout;
   int strategy;
   int calibration;  // family index, or −1
+  // Series per block, 1..kFusedSymbols; 0: launch_fused chooses by the batch's size.
+  int symbols_per_block;
 };
 FusedParams make_fused_params(const Config& config, int calibration_family);
 

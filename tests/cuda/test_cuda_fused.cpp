@@ -99,6 +99,78 @@ TEST(FusedKernel, HundredthsCarryTheDoubleSignalAndEveryRowIsWritten) {
   EXPECT_EQ(checked, kFamilies * rows);
 }
 
+// Blocks of one, two or three series (ragged, the last block partial) compute the same
+// bits in every column, the calibration family's per-MA columns included.
+TEST(FusedKernel, SeriesPerBlockGiveTheSameBits) {
+  ATC_REQUIRE_GPU();
+  const std::uint64_t seed = fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const OwnedBatch batch = ragged_batch({.symbols = 41, .min_bars = 20, .max_bars = 900, .seed = seed});
+  Config config;
+  config.cutout = 11;
+  config.strategy = true;
+
+  std::vector<long long> offset{0};
+  std::vector<double> close;
+  std::size_t max_bars = 0;
+  for (const std::vector<double>& series : batch.close) {
+    close.insert(close.end(), series.begin(), series.end());
+    offset.push_back(static_cast<long long>(close.size()));
+    max_bars = std::max(max_bars, series.size());
+  }
+  const std::size_t rows = close.size();
+  const DeviceBuffer<double> close_d = cuda::to_device(std::span<const double>(close));
+  const DeviceBuffer<long long> offset_d = cuda::to_device(std::span<const long long>(offset));
+  const std::vector<double> growth = detail::growth_table(config, max_bars);
+  const DeviceBuffer<double> growth_d = cuda::to_device(std::span<const double>(growth));
+  cuda::FusedInput input;
+  input.close = close_d.data();
+  input.offset = offset_d.data();
+  input.growth = growth_d.data();
+  input.series = static_cast<int>(batch.close.size());
+
+  constexpr int kDoubles = 1 + 2 * kFamilies + 2 * kLengthsPerFamily;
+  constexpr int kBytes = kFamilies + cuda::kFusedClassOutputs + kLengthsPerFamily;
+  const auto run = [&](int per_block) {
+    std::vector<DeviceBuffer<double>> d;
+    std::vector<DeviceBuffer<std::int8_t>> b;
+    for (int i = 0; i < kDoubles; ++i) d.emplace_back(rows);
+    for (int i = 0; i < kBytes; ++i) b.emplace_back(rows);
+    cuda::DeviceColumns out;
+    out.average_signal = d[0].data();
+    for (int f = 0; f < kFamilies; ++f) {
+      out.family_signal[f] = d[1 + f].data();
+      out.family_equity[f] = d[1 + kFamilies + f].data();
+      out.family_signal_hundredths[f] = b[f].data();
+    }
+    for (int c = 0; c < cuda::kFusedClassOutputs; ++c) out.classification[c] = b[kFamilies + c].data();
+    for (int i = 0; i < kLengthsPerFamily; ++i) {
+      out.ma[i] = d[1 + 2 * kFamilies + i].data();
+      out.ma_equity[i] = d[1 + 2 * kFamilies + kLengthsPerFamily + i].data();
+      out.ma_signal[i] = b[kFamilies + cuda::kFusedClassOutputs + i].data();
+    }
+    cuda::FusedParams params = cuda::make_fused_params(config, static_cast<int>(Family::KAMA));
+    params.symbols_per_block = per_block;
+    cuda::launch_fused(input, params, out);
+    ATC_CUDA_CHECK(cudaDeviceSynchronize());
+    std::vector<std::vector<double>> doubles;
+    std::vector<std::vector<std::int8_t>> bytes;
+    for (const auto& x : d) doubles.push_back(download(x));
+    for (const auto& x : b) bytes.push_back(download(x));
+    return std::make_pair(doubles, bytes);
+  };
+  const auto one = run(1);
+  for (int per_block : {2, 3}) {
+    const auto many = run(per_block);
+    for (int i = 0; i < kDoubles; ++i)
+      for (std::size_t row = 0; row < rows; ++row)
+        ASSERT_TRUE(same_bits(one.first[i][row], many.first[i][row]))
+            << "column " << i << " row " << row << ", " << per_block << " series per block";
+    for (int i = 0; i < kBytes; ++i)
+      ASSERT_TRUE(one.second[i] == many.second[i]) << "byte column " << i << ", " << per_block << " series per block";
+  }
+}
+
 TEST(FusedKernel, RejectsLengthsBeyondItsRing) {
   ATC_REQUIRE_GPU();
   Config config;
