@@ -4,10 +4,10 @@
 # Nsight Compute summary of the fused kernel, then prints a short table. Logs go to
 # $OUT (default ./out). Build dependencies missing on the machine may be supplied as a
 # prefix in ./.devdeps (headers, static libraries, CMake package files).
-#   scripts/device_cuda.sh [--skip-bench] [--fused-only] [--skip-ncu] [--compare-min-blocks N]
+#   scripts/device_cuda.sh [--skip-bench] [--fused-only] [--skip-ncu] [--compare-min-warps N]
 # --fused-only benchmarks the fused kernel alone (not the stage kernels).
-# --compare-min-blocks N also builds the fused kernel for N pairs of warps per SM
-# (ATC_CUDA_FUSED_MIN_BLOCKS; 12: 4 blocks of 6 warps) and times
+# --compare-min-warps N also builds the fused kernel for N resident warps per SM
+# (ATC_CUDA_FUSED_MIN_WARPS; 24: 4 blocks of 6 warps) and times
 # both builds' fused kernel.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -19,8 +19,8 @@ while (($#)); do
     --skip-bench) skip_bench=1 ;;
     --skip-ncu) skip_ncu=1 ;;
     --fused-only) bench_args=(--fused-only) ;;
-    --compare-min-blocks) compare=$2; shift ;;
-    *) echo "usage: $0 [--skip-bench] [--fused-only] [--skip-ncu] [--compare-min-blocks N]" >&2; exit 2 ;;
+    --compare-min-warps) compare=$2; shift ;;
+    *) echo "usage: $0 [--skip-bench] [--fused-only] [--skip-ncu] [--compare-min-warps N]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -46,7 +46,7 @@ grep -E "Compiling entry|Used [0-9]+ registers|spill" "$out/build.log" |
 
 if ((compare)); then
   cmake -S . -B "$build-mb$compare" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 \
-    -DATC_CUDA_PTXAS_VERBOSE=ON -DATC_CUDA_FUSED_MIN_BLOCKS="$compare" -DATC_BUILD_CLI=OFF "${prefix[@]}" \
+    -DATC_CUDA_PTXAS_VERBOSE=ON -DATC_CUDA_FUSED_MIN_WARPS="$compare" -DATC_BUILD_CLI=OFF "${prefix[@]}" \
     >>"$out/build.log" 2>&1 &&
     cmake --build "$build-mb$compare" -j"$(nproc)" --target bench_cuda test_cuda_backend \
       >>"$out/build.log" 2>&1 || exit 1
@@ -59,7 +59,7 @@ for t in test_cuda_stages test_cuda_backend test_cuda_fused test_cuda_streams; d
   "$tests/$t" --gtest_color=no >>"$out/tests.log" 2>&1 || status=1
 done
 if ((compare)); then
-  echo "== test_cuda_backend, ATC_CUDA_FUSED_MIN_BLOCKS=$compare ==" >>"$out/tests.log"
+  echo "== test_cuda_backend, ATC_CUDA_FUSED_MIN_WARPS=$compare ==" >>"$out/tests.log"
   "$build-mb$compare/tests/cuda/test_cuda_backend" --gtest_color=no >>"$out/tests.log" 2>&1 || status=1
 fi
 

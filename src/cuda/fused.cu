@@ -110,12 +110,12 @@ __device__ __forceinline__ void chain_tile(LaneState& st, SharedTile::Chains& re
   }
 }
 
-// Blocks per multiprocessor the kernel is compiled for: CMake's ATC_CUDA_FUSED_MIN_BLOCKS
-// counts pairs of warps per multiprocessor (12: 24 warps, 4 blocks of 6, 80 registers).
-#ifndef ATC_CUDA_FUSED_MIN_BLOCKS
-#error "ATC_CUDA_FUSED_MIN_BLOCKS is set by src/cuda/CMakeLists.txt"
+// Blocks per multiprocessor the kernel is compiled for, from CMake's resident-warp goal
+// ATC_CUDA_FUSED_MIN_WARPS (24: 4 blocks of 6 warps, 80 registers).
+#ifndef ATC_CUDA_FUSED_MIN_WARPS
+#error "ATC_CUDA_FUSED_MIN_WARPS is set by src/cuda/CMakeLists.txt"
 #endif
-constexpr int kMinBlocks = ATC_CUDA_FUSED_MIN_BLOCKS * 2 / kWarps > 0 ? ATC_CUDA_FUSED_MIN_BLOCKS * 2 / kWarps : 1;
+constexpr int kMinBlocks = ATC_CUDA_FUSED_MIN_WARPS / kWarps > 0 ? ATC_CUDA_FUSED_MIN_WARPS / kWarps : 1;
 
 // Block b covers series [b·per_block, b·per_block + per_block). kCalibration: family
 // p.calibration also writes its 9 MAs, signals and equities from the chain lanes.
