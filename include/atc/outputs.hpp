@@ -5,8 +5,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <memory>
+#include <new>
 #include <span>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "atc/config.hpp"
@@ -40,16 +44,36 @@ struct SymbolOutputView {
   std::size_t bars() const { return average_signal.size(); }
 };
 
+// An allocator whose value-initialisation leaves numbers uninitialised: every row of an
+// output column is written exactly once (by a backend, or as NaN / 0 where there is no
+// value), so zero-filling the columns first would only double the memory traffic.
+template <class T>
+struct DefaultInitAllocator : std::allocator<T> {
+  using std::allocator<T>::allocator;
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+// One output column: a std::vector of doubles or int8 codes.
+template <class T>
+using Column = std::vector<T, DefaultInitAllocator<T>>;
+
 // Columnar outputs of a batch: symbol i occupies [offsets[i], offsets[i+1]) of every
 // column, one row per input bar (same length as its input series).
 struct BatchOutputs {
   OutputRequest request;
   std::vector<std::size_t> offsets{0};
-  std::vector<double> average_signal;
-  std::array<std::vector<double>, kFamilies> family_signal, family_equity;
-  std::vector<std::int8_t> trend, state, direction, long_entry, short_entry;
-  std::array<std::vector<double>, kLengthsPerFamily> ma, ma_equity;
-  std::array<std::vector<std::int8_t>, kLengthsPerFamily> ma_signal;
+  Column<double> average_signal;
+  std::array<Column<double>, kFamilies> family_signal, family_equity;
+  Column<std::int8_t> trend, state, direction, long_entry, short_entry;
+  std::array<Column<double>, kLengthsPerFamily> ma, ma_equity;
+  std::array<Column<std::int8_t>, kLengthsPerFamily> ma_signal;
 
   std::size_t symbols() const { return offsets.size() - 1; }
   std::size_t rows() const { return offsets.back(); }
@@ -57,6 +81,10 @@ struct BatchOutputs {
 
   // Sizes every requested column for `offsets` and fills it with NaN / 0.
   void allocate(const OutputRequest& req, std::vector<std::size_t> symbol_offsets);
+  // Sizes every requested column for `offsets`, leaving the values unspecified.
+  void resize(const OutputRequest& req, std::vector<std::size_t> symbol_offsets);
+  // NaN in the continuous and 0 in the discrete columns, rows [begin, end).
+  void clear_rows(std::size_t begin, std::size_t end);
 };
 
 }  // namespace atc

@@ -88,9 +88,10 @@ atc::ComputeOptions make_options(std::string_view backend, std::string_view outp
   return o;
 }
 
-// A 1-D NumPy array viewing `column`, which lives as long as `owner`.
-template <class T>
-nb::object column_array(std::vector<T>& column, nb::handle owner) {
+// A 1-D NumPy array viewing `column` (a vector), which lives as long as `owner`.
+template <class Vector>
+nb::object column_array(Vector& column, nb::handle owner) {
+  using T = typename Vector::value_type;
   return nb::cast(nb::ndarray<nb::numpy, T, nb::ndim<1>>(column.data(), {column.size()}, owner));
 }
 

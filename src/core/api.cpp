@@ -68,9 +68,16 @@ BatchResult compute_batch(std::span<const SeriesView> input, const Config& confi
     result.symbols.emplace_back(s.symbol);
     offsets.push_back(offsets.back() + s.close.size());
   }
-  result.outputs.allocate(options.outputs, offsets);
+  result.outputs.resize(options.outputs, offsets);
   const detail::PreparedBatch prepared =
       detail::prepare(input, config, options.gaps, offsets, result.status);
+  // The backends write the rows of every computed bar; the rest (bars before a late
+  // listing, symbols that failed validation) hold NaN / 0.
+  for (std::size_t i = 0, k = 0; i < input.size(); ++i) {
+    const bool computed = k < prepared.batch_index.size() && prepared.batch_index[k] == i;
+    const std::size_t end = computed ? prepared.series[k++].out_offset : offsets[i + 1];
+    result.outputs.clear_rows(offsets[i], end);
+  }
   if (prepared.series.empty()) return result;
 
   detail::OutputColumns out = detail::columns_of(result.outputs);

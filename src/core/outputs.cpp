@@ -1,5 +1,6 @@
 #include "atc/outputs.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "prepared.hpp"
@@ -8,7 +9,7 @@ namespace atc {
 namespace {
 
 template <class T>
-std::span<const T> slice(const std::vector<T>& column, std::size_t begin, std::size_t end) {
+std::span<const T> slice(const Column<T>& column, std::size_t begin, std::size_t end) {
   if (column.empty()) return {};
   return std::span<const T>(column.data() + begin, end - begin);
 }
@@ -36,24 +37,47 @@ SymbolOutputView BatchOutputs::view(std::size_t symbol) const {
   return v;
 }
 
-void BatchOutputs::allocate(const OutputRequest& req, std::vector<std::size_t> symbol_offsets) {
+void BatchOutputs::resize(const OutputRequest& req, std::vector<std::size_t> symbol_offsets) {
   request = req;
   offsets = std::move(symbol_offsets);
   const std::size_t n = offsets.back();
-  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-  average_signal.assign(n, nan);
+  average_signal.resize(n);
   for (int f = 0; f < kFamilies; ++f) {
-    family_signal[f].assign(req.families ? n : 0, nan);
-    family_equity[f].assign(req.families ? n : 0, nan);
+    family_signal[f].resize(req.families ? n : 0);
+    family_equity[f].resize(req.families ? n : 0);
   }
   for (auto* col : {&trend, &state, &direction, &long_entry, &short_entry})
-    col->assign(req.classification ? n : 0, 0);
+    col->resize(req.classification ? n : 0);
   const std::size_t calib = req.calibration ? n : 0;
   for (int i = 0; i < kLengthsPerFamily; ++i) {
-    ma[i].assign(calib, nan);
-    ma_equity[i].assign(calib, nan);
-    ma_signal[i].assign(calib, 0);
+    ma[i].resize(calib);
+    ma_equity[i].resize(calib);
+    ma_signal[i].resize(calib);
   }
+}
+
+void BatchOutputs::clear_rows(std::size_t begin, std::size_t end) {
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  auto fill = [&](auto& column, auto value) {
+    if (!column.empty()) std::fill(column.begin() + begin, column.begin() + end, value);
+  };
+  fill(average_signal, nan);
+  for (int f = 0; f < kFamilies; ++f) {
+    fill(family_signal[f], nan);
+    fill(family_equity[f], nan);
+  }
+  for (auto* col : {&trend, &state, &direction, &long_entry, &short_entry})
+    fill(*col, std::int8_t{0});
+  for (int i = 0; i < kLengthsPerFamily; ++i) {
+    fill(ma[i], nan);
+    fill(ma_equity[i], nan);
+    fill(ma_signal[i], std::int8_t{0});
+  }
+}
+
+void BatchOutputs::allocate(const OutputRequest& req, std::vector<std::size_t> symbol_offsets) {
+  resize(req, std::move(symbol_offsets));
+  clear_rows(0, rows());
 }
 
 namespace detail {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <span>
 #include <string>
 
 #include "atc/atc.hpp"
@@ -46,7 +47,7 @@ BatchOutputs run_direct(const OwnedBatch& owned, const Config& config, const Com
   return outputs;
 }
 
-bool same(const std::vector<double>& a, const std::vector<double>& b) {
+bool same(std::span<const double> a, std::span<const double> b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), same_bits);
 }
 
