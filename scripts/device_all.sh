@@ -79,7 +79,7 @@ if ((!skip_bench)); then
   "$build/bench/bench_cpu" --benchmark_filter='cpu/symbols:(1000|10000)/bars:1000/' \
     >"$out/bench_cpu.log" 2>&1 || status=1
   "$build/bench/cuda/bench_cuda" --fused-only --json "$out/bench_cuda.json" >"$out/bench_cuda.log" 2>&1 || status=1
-  "$build/bench/cuda/bench_streams" --quick --json "$out/bench_streams.json" >"$out/bench_streams.log" 2>&1 || status=1
+  "$build/bench/cuda/bench_streams" --json "$out/bench_streams.json" >"$out/bench_streams.log" 2>&1 || status=1
   step "C++ benchmarks" done
 fi
 
