@@ -15,11 +15,7 @@ out=$(mktemp -d)
 skip_bench=0
 [[ ${1:-} == --skip-bench ]] && skip_bench=1
 
-prefix=()
-if [[ -d .devdeps ]]; then
-  prefix=(-DCMAKE_PREFIX_PATH="$PWD/.devdeps")
-  export LD_LIBRARY_PATH="$PWD/.devdeps/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
-fi
+source scripts/device_env.sh
 export ATC_TEST_DATA_DIR="$PWD/.testdata"
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv,noheader | tee "$out/gpu.txt"
 status=0

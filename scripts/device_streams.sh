@@ -19,11 +19,7 @@ while (($#)); do
   shift
 done
 
-prefix=()
-if [[ -d .devdeps ]]; then
-  prefix=(-DCMAKE_PREFIX_PATH="$PWD/.devdeps")
-  export LD_LIBRARY_PATH="$PWD/.devdeps/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
-fi
+source scripts/device_env.sh
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,pcie.link.gen.current,pcie.link.width.current \
   --format=csv | tee "$out/gpu.txt"
 

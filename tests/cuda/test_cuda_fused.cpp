@@ -25,6 +25,36 @@ std::vector<T> download(const DeviceBuffer<T>& buffer) {
   return host;
 }
 
+// A batch in the kernel's input layout on the device: its series concatenated with
+// offsets, and the growth table.
+struct DeviceInput {
+  std::size_t rows = 0;
+  std::vector<long long> offsets{0};  // host copy
+  DeviceBuffer<double> close, growth;
+  DeviceBuffer<long long> offset;
+
+  DeviceInput(const OwnedBatch& batch, const Config& config) {
+    std::vector<double> concatenated;
+    std::size_t max_bars = 0;
+    for (const std::vector<double>& series : batch.close) {
+      concatenated.insert(concatenated.end(), series.begin(), series.end());
+      offsets.push_back(static_cast<long long>(concatenated.size()));
+      max_bars = std::max(max_bars, series.size());
+    }
+    rows = concatenated.size();
+    close = cuda::to_device(std::span<const double>(concatenated));
+    offset = cuda::to_device(std::span<const long long>(offsets));
+    growth = cuda::to_device(std::span<const double>(detail::growth_table(config, max_bars)));
+  }
+  cuda::FusedInput input() const {
+    cuda::FusedInput in;
+    in.close = close.data();
+    in.offset = offset.data();
+    in.growth = growth.data();
+    return in;
+  }
+};
+
 TEST(FusedKernel, HundredthsCarryTheDoubleSignalAndEveryRowIsWritten) {
   ATC_REQUIRE_GPU();
   const std::uint64_t seed = fresh_seed();
@@ -34,19 +64,8 @@ TEST(FusedKernel, HundredthsCarryTheDoubleSignalAndEveryRowIsWritten) {
   config.cutout = 37;
   config.lambda = 0.5;
 
-  std::vector<long long> offset{0};
-  std::vector<double> close;
-  std::size_t max_bars = 0;
-  for (const std::vector<double>& series : batch.close) {
-    close.insert(close.end(), series.begin(), series.end());
-    offset.push_back(static_cast<long long>(close.size()));
-    max_bars = std::max(max_bars, series.size());
-  }
-  const std::size_t rows = close.size();
-  const DeviceBuffer<double> close_d = cuda::to_device(std::span<const double>(close));
-  const DeviceBuffer<long long> offset_d = cuda::to_device(std::span<const long long>(offset));
-  const std::vector<double> growth = detail::growth_table(config, max_bars);
-  const DeviceBuffer<double> growth_d = cuda::to_device(std::span<const double>(growth));
+  const DeviceInput device(batch, config);
+  const std::size_t rows = device.rows;
 
   // Poison: 0x7F bytes are neither a hundredth in [-100, 100], the NaN marker, nor NaN.
   std::vector<DeviceBuffer<double>> signal, average(1);
@@ -64,10 +83,7 @@ TEST(FusedKernel, HundredthsCarryTheDoubleSignalAndEveryRowIsWritten) {
   }
   ATC_CUDA_CHECK(cudaMemset(average[0].data(), 0x7F, rows * sizeof(double)));
 
-  cuda::FusedInput input;
-  input.close = close_d.data();
-  input.offset = offset_d.data();
-  input.growth = growth_d.data();
+  cuda::FusedInput input = device.input();
   input.series = static_cast<int>(batch.close.size());
   cuda::launch_fused(input, cuda::make_fused_params(config, -1), out);
   ATC_CUDA_CHECK(cudaDeviceSynchronize());
@@ -79,9 +95,9 @@ TEST(FusedKernel, HundredthsCarryTheDoubleSignalAndEveryRowIsWritten) {
   for (int f = 0; f < kFamilies; ++f) {
     const std::vector<double> x = download(signal[f]);
     const std::vector<std::int8_t> k = download(hundredths[f]);
-    for (std::size_t s = 0; s + 1 < offset.size(); ++s) {
-      for (long long row = offset[s]; row < offset[s + 1]; ++row) {
-        const auto t = static_cast<int>(row - offset[s]);
+    for (std::size_t s = 0; s + 1 < device.offsets.size(); ++s) {
+      for (long long row = device.offsets[s]; row < device.offsets[s + 1]; ++row) {
+        const auto t = static_cast<int>(row - device.offsets[s]);
         ASSERT_FALSE(avg[row] == poison) << "Average_Signal not written, symbol " << s << " bar " << t;
         ASSERT_FALSE(x[row] == poison) << "X_Signal not written, family " << f << " symbol " << s << " bar " << t;
         if (t < config.cutout) {
@@ -110,23 +126,9 @@ TEST(FusedKernel, SeriesPerBlockGiveTheSameBits) {
   config.cutout = 11;
   config.strategy = true;
 
-  std::vector<long long> offset{0};
-  std::vector<double> close;
-  std::size_t max_bars = 0;
-  for (const std::vector<double>& series : batch.close) {
-    close.insert(close.end(), series.begin(), series.end());
-    offset.push_back(static_cast<long long>(close.size()));
-    max_bars = std::max(max_bars, series.size());
-  }
-  const std::size_t rows = close.size();
-  const DeviceBuffer<double> close_d = cuda::to_device(std::span<const double>(close));
-  const DeviceBuffer<long long> offset_d = cuda::to_device(std::span<const long long>(offset));
-  const std::vector<double> growth = detail::growth_table(config, max_bars);
-  const DeviceBuffer<double> growth_d = cuda::to_device(std::span<const double>(growth));
-  cuda::FusedInput input;
-  input.close = close_d.data();
-  input.offset = offset_d.data();
-  input.growth = growth_d.data();
+  const DeviceInput device(batch, config);
+  const std::size_t rows = device.rows;
+  cuda::FusedInput input = device.input();
   input.series = static_cast<int>(batch.close.size());
 
   constexpr int kDoubles = 1 + 2 * kFamilies + 2 * kLengthsPerFamily;
