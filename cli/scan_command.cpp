@@ -77,6 +77,7 @@ class Universe {
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
       if (entry.is_regular_file() && extension == ".csv") files.push_back(entry.path());
     }
+    if (files.empty()) throw Error("no .csv file in directory " + directory.string());
     std::sort(files.begin(), files.end());
     return files;
   }

@@ -238,6 +238,13 @@ TEST_F(CliTest, ScanFailsWhenNoSymbolCanBeComputed) {
   EXPECT_TRUE(contains(run.err, "no symbol could be computed")) << run.err;
 }
 
+TEST_F(CliTest, ScanOfADirectoryWithoutCsvFilesSaysSo) {
+  fs::create_directories(path("empty"));
+  const ProgramRun run = atc("scan '" + path("empty").string() + "'");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_TRUE(contains(run.err, "no .csv file in directory")) << run.err;
+}
+
 TEST_F(CliTest, DemoRunsOnTheSyntheticMarket) {
   const ProgramRun run = atc("demo --symbols 12 --bars 400 --top 3 --bottom 2 --backend reference");
   ASSERT_EQ(run.exit_code, 0) << run.err;
