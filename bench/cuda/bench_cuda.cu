@@ -25,9 +25,11 @@
 #include "cuda/device_buffer.hpp"
 #include "cuda/fused.hpp"
 #include "cuda/stages.hpp"
+#include "timing.hpp"
 
 namespace {
 
+using atc::bench::median_ms;
 using atc::cuda::DeviceBuffer;
 
 struct Options {
@@ -58,37 +60,6 @@ Options parse(int argc, char** argv) {
     }
   }
   return o;
-}
-
-class Event {
- public:
-  Event() { ATC_CUDA_CHECK(cudaEventCreate(&event_)); }
-  Event(const Event&) = delete;
-  Event& operator=(const Event&) = delete;
-  ~Event() { cudaEventDestroy(event_); }
-  cudaEvent_t get() const { return event_; }
-
- private:
-  cudaEvent_t event_ = nullptr;
-};
-
-// Median milliseconds of `repeats` runs of `work` (after one warm-up run).
-double median_ms(const std::function<void()>& work, int repeats) {
-  work();
-  ATC_CUDA_CHECK(cudaDeviceSynchronize());
-  const Event start, stop;
-  std::vector<float> times;
-  for (int r = 0; r < repeats; ++r) {
-    ATC_CUDA_CHECK(cudaEventRecord(start.get()));
-    work();
-    ATC_CUDA_CHECK(cudaEventRecord(stop.get()));
-    ATC_CUDA_CHECK(cudaEventSynchronize(stop.get()));
-    float ms = 0.0f;
-    ATC_CUDA_CHECK(cudaEventElapsedTime(&ms, start.get(), stop.get()));
-    times.push_back(ms);
-  }
-  std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
-  return times[times.size() / 2];
 }
 
 constexpr int kFmaChains = 8;

@@ -30,6 +30,7 @@
 #include "cuda/device_buffer.hpp"
 #include "cuda/fused.hpp"
 #include "cuda/pipeline.hpp"
+#include "timing.hpp"
 
 namespace {
 
@@ -63,26 +64,15 @@ double copy_bandwidth(cudaMemcpyKind kind) {
   ATC_CUDA_CHECK(cudaMallocHost(&host, kBytes));
   ATC_CUDA_CHECK(cudaMalloc(&device, kBytes));
   std::memset(host, 1, kBytes);
-  cudaEvent_t start = nullptr, stop = nullptr;
-  ATC_CUDA_CHECK(cudaEventCreate(&start));
-  ATC_CUDA_CHECK(cudaEventCreate(&stop));
-  std::vector<float> ms;
-  for (int r = 0; r < 6; ++r) {
-    ATC_CUDA_CHECK(cudaEventRecord(start));
-    if (kind == cudaMemcpyHostToDevice) ATC_CUDA_CHECK(cudaMemcpyAsync(device, host, kBytes, kind));
-    else ATC_CUDA_CHECK(cudaMemcpyAsync(host, device, kBytes, kind));
-    ATC_CUDA_CHECK(cudaEventRecord(stop));
-    ATC_CUDA_CHECK(cudaEventSynchronize(stop));
-    float t = 0.0f;
-    ATC_CUDA_CHECK(cudaEventElapsedTime(&t, start, stop));
-    if (r > 0) ms.push_back(t);  // the first is the warm-up
-  }
-  ATC_CUDA_CHECK(cudaEventDestroy(start));
-  ATC_CUDA_CHECK(cudaEventDestroy(stop));
+  const double ms = atc::bench::median_ms(
+      [&] {
+        if (kind == cudaMemcpyHostToDevice) ATC_CUDA_CHECK(cudaMemcpyAsync(device, host, kBytes, kind));
+        else ATC_CUDA_CHECK(cudaMemcpyAsync(host, device, kBytes, kind));
+      },
+      5);
   ATC_CUDA_CHECK(cudaFree(device));
   ATC_CUDA_CHECK(cudaFreeHost(host));
-  std::nth_element(ms.begin(), ms.begin() + ms.size() / 2, ms.end());
-  return kBytes / (ms[ms.size() / 2] * 1e-3);
+  return kBytes / (ms * 1e-3);
 }
 
 // Geometric random walks, one contiguous series per symbol.
@@ -149,23 +139,7 @@ double kernel_ms(const Workload& w, bool standard) {
   in.growth = d_growth.data();
   in.series = static_cast<int>(w.batch.series.size());
   const atc::cuda::FusedParams params = atc::cuda::make_fused_params(atc::Config{}, -1);
-  cudaEvent_t start = nullptr, stop = nullptr;
-  ATC_CUDA_CHECK(cudaEventCreate(&start));
-  ATC_CUDA_CHECK(cudaEventCreate(&stop));
-  std::vector<float> ms;
-  for (int r = 0; r < 4; ++r) {
-    ATC_CUDA_CHECK(cudaEventRecord(start));
-    atc::cuda::launch_fused(in, params, out);
-    ATC_CUDA_CHECK(cudaEventRecord(stop));
-    ATC_CUDA_CHECK(cudaEventSynchronize(stop));
-    float t = 0.0f;
-    ATC_CUDA_CHECK(cudaEventElapsedTime(&t, start, stop));
-    if (r > 0) ms.push_back(t);
-  }
-  ATC_CUDA_CHECK(cudaEventDestroy(start));
-  ATC_CUDA_CHECK(cudaEventDestroy(stop));
-  std::nth_element(ms.begin(), ms.begin() + 1, ms.end());
-  return ms[1];
+  return atc::bench::median_ms([&] { atc::cuda::launch_fused(in, params, out); }, 3);
 }
 
 struct Case {

@@ -58,7 +58,6 @@ PreparedBatch prepare(std::span<const SeriesView> input, const Config& config, G
     }
 
     // Interior gaps: an error, or forward-filled into a private copy.
-    std::vector<double> filled;
     std::size_t filled_bars = 0;
     SymbolStatus bad;
     for (std::size_t t = start; t < total && bad.ok(); ++t) {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "event.hpp"
 #include "fused.hpp"
 
 namespace atc::cuda {
@@ -133,21 +134,6 @@ class Stream {
 
  private:
   cudaStream_t stream_ = nullptr;
-};
-
-class Event {
- public:
-  explicit Event(bool timing) {
-    ATC_CUDA_CHECK(cudaEventCreateWithFlags(&event_, timing ? cudaEventDefault : cudaEventDisableTiming));
-  }
-  Event(const Event&) = delete;
-  Event& operator=(const Event&) = delete;
-  ~Event() { cudaEventDestroy(event_); }
-  cudaEvent_t get() const { return event_; }
-  void record(cudaStream_t stream) const { ATC_CUDA_CHECK(cudaEventRecord(event_, stream)); }
-
- private:
-  cudaEvent_t event_ = nullptr;
 };
 
 class GraphExec {
