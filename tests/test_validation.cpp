@@ -390,28 +390,6 @@ TEST(GrowthOverflowBoundary, ExponentOfExactly700IsAllowed) {
 
 // ------------------------------------------------------------------ late listings
 
-// Bars [begin, begin + count) of every output of a symbol.
-SymbolOutputView bars_of(const SymbolOutputView& v, std::size_t begin, std::size_t count) {
-  auto cut = [&](auto span) { return span.empty() ? span : span.subspan(begin, count); };
-  SymbolOutputView out;
-  out.average_signal = cut(v.average_signal);
-  for (int f = 0; f < kFamilies; ++f) {
-    out.family_signal[f] = cut(v.family_signal[f]);
-    out.family_equity[f] = cut(v.family_equity[f]);
-  }
-  out.trend = cut(v.trend);
-  out.state = cut(v.state);
-  out.direction = cut(v.direction);
-  out.long_entry = cut(v.long_entry);
-  out.short_entry = cut(v.short_entry);
-  for (int i = 0; i < kLengthsPerFamily; ++i) {
-    out.ma[i] = cut(v.ma[i]);
-    out.ma_signal[i] = cut(v.ma_signal[i]);
-    out.ma_equity[i] = cut(v.ma_equity[i]);
-  }
-  return out;
-}
-
 class LateListing : public ::testing::TestWithParam<Backend> {
  protected:
   BatchResult run(std::span<const double> close, std::span<const double> src, const Config& config) const {
@@ -428,7 +406,7 @@ class LateListing : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(trimmed.status[0].ok()) << trimmed.status[0].message;
     const SymbolOutputView f = full.outputs.view(0), t = trimmed.outputs.view(0);
     ASSERT_EQ(f.bars(), t.bars() + start);
-    const SymbolOutputView head = bars_of(f, 0, start), tail = bars_of(f, start, t.bars());
+    const SymbolOutputView head = f.subview(0, start), tail = f.subview(start, t.bars());
     expect_not_computed(head);
     expect_identical_outputs(tail, t);
   }

@@ -42,6 +42,8 @@ struct SymbolOutputView {
   std::array<std::span<const std::int8_t>, kLengthsPerFamily> ma_signal;
   std::array<std::span<const double>, kLengthsPerFamily> ma_equity;
   std::size_t bars() const { return average_signal.size(); }
+  // Bars [begin, begin + count) of every output.
+  SymbolOutputView subview(std::size_t begin, std::size_t count) const;
 };
 
 // An allocator whose value-initialisation leaves numbers uninitialised: every row of an

@@ -8,33 +8,53 @@
 namespace atc {
 namespace {
 
-template <class T>
-std::span<const T> slice(const Column<T>& column, std::size_t begin, std::size_t end) {
-  if (column.empty()) return {};
-  return std::span<const T>(column.data() + begin, end - begin);
+// Every output span of `v` passed through `cut` (empty spans stay empty).
+template <class Cut>
+SymbolOutputView transform(const SymbolOutputView& v, Cut cut) {
+  SymbolOutputView out;
+  out.average_signal = cut(v.average_signal);
+  for (int f = 0; f < kFamilies; ++f) {
+    out.family_signal[f] = cut(v.family_signal[f]);
+    out.family_equity[f] = cut(v.family_equity[f]);
+  }
+  out.trend = cut(v.trend);
+  out.state = cut(v.state);
+  out.direction = cut(v.direction);
+  out.long_entry = cut(v.long_entry);
+  out.short_entry = cut(v.short_entry);
+  for (int i = 0; i < kLengthsPerFamily; ++i) {
+    out.ma[i] = cut(v.ma[i]);
+    out.ma_signal[i] = cut(v.ma_signal[i]);
+    out.ma_equity[i] = cut(v.ma_equity[i]);
+  }
+  return out;
 }
 
 }  // namespace
 
+SymbolOutputView SymbolOutputView::subview(std::size_t begin, std::size_t count) const {
+  return transform(*this, [&](auto span) { return span.empty() ? span : span.subspan(begin, count); });
+}
+
 SymbolOutputView BatchOutputs::view(std::size_t symbol) const {
   const std::size_t b = offsets.at(symbol), e = offsets.at(symbol + 1);
-  SymbolOutputView v;
-  v.average_signal = slice(average_signal, b, e);
+  SymbolOutputView all;  // every column over all rows, then cut to the symbol's rows
+  all.average_signal = average_signal;
   for (int f = 0; f < kFamilies; ++f) {
-    v.family_signal[f] = slice(family_signal[f], b, e);
-    v.family_equity[f] = slice(family_equity[f], b, e);
+    all.family_signal[f] = family_signal[f];
+    all.family_equity[f] = family_equity[f];
   }
-  v.trend = slice(trend, b, e);
-  v.state = slice(state, b, e);
-  v.direction = slice(direction, b, e);
-  v.long_entry = slice(long_entry, b, e);
-  v.short_entry = slice(short_entry, b, e);
+  all.trend = trend;
+  all.state = state;
+  all.direction = direction;
+  all.long_entry = long_entry;
+  all.short_entry = short_entry;
   for (int i = 0; i < kLengthsPerFamily; ++i) {
-    v.ma[i] = slice(ma[i], b, e);
-    v.ma_signal[i] = slice(ma_signal[i], b, e);
-    v.ma_equity[i] = slice(ma_equity[i], b, e);
+    all.ma[i] = ma[i];
+    all.ma_signal[i] = ma_signal[i];
+    all.ma_equity[i] = ma_equity[i];
   }
-  return v;
+  return all.subview(b, e - b);
 }
 
 void BatchOutputs::resize(const OutputRequest& req, std::vector<std::size_t> symbol_offsets) {
