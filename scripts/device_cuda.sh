@@ -4,23 +4,28 @@
 # Nsight Compute summary of the fused kernel, then prints a short table. Logs go to
 # $OUT (default ./out). Build dependencies missing on the machine may be supplied as a
 # prefix in ./.devdeps (headers, static libraries, CMake package files).
-#   scripts/device_cuda.sh [--skip-bench] [--fused-only] [--skip-ncu] [--compare-min-warps N]
+#   scripts/device_cuda.sh [--skip-bench] [--fused-only] [--skip-ncu] [--compare NAME=VALUE]
+#                          [--baseline DIR]
 # --fused-only benchmarks the fused kernel alone (not the stage kernels).
-# --compare-min-warps N also builds the fused kernel for N resident warps per SM
-# (ATC_CUDA_FUSED_MIN_WARPS; 24: 4 blocks of 6 warps) and times
-# both builds' fused kernel.
+# --compare NAME=VALUE also builds with that CMake cache setting (e.g.
+# ATC_CUDA_FUSED_MIN_WARPS=30, ATC_CUDA_STEADY_UNROLL=1), runs test_cuda_backend with it
+# and times both builds' fused kernel.
+# --baseline DIR also builds bench_cuda from the source tree in DIR (e.g. an earlier
+# commit: git archive <commit> | tar -x -C DIR, carried to the device) and times both
+# fused kernels in the same call.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-out}
 mkdir -p "$out"
-skip_bench=0 skip_ncu=0 compare=0 bench_args=()
+skip_bench=0 skip_ncu=0 compare= bench_args=() baseline=
 while (($#)); do
   case $1 in
     --skip-bench) skip_bench=1 ;;
     --skip-ncu) skip_ncu=1 ;;
     --fused-only) bench_args=(--fused-only) ;;
-    --compare-min-warps) compare=$2; shift ;;
-    *) echo "usage: $0 [--skip-bench] [--fused-only] [--skip-ncu] [--compare-min-warps N]" >&2; exit 2 ;;
+    --compare) compare=$2; shift ;;
+    --baseline) baseline=$2; shift ;;
+    *) echo "usage: $0 [--skip-bench] [--fused-only] [--skip-ncu] [--compare NAME=VALUE] [--baseline DIR]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -32,7 +37,7 @@ build=build-device
 t0=$SECONDS
 cmake -S . -B "$build" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 -DATC_CUDA_PTXAS_VERBOSE=ON \
   -DATC_BUILD_CLI=OFF "${prefix[@]}" >"$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
-cmake --build "$build" -j"$(nproc)" --target test_cuda_stages test_cuda_backend test_cuda_fused test_cuda_streams bench_cuda \
+cmake --build "$build" -j"$(nproc)" --target test_const_divisor test_cuda_stages test_cuda_backend test_cuda_fused test_cuda_streams bench_cuda \
   >>"$out/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$out/build.log" | head -60; exit 1; }
 echo "build: $((SECONDS - t0)) s"
 # Registers, stack and spills of every kernel, from ptxas.
@@ -40,23 +45,31 @@ grep -E "Compiling entry|Used [0-9]+ registers|spill" "$out/build.log" |
   sed -E 's/.*entry function .(_Z[^ ]*)./\1/' | paste - - - |
   sed -E 's/^_ZN3atc4cuda[0-9A-Za-z_]*_(cu|ILb)[0-9a-f_]*//' >"$out/ptxas.txt"
 
-if ((compare)); then
-  cmake -S . -B "$build-mb$compare" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 \
-    -DATC_CUDA_PTXAS_VERBOSE=ON -DATC_CUDA_FUSED_MIN_WARPS="$compare" -DATC_BUILD_CLI=OFF "${prefix[@]}" \
+if [[ -n $compare ]]; then
+  cmake -S . -B "$build-compare" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 \
+    -DATC_CUDA_PTXAS_VERBOSE=ON -D"$compare" -DATC_BUILD_CLI=OFF "${prefix[@]}" \
     >>"$out/build.log" 2>&1 &&
-    cmake --build "$build-mb$compare" -j"$(nproc)" --target bench_cuda test_cuda_backend \
+    cmake --build "$build-compare" -j"$(nproc)" --target bench_cuda test_cuda_backend \
       >>"$out/build.log" 2>&1 || exit 1
   grep -A3 "fused_kernelILb0" "$out/build.log" | grep -E "Used|spill" >>"$out/ptxas.txt"
 fi
 
+if [[ -n $baseline ]]; then
+  cmake -S "$baseline" -B "$build-baseline" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 \
+    -DATC_CUDA_PTXAS_VERBOSE=ON -DATC_BUILD_CLI=OFF "${prefix[@]}" >"$out/build-baseline.log" 2>&1 &&
+    cmake --build "$build-baseline" -j"$(nproc)" --target bench_cuda >>"$out/build-baseline.log" 2>&1 ||
+    { tail -30 "$out/build-baseline.log"; exit 1; }
+  grep -A3 "fused_kernelILb0" "$out/build-baseline.log" | grep -E "Used|spill" | sed 's/^/baseline: /' >>"$out/ptxas.txt"
+fi
+
 status=0
 tests=$build/tests/cuda
-for t in test_cuda_stages test_cuda_backend test_cuda_fused test_cuda_streams; do
+for t in test_const_divisor test_cuda_stages test_cuda_backend test_cuda_fused test_cuda_streams; do
   "$tests/$t" --gtest_color=no >>"$out/tests.log" 2>&1 || status=1
 done
-if ((compare)); then
-  echo "== test_cuda_backend, ATC_CUDA_FUSED_MIN_WARPS=$compare ==" >>"$out/tests.log"
-  "$build-mb$compare/tests/cuda/test_cuda_backend" --gtest_color=no >>"$out/tests.log" 2>&1 || status=1
+if [[ -n $compare ]]; then
+  echo "== test_cuda_backend, $compare ==" >>"$out/tests.log"
+  "$build-compare/tests/cuda/test_cuda_backend" --gtest_color=no >>"$out/tests.log" 2>&1 || status=1
 fi
 
 small=(--gtest_filter=CudaBackend.SmallChunksGiveTheSameBits)
@@ -75,15 +88,22 @@ done
 if ((!skip_bench)); then
   "$build/bench/cuda/bench_cuda" "${bench_args[@]}" --json "$out/bench_cuda.json" >"$out/bench.log" 2>&1 || status=1
 fi
-if ((compare)); then
-  for b in "$build" "$build-mb$compare"; do
+if [[ -n $compare ]]; then
+  for b in "$build" "$build-compare"; do
     echo "== fused kernel, $b ==" >>"$out/bench.log"
-    "$b/bench/cuda/bench_cuda" --fused-only --max-bars 1000 >>"$out/bench.log" 2>&1 || status=1
+    "$b/bench/cuda/bench_cuda" --fused-only >>"$out/bench.log" 2>&1 || status=1
+  done
+fi
+if [[ -n $baseline ]]; then
+  for b in "$build-baseline" "$build"; do
+    echo "== fused kernel, $b ==" >>"$out/bench.log"
+    "$b/bench/cuda/bench_cuda" --fused-only >>"$out/bench.log" 2>&1 || status=1
   done
 fi
 if ((!skip_ncu)); then
   ncu --clock-control none -k regex:fused_kernel --launch-skip 1 --launch-count 1 \
     --section SpeedOfLight --section Occupancy --section LaunchStats --section ComputeWorkloadAnalysis \
+    --section SchedulerStats --metrics 'regex:smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio' \
     "$build/bench/cuda/bench_cuda" --size 10000:1000 --repeats 1 >"$out/ncu.log" 2>&1 || status=1
 fi
 
@@ -96,7 +116,9 @@ echo "== compute-sanitizer =="
 grep -hE "^== |ERROR SUMMARY|RACECHECK SUMMARY|LEAK SUMMARY|Hazard" "$out/sanitizer.log" | head -30
 if [[ -f "$out/ncu.log" ]]; then
   echo "== ncu (fused kernel, 10000 symbols x 1000 bars) =="
-  grep -E "Achieved Occupancy|Theoretical Occupancy|DRAM Throughput|Compute \(SM\) Throughput|Memory Throughput|Duration|Registers Per|Block Limit|Issue Slots Busy|Executed Ipc|Shared Memory Configuration Size|Dynamic Shared" "$out/ncu.log" | head -24
+  grep -E "Achieved Occupancy|Theoretical Occupancy|DRAM Throughput|Compute \(SM\) Throughput|Memory Throughput|Duration|Registers Per|Block Limit|Issue Slots Busy|Executed Ipc|Shared Memory Configuration Size|Dynamic Shared|Eligible Warps|No Eligible" "$out/ncu.log" | head -26
+  echo "stall reasons (warps per issued instruction, largest first):"
+  grep -E "smsp__average_warps_issue_stalled_" "$out/ncu.log" | awk '{print $NF, $1}' | sort -rn | head -12
 fi
 if [[ -f "$out/bench.log" ]]; then
   echo "== benchmark =="

@@ -14,5 +14,4 @@ mkdir -p "$work/root" .devdeps
 for deb in "$work"/*.deb; do dpkg -x "$deb" "$work/root"; done
 cp -a "$work/root/usr/." .devdeps/
 rm -rf .devdeps/share/doc
-grep -qx '/.devdeps/' .git/info/exclude || echo '/.devdeps/' >>.git/info/exclude
 du -sh .devdeps

@@ -49,14 +49,28 @@ ATC_HD double kama_sc(double signal, double noise, bool defined) {
 ATC_HD double kama_step(double k, double sc, double x) { return k + sc * (x - k); }
 
 // LSMA(L) at x = L-1 from the window sums sum_y = Σy and sum_xy = Σ x·y, x = 0 oldest.
-ATC_HD double linreg_end(double sum_y, double sum_xy, int len) {
-  if (len == 1) return sum_y;
+// Both divisions are by numbers that depend on L alone: `slope_divide(v)` must return
+// v / linreg_slope_denominator(L) and `n_divide(v)` v / L, correctly rounded (the CUDA
+// backend divides by them with a per-series reciprocal, bit-identical to `/`).
+ATC_HD double linreg_slope_denominator(int len) {
   const double n = len;
   const double sum_x = n * (n - 1.0) / 2.0;
   const double sum_x2 = (n - 1.0) * n * (2.0 * n - 1.0) / 6.0;
-  const double slope = (n * sum_xy - sum_x * sum_y) / (n * sum_x2 - sum_x * sum_x);
-  const double intercept = (sum_y - slope * sum_x) / n;
+  return n * sum_x2 - sum_x * sum_x;
+}
+template <class SlopeDivide, class NDivide>
+ATC_HD double linreg_end(double sum_y, double sum_xy, int len, SlopeDivide slope_divide, NDivide n_divide) {
+  if (len == 1) return sum_y;
+  const double n = len;
+  const double sum_x = n * (n - 1.0) / 2.0;
+  const double slope = slope_divide(n * sum_xy - sum_x * sum_y);
+  const double intercept = n_divide(sum_y - slope * sum_x);
   return intercept + slope * (n - 1.0);
+}
+ATC_HD double linreg_end(double sum_y, double sum_xy, int len) {
+  return linreg_end(
+      sum_y, sum_xy, len, [len](double v) { return v / linreg_slope_denominator(len); },
+      [len](double v) { return v / static_cast<double>(len); });
 }
 
 // One equity curve eq(start, sig, R) of §5, advanced one bar. The caller supplies
@@ -69,14 +83,24 @@ struct Equity {
   ATC_HD double step(int t, int cutout, double start, double r, double sig_prev,
                      double keep /* 1 - De */) {
     if (t < cutout) return e;  // stays NaN
-    if (t > 0) {
-      if (sig_prev > 0.0) a = r;
-      else if (sig_prev < 0.0) a = -r;
-    }
-    e = (t == cutout) ? start : e * keep * (1.0 + a);
-    e = e < kEquityFloor ? kEquityFloor : e;
+    if (t > 0) follow(r, sig_prev);
+    e = floored(t == cutout ? start : e * keep * (1.0 + a));
     return e;
   }
+  // step() for a bar t > cutout, t > 0: what is left of it once the bar is known to be
+  // past the start (the fast backends' steady state).
+  ATC_HD double step_running(double r, double sig_prev, double keep) {
+    follow(r, sig_prev);
+    e = floored(e * keep * (1.0 + a));
+    return e;
+  }
+
+ private:
+  ATC_HD void follow(double r, double sig_prev) {
+    if (sig_prev > 0.0) a = r;
+    else if (sig_prev < 0.0) a = -r;
+  }
+  static ATC_HD double floored(double v) { return v < kEquityFloor ? kEquityFloor : v; }
 };
 
 ATC_HD double growth_factor(double la, int t, int cutout) {

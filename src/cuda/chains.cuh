@@ -40,35 +40,93 @@ using Bar = BarOf<Column>;
 __device__ __forceinline__ bool resum_due(int t) { return (t & (kResumPeriod - 1)) == 0; }
 
 // EMA seeded with the mean of its first `len` inputs; u counts inputs from 0. Until the
-// seed is complete, `state` holds the running sum of the inputs.
+// seed is complete, `state` holds the running sum of the inputs. kSteady: the caller
+// knows that u ≥ len (the seed is behind), and the warm-up branches are left out.
+template <bool kSteady>
 __device__ __forceinline__ double seeded_ema(double& state, int u, double x, int len, double alpha) {
-  if (u < len - 1) {
-    state += x;
-    return NAN;
+  if constexpr (!kSteady) {
+    if (u < len - 1) {
+      state += x;
+      return NAN;
+    }
+    if (u == len - 1) {
+      state = (state + x) / len;
+      return state;
+    }
   }
-  state = u == len - 1 ? (state + x) / len : formulas::ema_step(state, x, alpha);
+  state = formulas::ema_step(state, x, alpha);
   return state;
 }
 
+// Division by a number fixed for the whole series (SMA's L, WMA's weight sum, LSMA's two
+// denominators), bit-identical to the IEEE division a / d. The device's correctly rounded
+// double division is a reciprocal seed (MUFU.RCP64H of d's high word, low word 1), two
+// Newton steps, then q = a·y, r = fma(−d, q, a), q' = fma(y, r, q), with a full
+// division for operands near the ends of the exponent range. The first part depends
+// on d alone and is done once here; divide() repeats the second part operation for
+// operation and takes `/` itself outside a range where that fast path always applies.
+struct ConstDivisor {
+  double d = 1.0, y = 1.0;
+
+  ConstDivisor() = default;
+  __device__ explicit ConstDivisor(double divisor) : d(divisor) {
+    double seed;
+    asm("rcp.approx.ftz.f64 %0, %1;" : "=d"(seed) : "d"(divisor));
+    const double y0 = __hiloint2double(__double2hiint(seed), 1);
+    const double e0 = fma(-divisor, y0, 1.0);
+    const double y1 = fma(y0, fma(e0, e0, e0), y0);
+    y = fma(y1, fma(-divisor, y1, 1.0), y1);
+  }
+  // The divisors used here are integers from 1 to below 2^56 (LSMA's slope denominator
+  // at the longest supported length), so with |a| in [2^-900, 2^900] every intermediate
+  // stays far from overflow and subnormals; zeros, infinities and NaN take `/`.
+  __device__ __forceinline__ double divide(double a) const {
+    const double q = a * y;
+    const double r = fma(-d, q, a);
+    const double q1 = fma(y, r, q);
+    const double magnitude = fabs(a);
+    return magnitude >= 0x1p-900 && magnitude <= 0x1p900 ? q1 : a / d;
+  }
+};
+
+// Every chain: step<kSteady>(bar, constants) advances one bar and returns the MA (NaN
+// while it is undefined). kSteady: the caller knows that t ≥ steady_from(len) and that
+// t is not a re-summation bar, so only the running update is compiled; the values are
+// those of the general step, operation for operation. ChainConstants holds what depends
+// on the length alone, built once per chain by the family's constants(len).
+struct ChainConstants {
+  int len = 1;
+  double alpha = 0.0;          // EMA, DEMA
+  ConstDivisor first, second;  // SMA: L; WMA: Σ weights; LSMA: slope denominator and L
+};
+
 struct EmaChain {
   double state = 0.0;
-  static ATC_HD double coefficient(int len) { return 2.0 / (len + 1.0); }
-  template <class B>
-  __device__ __forceinline__ double step(const B& b, int len, double alpha) {
-    return seeded_ema(state, b.t, b.x, len, alpha);
+  static __device__ ChainConstants constants(int len) {
+    ChainConstants c;
+    c.len = len;
+    c.alpha = 2.0 / (len + 1.0);
+    return c;
+  }
+  static ATC_HD int steady_from(int len) { return len; }
+  template <bool kSteady, class B>
+  __device__ __forceinline__ double step(const B& b, const ChainConstants& c) {
+    return seeded_ema<kSteady>(state, b.t, b.x, c.len, c.alpha);
   }
 };
 
 // DEMA = 2·e1 − e2, e2 the EMA of e1 over e1's valid values (from bar len−1).
 struct DemaChain {
   double e1 = 0.0, e2 = 0.0;
-  static ATC_HD double coefficient(int len) { return 2.0 / (len + 1.0); }
-  template <class B>
-  __device__ __forceinline__ double step(const B& b, int len, double alpha) {
-    const double v1 = seeded_ema(e1, b.t, b.x, len, alpha);
-    if (b.t < len - 1) return NAN;
-    const double v2 = seeded_ema(e2, b.t - (len - 1), v1, len, alpha);
-    return b.t < 2 * len - 2 ? NAN : 2.0 * v1 - v2;
+  static __device__ ChainConstants constants(int len) { return EmaChain::constants(len); }
+  static ATC_HD int steady_from(int len) { return 2 * len - 1; }
+  template <bool kSteady, class B>
+  __device__ __forceinline__ double step(const B& b, const ChainConstants& c) {
+    const int len = c.len;
+    const double v1 = seeded_ema<kSteady>(e1, b.t, b.x, len, c.alpha);
+    if (!kSteady && b.t < len - 1) return NAN;
+    const double v2 = seeded_ema<kSteady>(e2, b.t - (len - 1), v1, len, c.alpha);
+    return !kSteady && b.t < 2 * len - 2 ? NAN : 2.0 * v1 - v2;
   }
 };
 
@@ -76,82 +134,107 @@ struct DemaChain {
 struct WindowSums {
   double sum_y = 0.0, sum_w = 0.0;
   // Advances to bar t; false while the first window is incomplete.
-  template <class B>
+  template <bool kSteady, class B>
   __device__ __forceinline__ bool step(const B& b, int len) {
-    if (b.t < len) {
-      sum_y += b.x;
-      sum_w += (b.t + 1.0) * b.x;
-      return b.t + 1 == len;
-    }
-    if (resum_due(b.t)) {
-      double y = 0.0, w = 0.0;
-      for (int k = 0; k < len; ++k) {
-        const double v = b.src[b.t + 1 - len + k];
-        y += v;
-        w += (k + 1.0) * v;
+    if constexpr (!kSteady) {
+      if (b.t < len) {
+        sum_y += b.x;
+        sum_w += (b.t + 1.0) * b.x;
+        return b.t + 1 == len;
       }
-      sum_y = y;
-      sum_w = w;
-    } else {
-      // Every weight drops by one (the oldest, weight 1, leaves) and x enters with weight len.
-      sum_w = sum_w - sum_y + len * b.x;
-      sum_y = sum_y - b.src[b.t - len] + b.x;
+      if (resum_due(b.t)) {
+        double y = 0.0, w = 0.0;
+        for (int k = 0; k < len; ++k) {
+          const double v = b.src[b.t + 1 - len + k];
+          y += v;
+          w += (k + 1.0) * v;
+        }
+        sum_y = y;
+        sum_w = w;
+        return true;
+      }
     }
+    // Every weight drops by one (the oldest, weight 1, leaves) and x enters with weight len.
+    sum_w = sum_w - sum_y + len * b.x;
+    sum_y = sum_y - b.src[b.t - len] + b.x;
     return true;
   }
 };
 
-// SMA, WMA and LSMA share WindowSums and differ only in value(): the fused kernel runs
-// the window step once for all three and then picks the value.
-struct SmaChain {
+// SMA, WMA and LSMA share WindowSums and differ only in value() and their constants:
+// the fused kernel runs the window step once for all three and then picks the value.
+template <class Family>
+struct WindowChain {
   WindowSums w;
-  static ATC_HD double coefficient(int len) { return len; }  // the divisor
-  static __device__ __forceinline__ double value(const WindowSums& w, int, double len) { return w.sum_y / len; }
-  template <class B>
-  __device__ __forceinline__ double step(const B& b, int len, double coef) {
-    return w.step(b, len) ? value(w, len, coef) : NAN;
+  static ATC_HD int steady_from(int len) { return len; }
+  template <bool kSteady, class B>
+  __device__ __forceinline__ double step(const B& b, const ChainConstants& c) {
+    return w.step<kSteady>(b, c.len) ? Family::value(w, c) : NAN;
   }
 };
 
-struct WmaChain {
-  WindowSums w;
-  static ATC_HD double coefficient(int len) { return len * (len + 1.0) / 2.0; }  // Σ weights
-  static __device__ __forceinline__ double value(const WindowSums& w, int, double norm) { return w.sum_w / norm; }
-  template <class B>
-  __device__ __forceinline__ double step(const B& b, int len, double coef) {
-    return w.step(b, len) ? value(w, len, coef) : NAN;
+struct SmaChain : WindowChain<SmaChain> {
+  static __device__ ChainConstants constants(int len) {
+    ChainConstants c;
+    c.len = len;
+    c.first = ConstDivisor(len);
+    return c;
+  }
+  static __device__ __forceinline__ double value(const WindowSums& w, const ChainConstants& c) {
+    return c.first.divide(w.sum_y);
   }
 };
 
-struct LsmaChain {
-  WindowSums w;
-  static ATC_HD double coefficient(int) { return 0.0; }
-  static __device__ __forceinline__ double value(const WindowSums& w, int len, double) {
-    return formulas::linreg_end(w.sum_y, w.sum_w - w.sum_y, len);
+struct WmaChain : WindowChain<WmaChain> {
+  static __device__ ChainConstants constants(int len) {
+    ChainConstants c;
+    c.len = len;
+    c.first = ConstDivisor(len * (len + 1.0) / 2.0);  // Σ weights
+    return c;
   }
-  template <class B>
-  __device__ __forceinline__ double step(const B& b, int len, double coef) {
-    return w.step(b, len) ? value(w, len, coef) : NAN;
+  static __device__ __forceinline__ double value(const WindowSums& w, const ChainConstants& c) {
+    return c.first.divide(w.sum_w);
+  }
+};
+
+struct LsmaChain : WindowChain<LsmaChain> {
+  static __device__ ChainConstants constants(int len) {
+    ChainConstants c;
+    c.len = len;
+    c.first = ConstDivisor(formulas::linreg_slope_denominator(len));
+    c.second = ConstDivisor(len);
+    return c;
+  }
+  static __device__ __forceinline__ double value(const WindowSums& w, const ChainConstants& c) {
+    return formulas::linreg_end(
+        w.sum_y, w.sum_w - w.sum_y, c.len, [&c](double v) { return c.first.divide(v); },
+        [&c](double v) { return c.second.divide(v); });
   }
 };
 
 // The indicator's KAMA (starts at 0) with a running sum of the last len |differences|.
 struct KamaChain {
   double k = 0.0, noise = 0.0;
-  static ATC_HD double coefficient(int) { return 0.0; }
-  template <class B>
-  __device__ __forceinline__ double step(const B& b, int len, double) {
-    const double diff = b.t > 0 ? fabs(b.x - b.x_prev) : 0.0;
-    if (b.t <= len) {
+  static __device__ ChainConstants constants(int len) {
+    ChainConstants c;
+    c.len = len;
+    return c;
+  }
+  static ATC_HD int steady_from(int len) { return len + 1; }
+  template <bool kSteady, class B>
+  __device__ __forceinline__ double step(const B& b, const ChainConstants& c) {
+    const int len = c.len;
+    const double diff = kSteady || b.t > 0 ? fabs(b.x - b.x_prev) : 0.0;
+    if (!kSteady && b.t <= len) {
       noise += diff;  // diffs 1..len fill the first window
-    } else if (resum_due(b.t)) {
+    } else if (!kSteady && resum_due(b.t)) {
       double sum = 0.0;  // newest first, as the definition reads
       for (int j = 0; j < len; ++j) sum += fabs(b.src[b.t - j] - b.src[b.t - j - 1]);
       noise = sum;
     } else {
       noise += diff - fabs(b.src[b.t - len] - b.src[b.t - len - 1]);
     }
-    const bool defined = b.t >= len;
+    const bool defined = kSteady || b.t >= len;
     const double signal = defined ? fabs(b.x - b.src[b.t - len]) : 0.0;
     k = formulas::kama_step(k, formulas::kama_sc(signal, noise, defined), b.x);
     return k;
@@ -166,9 +249,13 @@ struct MaTracker {
   formulas::Equity equity;
 
   // Returns E[t]; afterwards `signal` holds s[t]. r = R[t]·g[t] (NaN at t = 0).
+  // kSteady: t > cutout and t > 0.
+  template <bool kSteady = false>
   __device__ __forceinline__ double step(int t, int cutout, double ma, double close,
                                          double close_prev, double r, double keep) {
-    const double e = equity.step(t, cutout, 1.0, r, static_cast<double>(signal), keep);
+    const double sig_prev = static_cast<double>(signal);
+    const double e = kSteady ? equity.step_running(r, sig_prev, keep)
+                             : equity.step(t, cutout, 1.0, r, sig_prev, keep);
     signal = formulas::next_signal(signal, close, close_prev, ma, ma_prev);
     ma_prev = ma;
     return e;

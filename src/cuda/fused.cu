@@ -28,8 +28,10 @@ struct SharedTile {
   } chains[kFamilies];                       // written and summed by family f's warp alone
   double close[kFusedSymbols][kTile];
   double r[2][kFusedSymbols][kTile];         // R[t]·g[t] (NaN at t = 0), by tile parity
-  double family_signal[kFusedSymbols][kFamilies][kTile];  // X_Signal
-  double family_equity[kFusedSymbols][kFamilies][kTile];  // X_S
+  // X_Signal and X_S; rows padded to an odd number of doubles so that Layer 2's lanes
+  // (one per series and family, same bar) hit distinct banks.
+  double family_signal[kFusedSymbols][kFamilies][kTile + 1];
+  double family_equity[kFusedSymbols][kFamilies][kTile + 1];
   // Per series: its rows, then warp k's state across tiles (kept here rather than in
   // every thread's registers).
   long long row0[kFusedSymbols];
@@ -51,31 +53,31 @@ using RingBar = BarOf<Ring>;
 // One MA chain of family F advanced by one bar. Two doubles hold every family's state
 // (window sums; EMA; DEMA's e1, e2; KAMA's k and noise); the chain structs of chains.cuh
 // are rebuilt around them so that the device performs exactly their operations.
-template <int F>
-__device__ __forceinline__ double advance(double& a, double& b, const RingBar& bar, int len, double coef) {
+template <int F, bool kSteady>
+__device__ __forceinline__ double advance(double& a, double& b, const RingBar& bar, const ChainConstants& c) {
   if constexpr (F == static_cast<int>(Family::EMA)) {
     EmaChain e{a};
-    const double ma = e.step(bar, len, coef);
+    const double ma = e.step<kSteady>(bar, c);
     a = e.state;
     return ma;
   } else if constexpr (F == static_cast<int>(Family::DEMA)) {
     DemaChain d{a, b};
-    const double ma = d.step(bar, len, coef);
+    const double ma = d.step<kSteady>(bar, c);
     a = d.e1;
     b = d.e2;
     return ma;
   } else if constexpr (F == static_cast<int>(Family::KAMA)) {
     KamaChain k{a, b};
-    const double ma = k.step(bar, len, coef);
+    const double ma = k.step<kSteady>(bar, c);
     a = k.k;
     b = k.noise;
     return ma;
   } else {  // SMA ("HMA"), WMA, LSMA: the window sums, then the family's value
     WindowSums w{a, b};
-    const bool ready = w.step(bar, len);
+    const bool ready = w.step<kSteady>(bar, c.len);
     a = w.sum_y;
     b = w.sum_w;
-    return ready ? FamilyChainT<F>::value(w, len, coef) : NAN;
+    return ready ? FamilyChainT<F>::value(w, c) : NAN;
   }
 }
 
@@ -86,18 +88,28 @@ struct LaneState {
   double close_prev = NAN, x_prev = NAN;
 };
 
+// Bars per iteration of a steady tile's loop (CMake's ATC_CUDA_STEADY_UNROLL): more gives
+// the shared-memory loads immediate offsets, fewer keeps the six families' loops small
+// in the instruction cache.
+#ifndef ATC_CUDA_STEADY_UNROLL
+#error "ATC_CUDA_STEADY_UNROLL is set by src/cuda/CMakeLists.txt"
+#endif
+
 // One tile of a family warp's chain lane: bars t0 .. t0 + bars − 1 of its series.
-template <int F, bool kCalibration>
+// kSteady: a whole tile (bars = kTile) past every chain's warm-up and the cutout, and
+// not a re-summation tile (FusedParams::steady_from), run without those branches.
+template <int F, bool kCalibration, bool kSteady>
 __device__ __forceinline__ void chain_tile(LaneState& st, SharedTile::Chains& res, const double* close,
                                            const double* r, const Ring& ring, int t0, int bars, int lane,
-                                           int len, double coef, const FusedParams& p, const DeviceColumns& out,
+                                           int len, const FusedParams& p, const DeviceColumns& out,
                                            int chain, long long row0, bool calibrating) {
-  for (int k = 0; k < bars; ++k) {
+  const ChainConstants constants = FamilyChainT<F>::constants(len);
+  const auto bar_step = [&](int k) {
     const int t = t0 + k;
     const double c = close[k], x = ring[t];
     const RingBar bar{t, x, st.x_prev, ring};
-    const double ma = advance<F>(st.a, st.b, bar, len, coef);
-    const double e = st.tracker.step(t, p.cutout, ma, c, st.close_prev, r[k], p.keep);
+    const double ma = advance<F, kSteady>(st.a, st.b, bar, constants);
+    const double e = st.tracker.template step<kSteady>(t, p.cutout, ma, c, st.close_prev, r[k], p.keep);
     res.equity[k][lane] = e;
     res.signal[k][lane] = st.tracker.signal;
     if (kCalibration && calibrating) {
@@ -107,7 +119,38 @@ __device__ __forceinline__ void chain_tile(LaneState& st, SharedTile::Chains& re
     }
     st.close_prev = c;
     st.x_prev = x;
+  };
+  if constexpr (kSteady) {
+#pragma unroll ATC_CUDA_STEADY_UNROLL
+    for (int k = 0; k < kTile; ++k) bar_step(k);
+  } else {
+    for (int k = 0; k < bars; ++k) bar_step(k);
   }
+}
+
+// Layer 2 of family f of the block's series k over the tile's bars: X_S from the family
+// signals of the previous bars. A whole tile past the cutout runs without its branches.
+__device__ __forceinline__ void layer2_tile(SharedTile& sh, int k, int f, int t0, int parity, const FusedParams& p) {
+  const int bars = min(kTile, sh.bars[k] - t0);
+  formulas::Equity layer2 = sh.layer2[k][f];
+  double signal_prev = sh.family_signal_prev[k][f];
+  const double* r = sh.r[parity][k];
+  const double* signal = sh.family_signal[k][f];
+  double* equity = sh.family_equity[k][f];
+  if (bars == kTile && t0 > p.cutout) {
+#pragma unroll 4
+    for (int j = 0; j < kTile; ++j) {
+      equity[j] = layer2.step_running(r[j], signal_prev, p.keep);
+      signal_prev = signal[j];
+    }
+  } else {
+    for (int j = 0; j < bars; ++j) {
+      equity[j] = layer2.step(t0 + j, p.cutout, p.weight[f], r[j], signal_prev, p.keep);
+      signal_prev = signal[j];
+    }
+  }
+  sh.layer2[k][f] = layer2;
+  sh.family_signal_prev[k][f] = signal_prev;
 }
 
 // Blocks per multiprocessor the kernel is compiled for, from CMake's resident-warp goal
@@ -150,7 +193,6 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
   long long chain_row0 = 0;
   const int chain_bars = lane < kChainLanes ? rows_of(sym, chain_row0) : 0;
   const int len = p.length[family][chain];
-  const double coef = p.coefficient[family][chain];
   const bool calibrating = kCalibration && family == p.calibration;
   const Ring ring{rings + (sym < kFusedSymbols ? sym : 0) * ring_size, ring_mask};
   LaneState state;
@@ -201,13 +243,19 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
 
     SharedTile::Chains& res = sh.chains[family];
     const int bars = min(kTile, chain_bars - t0);
+    // Warp-uniform but for the last tile of a series.
+    const bool steady = bars == kTile && t0 >= p.steady_from[family] && !resum_due(t0);
     if (bars > 0) {
       const double* close = sh.close[sym];
       const double* r = sh.r[parity][sym];
 #define ATC_FUSED_FAMILY(F)                                                                                   \
   case F:                                                                                                     \
-    chain_tile<F, kCalibration>(state, res, close, r, ring, t0, bars, lane, len, coef, p, out, chain, chain_row0, \
-                                calibrating);                                                                 \
+    if (steady)                                                                                               \
+      chain_tile<F, kCalibration, true>(state, res, close, r, ring, t0, bars, lane, len, p, out, chain,       \
+                                        chain_row0, calibrating);                                             \
+    else                                                                                                      \
+      chain_tile<F, kCalibration, false>(state, res, close, r, ring, t0, bars, lane, len, p, out, chain,      \
+                                         chain_row0, calibrating);                                            \
     break;
       switch (family) {  // warp-uniform
         ATC_FUSED_FAMILY(0)
@@ -246,26 +294,19 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
     }
     __syncthreads();
 
-    // Series k = warp: Layer 2, Average_Signal and the classification, short sequential
-    // work while the other warps stage the next tile and wait at its first barrier.
+    // Series k = warp (k < per_block): Layer 2, Average_Signal and the classification,
+    // short sequential work while the other warps stage the next tile and wait at its
+    // first barrier. Layer 2 is one recurrence per (series, family): warp 0 runs all of
+    // them at once, then meets the other series' warps at a named barrier.
     if (warp >= per_block) continue;
+    if (warp == 0 && lane < per_block * kFamilies) layer2_tile(sh, lane / kFamilies, lane % kFamilies, t0, parity, p);
+    // Reconverged, and counted per thread (barrier.sync, not the warp-aligned bar.sync).
+    __syncwarp();
+    asm volatile("barrier.sync 1, %0;" : : "r"(per_block * kWarp) : "memory");
     const int k = warp;
     const int sym_bars = min(kTile, sh.bars[k] - t0);
     if (sym_bars <= 0) continue;  // warp-uniform
     const long long row0 = sh.row0[k] + t0;
-    const double* r = sh.r[parity][k];
-    if (lane < kFamilies) {
-      formulas::Equity layer2 = sh.layer2[k][lane];
-      double signal_prev = sh.family_signal_prev[k][lane];
-      for (int j = 0; j < sym_bars; ++j) {
-        const double signal = sh.family_signal[k][lane][j];
-        sh.family_equity[k][lane][j] = layer2.step(t0 + j, p.cutout, p.weight[lane], r[j], signal_prev, p.keep);
-        signal_prev = signal;
-      }
-      sh.layer2[k][lane] = layer2;
-      sh.family_signal_prev[k][lane] = signal_prev;
-    }
-    __syncwarp();
     for (int item = lane; item < kFamilies * kTile; item += kWarp) {
       const int f = item / kTile, j = item % kTile;
       if (j < sym_bars && out.family_equity[f] != nullptr) out.family_equity[f][row0 + j] = sh.family_equity[k][f][j];
@@ -333,17 +374,23 @@ FusedParams make_fused_params(const Config& config, int calibration_family) {
   for (Family family : kAllFamilies) {
     const int f = static_cast<int>(family);
     const auto lengths = config.lengths(family);
+    // The first tile start from which every chain of the family is past its warm-up,
+    // and every curve past the cutout (and bar 0).
+    int steady_from = std::max(config.cutout + 1, 1);
     for (int i = 0; i < kLengthsPerFamily; ++i) {
       p.length[f][i] = lengths[i];
+      int warm_up = 0;
       switch (family) {
-        case Family::EMA: p.coefficient[f][i] = EmaChain::coefficient(lengths[i]); break;
-        case Family::HMA: p.coefficient[f][i] = SmaChain::coefficient(lengths[i]); break;
-        case Family::WMA: p.coefficient[f][i] = WmaChain::coefficient(lengths[i]); break;
-        case Family::DEMA: p.coefficient[f][i] = DemaChain::coefficient(lengths[i]); break;
-        case Family::LSMA: p.coefficient[f][i] = LsmaChain::coefficient(lengths[i]); break;
-        case Family::KAMA: p.coefficient[f][i] = KamaChain::coefficient(lengths[i]); break;
+        case Family::EMA: warm_up = EmaChain::steady_from(lengths[i]); break;
+        case Family::HMA: warm_up = SmaChain::steady_from(lengths[i]); break;
+        case Family::WMA: warm_up = WmaChain::steady_from(lengths[i]); break;
+        case Family::DEMA: warm_up = DemaChain::steady_from(lengths[i]); break;
+        case Family::LSMA: warm_up = LsmaChain::steady_from(lengths[i]); break;
+        case Family::KAMA: warm_up = KamaChain::steady_from(lengths[i]); break;
       }
+      steady_from = std::max(steady_from, warm_up);
     }
+    p.steady_from[f] = steady_from;
     p.weight[f] = config.weight[f];
   }
   p.keep = 1.0 - config.decay_rate();

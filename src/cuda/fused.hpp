@@ -54,7 +54,9 @@ struct FusedInput {
 // Scalar parameters, read by the kernel from its constant bank.
 struct FusedParams {
   int length[kFamilies][kLengthsPerFamily];
-  double coefficient[kFamilies][kLengthsPerFamily];  // EMA/DEMA alpha, WMA weight sum
+  // Per family, the first bar from which its chains and curves run in their steady
+  // state (past every warm-up and the cutout).
+  int steady_from[kFamilies];
   double weight[kFamilies];
   double keep;  // 1 − De
   double long_threshold, short_threshold;

@@ -30,14 +30,14 @@ __global__ void __launch_bounds__(kThreads) ma_kernel(Dense d, const double* __r
   const int s = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
   if (s >= d.symbols) return;
   const int len = lengths.len[blockIdx.y];
-  const double coef = FamilyChainT<F>::coefficient(len);
+  const ChainConstants constants = FamilyChainT<F>::constants(len);
   FamilyChainT<F> chain;
   const Column col{src + s, d.symbols};
   double* out = ma + static_cast<std::size_t>(blockIdx.y) * d.size() + s;
   double x_prev = NAN;
   for (int t = 0; t < d.bars; ++t) {
     const double x = col[t];
-    out[static_cast<std::size_t>(t) * d.symbols] = chain.step(Bar{t, x, x_prev, col}, len, coef);
+    out[static_cast<std::size_t>(t) * d.symbols] = chain.template step<false>(Bar{t, x, x_prev, col}, constants);
     x_prev = x;
   }
 }
