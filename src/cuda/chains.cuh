@@ -85,8 +85,11 @@ struct ConstDivisor {
     const double r = fma(-d, q, a);
     const double q1 = fma(y, r, q);
     const double magnitude = fabs(a);
-    return magnitude >= 0x1p-900 && magnitude <= 0x1p900 ? q1 : a / d;
+    return magnitude >= 0x1p-900 && magnitude <= 0x1p900 ? q1 : divide_rarely(a, d);
   }
+  // Out of line: the full division is taken almost never, and inlined at every call
+  // site it would crowd the fused kernel's hot loops out of the instruction cache.
+  static __device__ __noinline__ double divide_rarely(double a, double d) { return a / d; }
 };
 
 // Every chain: step<kSteady>(bar, constants) advances one bar and returns the MA (NaN

@@ -29,7 +29,7 @@ struct SharedTile {
   double close[kFusedSymbols][kTile];
   double r[2][kFusedSymbols][kTile];         // R[t]·g[t] (NaN at t = 0), by tile parity
   // X_Signal and X_S; rows padded to an odd number of doubles so that Layer 2's lanes
-  // (one per series and family, same bar) hit distinct banks.
+  // (one per family, same bar) hit distinct banks.
   double family_signal[kFusedSymbols][kFamilies][kTile + 1];
   double family_equity[kFusedSymbols][kFamilies][kTile + 1];
   // Per series: its rows, then warp k's state across tiles (kept here rather than in
@@ -94,6 +94,7 @@ struct LaneState {
 #ifndef ATC_CUDA_STEADY_UNROLL
 #error "ATC_CUDA_STEADY_UNROLL is set by src/cuda/CMakeLists.txt"
 #endif
+constexpr int kSteadyUnroll = ATC_CUDA_STEADY_UNROLL;
 
 // One tile of a family warp's chain lane: bars t0 .. t0 + bars − 1 of its series.
 // kSteady: a whole tile (bars = kTile) past every chain's warm-up and the cutout, and
@@ -121,7 +122,7 @@ __device__ __forceinline__ void chain_tile(LaneState& st, SharedTile::Chains& re
     st.x_prev = x;
   };
   if constexpr (kSteady) {
-#pragma unroll ATC_CUDA_STEADY_UNROLL
+#pragma unroll kSteadyUnroll
     for (int k = 0; k < kTile; ++k) bar_step(k);
   } else {
     for (int k = 0; k < bars; ++k) bar_step(k);
@@ -130,15 +131,14 @@ __device__ __forceinline__ void chain_tile(LaneState& st, SharedTile::Chains& re
 
 // Layer 2 of family f of the block's series k over the tile's bars: X_S from the family
 // signals of the previous bars. A whole tile past the cutout runs without its branches.
-__device__ __forceinline__ void layer2_tile(SharedTile& sh, int k, int f, int t0, int parity, const FusedParams& p) {
-  const int bars = min(kTile, sh.bars[k] - t0);
+__device__ __forceinline__ void layer2_tile(SharedTile& sh, int k, int f, int t0, int bars, int parity,
+                                            const FusedParams& p) {
   formulas::Equity layer2 = sh.layer2[k][f];
   double signal_prev = sh.family_signal_prev[k][f];
   const double* r = sh.r[parity][k];
   const double* signal = sh.family_signal[k][f];
   double* equity = sh.family_equity[k][f];
   if (bars == kTile && t0 > p.cutout) {
-#pragma unroll 4
     for (int j = 0; j < kTile; ++j) {
       equity[j] = layer2.step_running(r[j], signal_prev, p.keep);
       signal_prev = signal[j];
@@ -294,19 +294,16 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
     }
     __syncthreads();
 
-    // Series k = warp (k < per_block): Layer 2, Average_Signal and the classification,
-    // short sequential work while the other warps stage the next tile and wait at its
-    // first barrier. Layer 2 is one recurrence per (series, family): warp 0 runs all of
-    // them at once, then meets the other series' warps at a named barrier.
+    // Series k = warp: Layer 2 (lane f: family f), Average_Signal and the
+    // classification, short sequential work while the other warps stage the next tile
+    // and wait at its first barrier.
     if (warp >= per_block) continue;
-    if (warp == 0 && lane < per_block * kFamilies) layer2_tile(sh, lane / kFamilies, lane % kFamilies, t0, parity, p);
-    // Reconverged, and counted per thread (barrier.sync, not the warp-aligned bar.sync).
-    __syncwarp();
-    asm volatile("barrier.sync 1, %0;" : : "r"(per_block * kWarp) : "memory");
     const int k = warp;
     const int sym_bars = min(kTile, sh.bars[k] - t0);
     if (sym_bars <= 0) continue;  // warp-uniform
     const long long row0 = sh.row0[k] + t0;
+    if (lane < kFamilies) layer2_tile(sh, k, lane, t0, sym_bars, parity, p);
+    __syncwarp();
     for (int item = lane; item < kFamilies * kTile; item += kWarp) {
       const int f = item / kTile, j = item % kTile;
       if (j < sym_bars && out.family_equity[f] != nullptr) out.family_equity[f][row0 + j] = sh.family_equity[k][f][j];
