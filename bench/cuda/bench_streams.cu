@@ -5,9 +5,12 @@
 //
 // For 10 … 10,000 symbols × 1,000 bars and 1,000 × 10,000 bars, the scan outputs
 // (Average_Signal + classification) and the standard outputs, with 1/2/4/8/16 streams;
-// then pinned vs pageable staging, graphs on vs off, and the first call (empty cache)
-// vs the cached repeat. Each time is the median of N runs after one warm-up, taken on
-// the host clock around the whole call (it returns when the outputs are written).
+// then pinned vs pageable staging, graphs on vs off, the first call (empty cache) vs the
+// cached repeat, and "direct": the prices and result columns themselves pinned
+// (atc::PinnedRegion, as a live scanner would keep them), so that the pipeline moves
+// them without staging copies. All other cases stage (PipelineTuning::direct = false).
+// Each time is the median of N runs after one warm-up, taken on the host clock around
+// the whole call (it returns when the outputs are written).
 // Per run the pipeline reports the bytes it moved and, from per-chunk CUDA events, the
 // sum of per-stream busy time over the device wall time ("overlap").
 // "of bound": the transfer bound max(bytes up / H2D bandwidth, bytes down / D2H
@@ -145,7 +148,7 @@ double kernel_ms(const Workload& w, bool standard) {
 struct Case {
   int symbols = 0, bars = 0, streams = 4;
   std::string outputs;
-  bool pinned = true, graphs = true;
+  bool pinned = true, graphs = true, direct = false;
   std::string call = "repeat";  // "repeat" (median of cached runs) or "first" (empty cache)
   double ms = 0.0;
   double kernel_ms = 0.0;  // the fused kernel alone on this workload
@@ -167,6 +170,9 @@ Case measure(Workload& w, Case c, int repeats) {
   atc::cuda::PipelineTuning tuning;
   tuning.pinned = c.pinned;
   tuning.graphs = c.graphs;
+  tuning.direct = c.direct;
+  std::vector<atc::PinnedRegion> pinned_columns;
+  if (c.direct) pinned_columns = atc::pin_columns(w.outputs);
   if (c.call == "first") {
     atc::cuda::clear_pipeline_cache();
     c.ms = run_once(w, options, tuning, c.stats);
@@ -198,6 +204,9 @@ int main(int argc, char** argv) {
   std::printf("%s: pinned H2D %.1f GB/s, D2H %.1f GB/s (256 MiB copies)\n", prop.name, h2d / 1e9, d2h / 1e9);
 
   const Market wide(10000, 1000, 7), deep(1000, 10000, 8);
+  // Pinned for the whole run; only the "direct" cases let the pipeline use it.
+  const atc::PinnedRegion pinned_wide{std::span<const double>(wide.close)},
+      pinned_deep{std::span<const double>(deep.close)};
   struct Size {
     const Market* market;
     int symbols;
@@ -223,6 +232,12 @@ int main(int argc, char** argv) {
       for (int streams : stream_counts) {
         base.streams = streams;
         cases.push_back(measure(w, base, options.repeats));
+      }
+      for (int streams : {4, 8}) {
+        Case c = base;
+        c.streams = streams;
+        c.direct = true;
+        cases.push_back(measure(w, c, options.repeats));
       }
       if (size.symbols == 10 || size.symbols == 1000 || size.symbols == 10000) {
         base.streams = 4;
@@ -250,11 +265,11 @@ int main(int argc, char** argv) {
     double one_stream = 0.0;
     for (const Case& o : cases)
       if (o.symbols == c.symbols && o.bars == c.bars && o.outputs == c.outputs && o.streams == 1 && o.pinned &&
-          o.graphs && o.call == "repeat")
+          o.graphs && !o.direct && o.call == "repeat")
         one_stream = o.ms;
     const double bound = bound_ms(c, h2d, d2h);
     std::printf("%6d×%-5d %-8s %3d %-8s %-6s %-6s %9.3f %11.3g %8.1f %8.1f %8.3f %6.0f%% %9.3f %7.2f %7.2fx\n",
-                c.symbols, c.bars, c.outputs.c_str(), c.streams, c.pinned ? "pinned" : "pageable",
+                c.symbols, c.bars, c.outputs.c_str(), c.streams, c.direct ? "direct" : c.pinned ? "pinned" : "pageable",
                 c.graphs ? "on" : "off", c.call.c_str(), c.ms, c.symbols / (c.ms * 1e-3), c.stats.upload_bytes / 1e6,
                 c.stats.download_bytes / 1e6, bound, 100.0 * bound / c.ms, c.kernel_ms,
                 c.stats.wall_ms > 0 ? c.stats.busy_ms / c.stats.wall_ms : 0.0,
@@ -269,6 +284,8 @@ int main(int argc, char** argv) {
       const Case& c = cases[i];
       out << "    {\"symbols\": " << c.symbols << ", \"bars\": " << c.bars << ", \"outputs\": \"" << c.outputs
           << "\", \"streams\": " << c.streams << ", \"pinned\": " << (c.pinned ? "true" : "false")
+          << ", \"direct\": " << (c.direct ? "true" : "false") << ", \"direct_input_chunks\": " << c.stats.direct_input_chunks
+          << ", \"direct_output_chunks\": " << c.stats.direct_output_chunks
           << ", \"graphs\": " << (c.graphs ? "true" : "false") << ", \"call\": \"" << c.call << "\", \"ms\": " << c.ms
           << ", \"chunks\": " << c.stats.chunks << ", \"upload_bytes\": " << c.stats.upload_bytes
           << ", \"download_bytes\": " << c.stats.download_bytes << ", \"busy_ms\": " << c.stats.busy_ms

@@ -8,6 +8,7 @@
 #include "atc/config.hpp"
 #include "atc/error.hpp"
 #include "atc/outputs.hpp"
+#include "atc/pinned.hpp"
 
 namespace atc {
 
@@ -16,6 +17,11 @@ namespace atc {
 // one symbol are reported in result.status and never affect the other symbols.
 BatchResult compute_batch(std::span<const SeriesView> input, const Config& config,
                           const ComputeOptions& options = {});
+// The same into `result`, whose output columns are reused when they already have the
+// size this batch needs (no allocation, and pins from atc/pinned.hpp stay valid): for
+// repeated scans of one universe, e.g. a live scanner re-running every bar.
+void compute_batch(std::span<const SeriesView> input, const Config& config, const ComputeOptions& options,
+                   BatchResult& result);
 
 // A time-aligned table: `n_symbols` columns of `n_bars` each, column s at
 // close[s * n_bars]. Leading NaNs mark symbols listed later than the others.

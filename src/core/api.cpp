@@ -48,6 +48,13 @@ Backend resolve_backend(Backend requested) {
 
 BatchResult compute_batch(std::span<const SeriesView> input, const Config& config,
                           const ComputeOptions& options) {
+  BatchResult result;
+  compute_batch(input, config, options, result);
+  return result;
+}
+
+void compute_batch(std::span<const SeriesView> input, const Config& config, const ComputeOptions& options,
+                   BatchResult& result) {
   config.validate();
   if (options.outputs.calibration &&
       static_cast<int>(*options.outputs.calibration) >= kFamilies)
@@ -59,8 +66,9 @@ BatchResult compute_batch(std::span<const SeriesView> input, const Config& confi
         "(this build has CUDA support: " +
         std::string(detail::cuda_built() ? "yes" : "no") + "); use --backend cpu or auto");
 
-  BatchResult result;
   result.backend = backend;
+  result.symbols.clear();
+  result.status.clear();
   result.symbols.reserve(input.size());
   std::vector<std::size_t> offsets{0};
   offsets.reserve(input.size() + 1);
@@ -78,7 +86,7 @@ BatchResult compute_batch(std::span<const SeriesView> input, const Config& confi
     const std::size_t end = computed ? prepared.series[k++].out_offset : offsets[i + 1];
     result.outputs.clear_rows(offsets[i], end);
   }
-  if (prepared.series.empty()) return result;
+  if (prepared.series.empty()) return;
 
   detail::OutputColumns out = detail::columns_of(result.outputs);
   switch (backend) {
@@ -87,7 +95,6 @@ BatchResult compute_batch(std::span<const SeriesView> input, const Config& confi
     case Backend::Cuda: detail::run_cuda(prepared, config, out, options); break;
     case Backend::Auto: break;  // resolved above
   }
-  return result;
 }
 
 BatchResult compute_table(std::span<const double> close, std::size_t n_bars,

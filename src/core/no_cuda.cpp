@@ -11,4 +11,7 @@ void run_cuda(const PreparedBatch&, const Config&, OutputColumns, const ComputeO
   throw BackendUnavailable("this build of atc has no CUDA backend (nvcc was not found at build time)");
 }
 
+bool cuda_host_register(const void*, std::size_t) { return false; }
+void cuda_host_unregister(const void*) {}
+
 }  // namespace atc::detail

@@ -57,5 +57,9 @@ bool cuda_built();
 bool cuda_device_usable();
 void run_cuda(const PreparedBatch& batch, const Config& config, OutputColumns out,
               const ComputeOptions& options);
+// Page-locks / releases a host range for direct transfers (false: not pinned by this
+// call, e.g. no CUDA device or already pinned).
+bool cuda_host_register(const void* data, std::size_t bytes);
+void cuda_host_unregister(const void* data);
 
 }  // namespace atc::detail

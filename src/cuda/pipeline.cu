@@ -292,6 +292,63 @@ DeviceColumns device_columns(std::byte* device_out, const OutputColumns& host, c
   return d;
 }
 
+// --- direct transfers ------------------------------------------------------------------
+
+// True when [data, data + bytes) lies in page-locked host memory (cudaMallocHost, or a
+// range the caller registered, e.g. with atc::PinnedRegion).
+bool pinned_host(const void* data, std::size_t bytes) {
+  const auto* first = static_cast<const std::byte*>(data);
+  for (const std::byte* p : {first, first + bytes - 1}) {
+    cudaPointerAttributes attributes{};
+    if (cudaPointerGetAttributes(&attributes, p) != cudaSuccess) {
+      (void)cudaGetLastError();  // not an error of the run: the range is just not pinned
+      return false;
+    }
+    if (attributes.type != cudaMemoryTypeHost) return false;
+  }
+  return true;
+}
+
+// The parts of a chunk that move straight between the caller's memory and the device:
+// its prices when the chunk's series are one contiguous pinned range, and each output
+// column (but the int8 hundredths, widened on the host) whose rows are. The rest goes
+// through the staging slot. Either way the same bytes reach the same places.
+struct Direct {
+  const double* close = nullptr;  // the chunk's first close, or null (staged)
+  const double* src = nullptr;    // likewise, when the chunk carries src
+  std::array<std::byte*, kMaxColumns> column{};  // the chunk's first row, or null (staged)
+  bool any_column = false;
+  bool any() const { return close != nullptr || any_column; }
+};
+
+Direct direct_of(const detail::PreparedBatch& batch, const std::vector<Column>& columns, const Chunk& chunk) {
+  Direct d;
+  const ChunkLayout& l = chunk.layout;
+  const PreparedSeries* series = batch.series.data() + chunk.first;
+  bool in_contiguous = true, out_contiguous = true;
+  for (std::size_t i = 1; i < l.series; ++i) {
+    in_contiguous = in_contiguous && series[i].close == series[i - 1].close + series[i - 1].n &&
+                    series[i].src == series[i - 1].src + series[i - 1].n;
+    out_contiguous = out_contiguous && series[i].out_offset == series[i - 1].out_offset + series[i - 1].n;
+  }
+  if (in_contiguous && pinned_host(series[0].close, l.rows * sizeof(double)) &&
+      (l.src_at == 0 || pinned_host(series[0].src, l.rows * sizeof(double)))) {
+    d.close = series[0].close;
+    d.src = l.src_at != 0 ? series[0].src : nullptr;
+  }
+  if (!out_contiguous) return d;
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    if (columns[c].kind == Kind::Hundredths) continue;
+    const std::size_t element = element_bytes(columns[c].kind);
+    std::byte* first = static_cast<std::byte*>(columns[c].host) + series[0].out_offset * element;
+    if (pinned_host(first, l.rows * element)) {
+      d.column[c] = first;
+      d.any_column = true;
+    }
+  }
+  return d;
+}
+
 // --- the per-device pipeline -----------------------------------------------------------
 
 // A pinned staging slot: a chunk's packed input and its results.
@@ -302,6 +359,7 @@ struct Slot {
   Event done{false}, start{true}, end{true};
   std::vector<std::pair<ChunkLayout, GraphExec>> graphs;
   std::ptrdiff_t chunk = -1;  // in flight, -1 when free
+  Direct direct;              // of the chunk in flight
 };
 
 // One stream with its device buffers and two slots: while the device works on one
@@ -477,7 +535,7 @@ double timeout_seconds(std::size_t rows) {
 }
 
 struct LaneStats {
-  std::size_t chunks = 0, upload_bytes = 0, download_bytes = 0;
+  std::size_t chunks = 0, direct_in = 0, direct_out = 0, upload_bytes = 0, download_bytes = 0;
   double busy_ms = 0.0;
   double first_ms = std::numeric_limits<double>::infinity(), last_ms = 0.0;  // after the reference event
 };
@@ -490,7 +548,7 @@ struct Run {
   const FusedParams& params;
   Clock::time_point deadline{};
   double timeout_s = 0.0;
-  bool graphs = true, timing = false;
+  bool graphs = true, timing = false, direct = true;
   std::size_t workers = 1;  // lanes over all devices; chunk c goes to worker c mod workers
   std::size_t copy_threads = 1;  // host threads a worker may use for one chunk's copies
 
@@ -552,6 +610,7 @@ void pack(const Run& run, const Chunk& chunk, const Slot& slot) {
   const PreparedSeries* series = run.batch.series.data() + chunk.first;
   offset[0] = 0;
   for (std::size_t i = 0; i < l.series; ++i) offset[i + 1] = offset[i] + static_cast<long long>(series[i].n);
+  if (slot.direct.close != nullptr) return;  // the prices go straight from the caller's memory
   in_parts(l.series, copy_parts(run, l.in_bytes), [&](std::size_t first, std::size_t last) {
     for (std::size_t i = first; i < last; ++i) {
       const auto at = static_cast<std::size_t>(offset[i]);
@@ -568,6 +627,7 @@ void scatter_range(const Run& run, const Chunk& chunk, const Slot& slot, std::si
   const PreparedSeries* series = run.batch.series.data() + chunk.first;
   const auto* offset = reinterpret_cast<const long long*>(slot.input.data());
   for (std::size_t c = 0; c < run.columns.size(); ++c) {
+    if (slot.direct.column[c] != nullptr) continue;  // already in place
     const Column& column = run.columns[c];
     const std::byte* from = slot.output.data() + l.column_at[c];
     if (column.kind == Kind::Hundredths) {
@@ -600,15 +660,35 @@ void scatter(const Run& run, const Chunk& chunk, const Slot& slot) {
 // replaying a graph captured for the same layout when graphs are on.
 void enqueue(const Run& run, DevicePipeline& pipeline, Lane& lane, Slot& slot, const ChunkLayout& l) {
   const cudaStream_t stream = lane.stream.get();
+  const Direct& direct = slot.direct;
+  const auto upload = [&](std::size_t at, const void* from, std::size_t bytes) {
+    ATC_CUDA_CHECK(cudaMemcpyAsync(lane.input.data() + at, from, bytes, cudaMemcpyHostToDevice, stream));
+  };
+  const auto download = [&](std::size_t at, void* to, std::size_t bytes) {
+    ATC_CUDA_CHECK(cudaMemcpyAsync(to, lane.output.data() + at, bytes, cudaMemcpyDeviceToHost, stream));
+  };
   const auto work = [&] {
-    ATC_CUDA_CHECK(cudaMemcpyAsync(lane.input.data(), slot.input.data(), l.in_bytes, cudaMemcpyHostToDevice, stream));
+    if (direct.close == nullptr) {
+      upload(0, slot.input.data(), l.in_bytes);
+    } else {
+      upload(0, slot.input.data(), (l.series + 1) * sizeof(long long));
+      upload(l.close_at, direct.close, l.rows * sizeof(double));
+      if (direct.src != nullptr) upload(l.src_at, direct.src, l.rows * sizeof(double));
+    }
     launch_fused(fused_input(lane.input.data(), l, pipeline.growth()), run.params,
                  device_columns(lane.output.data(), run.out, l), stream);
-    ATC_CUDA_CHECK(
-        cudaMemcpyAsync(slot.output.data(), lane.output.data(), l.out_bytes, cudaMemcpyDeviceToHost, stream));
+    if (!direct.any_column) {
+      download(0, slot.output.data(), l.out_bytes);
+      return;
+    }
+    for (std::size_t c = 0; c < run.columns.size(); ++c) {
+      std::byte* to = direct.column[c] != nullptr ? direct.column[c] : slot.output.data() + l.column_at[c];
+      download(l.column_at[c], to, l.rows * element_bytes(run.columns[c].kind));
+    }
   };
   if (run.timing) slot.start.record(stream);
-  if (run.graphs) {
+  // A graph would capture the caller's addresses: direct chunks are enqueued as they come.
+  if (run.graphs && !direct.any()) {
     auto it = std::find_if(slot.graphs.begin(), slot.graphs.end(), [&](const auto& g) { return g.first == l; });
     if (it == slot.graphs.end()) {
       if (slot.graphs.size() >= kMaxGraphsPerSlot) slot.graphs.clear();
@@ -639,6 +719,8 @@ void finish(Run& run, DevicePipeline& pipeline, Slot& slot, LaneStats& stats) {
   const ChunkLayout& l = run.chunks[c].layout;
   if (!run.failed) scatter(run, run.chunks[c], slot);
   ++stats.chunks;
+  stats.direct_in += slot.direct.close != nullptr ? 1 : 0;
+  stats.direct_out += slot.direct.any_column ? 1 : 0;
   stats.upload_bytes += l.in_bytes;
   stats.download_bytes += l.out_bytes;
   if (run.timing) {
@@ -661,6 +743,7 @@ void work(Run& run, DevicePipeline& pipeline, Lane& lane, std::size_t worker, La
       Slot& slot = lane.slots[next_slot];
       next_slot ^= 1;
       if (slot.chunk >= 0) finish(run, pipeline, slot, stats);
+      slot.direct = run.direct ? direct_of(run.batch, run.columns, run.chunks[c]) : Direct{};
       pack(run, run.chunks[c], slot);
       enqueue(run, pipeline, lane, slot, run.chunks[c].layout);
       slot.chunk = static_cast<std::ptrdiff_t>(c);
@@ -782,6 +865,7 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
   run.deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
   run.graphs = tuning.graphs && tuning.pinned;  // pageable copies cannot be captured
   run.timing = tuning.stats != nullptr;
+  run.direct = tuning.direct;
   run.workers = workers;
   run.copy_threads = std::max<std::size_t>(std::thread::hardware_concurrency() / std::min(workers, chunks.size()), 1);
 
@@ -810,6 +894,8 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
       double first = std::numeric_limits<double>::infinity(), last = 0.0;
       for (std::size_t w = d * streams; w < (d + 1) * streams; ++w) {
         s.chunks += stats[w].chunks;
+        s.direct_input_chunks += stats[w].direct_in;
+        s.direct_output_chunks += stats[w].direct_out;
         s.upload_bytes += stats[w].upload_bytes;
         s.download_bytes += stats[w].download_bytes;
         s.busy_ms += stats[w].busy_ms;

@@ -8,7 +8,10 @@
 // chunk into a free slot, enqueues upload → fused kernel → download on its stream (one
 // copy each way: the slot's layout is the device layout), and while the device works it
 // scatters the slot it filled before into the output columns; large chunks' copies are
-// split over the cores the workers leave. Each chunk's results depend only on its own
+// split over the cores the workers leave. A chunk whose prices (or an output column's
+// rows) form one contiguous range of page-locked caller memory skips the staging copy
+// in that direction: the DMA reads or writes the caller's memory itself (a live scanner
+// that pins its price table and result columns once, see atc/pinned.hpp). Each chunk's results depend only on its own
 // series, so every chunking, stream count and device list gives the same bits.
 //
 // Pipelines (streams, buffers, pinned slots, captured graphs) are kept in a
@@ -28,6 +31,9 @@ namespace atc::cuda {
 // What one run did, for the benchmark and the tests (all devices together).
 struct PipelineStats {
   std::size_t chunks = 0;
+  // Chunks whose prices went straight from pinned caller memory, and chunks with at
+  // least one output column written straight into pinned caller memory.
+  std::size_t direct_input_chunks = 0, direct_output_chunks = 0;
   std::size_t upload_bytes = 0, download_bytes = 0;  // over PCIe, both directions
   double busy_ms = 0.0;  // Σ over streams of the time a chunk of theirs was in flight
   double wall_ms = 0.0;  // first upload start to last download end (device events; max over devices)
@@ -39,6 +45,9 @@ struct PipelineStats {
 struct PipelineTuning {
   bool pinned = true;  // pinned staging (false: pageable, copies go through the driver)
   bool graphs = true;  // replay a captured upload → kernel → download graph per slot
+  // Move chunks whose host ranges are contiguous and pinned straight between those
+  // ranges and the device (false: always through the staging slots).
+  bool direct = true;
   // Plan chunks as if this many bytes were free on each device (0: ask cudaMemGetInfo).
   // Tests use it to make allocations fail and exercise the halving.
   std::size_t assume_free_bytes = 0;

@@ -258,6 +258,65 @@ TEST_F(CudaStreams, DeviceLists) {
   EXPECT_THROW((void)run_direct(batch, Config{}, bad), ConfigError);
 }
 
+// Direct transfers (pipeline.hpp): a ragged batch in one pinned buffer with pinned result
+// columns moves without the staging copies and gives the bits of the staged path; a
+// late-listed symbol breaks the contiguity of its chunk, which then goes staged; the
+// int8 hundredths columns are always staged. Also through the public API
+// (PinnedRegion, pin_columns, compute_batch into a reused result).
+TEST_F(CudaStreams, DirectTransfersGiveTheSameBits) {
+  const OwnedBatch source = streams_batch(600, 300, 900, fresh_seed());
+  std::vector<double> flat;
+  for (const auto& c : source.close) flat.insert(flat.end(), c.begin(), c.end());
+  // Symbol 1 listed late: its computed bars no longer follow symbol 0's in the buffer.
+  for (std::size_t t = 0; t < 40; ++t) flat[source.close[0].size() + t] = NAN;
+  std::vector<SeriesView> views(source.size());
+  for (std::size_t i = 0, at = 0; i < source.size(); at += source.close[i++].size())
+    views[i] = SeriesView{source.names[i], std::span<const double>(flat).subspan(at, source.close[i].size()), {}};
+  std::vector<std::size_t> offsets{0};
+  for (const SeriesView& v : views) offsets.push_back(offsets.back() + v.close.size());
+
+  const PinnedRegion pinned_prices{std::span<const double>(flat)};
+  ASSERT_TRUE(pinned_prices.active());
+  for (const OutputRequest request : {OutputRequest::scan(), OutputRequest::standard()}) {
+    ComputeOptions o = cuda_options(request);
+    o.chunk_symbols = 64;  // 10 chunks, the first holding the late listing
+    std::vector<SymbolStatus> status;
+    const detail::PreparedBatch prepared = detail::prepare(views, Config{}, o.gaps, offsets, status);
+    BatchOutputs staged, direct;
+    staged.allocate(request, offsets);
+    direct.allocate(request, offsets);
+    const std::vector<PinnedRegion> pins = pin_columns(direct);
+    ASSERT_FALSE(pins.empty());
+    cuda::PipelineTuning tuning;
+    tuning.direct = false;
+    cuda::run_pipeline(prepared, Config{}, detail::columns_of(staged), o, tuning);
+    cuda::PipelineStats stats;
+    tuning.direct = true;
+    tuning.stats = &stats;
+    cuda::run_pipeline(prepared, Config{}, detail::columns_of(direct), o, tuning);
+    const std::string what = request.families ? "standard" : "scan";
+    expect_same(staged, direct, what + ", direct vs staged");
+    EXPECT_EQ(stats.chunks, 10u) << what;
+    EXPECT_EQ(stats.direct_input_chunks, 9u) << what << ": every chunk but the late listing's";
+    EXPECT_EQ(stats.direct_output_chunks, 9u) << what;
+  }
+
+  // The public API: prices pinned above, results pinned after a first call, the same
+  // columns reused (and still pinned) by the next calls.
+  ComputeOptions o = cuda_options(OutputRequest::scan());
+  const BatchResult expected = compute_batch(views, Config{}, o);
+  BatchResult live;
+  compute_batch(views, Config{}, o, live);
+  const std::vector<PinnedRegion> pins = pin_columns(live.outputs);
+  const double* column = live.outputs.average_signal.data();
+  for (int scan = 0; scan < 3; ++scan) {
+    compute_batch(views, Config{}, o, live);
+    EXPECT_EQ(live.outputs.average_signal.data(), column) << "the result columns were reallocated";
+    expect_same(expected.outputs, live.outputs, "compute_batch into a pinned result, scan " + std::to_string(scan));
+    EXPECT_EQ(live.ok_count(), views.size());
+  }
+}
+
 TEST_F(CudaStreams, NoLeakAcross100Scans) {
   const OwnedBatch batch = streams_batch(1000, 900, 1100, fresh_seed());
   ComputeOptions o = cuda_options(OutputRequest::scan());
