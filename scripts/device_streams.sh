@@ -27,20 +27,20 @@ build=build-device-streams
 t0=$SECONDS
 cmake -S . -B "$build" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 -DATC_BUILD_CLI=OFF "${prefix[@]}" \
   >"$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
-cmake --build "$build" -j"$(nproc)" --target test_cuda_streams test_cuda_backend bench_streams \
+cmake --build "$build" -j"$(nproc)" --target test_cuda_streams test_cuda_backend test_pinned bench_streams \
   >>"$out/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$out/build.log" | head -60; exit 1; }
 echo "build: $((SECONDS - t0)) s"
 
 status=0
 tests=$build/tests/cuda
-for t in test_cuda_streams test_cuda_backend; do
+for t in cuda/test_cuda_streams cuda/test_cuda_backend test_pinned; do
   t1=$SECONDS
-  timeout 300 "$tests/$t" --gtest_color=no >>"$out/tests.log" 2>&1 || status=1
+  timeout 300 "$build/tests/$t" --gtest_color=no >>"$out/tests.log" 2>&1 || status=1
   echo "$t: $((SECONDS - t1)) s"
 done
 
 compute-sanitizer --tool memcheck --leak-check full "$tests/test_cuda_streams" \
-  --gtest_filter=CudaStreams.SmallBatchAllPaths >"$out/sanitizer.log" 2>&1 || status=1
+  --gtest_filter=CudaStreams.SmallBatchAllPaths:CudaStreams.DirectTransfers* >"$out/sanitizer.log" 2>&1 || status=1
 
 if ((!skip_bench)); then
   # shellcheck disable=SC2086
@@ -50,7 +50,7 @@ fi
 echo "== tests =="
 grep -hE "^\[  (PASSED|FAILED|SKIPPED) |FAILED TEST|Failure|seed|chunks|halvings|cache:|max relative error" \
   "$out/tests.log" | head -60
-echo "== compute-sanitizer memcheck (CudaStreams.SmallBatchAllPaths) =="
+echo "== compute-sanitizer memcheck (CudaStreams.SmallBatchAllPaths, DirectTransfers*) =="
 grep -hE "ERROR SUMMARY|LEAK SUMMARY|PASSED|FAILED" "$out/sanitizer.log" | head
 if [[ -f "$out/bench.log" ]]; then
   echo "== streams benchmark =="

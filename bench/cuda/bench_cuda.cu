@@ -201,9 +201,9 @@ void run_size(int symbols, int bars, const Options& opt, std::vector<Row>& rows)
     hundredths.family_signal_hundredths[f] = sig.data() + f * d.size();
   }
   add("fused_hundredths", n * (16 + 6 * 8 + 6 + 5), [&] { atc::cuda::launch_fused(input, params, hundredths); });
-  // Standard outputs with one and with three series per block whatever the batch's size
-  // (launch_fused picks one per block up to one block per multiprocessor, else three).
-  for (int per_block : {1, 3}) {
+  // Standard outputs with one, two and three series per block whatever the batch's size
+  // (launch_fused's own choice: see fused.cu).
+  for (int per_block : {1, 2, 3}) {
     atc::cuda::FusedParams forced = params;
     forced.symbols_per_block = per_block;
     add("fused_standard_" + std::to_string(per_block), n * (16 + 12 * 8 + 5),

@@ -567,9 +567,10 @@ struct Run {
 
 // Waits for `event`, polling until the run's deadline.
 void wait(const Event& event, const Run& run, std::size_t chunk, int device) {
-  // Yield for the first 0.2 ms (a sleep costs ~60 µs of wake-up latency, much of a small
-  // chunk), then sleep so that the other workers' host copies keep the cores.
-  const Clock::time_point spin_until = Clock::now() + std::chrono::microseconds(200);
+  // Yield for the first 2 ms (a sleep costs ~60 µs of wake-up latency, much of a small
+  // chunk; yielding still lets the other workers' host copies have the cores), then
+  // sleep.
+  const Clock::time_point spin_until = Clock::now() + std::chrono::milliseconds(2);
   for (;;) {
     const cudaError_t status = cudaEventQuery(event.get());
     if (status == cudaSuccess) return;
@@ -871,12 +872,16 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
 
   std::vector<LaneStats> stats(workers);
   {
-    std::vector<std::jthread> threads;
-    for (std::size_t w = 0; w < std::min(workers, chunks.size()); ++w) {
+    // Worker 0 runs on the calling thread: one thread start fewer on the latency path.
+    const std::size_t active = std::min(workers, chunks.size());
+    const auto run_worker = [&](std::size_t w) {
       DevicePipeline& p = *pipelines[w / streams];
-      threads.emplace_back(work, std::ref(run), std::ref(p), std::ref(p.lane(static_cast<int>(w % streams))), w,
-                           std::ref(stats[w]));
-    }
+      work(run, p, p.lane(static_cast<int>(w % streams)), w, stats[w]);
+    };
+    std::vector<std::jthread> threads;
+    for (std::size_t w = 1; w < active; ++w) threads.emplace_back(run_worker, w);
+    const DeviceGuard caller_device(pipelines[0]->device());  // restored for the caller
+    run_worker(0);
   }
 
   if (run.error) {

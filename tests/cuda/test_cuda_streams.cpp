@@ -264,7 +264,8 @@ TEST_F(CudaStreams, DeviceLists) {
 // int8 hundredths columns are always staged. Also through the public API
 // (PinnedRegion, pin_columns, compute_batch into a reused result).
 TEST_F(CudaStreams, DirectTransfersGiveTheSameBits) {
-  const OwnedBatch source = streams_batch(600, 300, 900, fresh_seed());
+  const OwnedBatch source =
+      ragged_batch({.symbols = 600, .min_bars = 300, .max_bars = 900, .max_leading_nans = 0, .seed = fresh_seed()});
   std::vector<double> flat;
   for (const auto& c : source.close) flat.insert(flat.end(), c.begin(), c.end());
   // Symbol 1 listed late: its computed bars no longer follow symbol 0's in the buffer.
