@@ -397,6 +397,7 @@ FusedParams make_fused_params(const Config& config, int calibration_family) {
   p.strategy = config.strategy ? 1 : 0;
   p.calibration = calibration_family;
   p.symbols_per_block = 0;
+  p.concurrent_series = 0;
   return p;
 }
 
@@ -413,16 +414,28 @@ void launch_fused(const FusedInput& input, const FusedParams& params, const Devi
   const auto shared_bytes_for = [&](int per_block) {
     return static_cast<int>((kRingOffset + per_block * ring) * sizeof(double));
   };
-  // Several series per block unless one block per series leaves no multiprocessor more
-  // than one (latency, not issue, bounds the kernel then: H100, 100 series, 7% faster; at
-  // 1,000 series three per block are 2× faster, see bench/RESULTS.md) or the rings do not fit.
+  // Series per block: one while every series in flight can have a multiprocessor of its
+  // own (each series' sequence of bars bounds the kernel); else two while blocks of two
+  // all fit on the device at once (still latency-bound, and a block of two finishes a
+  // tile sooner than one of three); else three (issue-bound: fuller warps). H100, 1,000
+  // bars: 500 series 0.47 ms with two, 0.51 ms with three; 2,000 series 1.21 vs 1.16 ms
+  // (bench/RESULTS.md). Fewer when the rings do not fit.
   int device = 0, max_shared = 0, multiprocessors = 0;
   ATC_CUDA_CHECK(cudaGetDevice(&device));
   ATC_CUDA_CHECK(cudaDeviceGetAttribute(&max_shared, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
   ATC_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, device));
-  int per_block = params.symbols_per_block > 0 ? std::min(params.symbols_per_block, kFusedSymbols)
-                  : input.series > multiprocessors ? kFusedSymbols
-                                                   : 1;
+  const long long in_flight = std::max<long long>(input.series, params.concurrent_series);
+  int per_block = kFusedSymbols;
+  if (params.symbols_per_block > 0) {
+    per_block = std::min(params.symbols_per_block, kFusedSymbols);
+  } else if (in_flight <= multiprocessors) {
+    per_block = 1;
+  } else {
+    int resident = 0;  // blocks of two per multiprocessor
+    ATC_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, fused_kernel<false>, kFusedThreads,
+                                                                 shared_bytes_for(2)));
+    if ((in_flight + 1) / 2 <= static_cast<long long>(resident) * multiprocessors) per_block = 2;
+  }
   while (per_block > 1 && shared_bytes_for(per_block) > max_shared) --per_block;
   const int shared_bytes = shared_bytes_for(per_block);
   const auto blocks = static_cast<unsigned>((input.series + per_block - 1) / per_block);

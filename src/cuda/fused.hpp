@@ -63,8 +63,11 @@ struct FusedParams {
   int cutout;
   int strategy;
   int calibration;  // family index, or −1
-  // Series per block, 1..kFusedSymbols; 0: launch_fused chooses by the batch's size.
+  // Series per block, 1..kFusedSymbols; 0: launch_fused chooses by the series in flight.
   int symbols_per_block;
+  // Series on the device at once when several launches run concurrently (streams); 0:
+  // this launch's alone.
+  long long concurrent_series;
 };
 FusedParams make_fused_params(const Config& config, int calibration_family);
 

@@ -794,7 +794,7 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
   const std::vector<int> devices = devices_of(options);
   const std::vector<Column> columns = requested_columns(out);
   const std::vector<double> growth = detail::growth_table(config, batch.max_bars);
-  const FusedParams params = make_fused_params(config, out.calibration_family);
+  FusedParams params = make_fused_params(config, out.calibration_family);
   const auto streams = static_cast<std::size_t>(options.streams);
   const std::size_t workers = devices.size() * streams;
   std::size_t total_rows = 0;
@@ -860,6 +860,12 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
       ++retries;
     }
   }
+
+  // Each device runs up to `streams` chunks at once: the kernel's shape depends on them all.
+  std::size_t largest_chunk = 0;
+  for (const Chunk& c : chunks) largest_chunk = std::max(largest_chunk, c.layout.series);
+  params.concurrent_series = static_cast<long long>(std::min(
+      (batch.series.size() + devices.size() - 1) / devices.size(), largest_chunk * streams));
 
   Run run{batch, out, columns, chunks, params};
   run.timeout_s = timeout_s;
