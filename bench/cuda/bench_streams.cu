@@ -233,7 +233,7 @@ int main(int argc, char** argv) {
         base.streams = streams;
         cases.push_back(measure(w, base, options.repeats));
       }
-      for (int streams : {4, 8}) {
+      for (int streams : {1, 2, 4, 8}) {
         Case c = base;
         c.streams = streams;
         c.direct = true;
@@ -265,7 +265,7 @@ int main(int argc, char** argv) {
     double one_stream = 0.0;
     for (const Case& o : cases)
       if (o.symbols == c.symbols && o.bars == c.bars && o.outputs == c.outputs && o.streams == 1 && o.pinned &&
-          o.graphs && !o.direct && o.call == "repeat")
+          o.graphs && o.direct == c.direct && o.call == "repeat")
         one_stream = o.ms;
     const double bound = bound_ms(c, h2d, d2h);
     std::printf("%6d×%-5d %-8s %3d %-8s %-6s %-6s %9.3f %11.3g %8.1f %8.1f %8.3f %6.0f%% %9.3f %7.2f %7.2fx\n",

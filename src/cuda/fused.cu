@@ -416,10 +416,11 @@ void launch_fused(const FusedInput& input, const FusedParams& params, const Devi
   };
   // Series per block: one while every series in flight can have a multiprocessor of its
   // own (each series' sequence of bars bounds the kernel); else two while blocks of two
-  // all fit on the device at once (still latency-bound, and a block of two finishes a
-  // tile sooner than one of three); else three (issue-bound: fuller warps). H100, 1,000
-  // bars: 500 series 0.47 ms with two, 0.51 ms with three; 2,000 series 1.21 vs 1.16 ms
-  // (bench/RESULTS.md). Fewer when the rings do not fit.
+  // fill at most half of the device's resident block slots (still latency-bound, and a
+  // block of two finishes a tile sooner than one of three); else three (issue-bound:
+  // fuller warps). H100, 1,000 bars, ms with 1 / 2 / 3 per block: 500 series
+  // 0.58 / 0.47 / 0.51; 1,000 series 1.14 / 0.61 / 0.60 (bench/RESULTS.md). Fewer when
+  // the rings do not fit.
   int device = 0, max_shared = 0, multiprocessors = 0;
   ATC_CUDA_CHECK(cudaGetDevice(&device));
   ATC_CUDA_CHECK(cudaDeviceGetAttribute(&max_shared, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
@@ -434,7 +435,7 @@ void launch_fused(const FusedInput& input, const FusedParams& params, const Devi
     int resident = 0;  // blocks of two per multiprocessor
     ATC_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, fused_kernel<false>, kFusedThreads,
                                                                  shared_bytes_for(2)));
-    if ((in_flight + 1) / 2 <= static_cast<long long>(resident) * multiprocessors) per_block = 2;
+    if ((in_flight + 1) / 2 <= static_cast<long long>(resident) * multiprocessors / 2) per_block = 2;
   }
   while (per_block > 1 && shared_bytes_for(per_block) > max_shared) --per_block;
   const int shared_bytes = shared_bytes_for(per_block);
