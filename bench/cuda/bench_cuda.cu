@@ -209,13 +209,6 @@ void run_size(int symbols, int bars, const Options& opt, std::vector<Row>& rows)
     add("fused_standard_" + std::to_string(per_block), n * (16 + 12 * 8 + 5),
         [&] { atc::cuda::launch_fused(input, forced, standard); });
   }
-  // Standard outputs with one family a warp and with two whatever launch_fused would pick.
-  for (int per_warp : {1, 2}) {
-    atc::cuda::FusedParams forced = params;
-    forced.families_per_warp = per_warp;
-    add(per_warp == 1 ? "fused_standard_single" : "fused_standard_paired", n * (16 + 12 * 8 + 5),
-        [&] { atc::cuda::launch_fused(input, forced, standard); });
-  }
 }
 
 }  // namespace

@@ -12,30 +12,12 @@ namespace atc::cuda {
 namespace {
 
 constexpr int kWarp = 32;
+constexpr int kWarps = kFusedThreads / kWarp;                  // one per family
 constexpr int kChainLanes = kFusedSymbols * kLengthsPerFamily;  // 27 chain lanes per warp
 constexpr int kChainPitch = kChainLanes;  // odd: a half-warp's Layer-1 reads hit distinct banks
 constexpr int kStaged = kFusedSymbols * kTile;  // (series, bar) items staged per tile
-
-// Warps of a block: one per family (kPerWarp = 1), or one per pair of families
-// (kPerWarp = 2): a cheap and a costly family over the same chain lanes, so that the
-// three warps cost about the same per bar (steady, instructions per bar: EMA 47 + LSMA
-// 105, DEMA 52 + KAMA 112, SMA 77 + WMA 77) and every lane has two independent chains
-// to interleave.
-template <int kPerWarp>
-constexpr int kWarpsOf = kFamilies / kPerWarp;
-template <int kPerWarp>
-constexpr int kThreadsOf = kWarpsOf<kPerWarp> * kWarp;
-template <int kPerWarp>
-__device__ __forceinline__ int warp_family(int warp, int slot) {
-  if constexpr (kPerWarp == 1) {
-    return warp;
-  } else {
-    constexpr int kPairs[3][2] = {{0, 4}, {3, 5}, {1, 2}};  // EMA+LSMA, DEMA+KAMA, SMA+WMA
-    return kPairs[warp][slot];
-  }
-}
-static_assert(kChainLanes <= kWarp && kTile <= kWarp && kStaged <= kThreadsOf<2> && kThreadsOf<1> == kFusedThreads);
-static_assert(kFusedSymbols <= kWarpsOf<2>);  // warp k runs series k's Layer 2 and classification
+static_assert(kWarps == kFamilies && kChainLanes <= kWarp && kTile <= kWarp && kStaged <= kFusedThreads);
+static_assert(kFusedSymbols <= kWarps);  // warp k runs series k's Layer 2 and classification
 
 // The block's shared memory: one tile's per-chain results and family rows, then one src
 // ring per series (ring_size doubles each, a power of two) holding bar t at [t & mask].
@@ -114,49 +96,30 @@ struct LaneState {
 #endif
 constexpr int kSteadyUnroll = ATC_CUDA_STEADY_UNROLL;
 
-// Bar t = t0 + k of one chain of family F in a lane: MA, signal, equity, into the tile.
+// One tile of a family warp's chain lane: bars t0 .. t0 + bars − 1 of its series.
+// kSteady: a whole tile (bars = kTile) past every chain's warm-up and the cutout, and
+// not a re-summation tile (FusedParams::steady_from), run without those branches.
 template <int F, bool kCalibration, bool kSteady>
-__device__ __forceinline__ void chain_bar(LaneState& st, SharedTile::Chains& res, const ChainConstants& constants,
-                                          double close, double r, const Ring& ring, int t, int k, int lane,
-                                          const FusedParams& p, const DeviceColumns& out, int chain, long long row0,
-                                          bool calibrating) {
-  const double x = ring[t];
-  const RingBar bar{t, x, st.x_prev, ring};
-  const double ma = advance<F, kSteady>(st.a, st.b, bar, constants);
-  const double e = st.tracker.template step<kSteady>(t, p.cutout, ma, close, st.close_prev, r, p.keep);
-  res.equity[k][lane] = e;
-  res.signal[k][lane] = st.tracker.signal;
-  if (kCalibration && calibrating) {
-    out.ma[chain][row0 + t] = ma;
-    out.ma_signal[chain][row0 + t] = st.tracker.signal;
-    out.ma_equity[chain][row0 + t] = e;
-  }
-  st.close_prev = close;
-  st.x_prev = x;
-}
-
-// One tile of a warp's chain lane, bars t0 .. t0 + bars − 1 of its series, for each of
-// the warp's families F... (slot i: st[i], len[i]) bar by bar, so that the chains of a
-// pair interleave. kSteady: a whole tile (bars = kTile) past every chain's warm-up and
-// the cutout, and not a re-summation tile (FusedParams::steady_from), run without those
-// branches.
-template <bool kCalibration, bool kSteady, int... F>
-__device__ __forceinline__ void chain_tile(LaneState* st, SharedTile& sh, const int* len, const bool* calibrating,
-                                           const double* close, const double* r, const Ring& ring, int t0,
-                                           int bars, int lane, const FusedParams& p, const DeviceColumns& out,
-                                           int chain, long long row0) {
-  ChainConstants constants[sizeof...(F)];
-  {
-    int i = 0;
-    ((constants[i] = FamilyChainT<F>::constants(len[i]), ++i), ...);
-  }
+__device__ __forceinline__ void chain_tile(LaneState& st, SharedTile::Chains& res, const double* close,
+                                           const double* r, const Ring& ring, int t0, int bars, int lane,
+                                           int len, const FusedParams& p, const DeviceColumns& out,
+                                           int chain, long long row0, bool calibrating) {
+  const ChainConstants constants = FamilyChainT<F>::constants(len);
   const auto bar_step = [&](int k) {
-    const double close_k = close[k], r_k = r[k];
-    int i = 0;
-    ((chain_bar<F, kCalibration, kSteady>(st[i], sh.chains[F], constants[i], close_k, r_k, ring, t0 + k, k, lane, p,
-                                          out, chain, row0, calibrating[i]),
-      ++i),
-     ...);
+    const int t = t0 + k;
+    const double c = close[k], x = ring[t];
+    const RingBar bar{t, x, st.x_prev, ring};
+    const double ma = advance<F, kSteady>(st.a, st.b, bar, constants);
+    const double e = st.tracker.template step<kSteady>(t, p.cutout, ma, c, st.close_prev, r[k], p.keep);
+    res.equity[k][lane] = e;
+    res.signal[k][lane] = st.tracker.signal;
+    if (kCalibration && calibrating) {
+      out.ma[chain][row0 + t] = ma;
+      out.ma_signal[chain][row0 + t] = st.tracker.signal;
+      out.ma_equity[chain][row0 + t] = e;
+    }
+    st.close_prev = c;
+    st.x_prev = x;
   };
   if constexpr (kSteady) {
 #pragma unroll kSteadyUnroll
@@ -190,29 +153,25 @@ __device__ __forceinline__ void layer2_tile(SharedTile& sh, int k, int f, int t0
   sh.family_signal_prev[k][f] = signal_prev;
 }
 
-// Blocks per multiprocessor each layout is compiled for, from CMake's resident-warp goals
-// ATC_CUDA_FUSED_MIN_WARPS (24: 4 blocks of 6 warps, 80 registers) and
-// ATC_CUDA_FUSED_PAIRED_MIN_WARPS (21: 7 blocks of 3 warps, as many as the shared memory
-// of three series' tiles allows; 96 registers).
-#if !defined(ATC_CUDA_FUSED_MIN_WARPS) || !defined(ATC_CUDA_FUSED_PAIRED_MIN_WARPS)
-#error "ATC_CUDA_FUSED_MIN_WARPS and ATC_CUDA_FUSED_PAIRED_MIN_WARPS are set by src/cuda/CMakeLists.txt"
+// Blocks per multiprocessor the kernel is compiled for, from CMake's resident-warp goal
+// ATC_CUDA_FUSED_MIN_WARPS (24: 4 blocks of 6 warps, 80 registers).
+#ifndef ATC_CUDA_FUSED_MIN_WARPS
+#error "ATC_CUDA_FUSED_MIN_WARPS is set by src/cuda/CMakeLists.txt"
 #endif
-template <int kPerWarp>
-constexpr int kMinBlocksOf =
-    std::max((kPerWarp == 1 ? ATC_CUDA_FUSED_MIN_WARPS : ATC_CUDA_FUSED_PAIRED_MIN_WARPS) / kWarpsOf<kPerWarp>, 1);
+constexpr int kMinBlocks = ATC_CUDA_FUSED_MIN_WARPS / kWarps > 0 ? ATC_CUDA_FUSED_MIN_WARPS / kWarps : 1;
 
 // Block b covers series [b·per_block, b·per_block + per_block). kCalibration: family
 // p.calibration also writes its 9 MAs, signals and equities from the chain lanes.
-template <bool kCalibration, int kPerWarp>
-__global__ void __launch_bounds__(kThreadsOf<kPerWarp>, kMinBlocksOf<kPerWarp>)
+template <bool kCalibration>
+__global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
     fused_kernel(FusedInput in, FusedParams p, DeviceColumns out, int ring_mask, int per_block) {
-  constexpr int kThreads = kThreadsOf<kPerWarp>;
   extern __shared__ double shared_storage[];
   SharedTile& sh = *reinterpret_cast<SharedTile*>(shared_storage);
   const double* rings = shared_storage + kRingOffset;
   const int ring_size = ring_mask + 1;
 
   const int tid = static_cast<int>(threadIdx.x), warp = tid / kWarp, lane = tid % kWarp;
+  const int family = warp;
   const int first = static_cast<int>(blockIdx.x) * per_block;
   // Series k of the block: rows [row0, row0 + bars) (bars 0 past the batch's end).
   const auto rows_of = [&](int k, long long& row0) {
@@ -229,22 +188,14 @@ __global__ void __launch_bounds__(kThreadsOf<kPerWarp>, kMinBlocksOf<kPerWarp>)
     longest = max(longest, rows_of(k, row0));
   }
 
-  // Chain lane: series `sym`, chain `chain` of each of the warp's families.
+  // Chain lane: series `sym`, chain `chain` of the warp's family.
   const int sym = lane / kLengthsPerFamily, chain = lane % kLengthsPerFamily;
   long long chain_row0 = 0;
   const int chain_bars = lane < kChainLanes ? rows_of(sym, chain_row0) : 0;
-  int len[kPerWarp];
-  bool calibrating[kPerWarp];
-  int steady_from = 0;  // of the warp's families together
-#pragma unroll
-  for (int slot = 0; slot < kPerWarp; ++slot) {
-    const int family = warp_family<kPerWarp>(warp, slot);
-    len[slot] = p.length[family][chain];
-    calibrating[slot] = kCalibration && family == p.calibration;
-    steady_from = max(steady_from, p.steady_from[family]);
-  }
+  const int len = p.length[family][chain];
+  const bool calibrating = kCalibration && family == p.calibration;
   const Ring ring{rings + (sym < kFusedSymbols ? sym : 0) * ring_size, ring_mask};
-  LaneState state[kPerWarp];
+  LaneState state;
 
   if (tid < kFusedSymbols) {
     long long row0 = 0;
@@ -262,7 +213,7 @@ __global__ void __launch_bounds__(kThreadsOf<kPerWarp>, kMinBlocksOf<kPerWarp>)
   // The last kStaged threads stage (series, bar) = (stage / kTile, stage % kTile), and load
   // that bar of the next tile one tile ahead (coalesced), so that the global-memory
   // latency overlaps the chain work; warps 0..per_block−1 are then busy with Layer 2.
-  const int stage = tid - (kThreads - kStaged);
+  const int stage = tid - (kFusedThreads - kStaged);
   const int stage_sym = stage / kTile, stage_bar = stage % kTile;
   long long stage_row0 = 0;
   const int stage_bars = stage >= 0 ? rows_of(stage_sym, stage_row0) : 0;
@@ -290,68 +241,56 @@ __global__ void __launch_bounds__(kThreadsOf<kPerWarp>, kMinBlocksOf<kPerWarp>)
     if (stage >= 0) prefetch(t0 + kTile + stage_bar);
     __syncthreads();
 
+    SharedTile::Chains& res = sh.chains[family];
     const int bars = min(kTile, chain_bars - t0);
     // Warp-uniform but for the last tile of a series.
-    const bool steady = bars == kTile && t0 >= steady_from && !resum_due(t0);
+    const bool steady = bars == kTile && t0 >= p.steady_from[family] && !resum_due(t0);
     if (bars > 0) {
       const double* close = sh.close[sym];
       const double* r = sh.r[parity][sym];
-#define ATC_FUSED_TILE(WARP, ...)                                                                              \
-  case WARP:                                                                                                   \
-    if (steady)                                                                                                \
-      chain_tile<kCalibration, true, __VA_ARGS__>(state, sh, len, calibrating, close, r, ring, t0, bars, lane, p, \
-                                                  out, chain, chain_row0);                                     \
-    else                                                                                                       \
-      chain_tile<kCalibration, false, __VA_ARGS__>(state, sh, len, calibrating, close, r, ring, t0, bars, lane, \
-                                                   p, out, chain, chain_row0);                                 \
+#define ATC_FUSED_FAMILY(F)                                                                                   \
+  case F:                                                                                                     \
+    if (steady)                                                                                               \
+      chain_tile<F, kCalibration, true>(state, res, close, r, ring, t0, bars, lane, len, p, out, chain,       \
+                                        chain_row0, calibrating);                                             \
+    else                                                                                                      \
+      chain_tile<F, kCalibration, false>(state, res, close, r, ring, t0, bars, lane, len, p, out, chain,      \
+                                         chain_row0, calibrating);                                            \
     break;
-      if constexpr (kPerWarp == 1) {
-        switch (warp) {  // warp-uniform
-          ATC_FUSED_TILE(0, 0)
-          ATC_FUSED_TILE(1, 1)
-          ATC_FUSED_TILE(2, 2)
-          ATC_FUSED_TILE(3, 3)
-          ATC_FUSED_TILE(4, 4)
-          ATC_FUSED_TILE(5, 5)
-        }
-      } else {
-        switch (warp) {  // the pairs of warp_family
-          ATC_FUSED_TILE(0, 0, 4)
-          ATC_FUSED_TILE(1, 3, 5)
-          ATC_FUSED_TILE(2, 1, 2)
-        }
+      switch (family) {  // warp-uniform
+        ATC_FUSED_FAMILY(0)
+        ATC_FUSED_FAMILY(1)
+        ATC_FUSED_FAMILY(2)
+        ATC_FUSED_FAMILY(3)
+        ATC_FUSED_FAMILY(4)
+        ATC_FUSED_FAMILY(5)
       }
-#undef ATC_FUSED_TILE
+#undef ATC_FUSED_FAMILY
     }
     __syncwarp();
 
-    // Layer 1 of each of this warp's families per (series, bar), summed in the order L,
-    // L+o1..L+o4, L−o1..L−o4.
+    // Layer 1 of this warp's family per (series, bar), summed in the order L, L+o1..L+o4,
+    // L−o1..L−o4.
+    for (int item = lane; item < per_block * kTile; item += kWarp) {
+      const int k = item / kTile, j = item % kTile;
+      if (t0 + j >= sh.bars[k]) continue;
+      double num = 0.0, den = 0.0;
 #pragma unroll
-    for (int slot = 0; slot < kPerWarp; ++slot) {
-      const int family = warp_family<kPerWarp>(warp, slot);
-      const SharedTile::Chains& res = sh.chains[family];
-      for (int item = lane; item < per_block * kTile; item += kWarp) {
-        const int k = item / kTile, j = item % kTile;
-        if (t0 + j >= sh.bars[k]) continue;
-        double num = 0.0, den = 0.0;
-#pragma unroll
-        for (int i = 0; i < kLengthsPerFamily; ++i) {
-          const double e = res.equity[j][k * kLengthsPerFamily + i];
-          num += res.signal[j][k * kLengthsPerFamily + i] * e;
-          den += e;
-        }
-        const long long row = sh.row0[k] + t0 + j;
-        const bool before_cutout = t0 + j < p.cutout;
-        // hundredths / 100.0 is formulas::round2(num / den), operation for operation.
-        const double hundredths = floor(100.0 * (num / den) + 0.5);
-        const double signal = before_cutout ? NAN : hundredths / 100.0;
-        sh.family_signal[k][family][j] = signal;
-        if (out.family_signal[family] != nullptr) out.family_signal[family][row] = signal;
-        if (out.family_signal_hundredths[family] != nullptr)
-          out.family_signal_hundredths[family][row] =
-              before_cutout ? kHundredthsNaN : static_cast<std::int8_t>(hundredths);
+      for (int i = 0; i < kLengthsPerFamily; ++i) {
+        const double e = res.equity[j][k * kLengthsPerFamily + i];
+        num += res.signal[j][k * kLengthsPerFamily + i] * e;
+        den += e;
       }
+      const long long row = sh.row0[k] + t0 + j;
+      const bool before_cutout = t0 + j < p.cutout;
+      // hundredths / 100.0 is formulas::round2(num / den), operation for operation.
+      const double hundredths = floor(100.0 * (num / den) + 0.5);
+      const double signal = before_cutout ? NAN : hundredths / 100.0;
+      sh.family_signal[k][family][j] = signal;
+      if (out.family_signal[family] != nullptr) out.family_signal[family][row] = signal;
+      if (out.family_signal_hundredths[family] != nullptr)
+        out.family_signal_hundredths[family][row] =
+            before_cutout ? kHundredthsNaN : static_cast<std::int8_t>(hundredths);
     }
     __syncthreads();
 
@@ -459,7 +398,6 @@ FusedParams make_fused_params(const Config& config, int calibration_family) {
   p.calibration = calibration_family;
   p.symbols_per_block = 0;
   p.concurrent_series = 0;
-  p.families_per_warp = 0;
   return p;
 }
 
@@ -495,33 +433,24 @@ void launch_fused(const FusedInput& input, const FusedParams& params, const Devi
     per_block = 1;
   } else {
     int resident = 0;  // blocks of two per multiprocessor
-    ATC_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, fused_kernel<false, 1>, kThreadsOf<1>,
+    ATC_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, fused_kernel<false>, kFusedThreads,
                                                                  shared_bytes_for(2)));
     if ((in_flight + 1) / 2 <= static_cast<long long>(resident) * multiprocessors / 2) per_block = 2;
   }
   while (per_block > 1 && shared_bytes_for(per_block) > max_shared) --per_block;
   const int shared_bytes = shared_bytes_for(per_block);
   const auto blocks = static_cast<unsigned>((input.series + per_block - 1) / per_block);
-  // Full blocks of three series are issue-bound: the paired layout's balanced warps pay
-  // there. Blocks of one or two series are latency-bound: one family a warp is shorter
-  // per bar.
-  const bool paired = params.families_per_warp == 2 || (params.families_per_warp == 0 && per_block == kFusedSymbols);
-  const auto launch = [&](auto kernel, int threads, const char* name) {
+  const auto launch = [&](auto kernel, const char* name) {
     // Above the default 48 KB only (lengths in the thousands); a host-side attribute,
     // no stream work.
     if (shared_bytes > 48 * 1024)
       ATC_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared_bytes));
-    kernel<<<blocks, threads, shared_bytes, stream>>>(input, params, out, ring - 1, per_block);
+    kernel<<<blocks, kFusedThreads, shared_bytes, stream>>>(input, params, out, ring - 1, per_block);
     const cudaError_t status = cudaGetLastError();
     if (status != cudaSuccess) throw_cuda_error(status, name, __FILE__, __LINE__);
   };
-  if (params.calibration >= 0) {
-    if (paired) launch(fused_kernel<true, 2>, kThreadsOf<2>, "launch of fused_kernel<calibration, paired>");
-    else launch(fused_kernel<true, 1>, kThreadsOf<1>, "launch of fused_kernel<calibration>");
-  } else {
-    if (paired) launch(fused_kernel<false, 2>, kThreadsOf<2>, "launch of fused_kernel<paired>");
-    else launch(fused_kernel<false, 1>, kThreadsOf<1>, "launch of fused_kernel");
-  }
+  if (params.calibration >= 0) launch(fused_kernel<true>, "launch of fused_kernel<calibration>");
+  else launch(fused_kernel<false>, "launch of fused_kernel");
 }
 
 }  // namespace atc::cuda

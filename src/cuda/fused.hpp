@@ -68,9 +68,6 @@ struct FusedParams {
   // Series on the device at once when several launches run concurrently (streams); 0:
   // this launch's alone.
   long long concurrent_series;
-  // MA families per warp: 1 (six warps a block) or 2 (three warps, each a cheap and a
-  // costly family); 0: launch_fused chooses (2 for full blocks of three series).
-  int families_per_warp;
 };
 FusedParams make_fused_params(const Config& config, int calibration_family);
 
