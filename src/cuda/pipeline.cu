@@ -317,11 +317,31 @@ struct Direct {
   const double* close = nullptr;  // the chunk's first close, or null (staged)
   const double* src = nullptr;    // likewise, when the chunk carries src
   std::array<std::byte*, kMaxColumns> column{};  // the chunk's first row, or null (staged)
-  bool any_column = false;
+  bool any_column = false, all_columns = false;
   bool any() const { return close != nullptr || any_column; }
+  bool complete() const { return close != nullptr && all_columns; }  // nothing staged
 };
 
-Direct direct_of(const detail::PreparedBatch& batch, const std::vector<Column>& columns, const Chunk& chunk) {
+// Which output columns lie in pinned memory over all the rows of the batch (so over
+// every chunk's rows): two cudaPointerGetAttributes a column per run, not per chunk.
+std::vector<bool> pinned_columns(const detail::PreparedBatch& batch, const std::vector<Column>& columns) {
+  std::size_t first_row = batch.series.front().out_offset, end_row = 0;
+  for (const PreparedSeries& s : batch.series) {
+    first_row = std::min(first_row, s.out_offset);
+    end_row = std::max(end_row, s.out_offset + s.n);
+  }
+  std::vector<bool> pinned(columns.size(), false);
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    if (columns[c].kind == Kind::Hundredths) continue;
+    const std::size_t element = element_bytes(columns[c].kind);
+    pinned[c] = pinned_host(static_cast<std::byte*>(columns[c].host) + first_row * element,
+                            (end_row - first_row) * element);
+  }
+  return pinned;
+}
+
+Direct direct_of(const detail::PreparedBatch& batch, const std::vector<Column>& columns,
+                 const std::vector<bool>& column_pinned, const Chunk& chunk) {
   Direct d;
   const ChunkLayout& l = chunk.layout;
   const PreparedSeries* series = batch.series.data() + chunk.first;
@@ -337,14 +357,15 @@ Direct direct_of(const detail::PreparedBatch& batch, const std::vector<Column>& 
     d.src = l.src_at != 0 ? series[0].src : nullptr;
   }
   if (!out_contiguous) return d;
+  d.all_columns = true;
   for (std::size_t c = 0; c < columns.size(); ++c) {
-    if (columns[c].kind == Kind::Hundredths) continue;
-    const std::size_t element = element_bytes(columns[c].kind);
-    std::byte* first = static_cast<std::byte*>(columns[c].host) + series[0].out_offset * element;
-    if (pinned_host(first, l.rows * element)) {
-      d.column[c] = first;
-      d.any_column = true;
+    if (!column_pinned[c]) {
+      d.all_columns = false;
+      continue;
     }
+    const std::size_t element = element_bytes(columns[c].kind);
+    d.column[c] = static_cast<std::byte*>(columns[c].host) + series[0].out_offset * element;
+    d.any_column = true;
   }
   return d;
 }
@@ -548,7 +569,8 @@ struct Run {
   const FusedParams& params;
   Clock::time_point deadline{};
   double timeout_s = 0.0;
-  bool graphs = true, timing = false, direct = true;
+  bool graphs = true, timing = false;
+  std::vector<Direct> directs{};  // per chunk; empty: every chunk staged
   std::size_t workers = 1;  // lanes over all devices; chunk c goes to worker c mod workers
   std::size_t copy_threads = 1;  // host threads a worker may use for one chunk's copies
 
@@ -744,13 +766,53 @@ void work(Run& run, DevicePipeline& pipeline, Lane& lane, std::size_t worker, La
       Slot& slot = lane.slots[next_slot];
       next_slot ^= 1;
       if (slot.chunk >= 0) finish(run, pipeline, slot, stats);
-      slot.direct = run.direct ? direct_of(run.batch, run.columns, run.chunks[c]) : Direct{};
+      slot.direct = run.directs.empty() ? Direct{} : run.directs[c];
       pack(run, run.chunks[c], slot);
       enqueue(run, pipeline, lane, slot, run.chunks[c].layout);
       slot.chunk = static_cast<std::ptrdiff_t>(c);
     }
     for (int i = 0; i < 2; ++i, next_slot ^= 1)  // the older slot first
       if (lane.slots[next_slot].chunk >= 0) finish(run, pipeline, lane.slots[next_slot], stats);
+  } catch (const Timeout&) {
+    run.fail(std::current_exception(), true);
+  } catch (...) {
+    run.fail(std::current_exception(), false);
+  }
+}
+
+// The whole run from the calling thread, for chunks with nothing staged: chunk c goes to
+// worker c mod workers as in work(), alternating between the lane's two slots.
+void enqueue_all(Run& run, std::vector<std::unique_ptr<DevicePipeline>>& pipelines, std::size_t streams,
+                 std::vector<LaneStats>& stats) {
+  struct InFlight {
+    DevicePipeline* pipeline;
+    Slot* slot;
+    std::size_t worker;
+  };
+  std::vector<InFlight> in_flight;
+  const auto finish_one = [&](const InFlight& f) {
+    const DeviceGuard device(f.pipeline->device());
+    finish(run, *f.pipeline, *f.slot, stats[f.worker]);
+  };
+  try {
+    for (std::size_t c = 0; c < run.chunks.size(); ++c) {
+      const std::size_t w = c % run.workers;
+      DevicePipeline& pipeline = *pipelines[w / streams];
+      Lane& lane = pipeline.lane(static_cast<int>(w % streams));
+      Slot& slot = lane.slots[(c / run.workers) % 2];
+      if (slot.chunk >= 0) {
+        const auto it = std::find_if(in_flight.begin(), in_flight.end(), [&](const InFlight& f) { return f.slot == &slot; });
+        finish_one(*it);
+        in_flight.erase(it);
+      }
+      const DeviceGuard device(pipeline.device());
+      slot.direct = run.directs[c];
+      pack(run, run.chunks[c], slot);
+      enqueue(run, pipeline, lane, slot, run.chunks[c].layout);
+      slot.chunk = static_cast<std::ptrdiff_t>(c);
+      in_flight.push_back({&pipeline, &slot, w});
+    }
+    for (const InFlight& f : in_flight) finish_one(f);
   } catch (const Timeout&) {
     run.fail(std::current_exception(), true);
   } catch (...) {
@@ -872,12 +934,21 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
   run.deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
   run.graphs = tuning.graphs && tuning.pinned;  // pageable copies cannot be captured
   run.timing = tuning.stats != nullptr;
-  run.direct = tuning.direct;
+  if (tuning.direct) {
+    const std::vector<bool> column_pinned = pinned_columns(batch, columns);
+    for (const Chunk& c : chunks) run.directs.push_back(direct_of(batch, columns, column_pinned, c));
+  }
+  const bool nothing_staged =
+      !run.directs.empty() && std::all_of(run.directs.begin(), run.directs.end(), [](const Direct& d) { return d.complete(); });
   run.workers = workers;
   run.copy_threads = std::max<std::size_t>(std::thread::hardware_concurrency() / std::min(workers, chunks.size()), 1);
 
   std::vector<LaneStats> stats(workers);
-  {
+  if (nothing_staged) {
+    // No host copies to spread over threads: the calling thread enqueues every chunk on
+    // its stream at once, then waits for them in order.
+    enqueue_all(run, pipelines, streams, stats);
+  } else {
     // Worker 0 runs on the calling thread: one thread start fewer on the latency path.
     const std::size_t active = std::min(workers, chunks.size());
     const auto run_worker = [&](std::size_t w) {

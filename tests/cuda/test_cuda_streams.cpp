@@ -302,6 +302,36 @@ TEST_F(CudaStreams, DirectTransfersGiveTheSameBits) {
     EXPECT_EQ(stats.direct_output_chunks, 9u) << what;
   }
 
+  // Without the late listing every chunk is direct both ways (scan outputs): the calling
+  // thread then enqueues every chunk itself, with the same bits.
+  {
+    std::vector<double> clean;
+    for (const auto& c : source.close) clean.insert(clean.end(), c.begin(), c.end());
+    const PinnedRegion pinned_clean{std::span<const double>(clean)};
+    std::vector<SeriesView> clean_views(views);
+    for (std::size_t i = 0, at = 0; i < source.size(); at += source.close[i++].size())
+      clean_views[i].close = std::span<const double>(clean).subspan(at, source.close[i].size());
+    ComputeOptions o = cuda_options(OutputRequest::scan());
+    o.chunk_symbols = 64;
+    std::vector<SymbolStatus> status;
+    const detail::PreparedBatch prepared = detail::prepare(clean_views, Config{}, o.gaps, offsets, status);
+    BatchOutputs staged, direct;
+    staged.allocate(o.outputs, offsets);
+    direct.allocate(o.outputs, offsets);
+    const std::vector<PinnedRegion> pins = pin_columns(direct);
+    cuda::PipelineTuning tuning;
+    tuning.direct = false;
+    cuda::run_pipeline(prepared, Config{}, detail::columns_of(staged), o, tuning);
+    cuda::PipelineStats stats;
+    tuning.direct = true;
+    tuning.stats = &stats;
+    cuda::run_pipeline(prepared, Config{}, detail::columns_of(direct), o, tuning);
+    expect_same(staged, direct, "scan, every chunk direct");
+    EXPECT_EQ(stats.chunks, 10u);
+    EXPECT_EQ(stats.direct_input_chunks, 10u);
+    EXPECT_EQ(stats.direct_output_chunks, 10u);
+  }
+
   // The public API: prices pinned above, results pinned after a first call, the same
   // columns reused (and still pinned) by the next calls.
   ComputeOptions o = cuda_options(OutputRequest::scan());
