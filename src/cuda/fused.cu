@@ -11,6 +11,19 @@
 namespace atc::cuda {
 namespace {
 
+// Bars per tile (one round of two block barriers), CMake's ATC_CUDA_FUSED_TILE.
+#ifndef ATC_CUDA_FUSED_TILE
+#error "ATC_CUDA_FUSED_TILE is set by src/cuda/CMakeLists.txt"
+#endif
+constexpr int kTile = ATC_CUDA_FUSED_TILE;
+static_assert(kTile >= 1 && kTile <= 32, "a tile's bars are a warp's lanes in the classification");
+
+// True when a re-summation bar (a multiple of kResumPeriod) lies in [t0, t0 + kTile).
+__device__ __forceinline__ bool resum_in_tile(int t0) {
+  const int next = (t0 + kResumPeriod - 1) & ~(kResumPeriod - 1);
+  return next < t0 + kTile;
+}
+
 constexpr int kWarp = 32;
 constexpr int kWarps = kFusedThreads / kWarp;                  // one per family
 constexpr int kChainLanes = kFusedSymbols * kLengthsPerFamily;  // 27 chain lanes per warp
@@ -244,7 +257,7 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
     SharedTile::Chains& res = sh.chains[family];
     const int bars = min(kTile, chain_bars - t0);
     // Warp-uniform but for the last tile of a series.
-    const bool steady = bars == kTile && t0 >= p.steady_from[family] && !resum_due(t0);
+    const bool steady = bars == kTile && t0 >= p.steady_from[family] && !resum_in_tile(t0);
     if (bars > 0) {
       const double* close = sh.close[sym];
       const double* r = sh.r[parity][sym];

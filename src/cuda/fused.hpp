@@ -5,7 +5,7 @@
 // Design (warp per family): a block of six warps covers up to kFusedSymbols series;
 // warp f runs family f (Family order), and its lane 9·k + i owns chain i of the block's
 // series k, so that every warp runs one family's code without divergence. Per tile of
-// kTile bars the last warps stage close, src and R·g of the block's series in shared
+// tile of bars (16 by default, CMake ATC_CUDA_FUSED_TILE) the last warps stage close, src and R·g of the block's series in shared
 // memory (src in one ring per series, for the windows' look-back; R·g double-buffered),
 // the chain lanes advance MA, signal and equity, and each family warp forms its own
 // Layer 1 per (series, bar) from the s_i and E_i its lanes left in shared memory, summed
@@ -34,13 +34,12 @@
 
 namespace atc::cuda {
 
-inline constexpr int kTile = 16;            // bars per tile (one round of two block barriers)
 inline constexpr int kFusedSymbols = 3;     // series per block at most (27 chain lanes a warp)
 inline constexpr int kFusedThreads = 192;   // one warp per family
 inline constexpr int kFusedClassOutputs = 5;
 // Longest MA length the fused kernel supports: its look-back rings live in shared memory
 // (blocks of one series beyond the lengths whose kFusedSymbols rings fit).
-inline constexpr int kFusedMaxLength = 16384 - kTile - 2;
+inline constexpr int kFusedMaxLength = 16384 - 32 - 2;  // a ring of 16384 holds L + 1 + a tile (≤ 32 bars)
 
 // Device pointers of one chunk (see the contract above).
 struct FusedInput {
