@@ -5,15 +5,17 @@
 // Design (warp per family): a block of six warps covers up to kFusedSymbols series;
 // warp f runs family f (Family order), and its lane 9·k + i owns chain i of the block's
 // series k, so that every warp runs one family's code without divergence. Per tile of
-// tile of bars (16 by default, CMake ATC_CUDA_FUSED_TILE) the last warps stage close, src and R·g of the block's series in shared
-// memory (src in one ring per series, for the windows' look-back; R·g double-buffered),
-// the chain lanes advance MA, signal and equity, and each family warp forms its own
-// Layer 1 per (series, bar) from the s_i and E_i its lanes left in shared memory, summed
-// in the reference's order L, L+o1..L+o4, L−o1..L−o4. After one block barrier warp k
-// runs series k's Layer 2 (lane f: family f), Average_Signal (lane = bar) and the
-// classification (the persistent direction by a ballot over the tile's crossings),
-// while the other warps stage the next tile. Outputs leave as runs of consecutive bars.
-// Batches of at most one series per multiprocessor run one series per block.
+// bars (32 by default, CMake ATC_CUDA_FUSED_TILE) the last warps stage close, src and
+// R·g of the block's series in shared memory (src in one ring per series, for the
+// windows' look-back; R·g double-buffered), the chain lanes advance MA, signal and
+// equity (tiles past every warm-up on a branch-free steady path), and each family warp
+// forms its own Layer 1 per (series, bar) from the s_i and E_i its lanes left in shared
+// memory, summed in the reference's order L, L+o1..L+o4, L−o1..L−o4. After one block
+// barrier warp k runs series k's Layer 2 (lane f: family f), Average_Signal (lane = bar)
+// and the classification (the persistent direction by a ballot over the tile's
+// crossings), while the other warps stage the next tile. Outputs leave as runs of
+// consecutive bars. Blocks hold one, two or three series by how many are in flight
+// (launch_fused).
 //
 // Contract (relied on by the streams pipeline):
 // - A chunk's inputs are its series concatenated: series i occupies elements
