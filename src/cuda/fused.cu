@@ -438,6 +438,12 @@ void launch_fused(const FusedInput& input, const FusedParams& params, const Devi
   ATC_CUDA_CHECK(cudaGetDevice(&device));
   ATC_CUDA_CHECK(cudaDeviceGetAttribute(&max_shared, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
   ATC_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, device));
+  // Tiles of 32 bars take more than the default 48 KB of shared memory. The limit is set
+  // to the device's maximum, always the same value: a launch captured in a CUDA graph
+  // keeps its own size, and a smaller limit set for a later launch would make the graph's
+  // replay fail (cudaErrorLaunchOutOfResources). A host-side attribute, no stream work.
+  ATC_CUDA_CHECK(cudaFuncSetAttribute(fused_kernel<false>, cudaFuncAttributeMaxDynamicSharedMemorySize, max_shared));
+  ATC_CUDA_CHECK(cudaFuncSetAttribute(fused_kernel<true>, cudaFuncAttributeMaxDynamicSharedMemorySize, max_shared));
   const long long in_flight = std::max<long long>(input.series, params.concurrent_series);
   int per_block = kFusedSymbols;
   if (params.symbols_per_block > 0) {
@@ -454,10 +460,6 @@ void launch_fused(const FusedInput& input, const FusedParams& params, const Devi
   const int shared_bytes = shared_bytes_for(per_block);
   const auto blocks = static_cast<unsigned>((input.series + per_block - 1) / per_block);
   const auto launch = [&](auto kernel, const char* name) {
-    // Above the default 48 KB only (lengths in the thousands); a host-side attribute,
-    // no stream work.
-    if (shared_bytes > 48 * 1024)
-      ATC_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared_bytes));
     kernel<<<blocks, kFusedThreads, shared_bytes, stream>>>(input, params, out, ring - 1, per_block);
     const cudaError_t status = cudaGetLastError();
     if (status != cudaSuccess) throw_cuda_error(status, name, __FILE__, __LINE__);
