@@ -276,30 +276,40 @@ TEST_F(CudaStreams, DirectTransfersGiveTheSameBits) {
   std::vector<std::size_t> offsets{0};
   for (const SeriesView& v : views) offsets.push_back(offsets.back() + v.close.size());
 
+  // The batch of `batch_views` through the staged path and, into pinned columns, through
+  // the direct one: both results and the direct run's statistics.
+  struct Runs {
+    BatchOutputs staged, direct;
+    cuda::PipelineStats stats;
+  };
+  const auto staged_and_direct = [&](const std::vector<SeriesView>& batch_views, const OutputRequest& request) {
+    ComputeOptions o = cuda_options(request);
+    o.chunk_symbols = 64;  // 10 chunks
+    std::vector<SymbolStatus> status;
+    const detail::PreparedBatch prepared = detail::prepare(batch_views, Config{}, o.gaps, offsets, status);
+    Runs runs;
+    runs.staged.allocate(request, offsets);
+    runs.direct.allocate(request, offsets);
+    const std::vector<PinnedRegion> pins = pin_columns(runs.direct);
+    EXPECT_FALSE(pins.empty());
+    cuda::PipelineTuning tuning;
+    tuning.direct = false;
+    cuda::run_pipeline(prepared, Config{}, detail::columns_of(runs.staged), o, tuning);
+    tuning.direct = true;
+    tuning.stats = &runs.stats;
+    cuda::run_pipeline(prepared, Config{}, detail::columns_of(runs.direct), o, tuning);
+    return runs;
+  };
+
   const PinnedRegion pinned_prices{std::span<const double>(flat)};
   ASSERT_TRUE(pinned_prices.active());
   for (const OutputRequest request : {OutputRequest::scan(), OutputRequest::standard()}) {
-    ComputeOptions o = cuda_options(request);
-    o.chunk_symbols = 64;  // 10 chunks, the first holding the late listing
-    std::vector<SymbolStatus> status;
-    const detail::PreparedBatch prepared = detail::prepare(views, Config{}, o.gaps, offsets, status);
-    BatchOutputs staged, direct;
-    staged.allocate(request, offsets);
-    direct.allocate(request, offsets);
-    const std::vector<PinnedRegion> pins = pin_columns(direct);
-    ASSERT_FALSE(pins.empty());
-    cuda::PipelineTuning tuning;
-    tuning.direct = false;
-    cuda::run_pipeline(prepared, Config{}, detail::columns_of(staged), o, tuning);
-    cuda::PipelineStats stats;
-    tuning.direct = true;
-    tuning.stats = &stats;
-    cuda::run_pipeline(prepared, Config{}, detail::columns_of(direct), o, tuning);
+    const Runs runs = staged_and_direct(views, request);  // the first chunk holds the late listing
     const std::string what = request.families ? "standard" : "scan";
-    expect_same(staged, direct, what + ", direct vs staged");
-    EXPECT_EQ(stats.chunks, 10u) << what;
-    EXPECT_EQ(stats.direct_input_chunks, 9u) << what << ": every chunk but the late listing's";
-    EXPECT_EQ(stats.direct_output_chunks, 9u) << what;
+    expect_same(runs.staged, runs.direct, what + ", direct vs staged");
+    EXPECT_EQ(runs.stats.chunks, 10u) << what;
+    EXPECT_EQ(runs.stats.direct_input_chunks, 9u) << what << ": every chunk but the late listing's";
+    EXPECT_EQ(runs.stats.direct_output_chunks, 9u) << what;
   }
 
   // Without the late listing every chunk is direct both ways (scan outputs): the calling
@@ -311,25 +321,11 @@ TEST_F(CudaStreams, DirectTransfersGiveTheSameBits) {
     std::vector<SeriesView> clean_views(views);
     for (std::size_t i = 0, at = 0; i < source.size(); at += source.close[i++].size())
       clean_views[i].close = std::span<const double>(clean).subspan(at, source.close[i].size());
-    ComputeOptions o = cuda_options(OutputRequest::scan());
-    o.chunk_symbols = 64;
-    std::vector<SymbolStatus> status;
-    const detail::PreparedBatch prepared = detail::prepare(clean_views, Config{}, o.gaps, offsets, status);
-    BatchOutputs staged, direct;
-    staged.allocate(o.outputs, offsets);
-    direct.allocate(o.outputs, offsets);
-    const std::vector<PinnedRegion> pins = pin_columns(direct);
-    cuda::PipelineTuning tuning;
-    tuning.direct = false;
-    cuda::run_pipeline(prepared, Config{}, detail::columns_of(staged), o, tuning);
-    cuda::PipelineStats stats;
-    tuning.direct = true;
-    tuning.stats = &stats;
-    cuda::run_pipeline(prepared, Config{}, detail::columns_of(direct), o, tuning);
-    expect_same(staged, direct, "scan, every chunk direct");
-    EXPECT_EQ(stats.chunks, 10u);
-    EXPECT_EQ(stats.direct_input_chunks, 10u);
-    EXPECT_EQ(stats.direct_output_chunks, 10u);
+    const Runs runs = staged_and_direct(clean_views, OutputRequest::scan());
+    expect_same(runs.staged, runs.direct, "scan, every chunk direct");
+    EXPECT_EQ(runs.stats.chunks, 10u);
+    EXPECT_EQ(runs.stats.direct_input_chunks, 10u);
+    EXPECT_EQ(runs.stats.direct_output_chunks, 10u);
   }
 
   // The public API: prices pinned above, results pinned after a first call, the same
