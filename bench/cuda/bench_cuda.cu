@@ -17,6 +17,7 @@
 #include <functional>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "atc/config.hpp"
@@ -209,6 +210,37 @@ void run_size(int symbols, int bars, const Options& opt, std::vector<Row>& rows)
     add("fused_standard_" + std::to_string(per_block), n * (16 + 12 * 8 + 5),
         [&] { atc::cuda::launch_fused(input, forced, standard); });
   }
+
+  // The float32 variant: timed, then compared with the float64 kernel on the same data.
+  atc::cuda::FusedParams f32 = params;
+  f32.float32 = 1;
+  add("fused_average_f32", n * 16, [&] { atc::cuda::launch_fused(input, f32, average_only); });
+  add("fused_standard_f32", n * (16 + 12 * 8 + 5), [&] { atc::cuda::launch_fused(input, f32, standard); });
+  const auto outputs_of = [&](const atc::cuda::FusedParams& p) {
+    atc::cuda::launch_fused(input, p, standard);
+    ATC_CUDA_CHECK(cudaDeviceSynchronize());
+    std::vector<double> average(d.size()), family_signal(atc::kFamilies * d.size());
+    std::vector<std::int8_t> classes(atc::cuda::kClassOutputs * d.size());
+    avg.download(average);
+    fs.download(family_signal);
+    cls.download(classes);
+    return std::make_tuple(average, family_signal, classes);
+  };
+  const auto [avg64, fs64, cls64] = outputs_of(params);
+  const auto [avg32, fs32, cls32] = outputs_of(f32);
+  double max_diff = 0.0;
+  std::size_t nan_mismatch = 0, signal_diff = 0, class_diff = 0;
+  for (std::size_t i = 0; i < avg64.size(); ++i) {
+    if (std::isnan(avg64[i]) != std::isnan(avg32[i])) ++nan_mismatch;
+    else if (!std::isnan(avg64[i])) max_diff = std::max(max_diff, std::fabs(avg64[i] - avg32[i]));
+  }
+  for (std::size_t i = 0; i < fs64.size(); ++i)
+    if (!(fs64[i] == fs32[i] || (std::isnan(fs64[i]) && std::isnan(fs32[i])))) ++signal_diff;
+  for (std::size_t i = 0; i < cls64.size(); ++i) class_diff += cls64[i] != cls32[i] ? 1 : 0;
+  std::printf("float32 vs float64, %d x %d: max |dAverage_Signal| %.3g, NaN mismatches %zu, X_Signal values "
+              "differing %.4f%%, classification outputs differing %.4f%%\n",
+              symbols, bars, max_diff, nan_mismatch, 100.0 * static_cast<double>(signal_diff) / fs64.size(),
+              100.0 * static_cast<double>(class_diff) / cls64.size());
 }
 
 }  // namespace

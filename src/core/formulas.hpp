@@ -1,7 +1,8 @@
 // The per-bar formulas of docs/SEMANTICS.md §4-§8, shared by every backend (host and
 // device) so that all of them perform the same floating-point operations in the same
 // order. Only the moving averages differ between backends (O(L) definitions in the
-// reference, running sums in the fast ones).
+// reference, running sums in the fast ones). Templates over the floating-point type T:
+// every backend uses double; the CUDA kernel's float32 variant instantiates float.
 #pragma once
 
 #include <cmath>
@@ -23,85 +24,100 @@ inline constexpr double kCutLevel = 0.49;
 inline constexpr double kMaxGrowthExponent = 700.0;
 
 // round2(x) = floor(100x + 0.5) / 100: ties round up, like TradingView's math.round.
-ATC_HD double round2(double x) { return std::floor(100.0 * x + 0.5) / 100.0; }
+template <class T>
+ATC_HD T round2(T x) {
+  return std::floor(T(100) * x + T(0.5)) / T(100);
+}
 
 // Cut(x) of Layer 2: +1 above 0.49, -1 below -0.49, else 0 (NaN -> 0).
-ATC_HD double cut(double x) { return x > kCutLevel ? 1.0 : (x < -kCutLevel ? -1.0 : 0.0); }
+template <class T>
+ATC_HD T cut(T x) {
+  return x > T(kCutLevel) ? T(1) : (x < -T(kCutLevel) ? T(-1) : T(0));
+}
 
 // Persistent crossover state (§4): every comparison with a NaN operand is false.
-ATC_HD std::int8_t next_signal(std::int8_t s, double x, double x_prev, double y, double y_prev) {
+template <class T>
+ATC_HD std::int8_t next_signal(std::int8_t s, T x, T x_prev, T y, T y_prev) {
   if (x > y && x_prev <= y_prev) return 1;
   if (x < y && x_prev >= y_prev) return -1;
   return s;
 }
 
 // EMA recurrence; alpha = 2 / (L + 1).
-ATC_HD double ema_step(double prev, double x, double alpha) {
-  return alpha * x + (1.0 - alpha) * prev;
+template <class T>
+ATC_HD T ema_step(T prev, T x, T alpha) {
+  return alpha * x + (T(1) - alpha) * prev;
 }
 
 // KAMA smoothing constant from the efficiency ratio.
-ATC_HD double kama_sc(double signal, double noise, bool defined) {
-  const double er = (defined && noise != 0.0) ? signal / noise : 0.0;
-  const double base = er * (kKamaFast - kKamaSlow) + kKamaSlow;
+template <class T>
+ATC_HD T kama_sc(T signal, T noise, bool defined) {
+  const T er = (defined && noise != T(0)) ? signal / noise : T(0);
+  const T base = er * (T(kKamaFast) - T(kKamaSlow)) + T(kKamaSlow);
   return base * base;
 }
-ATC_HD double kama_step(double k, double sc, double x) { return k + sc * (x - k); }
+template <class T>
+ATC_HD T kama_step(T k, T sc, T x) {
+  return k + sc * (x - k);
+}
 
 // LSMA(L) at x = L-1 from the window sums sum_y = Σy and sum_xy = Σ x·y, x = 0 oldest.
 // Both divisions are by numbers that depend on L alone: `slope_divide(v)` must return
 // v / linreg_slope_denominator(L) and `n_divide(v)` v / L, correctly rounded (the CUDA
 // backend divides by them with a per-series reciprocal, bit-identical to `/`).
-ATC_HD double linreg_slope_denominator(int len) {
-  const double n = len;
-  const double sum_x = n * (n - 1.0) / 2.0;
-  const double sum_x2 = (n - 1.0) * n * (2.0 * n - 1.0) / 6.0;
+template <class T = double>
+ATC_HD T linreg_slope_denominator(int len) {
+  const T n = static_cast<T>(len);
+  const T sum_x = n * (n - T(1)) / T(2);
+  const T sum_x2 = (n - T(1)) * n * (T(2) * n - T(1)) / T(6);
   return n * sum_x2 - sum_x * sum_x;
 }
-template <class SlopeDivide, class NDivide>
-ATC_HD double linreg_end(double sum_y, double sum_xy, int len, SlopeDivide slope_divide, NDivide n_divide) {
+template <class T, class SlopeDivide, class NDivide>
+ATC_HD T linreg_end(T sum_y, T sum_xy, int len, SlopeDivide slope_divide, NDivide n_divide) {
   if (len == 1) return sum_y;
-  const double n = len;
-  const double sum_x = n * (n - 1.0) / 2.0;
-  const double slope = slope_divide(n * sum_xy - sum_x * sum_y);
-  const double intercept = n_divide(sum_y - slope * sum_x);
-  return intercept + slope * (n - 1.0);
+  const T n = static_cast<T>(len);
+  const T sum_x = n * (n - T(1)) / T(2);
+  const T slope = slope_divide(n * sum_xy - sum_x * sum_y);
+  const T intercept = n_divide(sum_y - slope * sum_x);
+  return intercept + slope * (n - T(1));
 }
-ATC_HD double linreg_end(double sum_y, double sum_xy, int len) {
+template <class T>
+ATC_HD T linreg_end(T sum_y, T sum_xy, int len) {
   return linreg_end(
-      sum_y, sum_xy, len, [len](double v) { return v / linreg_slope_denominator(len); },
-      [len](double v) { return v / static_cast<double>(len); });
+      sum_y, sum_xy, len, [len](T v) { return v / linreg_slope_denominator<T>(len); },
+      [len](T v) { return v / static_cast<T>(len); });
 }
 
 // One equity curve eq(start, sig, R) of §5, advanced one bar. The caller supplies
 // t relative to the series start, the adjusted return r = R[t]·g[t] (g from
 // growth_factor) and the previous bar's signal (NaN allowed: it counts as 0).
-struct Equity {
-  double e = NAN;  // NaN before cutout
-  double a = 0.0;  // persistent adjusted return
+template <class T>
+struct EquityT {
+  T e = T(NAN);  // NaN before cutout
+  T a = T(0);    // persistent adjusted return
 
-  ATC_HD double step(int t, int cutout, double start, double r, double sig_prev,
-                     double keep /* 1 - De */) {
+  ATC_HD T step(int t, int cutout, T start, T r, T sig_prev, T keep /* 1 - De */) {
     if (t < cutout) return e;  // stays NaN
     if (t > 0) follow(r, sig_prev);
-    e = floored(t == cutout ? start : e * keep * (1.0 + a));
+    e = floored(t == cutout ? start : e * keep * (T(1) + a));
     return e;
   }
   // step() for a bar t > cutout, t > 0: what is left of it once the bar is known to be
   // past the start (the fast backends' steady state).
-  ATC_HD double step_running(double r, double sig_prev, double keep) {
+  ATC_HD T step_running(T r, T sig_prev, T keep) {
     follow(r, sig_prev);
-    e = floored(e * keep * (1.0 + a));
+    e = floored(e * keep * (T(1) + a));
     return e;
   }
 
  private:
-  ATC_HD void follow(double r, double sig_prev) {
-    if (sig_prev > 0.0) a = r;
-    else if (sig_prev < 0.0) a = -r;
+  ATC_HD void follow(T r, T sig_prev) {
+    if (sig_prev > T(0)) a = r;
+    else if (sig_prev < T(0)) a = -r;
   }
-  static ATC_HD double floored(double v) { return v < kEquityFloor ? kEquityFloor : v; }
+  static ATC_HD T floored(T v) { return v < T(kEquityFloor) ? T(kEquityFloor) : v; }
 };
+using Equity = EquityT<double>;
 
 ATC_HD double growth_factor(double la, int t, int cutout) {
   return std::exp(la * static_cast<double>(t - cutout));
@@ -115,10 +131,11 @@ struct Classifier {
     std::int8_t trend, state, direction, long_entry, short_entry;
   };
 
-  ATC_HD Bar step(double a, double a_prev, double long_th, double short_th) {
+  template <class T>
+  ATC_HD Bar step(T a, T a_prev, T long_th, T short_th) {
     Bar b{0, 0, 0, 0, 0};
     if (a != a) return b;  // NaN: every output 0, no crossing
-    b.trend = a > 0.0 ? 1 : (a < 0.0 ? -1 : 0);
+    b.trend = a > T(0) ? 1 : (a < T(0) ? -1 : 0);
     b.state = a > long_th ? 1 : (a < short_th ? -1 : 0);
     const bool cross_up = a > long_th && a_prev <= long_th;
     const bool cross_down = a < short_th && a_prev >= short_th;

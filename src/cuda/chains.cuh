@@ -28,11 +28,13 @@ struct Column {
 
 // The inputs of one bar: t from the series start, src[t], src[t-1] (NaN at t = 0) and
 // the src series for the windowed MAs' look-back (any type with operator[](int t)).
-template <class Source>
+// Real is double everywhere but in the fused kernel's float32 variant, as in every
+// template of this file.
+template <class Source, class Real = double>
 struct BarOf {
   int t;
-  double x;
-  double x_prev;
+  Real x;
+  Real x_prev;
   Source src;
 };
 using Bar = BarOf<Column>;
@@ -42,15 +44,15 @@ __device__ __forceinline__ bool resum_due(int t) { return (t & (kResumPeriod - 1
 // EMA seeded with the mean of its first `len` inputs; u counts inputs from 0. Until the
 // seed is complete, `state` holds the running sum of the inputs. kSteady: the caller
 // knows that u ≥ len (the seed is behind), and the warm-up branches are left out.
-template <bool kSteady>
-__device__ __forceinline__ double seeded_ema(double& state, int u, double x, int len, double alpha) {
+template <bool kSteady, class Real>
+__device__ __forceinline__ Real seeded_ema(Real& state, int u, Real x, int len, Real alpha) {
   if constexpr (!kSteady) {
     if (u < len - 1) {
       state += x;
-      return NAN;
+      return Real(NAN);
     }
     if (u == len - 1) {
-      state = (state + x) / len;
+      state = (state + x) / static_cast<Real>(len);
       return state;
     }
   }
@@ -65,6 +67,7 @@ __device__ __forceinline__ double seeded_ema(double& state, int u, double x, int
 // division for operands near the ends of the exponent range. The first part depends
 // on d alone and is done once here; divide() repeats the second part operation for
 // operation and takes `/` itself outside a range where that fast path always applies.
+template <class Real = double>
 struct ConstDivisor {
   double d = 1.0, y = 1.0;
 
@@ -91,66 +94,78 @@ struct ConstDivisor {
   // site it would crowd the fused kernel's hot loops out of the instruction cache.
   static __device__ __noinline__ double divide_rarely(double a, double d) { return a / d; }
 };
+// The float32 variant makes no promise of bits: it divides.
+template <>
+struct ConstDivisor<float> {
+  float d = 1.0f;
+  ConstDivisor() = default;
+  __device__ explicit ConstDivisor(float divisor) : d(divisor) {}
+  __device__ __forceinline__ float divide(float a) const { return a / d; }
+};
 
 // Every chain: step<kSteady>(bar, constants) advances one bar and returns the MA (NaN
 // while it is undefined). kSteady: the caller knows that t ≥ steady_from(len) and that
 // t is not a re-summation bar, so only the running update is compiled; the values are
 // those of the general step, operation for operation. ChainConstants holds what depends
 // on the length alone, built once per chain by the family's constants(len).
+template <class Real = double>
 struct ChainConstants {
   int len = 1;
-  double alpha = 0.0;          // EMA, DEMA
-  ConstDivisor first, second;  // SMA: L; WMA: Σ weights; LSMA: slope denominator and L
+  Real alpha = Real(0);              // EMA, DEMA
+  ConstDivisor<Real> first, second;  // SMA: L; WMA: Σ weights; LSMA: slope denominator and L
 };
 
+template <class Real = double>
 struct EmaChain {
-  double state = 0.0;
-  static __device__ ChainConstants constants(int len) {
-    ChainConstants c;
+  Real state = Real(0);
+  static __device__ ChainConstants<Real> constants(int len) {
+    ChainConstants<Real> c;
     c.len = len;
-    c.alpha = 2.0 / (len + 1.0);
+    c.alpha = Real(2) / (static_cast<Real>(len) + Real(1));
     return c;
   }
   static ATC_HD int steady_from(int len) { return len; }
   template <bool kSteady, class B>
-  __device__ __forceinline__ double step(const B& b, const ChainConstants& c) {
+  __device__ __forceinline__ Real step(const B& b, const ChainConstants<Real>& c) {
     return seeded_ema<kSteady>(state, b.t, b.x, c.len, c.alpha);
   }
 };
 
 // DEMA = 2·e1 − e2, e2 the EMA of e1 over e1's valid values (from bar len−1).
+template <class Real = double>
 struct DemaChain {
-  double e1 = 0.0, e2 = 0.0;
-  static __device__ ChainConstants constants(int len) { return EmaChain::constants(len); }
+  Real e1 = Real(0), e2 = Real(0);
+  static __device__ ChainConstants<Real> constants(int len) { return EmaChain<Real>::constants(len); }
   static ATC_HD int steady_from(int len) { return 2 * len - 1; }
   template <bool kSteady, class B>
-  __device__ __forceinline__ double step(const B& b, const ChainConstants& c) {
+  __device__ __forceinline__ Real step(const B& b, const ChainConstants<Real>& c) {
     const int len = c.len;
-    const double v1 = seeded_ema<kSteady>(e1, b.t, b.x, len, c.alpha);
-    if (!kSteady && b.t < len - 1) return NAN;
-    const double v2 = seeded_ema<kSteady>(e2, b.t - (len - 1), v1, len, c.alpha);
-    return !kSteady && b.t < 2 * len - 2 ? NAN : 2.0 * v1 - v2;
+    const Real v1 = seeded_ema<kSteady>(e1, b.t, b.x, len, c.alpha);
+    if (!kSteady && b.t < len - 1) return Real(NAN);
+    const Real v2 = seeded_ema<kSteady>(e2, b.t - (len - 1), v1, len, c.alpha);
+    return !kSteady && b.t < 2 * len - 2 ? Real(NAN) : Real(2) * v1 - v2;
   }
 };
 
 // Σy and Σ(k+1)·y over the last `len` inputs (k = 0 oldest): SMA, WMA and LSMA.
+template <class Real = double>
 struct WindowSums {
-  double sum_y = 0.0, sum_w = 0.0;
+  Real sum_y = Real(0), sum_w = Real(0);
   // Advances to bar t; false while the first window is incomplete.
   template <bool kSteady, class B>
   __device__ __forceinline__ bool step(const B& b, int len) {
     if constexpr (!kSteady) {
       if (b.t < len) {
         sum_y += b.x;
-        sum_w += (b.t + 1.0) * b.x;
+        sum_w += (static_cast<Real>(b.t) + Real(1)) * b.x;
         return b.t + 1 == len;
       }
       if (resum_due(b.t)) {
-        double y = 0.0, w = 0.0;
+        Real y = Real(0), w = Real(0);
         for (int k = 0; k < len; ++k) {
-          const double v = b.src[b.t + 1 - len + k];
+          const Real v = b.src[b.t + 1 - len + k];
           y += v;
-          w += (k + 1.0) * v;
+          w += (static_cast<Real>(k) + Real(1)) * v;
         }
         sum_y = y;
         sum_w = w;
@@ -158,7 +173,7 @@ struct WindowSums {
       }
     }
     // Every weight drops by one (the oldest, weight 1, leaves) and x enters with weight len.
-    sum_w = sum_w - sum_y + len * b.x;
+    sum_w = sum_w - sum_y + static_cast<Real>(len) * b.x;
     sum_y = sum_y - b.src[b.t - len] + b.x;
     return true;
   }
@@ -166,79 +181,84 @@ struct WindowSums {
 
 // SMA, WMA and LSMA share WindowSums and differ only in value() and their constants:
 // the fused kernel runs the window step once for all three and then picks the value.
-template <class Family>
+template <class Family, class Real>
 struct WindowChain {
-  WindowSums w;
+  WindowSums<Real> w;
   static ATC_HD int steady_from(int len) { return len; }
   template <bool kSteady, class B>
-  __device__ __forceinline__ double step(const B& b, const ChainConstants& c) {
-    return w.step<kSteady>(b, c.len) ? Family::value(w, c) : NAN;
+  __device__ __forceinline__ Real step(const B& b, const ChainConstants<Real>& c) {
+    return w.template step<kSteady>(b, c.len) ? Family::value(w, c) : Real(NAN);
   }
 };
 
-struct SmaChain : WindowChain<SmaChain> {
-  static __device__ ChainConstants constants(int len) {
-    ChainConstants c;
+template <class Real = double>
+struct SmaChain : WindowChain<SmaChain<Real>, Real> {
+  static __device__ ChainConstants<Real> constants(int len) {
+    ChainConstants<Real> c;
     c.len = len;
-    c.first = ConstDivisor(len);
+    c.first = ConstDivisor<Real>(static_cast<Real>(len));
     return c;
   }
-  static __device__ __forceinline__ double value(const WindowSums& w, const ChainConstants& c) {
+  static __device__ __forceinline__ Real value(const WindowSums<Real>& w, const ChainConstants<Real>& c) {
     return c.first.divide(w.sum_y);
   }
 };
 
-struct WmaChain : WindowChain<WmaChain> {
-  static __device__ ChainConstants constants(int len) {
-    ChainConstants c;
+template <class Real = double>
+struct WmaChain : WindowChain<WmaChain<Real>, Real> {
+  static __device__ ChainConstants<Real> constants(int len) {
+    ChainConstants<Real> c;
     c.len = len;
-    c.first = ConstDivisor(len * (len + 1.0) / 2.0);  // Σ weights
+    const Real n = static_cast<Real>(len);
+    c.first = ConstDivisor<Real>(n * (n + Real(1)) / Real(2));  // Σ weights
     return c;
   }
-  static __device__ __forceinline__ double value(const WindowSums& w, const ChainConstants& c) {
+  static __device__ __forceinline__ Real value(const WindowSums<Real>& w, const ChainConstants<Real>& c) {
     return c.first.divide(w.sum_w);
   }
 };
 
-struct LsmaChain : WindowChain<LsmaChain> {
-  static __device__ ChainConstants constants(int len) {
-    ChainConstants c;
+template <class Real = double>
+struct LsmaChain : WindowChain<LsmaChain<Real>, Real> {
+  static __device__ ChainConstants<Real> constants(int len) {
+    ChainConstants<Real> c;
     c.len = len;
-    c.first = ConstDivisor(formulas::linreg_slope_denominator(len));
-    c.second = ConstDivisor(len);
+    c.first = ConstDivisor<Real>(formulas::linreg_slope_denominator<Real>(len));
+    c.second = ConstDivisor<Real>(static_cast<Real>(len));
     return c;
   }
-  static __device__ __forceinline__ double value(const WindowSums& w, const ChainConstants& c) {
+  static __device__ __forceinline__ Real value(const WindowSums<Real>& w, const ChainConstants<Real>& c) {
     return formulas::linreg_end(
-        w.sum_y, w.sum_w - w.sum_y, c.len, [&c](double v) { return c.first.divide(v); },
-        [&c](double v) { return c.second.divide(v); });
+        w.sum_y, w.sum_w - w.sum_y, c.len, [&c](Real v) { return c.first.divide(v); },
+        [&c](Real v) { return c.second.divide(v); });
   }
 };
 
 // The indicator's KAMA (starts at 0) with a running sum of the last len |differences|.
+template <class Real = double>
 struct KamaChain {
-  double k = 0.0, noise = 0.0;
-  static __device__ ChainConstants constants(int len) {
-    ChainConstants c;
+  Real k = Real(0), noise = Real(0);
+  static __device__ ChainConstants<Real> constants(int len) {
+    ChainConstants<Real> c;
     c.len = len;
     return c;
   }
   static ATC_HD int steady_from(int len) { return len + 1; }
   template <bool kSteady, class B>
-  __device__ __forceinline__ double step(const B& b, const ChainConstants& c) {
+  __device__ __forceinline__ Real step(const B& b, const ChainConstants<Real>& c) {
     const int len = c.len;
-    const double diff = kSteady || b.t > 0 ? fabs(b.x - b.x_prev) : 0.0;
+    const Real diff = kSteady || b.t > 0 ? fabs(b.x - b.x_prev) : Real(0);
     if (!kSteady && b.t <= len) {
       noise += diff;  // diffs 1..len fill the first window
     } else if (!kSteady && resum_due(b.t)) {
-      double sum = 0.0;  // newest first, as the definition reads
+      Real sum = Real(0);  // newest first, as the definition reads
       for (int j = 0; j < len; ++j) sum += fabs(b.src[b.t - j] - b.src[b.t - j - 1]);
       noise = sum;
     } else {
       noise += diff - fabs(b.src[b.t - len] - b.src[b.t - len - 1]);
     }
     const bool defined = kSteady || b.t >= len;
-    const double signal = defined ? fabs(b.x - b.src[b.t - len]) : 0.0;
+    const Real signal = defined ? fabs(b.x - b.src[b.t - len]) : Real(0);
     k = formulas::kama_step(k, formulas::kama_sc(signal, noise, defined), b.x);
     return k;
   }
@@ -246,19 +266,20 @@ struct KamaChain {
 
 // The per-MA state after the MA itself (§4, §5): persistent crossover signal and the
 // equity curve eq(1, s, R).
+template <class Real = double>
 struct MaTracker {
-  double ma_prev = NAN;
+  Real ma_prev = Real(NAN);
   std::int8_t signal = 0;
-  formulas::Equity equity;
+  formulas::EquityT<Real> equity;
 
   // Returns E[t]; afterwards `signal` holds s[t]. r = R[t]·g[t] (NaN at t = 0).
   // kSteady: t > cutout and t > 0.
   template <bool kSteady = false>
-  __device__ __forceinline__ double step(int t, int cutout, double ma, double close,
-                                         double close_prev, double r, double keep) {
-    const double sig_prev = static_cast<double>(signal);
-    const double e = kSteady ? equity.step_running(r, sig_prev, keep)
-                             : equity.step(t, cutout, 1.0, r, sig_prev, keep);
+  __device__ __forceinline__ Real step(int t, int cutout, Real ma, Real close, Real close_prev, Real r,
+                                       Real keep) {
+    const Real sig_prev = static_cast<Real>(signal);
+    const Real e = kSteady ? equity.step_running(r, sig_prev, keep)
+                             : equity.step(t, cutout, Real(1), r, sig_prev, keep);
     signal = formulas::next_signal(signal, close, close_prev, ma, ma_prev);
     ma_prev = ma;
     return e;
@@ -268,13 +289,13 @@ struct MaTracker {
 // The chain type of each family, in Family order.
 template <int F>
 struct FamilyChain;
-template <> struct FamilyChain<0> { using type = EmaChain; };
-template <> struct FamilyChain<1> { using type = SmaChain; };  // the indicator's "HMA" is an SMA
-template <> struct FamilyChain<2> { using type = WmaChain; };
-template <> struct FamilyChain<3> { using type = DemaChain; };
-template <> struct FamilyChain<4> { using type = LsmaChain; };
-template <> struct FamilyChain<5> { using type = KamaChain; };
-template <int F>
-using FamilyChainT = typename FamilyChain<F>::type;
+template <> struct FamilyChain<0> { template <class Real> using type = EmaChain<Real>; };
+template <> struct FamilyChain<1> { template <class Real> using type = SmaChain<Real>; };  // the indicator's "HMA" is an SMA
+template <> struct FamilyChain<2> { template <class Real> using type = WmaChain<Real>; };
+template <> struct FamilyChain<3> { template <class Real> using type = DemaChain<Real>; };
+template <> struct FamilyChain<4> { template <class Real> using type = LsmaChain<Real>; };
+template <> struct FamilyChain<5> { template <class Real> using type = KamaChain<Real>; };
+template <int F, class Real = double>
+using FamilyChainT = typename FamilyChain<F>::template type<Real>;
 
 }  // namespace atc::cuda

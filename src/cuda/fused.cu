@@ -33,72 +33,78 @@ static_assert(kWarps == kFamilies && kChainLanes <= kWarp && kTile <= kWarp && k
 static_assert(kFusedSymbols <= kWarps);  // warp k runs series k's Layer 2 and classification
 
 // The block's shared memory: one tile's per-chain results and family rows, then one src
-// ring per series (ring_size doubles each, a power of two) holding bar t at [t & mask].
+// ring per series (ring_size values each, a power of two) holding bar t at [t & mask].
+template <class Real>
 struct SharedTile {
   struct Chains {
-    double equity[kTile][kChainPitch];       // E_i by lane (9·series + chain)
+    Real equity[kTile][kChainPitch];         // E_i by lane (9·series + chain)
     std::int8_t signal[kTile][kChainPitch];  // s_i
   } chains[kFamilies];                       // written and summed by family f's warp alone
-  double close[kFusedSymbols][kTile];
-  double r[2][kFusedSymbols][kTile];         // R[t]·g[t] (NaN at t = 0), by tile parity
-  // X_Signal and X_S; rows padded to an odd number of doubles so that Layer 2's lanes
+  Real close[kFusedSymbols][kTile];
+  Real r[2][kFusedSymbols][kTile];           // R[t]·g[t] (NaN at t = 0), by tile parity
+  // X_Signal and X_S; rows padded to an odd number of values so that Layer 2's lanes
   // (one per family, same bar) hit distinct banks.
-  double family_signal[kFusedSymbols][kFamilies][kTile + 1];
-  double family_equity[kFusedSymbols][kFamilies][kTile + 1];
+  Real family_signal[kFusedSymbols][kFamilies][kTile + 1];
+  Real family_equity[kFusedSymbols][kFamilies][kTile + 1];
   // Per series: its rows, then warp k's state across tiles (kept here rather than in
   // every thread's registers).
   long long row0[kFusedSymbols];
   int bars[kFusedSymbols];
-  formulas::Equity layer2[kFusedSymbols][kFamilies];  // X_S of each family
-  double family_signal_prev[kFusedSymbols][kFamilies];
-  double average_prev[kFusedSymbols], a_prev[kFusedSymbols];  // A and a of the last bar
+  formulas::EquityT<Real> layer2[kFusedSymbols][kFamilies];  // X_S of each family
+  Real family_signal_prev[kFusedSymbols][kFamilies];
+  Real average_prev[kFusedSymbols], a_prev[kFusedSymbols];  // A and a of the last bar
   std::int8_t direction[kFusedSymbols];  // classification state after the last bar
 };
-constexpr int kRingOffset = (static_cast<int>(sizeof(SharedTile)) + 7) / 8;  // in doubles
+// Where the rings start, in Reals.
+template <class Real>
+constexpr int kRingOffsetOf = static_cast<int>((sizeof(SharedTile<Real>) + sizeof(Real) - 1) / sizeof(Real));
 
+template <class Real>
 struct Ring {
-  const double* p;
+  const Real* p;
   int mask;
-  __device__ __forceinline__ double operator[](int t) const { return p[t & mask]; }
+  __device__ __forceinline__ Real operator[](int t) const { return p[t & mask]; }
 };
-using RingBar = BarOf<Ring>;
+template <class Real>
+using RingBar = BarOf<Ring<Real>, Real>;
 
-// One MA chain of family F advanced by one bar. Two doubles hold every family's state
+// One MA chain of family F advanced by one bar. Two values hold every family's state
 // (window sums; EMA; DEMA's e1, e2; KAMA's k and noise); the chain structs of chains.cuh
 // are rebuilt around them so that the device performs exactly their operations.
-template <int F, bool kSteady>
-__device__ __forceinline__ double advance(double& a, double& b, const RingBar& bar, const ChainConstants& c) {
+template <int F, bool kSteady, class Real>
+__device__ __forceinline__ Real advance(Real& a, Real& b, const RingBar<Real>& bar, const ChainConstants<Real>& c) {
   if constexpr (F == static_cast<int>(Family::EMA)) {
-    EmaChain e{a};
-    const double ma = e.step<kSteady>(bar, c);
+    EmaChain<Real> e{a};
+    const Real ma = e.template step<kSteady>(bar, c);
     a = e.state;
     return ma;
   } else if constexpr (F == static_cast<int>(Family::DEMA)) {
-    DemaChain d{a, b};
-    const double ma = d.step<kSteady>(bar, c);
+    DemaChain<Real> d{a, b};
+    const Real ma = d.template step<kSteady>(bar, c);
     a = d.e1;
     b = d.e2;
     return ma;
   } else if constexpr (F == static_cast<int>(Family::KAMA)) {
-    KamaChain k{a, b};
-    const double ma = k.step<kSteady>(bar, c);
+    KamaChain<Real> k{a, b};
+    const Real ma = k.template step<kSteady>(bar, c);
     a = k.k;
     b = k.noise;
     return ma;
   } else {  // SMA ("HMA"), WMA, LSMA: the window sums, then the family's value
-    WindowSums w{a, b};
-    const bool ready = w.step<kSteady>(bar, c.len);
+    WindowSums<Real> w{a, b};
+    const bool ready = w.template step<kSteady>(bar, c.len);
     a = w.sum_y;
     b = w.sum_w;
-    return ready ? FamilyChainT<F>::value(w, c) : NAN;
+    return ready ? FamilyChainT<F, Real>::value(w, c) : Real(NAN);
   }
 }
 
 // The per-lane state of one chain across tiles.
+template <class Real>
 struct LaneState {
-  double a = 0.0, b = 0.0;  // the MA chain (see advance)
-  MaTracker tracker;
-  double close_prev = NAN, x_prev = NAN;
+  Real a = Real(0), b = Real(0);  // the MA chain (see advance)
+  MaTracker<Real> tracker;
+  Real close_prev = Real(NAN), x_prev = Real(NAN);
 };
 
 // Bars per iteration of a steady tile's loop (CMake's ATC_CUDA_STEADY_UNROLL): more gives
@@ -112,18 +118,19 @@ constexpr int kSteadyUnroll = ATC_CUDA_STEADY_UNROLL;
 // One tile of a family warp's chain lane: bars t0 .. t0 + bars − 1 of its series.
 // kSteady: a whole tile (bars = kTile) past every chain's warm-up and the cutout, and
 // not a re-summation tile (FusedParams::steady_from), run without those branches.
-template <int F, bool kCalibration, bool kSteady>
-__device__ __forceinline__ void chain_tile(LaneState& st, SharedTile::Chains& res, const double* close,
-                                           const double* r, const Ring& ring, int t0, int bars, int lane,
-                                           int len, const FusedParams& p, const DeviceColumns& out,
-                                           int chain, long long row0, bool calibrating) {
-  const ChainConstants constants = FamilyChainT<F>::constants(len);
+template <int F, bool kCalibration, bool kSteady, class Real>
+__device__ __forceinline__ void chain_tile(LaneState<Real>& st, typename SharedTile<Real>::Chains& res,
+                                           const Real* close, const Real* r, const Ring<Real>& ring, int t0,
+                                           int bars, int lane, int len, const FusedParams& p,
+                                           const DeviceColumns& out, int chain, long long row0, bool calibrating) {
+  const ChainConstants<Real> constants = FamilyChainT<F, Real>::constants(len);
+  const Real keep = static_cast<Real>(p.keep);
   const auto bar_step = [&](int k) {
     const int t = t0 + k;
-    const double c = close[k], x = ring[t];
-    const RingBar bar{t, x, st.x_prev, ring};
-    const double ma = advance<F, kSteady>(st.a, st.b, bar, constants);
-    const double e = st.tracker.template step<kSteady>(t, p.cutout, ma, c, st.close_prev, r[k], p.keep);
+    const Real c = close[k], x = ring[t];
+    const RingBar<Real> bar{t, x, st.x_prev, ring};
+    const Real ma = advance<F, kSteady>(st.a, st.b, bar, constants);
+    const Real e = st.tracker.template step<kSteady>(t, p.cutout, ma, c, st.close_prev, r[k], keep);
     res.equity[k][lane] = e;
     res.signal[k][lane] = st.tracker.signal;
     if (kCalibration && calibrating) {
@@ -144,21 +151,23 @@ __device__ __forceinline__ void chain_tile(LaneState& st, SharedTile::Chains& re
 
 // Layer 2 of family f of the block's series k over the tile's bars: X_S from the family
 // signals of the previous bars. A whole tile past the cutout runs without its branches.
-__device__ __forceinline__ void layer2_tile(SharedTile& sh, int k, int f, int t0, int bars, int parity,
+template <class Real>
+__device__ __forceinline__ void layer2_tile(SharedTile<Real>& sh, int k, int f, int t0, int bars, int parity,
                                             const FusedParams& p) {
-  formulas::Equity layer2 = sh.layer2[k][f];
-  double signal_prev = sh.family_signal_prev[k][f];
-  const double* r = sh.r[parity][k];
-  const double* signal = sh.family_signal[k][f];
-  double* equity = sh.family_equity[k][f];
+  formulas::EquityT<Real> layer2 = sh.layer2[k][f];
+  Real signal_prev = sh.family_signal_prev[k][f];
+  const Real* r = sh.r[parity][k];
+  const Real* signal = sh.family_signal[k][f];
+  Real* equity = sh.family_equity[k][f];
+  const Real keep = static_cast<Real>(p.keep);
   if (bars == kTile && t0 > p.cutout) {
     for (int j = 0; j < kTile; ++j) {
-      equity[j] = layer2.step_running(r[j], signal_prev, p.keep);
+      equity[j] = layer2.step_running(r[j], signal_prev, keep);
       signal_prev = signal[j];
     }
   } else {
     for (int j = 0; j < bars; ++j) {
-      equity[j] = layer2.step(t0 + j, p.cutout, p.weight[f], r[j], signal_prev, p.keep);
+      equity[j] = layer2.step(t0 + j, p.cutout, static_cast<Real>(p.weight[f]), r[j], signal_prev, keep);
       signal_prev = signal[j];
     }
   }
@@ -175,12 +184,12 @@ constexpr int kMinBlocks = ATC_CUDA_FUSED_MIN_WARPS / kWarps > 0 ? ATC_CUDA_FUSE
 
 // Block b covers series [b·per_block, b·per_block + per_block). kCalibration: family
 // p.calibration also writes its 9 MAs, signals and equities from the chain lanes.
-template <bool kCalibration>
+template <bool kCalibration, class Real>
 __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
     fused_kernel(FusedInput in, FusedParams p, DeviceColumns out, int ring_mask, int per_block) {
   extern __shared__ double shared_storage[];
-  SharedTile& sh = *reinterpret_cast<SharedTile*>(shared_storage);
-  const double* rings = shared_storage + kRingOffset;
+  SharedTile<Real>& sh = *reinterpret_cast<SharedTile<Real>*>(shared_storage);
+  Real* const rings = reinterpret_cast<Real*>(shared_storage) + kRingOffsetOf<Real>;
   const int ring_size = ring_mask + 1;
 
   const int tid = static_cast<int>(threadIdx.x), warp = tid / kWarp, lane = tid % kWarp;
@@ -207,20 +216,20 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
   const int chain_bars = lane < kChainLanes ? rows_of(sym, chain_row0) : 0;
   const int len = p.length[family][chain];
   const bool calibrating = kCalibration && family == p.calibration;
-  const Ring ring{rings + (sym < kFusedSymbols ? sym : 0) * ring_size, ring_mask};
-  LaneState state;
+  const Ring<Real> ring{rings + (sym < kFusedSymbols ? sym : 0) * ring_size, ring_mask};
+  LaneState<Real> state;
 
   if (tid < kFusedSymbols) {
     long long row0 = 0;
     sh.bars[tid] = rows_of(tid, row0);
     sh.row0[tid] = row0;
     sh.direction[tid] = 0;
-    sh.average_prev[tid] = NAN;
-    sh.a_prev[tid] = NAN;
+    sh.average_prev[tid] = Real(NAN);
+    sh.a_prev[tid] = Real(NAN);
   }
   if (tid < kFusedSymbols * kFamilies) {
-    sh.layer2[tid / kFamilies][tid % kFamilies] = formulas::Equity{};
-    sh.family_signal_prev[tid / kFamilies][tid % kFamilies] = NAN;
+    sh.layer2[tid / kFamilies][tid % kFamilies] = formulas::EquityT<Real>{};
+    sh.family_signal_prev[tid / kFamilies][tid % kFamilies] = Real(NAN);
   }
 
   // The last kStaged threads stage (series, bar) = (stage / kTile, stage % kTile), and load
@@ -247,20 +256,22 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
     // (Layer 2) finished before the last tile's first barrier.
     if (stage >= 0 && t0 + stage_bar < stage_bars) {
       const int t = t0 + stage_bar;
-      sh.close[stage_sym][stage_bar] = next_close;
-      shared_storage[kRingOffset + stage_sym * ring_size + (t & ring_mask)] = next_src;
-      sh.r[parity][stage_sym][stage_bar] = t > 0 ? (next_close - next_close_prev) / next_close_prev * next_growth : NAN;
+      const Real close = static_cast<Real>(next_close), close_prev = static_cast<Real>(next_close_prev);
+      sh.close[stage_sym][stage_bar] = close;
+      rings[stage_sym * ring_size + (t & ring_mask)] = static_cast<Real>(next_src);
+      sh.r[parity][stage_sym][stage_bar] =
+          t > 0 ? (close - close_prev) / close_prev * static_cast<Real>(next_growth) : Real(NAN);
     }
     if (stage >= 0) prefetch(t0 + kTile + stage_bar);
     __syncthreads();
 
-    SharedTile::Chains& res = sh.chains[family];
+    typename SharedTile<Real>::Chains& res = sh.chains[family];
     const int bars = min(kTile, chain_bars - t0);
     // Warp-uniform but for the last tile of a series.
     const bool steady = bars == kTile && t0 >= p.steady_from[family] && !resum_in_tile(t0);
     if (bars > 0) {
-      const double* close = sh.close[sym];
-      const double* r = sh.r[parity][sym];
+      const Real* close = sh.close[sym];
+      const Real* r = sh.r[parity][sym];
 #define ATC_FUSED_FAMILY(F)                                                                                   \
   case F:                                                                                                     \
     if (steady)                                                                                               \
@@ -287,20 +298,21 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
     for (int item = lane; item < per_block * kTile; item += kWarp) {
       const int k = item / kTile, j = item % kTile;
       if (t0 + j >= sh.bars[k]) continue;
-      double num = 0.0, den = 0.0;
+      Real num = Real(0), den = Real(0);
 #pragma unroll
       for (int i = 0; i < kLengthsPerFamily; ++i) {
-        const double e = res.equity[j][k * kLengthsPerFamily + i];
+        const Real e = res.equity[j][k * kLengthsPerFamily + i];
         num += res.signal[j][k * kLengthsPerFamily + i] * e;
         den += e;
       }
       const long long row = sh.row0[k] + t0 + j;
       const bool before_cutout = t0 + j < p.cutout;
-      // hundredths / 100.0 is formulas::round2(num / den), operation for operation.
-      const double hundredths = floor(100.0 * (num / den) + 0.5);
-      const double signal = before_cutout ? NAN : hundredths / 100.0;
-      sh.family_signal[k][family][j] = signal;
-      if (out.family_signal[family] != nullptr) out.family_signal[family][row] = signal;
+      // hundredths / 100 is formulas::round2(num / den), operation for operation. The
+      // output column holds it divided in double: exact hundredths in either precision.
+      const Real hundredths = floor(Real(100) * (num / den) + Real(0.5));
+      sh.family_signal[k][family][j] = before_cutout ? Real(NAN) : hundredths / Real(100);
+      if (out.family_signal[family] != nullptr)
+        out.family_signal[family][row] = before_cutout ? NAN : static_cast<double>(hundredths) / 100.0;
       if (out.family_signal_hundredths[family] != nullptr)
         out.family_signal_hundredths[family][row] =
             before_cutout ? kHundredthsNaN : static_cast<std::int8_t>(hundredths);
@@ -321,16 +333,16 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
       const int f = item / kTile, j = item % kTile;
       if (j < sym_bars && out.family_equity[f] != nullptr) out.family_equity[f][row0 + j] = sh.family_equity[k][f][j];
     }
-    double average = NAN;  // of bar t0 + lane
+    Real average = Real(NAN);  // of bar t0 + lane
     if (lane < sym_bars) {
-      double num = 0.0, den = 0.0;
+      Real num = Real(0), den = Real(0);
 #pragma unroll
       for (int f = 0; f < kFamilies; ++f) {  // order EMA, HMA, WMA, DEMA, LSMA, KAMA
-        const double e = sh.family_equity[k][f][lane];
+        const Real e = sh.family_equity[k][f][lane];
         num += formulas::cut(sh.family_signal[k][f][lane]) * e;
         den += e;
       }
-      average = t0 + lane < p.cutout ? NAN : num / den;
+      average = t0 + lane < p.cutout ? Real(NAN) : num / den;
       if (out.average_signal != nullptr) out.average_signal[row0 + lane] = average;
     }
     if (out.classification[0] != nullptr) {
@@ -338,22 +350,24 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
       // persistent direction is sequential, and it is the last crossing before the bar
       // (or the carried state), found with a ballot.
       const bool valid = lane < sym_bars;
-      const double average_before = __shfl_up_sync(~0u, average, 1);
-      const double a = !p.strategy ? average : (lane == 0 ? sh.average_prev[k] : average_before);
-      const double a_before = __shfl_up_sync(~0u, a, 1);
-      const double a_prev = lane == 0 ? sh.a_prev[k] : a_before;
+      const Real long_threshold = static_cast<Real>(p.long_threshold);
+      const Real short_threshold = static_cast<Real>(p.short_threshold);
+      const Real average_before = __shfl_up_sync(~0u, average, 1);
+      const Real a = !p.strategy ? average : (lane == 0 ? sh.average_prev[k] : average_before);
+      const Real a_before = __shfl_up_sync(~0u, a, 1);
+      const Real a_prev = lane == 0 ? sh.a_prev[k] : a_before;
       formulas::Classifier crossing;  // from "none": its direction is this bar's crossing
-      crossing.step(a, a_prev, p.long_threshold, p.short_threshold);
+      crossing.step(a, a_prev, long_threshold, short_threshold);
       const int event = valid ? crossing.dir : 0;
       const unsigned earlier = __ballot_sync(~0u, event != 0) & ((1u << lane) - 1u);
       const int last = earlier != 0 ? 31 - __clz(earlier) : 0;
       const int last_event = __shfl_sync(~0u, event, last);
       formulas::Classifier classifier;
       classifier.dir = static_cast<std::int8_t>(earlier != 0 ? last_event : sh.direction[k]);
-      const auto b = classifier.step(a, a_prev, p.long_threshold, p.short_threshold);
+      const auto b = classifier.step(a, a_prev, long_threshold, short_threshold);
       const int end = sym_bars - 1;
       const int direction_after = __shfl_sync(~0u, static_cast<int>(classifier.dir), end);
-      const double average_last = __shfl_sync(~0u, average, end), a_last = __shfl_sync(~0u, a, end);
+      const Real average_last = __shfl_sync(~0u, average, end), a_last = __shfl_sync(~0u, a, end);
       __syncwarp();  // every lane has read the carried state
       if (valid) {
         const std::int8_t values[kFusedClassOutputs] = {b.trend, b.state, b.direction, b.long_entry, b.short_entry};
@@ -391,12 +405,12 @@ FusedParams make_fused_params(const Config& config, int calibration_family) {
       p.length[f][i] = lengths[i];
       int warm_up = 0;
       switch (family) {
-        case Family::EMA: warm_up = EmaChain::steady_from(lengths[i]); break;
-        case Family::HMA: warm_up = SmaChain::steady_from(lengths[i]); break;
-        case Family::WMA: warm_up = WmaChain::steady_from(lengths[i]); break;
-        case Family::DEMA: warm_up = DemaChain::steady_from(lengths[i]); break;
-        case Family::LSMA: warm_up = LsmaChain::steady_from(lengths[i]); break;
-        case Family::KAMA: warm_up = KamaChain::steady_from(lengths[i]); break;
+        case Family::EMA: warm_up = EmaChain<>::steady_from(lengths[i]); break;
+        case Family::HMA: warm_up = SmaChain<>::steady_from(lengths[i]); break;
+        case Family::WMA: warm_up = WmaChain<>::steady_from(lengths[i]); break;
+        case Family::DEMA: warm_up = DemaChain<>::steady_from(lengths[i]); break;
+        case Family::LSMA: warm_up = LsmaChain<>::steady_from(lengths[i]); break;
+        case Family::KAMA: warm_up = KamaChain<>::steady_from(lengths[i]); break;
       }
       steady_from = std::max(steady_from, warm_up);
     }
@@ -411,6 +425,7 @@ FusedParams make_fused_params(const Config& config, int calibration_family) {
   p.calibration = calibration_family;
   p.symbols_per_block = 0;
   p.concurrent_series = 0;
+  p.float32 = 0;
   return p;
 }
 
@@ -424,8 +439,10 @@ void launch_fused(const FusedInput& input, const FusedParams& params, const Devi
   // A ring holds the oldest bar a tile looks back to (t0 − L − 1) through its last bar.
   int ring = 1;
   while (ring < longest + 1 + kTile) ring *= 2;
+  const bool float32 = params.float32 != 0;
   const auto shared_bytes_for = [&](int per_block) {
-    return static_cast<int>((kRingOffset + per_block * ring) * sizeof(double));
+    return float32 ? static_cast<int>((kRingOffsetOf<float> + per_block * ring) * sizeof(float))
+                   : static_cast<int>((kRingOffsetOf<double> + per_block * ring) * sizeof(double));
   };
   // Series per block: one while every series in flight can have a multiprocessor of its
   // own (each series' sequence of bars bounds the kernel); else two while blocks of two
@@ -442,8 +459,13 @@ void launch_fused(const FusedInput& input, const FusedParams& params, const Devi
   // to the device's maximum, always the same value: a launch captured in a CUDA graph
   // keeps its own size, and a smaller limit set for a later launch would make the graph's
   // replay fail (cudaErrorLaunchOutOfResources). A host-side attribute, no stream work.
-  ATC_CUDA_CHECK(cudaFuncSetAttribute(fused_kernel<false>, cudaFuncAttributeMaxDynamicSharedMemorySize, max_shared));
-  ATC_CUDA_CHECK(cudaFuncSetAttribute(fused_kernel<true>, cudaFuncAttributeMaxDynamicSharedMemorySize, max_shared));
+  const auto allow_shared = [&](auto kernel) {
+    ATC_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, max_shared));
+  };
+  allow_shared(fused_kernel<false, double>);
+  allow_shared(fused_kernel<true, double>);
+  allow_shared(fused_kernel<false, float>);
+  allow_shared(fused_kernel<true, float>);
   const long long in_flight = std::max<long long>(input.series, params.concurrent_series);
   int per_block = kFusedSymbols;
   if (params.symbols_per_block > 0) {
@@ -452,7 +474,7 @@ void launch_fused(const FusedInput& input, const FusedParams& params, const Devi
     per_block = 1;
   } else {
     int resident = 0;  // blocks of two per multiprocessor
-    ATC_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, fused_kernel<false>, kFusedThreads,
+    ATC_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, fused_kernel<false, double>, kFusedThreads,
                                                                  shared_bytes_for(2)));
     if ((in_flight + 1) / 2 <= static_cast<long long>(resident) * multiprocessors / 2) per_block = 2;
   }
@@ -464,8 +486,13 @@ void launch_fused(const FusedInput& input, const FusedParams& params, const Devi
     const cudaError_t status = cudaGetLastError();
     if (status != cudaSuccess) throw_cuda_error(status, name, __FILE__, __LINE__);
   };
-  if (params.calibration >= 0) launch(fused_kernel<true>, "launch of fused_kernel<calibration>");
-  else launch(fused_kernel<false>, "launch of fused_kernel");
+  if (float32) {
+    if (params.calibration >= 0) launch(fused_kernel<true, float>, "launch of fused_kernel<calibration, float>");
+    else launch(fused_kernel<false, float>, "launch of fused_kernel<float>");
+  } else {
+    if (params.calibration >= 0) launch(fused_kernel<true, double>, "launch of fused_kernel<calibration>");
+    else launch(fused_kernel<false, double>, "launch of fused_kernel");
+  }
 }
 
 }  // namespace atc::cuda

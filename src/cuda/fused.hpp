@@ -69,6 +69,10 @@ struct FusedParams {
   // Series on the device at once when several launches run concurrently (streams); 0:
   // this launch's alone.
   long long concurrent_series;
+  // 1: the float32 variant. It computes every stage in float (inputs rounded to float,
+  // outputs widened back) and is about as far from the reference as float allows; the
+  // default float64 kernel is the exact one (bench/RESULTS.md has the measured error).
+  int float32;
 };
 FusedParams make_fused_params(const Config& config, int calibration_family);
 

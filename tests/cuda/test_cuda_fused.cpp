@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -171,6 +173,50 @@ TEST(FusedKernel, SeriesPerBlockGiveTheSameBits) {
     for (int i = 0; i < kBytes; ++i)
       ASSERT_TRUE(one.second[i] == many.second[i]) << "byte column " << i << ", " << per_block << " series per block";
   }
+}
+
+// The float32 variant (FusedParams::float32) against the float64 kernel on the same
+// ragged batch: NaN exactly where float64 has it (before the cutout), Average_Signal in
+// [-1, 1], and most discrete outputs equal. It makes no exactness promise: the measured
+// distances are printed (and tabulated by bench_cuda in bench/RESULTS.md).
+TEST(FusedKernel, Float32VariantStaysNearTheFloat64Kernel) {
+  ATC_REQUIRE_GPU();
+  const std::uint64_t seed = fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const OwnedBatch batch = ragged_batch({.symbols = 200, .min_bars = 500, .max_bars = 3000, .seed = seed});
+  Config config;
+  config.cutout = 20;
+  const DeviceInput device(batch, config);
+  cuda::FusedInput input = device.input();
+  input.series = static_cast<int>(batch.close.size());
+
+  const auto run = [&](bool float32) {
+    DeviceBuffer<double> average(device.rows);
+    DeviceBuffer<std::int8_t> classes(cuda::kFusedClassOutputs * device.rows);
+    cuda::DeviceColumns out;
+    out.average_signal = average.data();
+    for (int c = 0; c < cuda::kFusedClassOutputs; ++c) out.classification[c] = classes.data() + c * device.rows;
+    cuda::FusedParams params = cuda::make_fused_params(config, -1);
+    params.float32 = float32 ? 1 : 0;
+    cuda::launch_fused(input, params, out);
+    ATC_CUDA_CHECK(cudaDeviceSynchronize());
+    return std::make_pair(download(average), download(classes));
+  };
+  const auto [avg64, cls64] = run(false);
+  const auto [avg32, cls32] = run(true);
+  double max_diff = 0.0;
+  for (std::size_t i = 0; i < device.rows; ++i) {
+    ASSERT_EQ(std::isnan(avg64[i]), std::isnan(avg32[i])) << "row " << i;
+    if (std::isnan(avg32[i])) continue;
+    ASSERT_LE(std::fabs(avg32[i]), 1.0) << "row " << i;
+    max_diff = std::max(max_diff, std::fabs(avg64[i] - avg32[i]));
+  }
+  std::size_t differing = 0;
+  for (std::size_t i = 0; i < cls64.size(); ++i) differing += cls64[i] != cls32[i] ? 1 : 0;
+  const double share = static_cast<double>(differing) / static_cast<double>(cls64.size());
+  std::printf("float32 vs float64: %zu rows, max |dAverage_Signal| %.3g, classification outputs differing %.4f%%\n",
+              device.rows, max_diff, 100.0 * share);
+  EXPECT_LT(share, 0.10) << "more than a tenth of the classification outputs differ";
 }
 
 TEST(FusedKernel, RejectsLengthsBeyondItsRing) {
