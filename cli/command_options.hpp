@@ -49,6 +49,7 @@ class EngineFlags {
   int threads_ = 0;
   int streams_ = ComputeOptions{}.streams;
   std::size_t chunk_symbols_ = 0;
+  std::string precision_ = "float64";
   std::vector<int> devices_;
   std::string gaps_ = "error";
 };

@@ -254,6 +254,20 @@ TEST_F(CliTest, DemoRunsOnTheSyntheticMarket) {
   EXPECT_TRUE(contains(run.err, "backend reference")) << run.err;
 }
 
+// --precision chooses the cuda kernel's float type; the other backends compute in float64
+// whatever it says, so the reference run is the same bits either way.
+TEST_F(CliTest, PrecisionIsAcceptedAndCheckedAndLeavesOtherBackendsExact) {
+  const fs::path input = write_series(path("p.csv"), 300, 11);
+  const ProgramRun f64 = atc("compute '" + input.string() + "' --backend reference");
+  const ProgramRun f32 = atc("compute '" + input.string() + "' --backend reference --precision float32");
+  ASSERT_EQ(f64.exit_code, 0) << f64.err;
+  ASSERT_EQ(f32.exit_code, 0) << f32.err;
+  EXPECT_EQ(f64.out, f32.out);
+  const ProgramRun half = atc("compute '" + input.string() + "' --precision float16");
+  EXPECT_EQ(half.exit_code, 2);
+  EXPECT_TRUE(contains(half.err, "--precision")) << half.err;
+}
+
 TEST_F(CliTest, BadFlagValuesExitWithTwo) {
   const fs::path input = write_series(path("x.csv"), 100, 6);
   const ProgramRun not_a_number = atc("compute '" + input.string() + "' --ema-len abc");

@@ -62,7 +62,8 @@ atc::Config make_config(const std::array<int, atc::kFamilies>& length,
 atc::ComputeOptions make_options(std::string_view backend, std::string_view outputs,
                                  std::optional<std::string_view> calibration, int threads,
                                  std::string_view gaps, int streams, std::size_t chunk_symbols,
-                                 std::size_t device_memory_limit, std::vector<int> devices) {
+                                 std::size_t device_memory_limit, std::vector<int> devices,
+                                 std::string_view precision) {
   atc::ComputeOptions o;
   const auto b = atc::parse_backend(backend);
   if (!b) throw atc::ConfigError(choices_error("backend", backend, "auto, reference, cpu or cuda"));
@@ -85,6 +86,9 @@ atc::ComputeOptions make_options(std::string_view backend, std::string_view outp
   o.chunk_symbols = chunk_symbols;
   o.device_memory_limit = device_memory_limit;
   o.devices = std::move(devices);
+  if (precision == "float64") o.precision = atc::Precision::Float64;
+  else if (precision == "float32") o.precision = atc::Precision::Float32;
+  else throw atc::ConfigError(choices_error("precision", precision, "float64 or float32"));
   return o;
 }
 
@@ -254,14 +258,15 @@ NB_MODULE(_atc, m) {
            [](atc::ComputeOptions* self, std::string_view backend, std::string_view outputs,
               std::optional<std::string_view> calibration, int threads, std::string_view gaps,
               int streams, std::size_t chunk_symbols, std::size_t device_memory_limit,
-              std::vector<int> devices) {
+              std::vector<int> devices, std::string_view precision) {
              new (self) atc::ComputeOptions(make_options(backend, outputs, calibration, threads,
                                                          gaps, streams, chunk_symbols,
-                                                         device_memory_limit, std::move(devices)));
+                                                         device_memory_limit, std::move(devices),
+                                                         precision));
            },
            "backend"_a = "auto", "outputs"_a = "standard", "calibration"_a = nb::none(),
            "threads"_a = 0, "gaps"_a = "error", "streams"_a = 4, "chunk_symbols"_a = 0,
-           "device_memory_limit"_a = 0, "devices"_a = std::vector<int>{});
+           "device_memory_limit"_a = 0, "devices"_a = std::vector<int>{}, "precision"_a = "float64");
 
   m.def("compute_table", &compute_table, "close"_a, "symbols"_a, "config"_a, "options"_a,
         "src"_a = nb::none(),

@@ -447,7 +447,8 @@ class DevicePipeline {
 
   // Readies the pipeline for a run: the growth table on the device (uploaded only when
   // it changed) and the captured graphs dropped when the kernel's parameters changed.
-  void prepare(std::span<const double> growth, const Config& config, int calibration) {
+  void prepare(std::span<const double> growth, const Config& config, const FusedParams& params) {
+    const int calibration = params.calibration;
     const DeviceGuard guard(shape_.device);
     if (growth_->bytes() < growth.size_bytes()) {
       growth_.reset();
@@ -459,9 +460,13 @@ class DevicePipeline {
       ATC_CUDA_CHECK(cudaMemcpy(growth_->data(), growth.data(), growth.size_bytes(), cudaMemcpyHostToDevice));
       growth_host_.assign(growth.begin(), growth.end());
     }
-    if (!config_ || !same_config(*config_, config) || calibration_ != calibration) drop_graphs();
+    // A captured graph holds the launch as it was: its config, its calibration family,
+    // its precision and block shape (which follows the series in flight).
+    const std::pair<int, long long> launch{params.float32, params.concurrent_series};
+    if (!config_ || !same_config(*config_, config) || calibration_ != calibration || launch_ != launch) drop_graphs();
     config_ = config;
     calibration_ = calibration;
+    launch_ = launch;
     reference_->record(lanes_[0]->stream.get());
   }
 
@@ -477,6 +482,7 @@ class DevicePipeline {
   std::vector<double> growth_host_;
   std::optional<Config> config_;
   int calibration_ = -1;
+  std::pair<int, long long> launch_{0, 0};  // float32, concurrent_series of the graphs' launches
   std::unique_ptr<Event> reference_;  // recorded at the start of each run, for the timing stats
 };
 
@@ -857,6 +863,7 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
   const std::vector<Column> columns = requested_columns(out);
   const std::vector<double> growth = detail::growth_table(config, batch.max_bars);
   FusedParams params = make_fused_params(config, out.calibration_family);
+  params.float32 = options.precision == Precision::Float32 ? 1 : 0;
   const auto streams = static_cast<std::size_t>(options.streams);
   const std::size_t workers = devices.size() * streams;
   std::size_t total_rows = 0;
@@ -896,6 +903,11 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
   int retries = 0;
   for (;;) {
     chunks = plan_chunks(batch.series, columns, rows, symbols);
+    // Each device runs up to `streams` chunks at once: the kernel's shape depends on them all.
+    std::size_t largest_chunk = 0;
+    for (const Chunk& c : chunks) largest_chunk = std::max(largest_chunk, c.layout.series);
+    params.concurrent_series = static_cast<long long>(std::min(
+        (batch.series.size() + devices.size() - 1) / devices.size(), largest_chunk * streams));
     PipelineShape need;
     need.streams = options.streams;
     need.pinned = tuning.pinned;
@@ -909,7 +921,7 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
         bool cached = false;
         pipelines.push_back(acquire(need, cached));
         all_cached = all_cached && cached;
-        pipelines.back()->prepare(growth, config, out.calibration_family);
+        pipelines.back()->prepare(growth, config, params);
       }
       break;
     } catch (const OutOfMemory& e) {
@@ -922,12 +934,6 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
       ++retries;
     }
   }
-
-  // Each device runs up to `streams` chunks at once: the kernel's shape depends on them all.
-  std::size_t largest_chunk = 0;
-  for (const Chunk& c : chunks) largest_chunk = std::max(largest_chunk, c.layout.series);
-  params.concurrent_series = static_cast<long long>(std::min(
-      (batch.series.size() + devices.size() - 1) / devices.size(), largest_chunk * streams));
 
   Run run{batch, out, columns, chunks, params};
   run.timeout_s = timeout_s;

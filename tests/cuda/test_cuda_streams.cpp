@@ -344,6 +344,29 @@ TEST_F(CudaStreams, DirectTransfersGiveTheSameBits) {
   }
 }
 
+// ComputeOptions::precision through the cached pipeline: float32 results differ from
+// float64 ones (not exact) but float64 comes back bit-identical after float32 ran on the
+// same layout (a graph captured for one precision is never replayed for the other), and
+// each precision repeats its own bits.
+TEST_F(CudaStreams, PrecisionSwitchesKeepEachPrecisionsBits) {
+  const OwnedBatch batch = streams_batch(300, 800, 1200, fresh_seed());
+  ComputeOptions o = cuda_options(OutputRequest::scan());
+  const BatchResult f64 = compute_batch(batch.views(), Config{}, o);
+  o.precision = Precision::Float32;
+  const BatchResult f32 = compute_batch(batch.views(), Config{}, o);
+  const BatchResult f32_again = compute_batch(batch.views(), Config{}, o);
+  o.precision = Precision::Float64;
+  const BatchResult f64_again = compute_batch(batch.views(), Config{}, o);
+  expect_same(f64.outputs, f64_again.outputs, "float64 after float32");
+  expect_same(f32.outputs, f32_again.outputs, "float32 repeated");
+  EXPECT_FALSE(same(f64.outputs.average_signal, f32.outputs.average_signal))
+      << "float32 gave the float64 bits: the float32 kernel did not run";
+  std::size_t differing = 0;
+  for (std::size_t i = 0; i < f64.outputs.trend.size(); ++i)
+    differing += f64.outputs.state[i] != f32.outputs.state[i] ? 1 : 0;
+  EXPECT_LT(static_cast<double>(differing), 0.01 * static_cast<double>(f64.outputs.state.size()));
+}
+
 TEST_F(CudaStreams, NoLeakAcross100Scans) {
   const OwnedBatch batch = streams_batch(1000, 900, 1100, fresh_seed());
   ComputeOptions o = cuda_options(OutputRequest::scan());

@@ -151,3 +151,12 @@ def test_version_and_exception_names() -> None:
     assert atc.ConfigError.__module__ == "atc"
     assert issubclass(atc.BackendUnavailable, atc.Error)
     assert not issubclass(atc.ConfigError, RuntimeError)
+
+
+def test_precision_is_checked_and_leaves_the_cpu_backend_exact() -> None:
+    frame = random_walks(400, 6, seed=5)
+    f64 = atc.compute_atc_batch(frame, backend="cpu")
+    f32 = atc.compute_atc_batch(frame, backend="cpu", precision="float32")
+    pd.testing.assert_frame_equal(f64["Average_Signal"], f32["Average_Signal"])
+    with pytest.raises(atc.ConfigError, match="precision"):
+        atc.compute_atc_batch(frame, backend="cpu", precision="float16")

@@ -41,3 +41,14 @@ def test_cupy_input_equals_numpy_input(cupy) -> None:
         pd.testing.assert_frame_equal(on_device[key], on_host[key])
     signals = atc.compute_atc_signals(cupy.asarray(frame["S001"].to_numpy()), backend="cpu")
     np.testing.assert_array_equal(signals["Average_Signal"].to_numpy(), on_host.average_signal[1].to_numpy())
+
+
+def test_float32_precision_runs_the_float32_kernel_close_to_float64(cuda_backend: str) -> None:
+    frame = random_walks(1500, 40, seed=9)
+    f64 = atc.compute_atc_batch(frame, backend=cuda_backend, outputs="scan")
+    f32 = atc.compute_atc_batch(frame, backend=cuda_backend, outputs="scan", precision="float32")
+    a64, a32 = f64["Average_Signal"].to_numpy(), f32["Average_Signal"].to_numpy()
+    assert np.array_equal(np.isnan(a64), np.isnan(a32))
+    assert not np.array_equal(a64[~np.isnan(a64)], a32[~np.isnan(a32)]), "float32 gave the float64 bits"
+    differing = (f64["state"].to_numpy() != f32["state"].to_numpy()).mean()
+    assert differing < 0.01
