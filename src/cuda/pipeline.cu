@@ -806,8 +806,9 @@ void enqueue_all(Run& run, std::vector<std::unique_ptr<DevicePipeline>>& pipelin
       DevicePipeline& pipeline = *pipelines[w / streams];
       Lane& lane = pipeline.lane(static_cast<int>(w % streams));
       Slot& slot = lane.slots[(c / run.workers) % 2];
-      if (slot.chunk >= 0) {
-        const auto it = std::find_if(in_flight.begin(), in_flight.end(), [&](const InFlight& f) { return f.slot == &slot; });
+      // The slot's previous chunk (two rounds of workers ago) is in flight: finish it first.
+      const auto it = std::find_if(in_flight.begin(), in_flight.end(), [&](const InFlight& f) { return f.slot == &slot; });
+      if (it != in_flight.end()) {
         finish_one(*it);
         in_flight.erase(it);
       }
