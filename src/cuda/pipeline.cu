@@ -18,6 +18,7 @@
 #include <string>
 #include <optional>
 #include <thread>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -762,6 +763,14 @@ void finish(Run& run, DevicePipeline& pipeline, Slot& slot, LaneStats& stats) {
   }
 }
 
+// Puts chunk c in `slot` (free) and enqueues it on the lane's stream.
+void start(Run& run, DevicePipeline& pipeline, Lane& lane, Slot& slot, std::size_t c) {
+  slot.direct = run.directs.empty() ? Direct{} : run.directs[c];
+  pack(run, run.chunks[c], slot);
+  enqueue(run, pipeline, lane, slot, run.chunks[c].layout);
+  slot.chunk = static_cast<std::ptrdiff_t>(c);
+}
+
 // One host thread per lane: chunks worker, worker + workers, ... alternate between the
 // lane's two slots, so that packing and scattering overlap the device's work.
 void work(Run& run, DevicePipeline& pipeline, Lane& lane, std::size_t worker, LaneStats& stats) {
@@ -772,10 +781,7 @@ void work(Run& run, DevicePipeline& pipeline, Lane& lane, std::size_t worker, La
       Slot& slot = lane.slots[next_slot];
       next_slot ^= 1;
       if (slot.chunk >= 0) finish(run, pipeline, slot, stats);
-      slot.direct = run.directs.empty() ? Direct{} : run.directs[c];
-      pack(run, run.chunks[c], slot);
-      enqueue(run, pipeline, lane, slot, run.chunks[c].layout);
-      slot.chunk = static_cast<std::ptrdiff_t>(c);
+      start(run, pipeline, lane, slot, c);
     }
     for (int i = 0; i < 2; ++i, next_slot ^= 1)  // the older slot first
       if (lane.slots[next_slot].chunk >= 0) finish(run, pipeline, lane.slots[next_slot], stats);
@@ -786,40 +792,31 @@ void work(Run& run, DevicePipeline& pipeline, Lane& lane, std::size_t worker, La
   }
 }
 
-// The whole run from the calling thread, for chunks with nothing staged: chunk c goes to
-// worker c mod workers as in work(), alternating between the lane's two slots.
+// The whole run from the calling thread, for chunks with nothing staged. Chunk c has the
+// place work() gives it (worker c mod workers, the lane's slot (c / workers) mod 2), so
+// the slot it needs was last used by chunk c − 2·workers, finished just before.
 void enqueue_all(Run& run, std::vector<std::unique_ptr<DevicePipeline>>& pipelines, std::size_t streams,
                  std::vector<LaneStats>& stats) {
-  struct InFlight {
-    DevicePipeline* pipeline;
-    Slot* slot;
-    std::size_t worker;
+  const auto place = [&](std::size_t c) {
+    const std::size_t w = c % run.workers;
+    DevicePipeline& pipeline = *pipelines[w / streams];
+    Lane& lane = pipeline.lane(static_cast<int>(w % streams));
+    return std::tuple<DevicePipeline&, Lane&, Slot&, std::size_t>{pipeline, lane, lane.slots[(c / run.workers) % 2], w};
   };
-  std::vector<InFlight> in_flight;
-  const auto finish_one = [&](const InFlight& f) {
-    const DeviceGuard device(f.pipeline->device());
-    finish(run, *f.pipeline, *f.slot, stats[f.worker]);
+  const auto finish_chunk = [&](std::size_t c) {
+    const auto [pipeline, lane, slot, w] = place(c);
+    const DeviceGuard device(pipeline.device());
+    finish(run, pipeline, slot, stats[w]);
   };
+  const std::size_t chunks = run.chunks.size(), in_flight = 2 * run.workers;
   try {
-    for (std::size_t c = 0; c < run.chunks.size(); ++c) {
-      const std::size_t w = c % run.workers;
-      DevicePipeline& pipeline = *pipelines[w / streams];
-      Lane& lane = pipeline.lane(static_cast<int>(w % streams));
-      Slot& slot = lane.slots[(c / run.workers) % 2];
-      // The slot's previous chunk (two rounds of workers ago) is in flight: finish it first.
-      const auto it = std::find_if(in_flight.begin(), in_flight.end(), [&](const InFlight& f) { return f.slot == &slot; });
-      if (it != in_flight.end()) {
-        finish_one(*it);
-        in_flight.erase(it);
-      }
+    for (std::size_t c = 0; c < chunks; ++c) {
+      if (c >= in_flight) finish_chunk(c - in_flight);
+      const auto [pipeline, lane, slot, w] = place(c);
       const DeviceGuard device(pipeline.device());
-      slot.direct = run.directs[c];
-      pack(run, run.chunks[c], slot);
-      enqueue(run, pipeline, lane, slot, run.chunks[c].layout);
-      slot.chunk = static_cast<std::ptrdiff_t>(c);
-      in_flight.push_back({&pipeline, &slot, w});
+      start(run, pipeline, lane, slot, c);
     }
-    for (const InFlight& f : in_flight) finish_one(f);
+    for (std::size_t c = chunks > in_flight ? chunks - in_flight : 0; c < chunks; ++c) finish_chunk(c);
   } catch (const Timeout&) {
     run.fail(std::current_exception(), true);
   } catch (...) {
