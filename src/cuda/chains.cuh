@@ -10,8 +10,10 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 
 #include "../core/formulas.hpp"
+#include "atc/config.hpp"
 
 namespace atc::cuda {
 
@@ -67,8 +69,10 @@ __device__ __forceinline__ Real seeded_ema(Real& state, int u, Real x, int len, 
 // division for operands near the ends of the exponent range. The first part depends
 // on d alone and is done once here; divide() repeats the second part operation for
 // operation and takes `/` itself outside a range where that fast path always applies.
-template <class Real = double>
-struct ConstDivisor {
+template <class Real>
+struct ConstDivisor;
+template <>
+struct ConstDivisor<double> {
   double d = 1.0, y = 1.0;
 
   ConstDivisor() = default;
@@ -297,5 +301,14 @@ template <> struct FamilyChain<4> { template <class Real> using type = LsmaChain
 template <> struct FamilyChain<5> { template <class Real> using type = KamaChain<Real>; };
 template <int F, class Real = double>
 using FamilyChainT = typename FamilyChain<F>::template type<Real>;
+
+// FamilyChainT<F>::steady_from(len) for a family known at run time.
+inline int steady_from(Family family, int len) {
+  return [&]<int... F>(std::integer_sequence<int, F...>) {
+    int first = 0;
+    ((static_cast<int>(family) == F ? (first = FamilyChainT<F>::steady_from(len)) : 0), ...);
+    return first;
+  }(std::make_integer_sequence<int, kFamilies>{});
+}
 
 }  // namespace atc::cuda

@@ -403,16 +403,7 @@ FusedParams make_fused_params(const Config& config, int calibration_family) {
     int steady_from = std::max(config.cutout + 1, 1);
     for (int i = 0; i < kLengthsPerFamily; ++i) {
       p.length[f][i] = lengths[i];
-      int warm_up = 0;
-      switch (family) {
-        case Family::EMA: warm_up = EmaChain<>::steady_from(lengths[i]); break;
-        case Family::HMA: warm_up = SmaChain<>::steady_from(lengths[i]); break;
-        case Family::WMA: warm_up = WmaChain<>::steady_from(lengths[i]); break;
-        case Family::DEMA: warm_up = DemaChain<>::steady_from(lengths[i]); break;
-        case Family::LSMA: warm_up = LsmaChain<>::steady_from(lengths[i]); break;
-        case Family::KAMA: warm_up = KamaChain<>::steady_from(lengths[i]); break;
-      }
-      steady_from = std::max(steady_from, warm_up);
+      steady_from = std::max(steady_from, cuda::steady_from(family, lengths[i]));
     }
     p.steady_from[f] = steady_from;
     p.weight[f] = config.weight[f];

@@ -31,7 +31,7 @@ __global__ void compare_divisions(const double* divisors, int divisor_count, con
                                   int numerator_count, Mismatch* mismatch) {
   const int d_index = static_cast<int>(blockIdx.y);
   if (d_index >= divisor_count) return;
-  const cuda::ConstDivisor divisor(divisors[d_index]);
+  const cuda::ConstDivisor<double> divisor(divisors[d_index]);
   for (int i = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x); i < numerator_count;
        i += static_cast<int>(gridDim.x * blockDim.x)) {
     const double a = numerators[i];
