@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <memory>
 #include <new>
@@ -87,6 +88,18 @@ struct BatchOutputs {
   void resize(const OutputRequest& req, std::vector<std::size_t> symbol_offsets);
   // NaN in the continuous and 0 in the discrete columns, rows [begin, end).
   void clear_rows(std::size_t begin, std::size_t end);
+
+  // Calls f(column) for every column, requested or not (an unrequested one is empty).
+  template <class F>
+  void for_each_column(F&& f) {
+    f(average_signal);
+    for (auto& c : family_signal) f(c);
+    for (auto& c : family_equity) f(c);
+    for (auto* c : {&trend, &state, &direction, &long_entry, &short_entry}) f(*c);
+    for (auto& c : ma) f(c);
+    for (auto& c : ma_equity) f(c);
+    for (auto& c : ma_signal) f(c);
+  }
 };
 
 }  // namespace atc

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <type_traits>
 
 #include "prepared.hpp"
 
@@ -77,22 +78,11 @@ void BatchOutputs::resize(const OutputRequest& req, std::vector<std::size_t> sym
 }
 
 void BatchOutputs::clear_rows(std::size_t begin, std::size_t end) {
-  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-  auto fill = [&](auto& column, auto value) {
+  for_each_column([&](auto& column) {
+    using T = typename std::decay_t<decltype(column)>::value_type;
+    const T value = std::is_floating_point_v<T> ? std::numeric_limits<T>::quiet_NaN() : T{0};
     if (!column.empty()) std::fill(column.begin() + begin, column.begin() + end, value);
-  };
-  fill(average_signal, nan);
-  for (int f = 0; f < kFamilies; ++f) {
-    fill(family_signal[f], nan);
-    fill(family_equity[f], nan);
-  }
-  for (auto* col : {&trend, &state, &direction, &long_entry, &short_entry})
-    fill(*col, std::int8_t{0});
-  for (int i = 0; i < kLengthsPerFamily; ++i) {
-    fill(ma[i], nan);
-    fill(ma_equity[i], nan);
-    fill(ma_signal[i], std::int8_t{0});
-  }
+  });
 }
 
 void BatchOutputs::allocate(const OutputRequest& req, std::vector<std::size_t> symbol_offsets) {

@@ -27,21 +27,9 @@ PinnedRegion::~PinnedRegion() {
 
 std::vector<PinnedRegion> pin_columns(BatchOutputs& outputs) {
   std::vector<PinnedRegion> pins;
-  const auto pin = [&](auto& column) {
+  outputs.for_each_column([&](auto& column) {
     if (!column.empty()) pins.emplace_back(std::span(column.data(), column.size()));
-  };
-  pin(outputs.average_signal);
-  for (int f = 0; f < kFamilies; ++f) {
-    pin(outputs.family_signal[f]);
-    pin(outputs.family_equity[f]);
-  }
-  for (auto* column : {&outputs.trend, &outputs.state, &outputs.direction, &outputs.long_entry, &outputs.short_entry})
-    pin(*column);
-  for (int i = 0; i < kLengthsPerFamily; ++i) {
-    pin(outputs.ma[i]);
-    pin(outputs.ma_equity[i]);
-    pin(outputs.ma_signal[i]);
-  }
+  });
   std::erase_if(pins, [](const PinnedRegion& p) { return !p.active(); });
   return pins;
 }
