@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -18,17 +19,33 @@
 
 namespace atc {
 
+// X_Signal is rounded to hundredths in [-1, 1], so it is exactly an int8 count of
+// hundredths: from_hundredths(k) == k / 100.0 is the double, kHundredthsNaN stands for
+// NaN (bars before the cutout).
+inline constexpr std::int8_t kHundredthsNaN = INT8_MIN;
+inline double from_hundredths(std::int8_t k) { return k == kHundredthsNaN ? NAN : k / 100.0; }
+// The inverse for an exact hundredth x (or NaN).
+inline std::int8_t to_hundredths(double x) {
+  return std::isnan(x) ? kHundredthsNaN : static_cast<std::int8_t>(std::lround(x * 100.0));
+}
+
 // Which outputs to produce. Average_Signal is always produced.
 struct OutputRequest {
   bool families = true;        // the six X_Signal (Layer 1) and six X_S (Layer 2)
   bool classification = true;  // trend, state, direction, long_entry, short_entry
+  // With `families`: X_Signal as int8 hundredths in family_signal_hundredths instead of
+  // doubles in family_signal (one byte a bar instead of eight; the CUDA backend then
+  // hands them over as they come off the device, with no widening on the host).
+  bool compact_family_signals = false;
   // "Calibration mode": also the 9 MAs, 9 per-MA signals and 9 equities of one family.
   std::optional<Family> calibration;
 
-  static OutputRequest average_only() { return {false, false, std::nullopt}; }
-  static OutputRequest scan() { return {false, true, std::nullopt}; }
+  static OutputRequest average_only() { return {false, false, false, std::nullopt}; }
+  static OutputRequest scan() { return {false, true, false, std::nullopt}; }
   static OutputRequest standard() { return {}; }
-  static OutputRequest with_calibration(Family f) { return {true, true, f}; }
+  // standard() with X_Signal as int8 hundredths.
+  static OutputRequest compact() { return {true, true, true, std::nullopt}; }
+  static OutputRequest with_calibration(Family f) { return {true, true, false, f}; }
 };
 
 // One symbol's outputs, viewed inside a BatchOutputs. Spans are empty for outputs
@@ -37,6 +54,7 @@ struct OutputRequest {
 struct SymbolOutputView {
   std::span<const double> average_signal;
   std::array<std::span<const double>, kFamilies> family_signal;  // EMA_Signal ... KAMA_Signal
+  std::array<std::span<const std::int8_t>, kFamilies> family_signal_hundredths;  // the same, compact
   std::array<std::span<const double>, kFamilies> family_equity;  // EMA_S ... KAMA_S
   std::span<const std::int8_t> trend, state, direction, long_entry, short_entry;
   std::array<std::span<const double>, kLengthsPerFamily> ma;
@@ -74,6 +92,7 @@ struct BatchOutputs {
   std::vector<std::size_t> offsets{0};
   Column<double> average_signal;
   std::array<Column<double>, kFamilies> family_signal, family_equity;
+  std::array<Column<std::int8_t>, kFamilies> family_signal_hundredths;  // request.compact_family_signals
   Column<std::int8_t> trend, state, direction, long_entry, short_entry;
   std::array<Column<double>, kLengthsPerFamily> ma, ma_equity;
   std::array<Column<std::int8_t>, kLengthsPerFamily> ma_signal;
@@ -94,6 +113,7 @@ struct BatchOutputs {
   void for_each_column(F&& f) {
     f(average_signal);
     for (auto& c : family_signal) f(c);
+    for (auto& c : family_signal_hundredths) f(c);
     for (auto& c : family_equity) f(c);
     for (auto* c : {&trend, &state, &direction, &long_entry, &short_entry}) f(*c);
     for (auto& c : ma) f(c);

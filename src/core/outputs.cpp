@@ -16,6 +16,7 @@ SymbolOutputView transform(const SymbolOutputView& v, Cut cut) {
   out.average_signal = cut(v.average_signal);
   for (int f = 0; f < kFamilies; ++f) {
     out.family_signal[f] = cut(v.family_signal[f]);
+    out.family_signal_hundredths[f] = cut(v.family_signal_hundredths[f]);
     out.family_equity[f] = cut(v.family_equity[f]);
   }
   out.trend = cut(v.trend);
@@ -43,6 +44,7 @@ SymbolOutputView BatchOutputs::view(std::size_t symbol) const {
   all.average_signal = average_signal;
   for (int f = 0; f < kFamilies; ++f) {
     all.family_signal[f] = family_signal[f];
+    all.family_signal_hundredths[f] = family_signal_hundredths[f];
     all.family_equity[f] = family_equity[f];
   }
   all.trend = trend;
@@ -64,7 +66,8 @@ void BatchOutputs::resize(const OutputRequest& req, std::vector<std::size_t> sym
   const std::size_t n = offsets.back();
   average_signal.resize(n);
   for (int f = 0; f < kFamilies; ++f) {
-    family_signal[f].resize(req.families ? n : 0);
+    family_signal[f].resize(req.families && !req.compact_family_signals ? n : 0);
+    family_signal_hundredths[f].resize(req.families && req.compact_family_signals ? n : 0);
     family_equity[f].resize(req.families ? n : 0);
   }
   for (auto* col : {&trend, &state, &direction, &long_entry, &short_entry})
@@ -83,6 +86,8 @@ void BatchOutputs::clear_rows(std::size_t begin, std::size_t end) {
     const T value = std::is_floating_point_v<T> ? std::numeric_limits<T>::quiet_NaN() : T{0};
     if (!column.empty()) std::fill(column.begin() + begin, column.begin() + end, value);
   });
+  for (auto& column : family_signal_hundredths)  // their NaN
+    if (!column.empty()) std::fill(column.begin() + begin, column.begin() + end, kHundredthsNaN);
 }
 
 void BatchOutputs::allocate(const OutputRequest& req, std::vector<std::size_t> symbol_offsets) {
@@ -98,6 +103,7 @@ OutputColumns columns_of(BatchOutputs& o) {
   c.average_signal = ptr(o.average_signal);
   for (int f = 0; f < kFamilies; ++f) {
     c.family_signal[f] = ptr(o.family_signal[f]);
+    c.family_signal_hundredths[f] = ptr(o.family_signal_hundredths[f]);
     c.family_equity[f] = ptr(o.family_equity[f]);
   }
   c.trend = ptr(o.trend);

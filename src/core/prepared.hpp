@@ -38,6 +38,7 @@ PreparedBatch prepare(std::span<const SeriesView> input, const Config& config,
 struct OutputColumns {
   double* average_signal = nullptr;
   std::array<double*, kFamilies> family_signal{}, family_equity{};
+  std::array<std::int8_t*, kFamilies> family_signal_hundredths{};  // instead of family_signal (compact)
   std::int8_t *trend = nullptr, *state = nullptr, *direction = nullptr,
               *long_entry = nullptr, *short_entry = nullptr;
   int calibration_family = -1;  // Family index, or -1

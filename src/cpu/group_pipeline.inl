@@ -413,9 +413,10 @@ void ATC_CPU_GROUP_ENTRY(const Config& config, const std::vector<double>& growth
       if (t >= ps.n) continue;
       const std::size_t row = ps.out_offset + t;
       out.average_signal[row] = average[l];
-      if (out.family_signal[0]) {
+      if (out.family_equity[0]) {
         for (int f = 0; f < kFamilies; ++f) {
-          out.family_signal[f][row] = x_signal[f][l];
+          if (out.family_signal_hundredths[0]) out.family_signal_hundredths[f][row] = to_hundredths(x_signal[f][l]);
+          else out.family_signal[f][row] = x_signal[f][l];
           out.family_equity[f][row] = x_equity[f][l];
         }
       }

@@ -33,6 +33,7 @@
 #include <cstdint>
 
 #include "atc/config.hpp"
+#include "atc/outputs.hpp"
 
 namespace atc::cuda {
 
@@ -76,10 +77,9 @@ struct FusedParams {
 };
 FusedParams make_fused_params(const Config& config, int calibration_family);
 
-// The Layer-1 signal as int8 hundredths: round2(x)·100 exactly, so that k / 100.0 on the
-// host is the double the kernel computed; kHundredthsNaN stands for NaN (before cutout).
-inline constexpr std::int8_t kHundredthsNaN = INT8_MIN;
-inline double from_hundredths(std::int8_t k) { return k == kHundredthsNaN ? NAN : k / 100.0; }
+// The Layer-1 signal travels as int8 hundredths (atc::kHundredthsNaN, from_hundredths in
+// atc/outputs.hpp): round2(x)·100 exactly, so that k / 100.0 on the host is the double
+// the kernel computed.
 
 // Device output columns over the compact rows; null = not requested.
 struct DeviceColumns {

@@ -171,12 +171,16 @@ constexpr int kMaxColumns = 1 + 2 * kFamilies + 5 + 3 * kLengthsPerFamily;
 constexpr std::size_t element_bytes(Kind kind) { return kind == Kind::Real ? sizeof(double) : 1; }
 
 // Calls f(kind, host column, device field) for every output column, in a fixed order;
-// the host column is null when not requested. Layer-1 signals travel as int8 hundredths.
+// the host column is null when not requested. Layer-1 signals travel as int8 hundredths,
+// widened to doubles on the host unless the caller asked for them compact.
 template <class F>
 void for_each_column(const OutputColumns& h, DeviceColumns& d, F&& f) {
   f(Kind::Real, h.average_signal, d.average_signal);
   for (int i = 0; i < kFamilies; ++i) {
-    f(Kind::Hundredths, h.family_signal[i], d.family_signal_hundredths[i]);
+    if (h.family_signal_hundredths[i] != nullptr)
+      f(Kind::Discrete, h.family_signal_hundredths[i], d.family_signal_hundredths[i]);
+    else
+      f(Kind::Hundredths, h.family_signal[i], d.family_signal_hundredths[i]);
     f(Kind::Real, h.family_equity[i], d.family_equity[i]);
   }
   f(Kind::Discrete, h.trend, d.classification[0]);

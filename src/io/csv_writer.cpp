@@ -19,6 +19,11 @@ Column real_column(std::string name, std::span<const double> values) {
   return {std::move(name), [values](std::string& row, std::size_t t) { append_number(row, values[t]); }};
 }
 
+// X_Signal kept compact: the same numbers as its doubles.
+Column hundredths_column(std::string name, std::span<const std::int8_t> values) {
+  return {std::move(name), [values](std::string& row, std::size_t t) { append_number(row, from_hundredths(values[t])); }};
+}
+
 Column discrete_column(std::string name, std::span<const std::int8_t> values) {
   return {std::move(name),
           [values](std::string& row, std::size_t t) { row += std::to_string(values[t]); }};
@@ -58,10 +63,14 @@ void write_outputs_csv(std::ostream& out, std::span<const std::string> timestamp
                        }});
   columns.push_back(real_column("close", close));
   columns.push_back(real_column("Average_Signal", outputs.average_signal));
-  if (!outputs.family_signal[0].empty()) {
-    for (Family f : kAllFamilies)
-      columns.push_back(real_column(std::string(family_name(f)) + "_Signal",
-                                    outputs.family_signal[static_cast<int>(f)]));
+  if (!outputs.family_equity[0].empty()) {
+    for (Family f : kAllFamilies) {
+      const int i = static_cast<int>(f);
+      std::string name = std::string(family_name(f)) + "_Signal";
+      columns.push_back(outputs.family_signal_hundredths[i].empty()
+                            ? real_column(std::move(name), outputs.family_signal[i])
+                            : hundredths_column(std::move(name), outputs.family_signal_hundredths[i]));
+    }
     for (Family f : kAllFamilies)
       columns.push_back(real_column(std::string(family_name(f)) + "_S",
                                     outputs.family_equity[static_cast<int>(f)]));

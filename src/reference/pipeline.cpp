@@ -112,10 +112,13 @@ void run_reference(const PreparedBatch& batch, const Config& config, OutputColum
       family_signal.push_back(layer1(signals, equities, config.cutout));
       family_equity.push_back(
           equity(config.weight[f], family_signal.back(), r, la, de, config.cutout));
-      if (out.family_signal[f]) {
+      if (out.family_signal[f])
         std::copy(family_signal[f].begin(), family_signal[f].end(), out.family_signal[f] + ps.out_offset);
+      if (out.family_signal_hundredths[f])
+        std::transform(family_signal[f].begin(), family_signal[f].end(),
+                       out.family_signal_hundredths[f] + ps.out_offset, to_hundredths);
+      if (out.family_equity[f])
         std::copy(family_equity[f].begin(), family_equity[f].end(), out.family_equity[f] + ps.out_offset);
-      }
       if (out.calibration_family == f) {
         for (int i = 0; i < kLengthsPerFamily; ++i) {
           std::copy(mas[i].begin(), mas[i].end(), out.ma[i] + ps.out_offset);

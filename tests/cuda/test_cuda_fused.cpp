@@ -103,11 +103,11 @@ TEST(FusedKernel, HundredthsCarryTheDoubleSignalAndEveryRowIsWritten) {
         ASSERT_FALSE(avg[row] == poison) << "Average_Signal not written, symbol " << s << " bar " << t;
         ASSERT_FALSE(x[row] == poison) << "X_Signal not written, family " << f << " symbol " << s << " bar " << t;
         if (t < config.cutout) {
-          ASSERT_EQ(k[row], cuda::kHundredthsNaN) << "family " << f << " symbol " << s << " bar " << t;
+          ASSERT_EQ(k[row], kHundredthsNaN) << "family " << f << " symbol " << s << " bar " << t;
           ASSERT_TRUE(std::isnan(x[row]));
         } else {
           ASSERT_TRUE(k[row] >= -100 && k[row] <= 100) << int(k[row]) << ", family " << f << " bar " << t;
-          ASSERT_TRUE(same_bits(cuda::from_hundredths(k[row]), x[row]))
+          ASSERT_TRUE(same_bits(from_hundredths(k[row]), x[row]))
               << int(k[row]) << " vs " << x[row] << ", family " << f << " symbol " << s << " bar " << t;
         }
         ++checked;

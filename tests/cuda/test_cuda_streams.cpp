@@ -16,6 +16,7 @@
 #include "cuda/pipeline.hpp"
 #include "gpu_support.hpp"
 #include "support/batch.hpp"
+#include "support/compact.hpp"
 
 namespace atc::test {
 namespace {
@@ -55,6 +56,7 @@ void expect_same(const BatchOutputs& a, const BatchOutputs& b, const std::string
   EXPECT_TRUE(same(a.average_signal, b.average_signal)) << what << ": Average_Signal";
   for (int f = 0; f < kFamilies; ++f) {
     EXPECT_TRUE(same(a.family_signal[f], b.family_signal[f])) << what << ": X_Signal " << f;
+    EXPECT_EQ(a.family_signal_hundredths[f], b.family_signal_hundredths[f]) << what << ": X_Signal " << f;
     EXPECT_TRUE(same(a.family_equity[f], b.family_equity[f])) << what << ": X_S " << f;
   }
   EXPECT_EQ(a.trend, b.trend) << what;
@@ -342,6 +344,52 @@ TEST_F(CudaStreams, DirectTransfersGiveTheSameBits) {
     expect_same(expected.outputs, live.outputs, "compute_batch into a pinned result, scan " + std::to_string(scan));
     EXPECT_EQ(live.ok_count(), views.size());
   }
+}
+
+// OutputRequest::compact() on the cuda backend: the int8 hundredths leave the device
+// into the caller's columns as they are (with no widening, and directly when the
+// columns are pinned) and hold exactly the standard request's numbers, a symbol with
+// bad input included.
+TEST_F(CudaStreams, CompactOutputsHoldTheStandardNumbers) {
+  OwnedBatch batch = streams_batch(500, 300, 900, fresh_seed());
+  std::vector<double> bad = batch.close[7];
+  bad[bad.size() - 5] = 0.0;
+  batch.add("BAD", std::move(bad));
+  ComputeOptions o = cuda_options(OutputRequest::standard());
+  o.chunk_symbols = 64;
+  const BatchResult standard = compute_batch(batch.views(), Config{}, o);
+  EXPECT_EQ(standard.error_count(), 1u);
+  o.outputs = OutputRequest::compact();
+  const BatchResult staged = compute_batch(batch.views(), Config{}, o);
+  expect_compact_matches_standard(standard, staged);
+
+  // Pinned prices and pinned compact columns: every chunk direct both ways.
+  const OwnedBatch source = ragged_batch({.symbols = 300, .min_bars = 300, .max_bars = 900, .seed = fresh_seed()});
+  std::vector<double> flat;
+  for (const auto& c : source.close) flat.insert(flat.end(), c.begin(), c.end());
+  const PinnedRegion pinned_prices{std::span<const double>(flat)};
+  std::vector<SeriesView> views(source.size());
+  std::vector<std::size_t> offsets{0};
+  for (std::size_t i = 0, at = 0; i < source.size(); at += source.close[i++].size()) {
+    views[i] = SeriesView{source.names[i], std::span<const double>(flat).subspan(at, source.close[i].size()), {}};
+    offsets.push_back(offsets.back() + source.close[i].size());
+  }
+  o.outputs = OutputRequest::standard();
+  const BatchResult expected = compute_batch(views, Config{}, o);
+  std::vector<SymbolStatus> status;
+  const detail::PreparedBatch prepared = detail::prepare(views, Config{}, o.gaps, offsets, status);
+  BatchResult direct;
+  direct.status = expected.status;
+  direct.outputs.allocate(OutputRequest::compact(), offsets);
+  const std::vector<PinnedRegion> pins = pin_columns(direct.outputs);
+  cuda::PipelineTuning tuning;
+  cuda::PipelineStats stats;
+  tuning.stats = &stats;
+  o.outputs = OutputRequest::compact();
+  cuda::run_pipeline(prepared, Config{}, detail::columns_of(direct.outputs), o, tuning);
+  EXPECT_EQ(stats.direct_input_chunks, stats.chunks);
+  EXPECT_EQ(stats.direct_output_chunks, stats.chunks);
+  expect_compact_matches_standard(expected, direct);
 }
 
 // ComputeOptions::precision through the cached pipeline: float32 results differ from
