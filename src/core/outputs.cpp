@@ -81,13 +81,17 @@ void BatchOutputs::resize(const OutputRequest& req, std::vector<std::size_t> sym
 }
 
 void BatchOutputs::clear_rows(std::size_t begin, std::size_t end) {
+  const auto is_hundredths = [&](const void* column) {
+    return std::any_of(family_signal_hundredths.begin(), family_signal_hundredths.end(),
+                       [&](const auto& h) { return column == &h; });
+  };
   for_each_column([&](auto& column) {
     using T = typename std::decay_t<decltype(column)>::value_type;
-    const T value = std::is_floating_point_v<T> ? std::numeric_limits<T>::quiet_NaN() : T{0};
+    T value = std::is_floating_point_v<T> ? std::numeric_limits<T>::quiet_NaN() : T{0};
+    if constexpr (std::is_same_v<T, std::int8_t>)
+      if (is_hundredths(&column)) value = kHundredthsNaN;  // X_Signal's NaN
     if (!column.empty()) std::fill(column.begin() + begin, column.begin() + end, value);
   });
-  for (auto& column : family_signal_hundredths)  // their NaN
-    if (!column.empty()) std::fill(column.begin() + begin, column.begin() + end, kHundredthsNaN);
 }
 
 void BatchOutputs::allocate(const OutputRequest& req, std::vector<std::size_t> symbol_offsets) {
