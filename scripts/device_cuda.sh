@@ -51,7 +51,7 @@ if [[ -n $compare ]]; then
     >>"$out/build.log" 2>&1 &&
     cmake --build "$build-compare" -j"$(nproc)" --target bench_cuda test_cuda_backend \
       >>"$out/build.log" 2>&1 || exit 1
-  grep -A3 "fused_kernelILb0" "$out/build.log" | grep -E "Used|spill" >>"$out/ptxas.txt"
+  grep -A3 -E "chain_kernelILb0|layer2_kernel" "$out/build.log" | grep -E "Used|spill" >>"$out/ptxas.txt"
 fi
 
 if [[ -n $baseline ]]; then
@@ -101,7 +101,7 @@ if [[ -n $baseline ]]; then
   done
 fi
 if ((!skip_ncu)); then
-  ncu --clock-control none -k regex:fused_kernel --launch-skip 1 --launch-count 1 \
+  ncu --clock-control none -k regex:"chain_kernel|layer2_kernel|fused_kernel" --launch-skip 2 --launch-count 2 \
     --section SpeedOfLight --section Occupancy --section LaunchStats --section ComputeWorkloadAnalysis \
     --section SchedulerStats --metrics 'regex:smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio' \
     "$build/bench/cuda/bench_cuda" --size 10000:1000 --repeats 1 >"$out/ncu.log" 2>&1 || status=1

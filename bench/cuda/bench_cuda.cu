@@ -185,39 +185,42 @@ void run_size(int symbols, int bars, const Options& opt, std::vector<Row>& rows)
   input.growth = growth.data();
   input.series = symbols;
   const atc::cuda::FusedParams params = atc::cuda::make_fused_params(config, -1);
+  // Where the Layer-1 signals wait for Layer 2 when they are not requested as hundredths.
+  DeviceBuffer<std::int8_t> workspace(atc::kFamilies * d.size());
+  void* const ws = workspace.data();
   atc::cuda::DeviceColumns average_only;
   average_only.average_signal = avg.data();
-  add("fused_average_only", n * 16, [&] { atc::cuda::launch_fused(input, params, average_only); });
+  add("fused_average_only", n * 16, [&] { atc::cuda::launch_fused(input, params, average_only, ws); });
   atc::cuda::DeviceColumns standard = average_only;
   for (int f = 0; f < atc::kFamilies; ++f) {
     standard.family_signal[f] = fs.data() + f * d.size();
     standard.family_equity[f] = eq.data() + f * d.size();
   }
   for (int c = 0; c < atc::cuda::kClassOutputs; ++c) standard.classification[c] = cls.data() + c * d.size();
-  add("fused_standard", n * (16 + 12 * 8 + 5), [&] { atc::cuda::launch_fused(input, params, standard); });
+  add("fused_standard", n * (16 + 12 * 8 + 5), [&] { atc::cuda::launch_fused(input, params, standard, ws); });
   // The streamed pipeline's request: Layer-1 signals as int8 hundredths.
   atc::cuda::DeviceColumns hundredths = standard;
   for (int f = 0; f < atc::kFamilies; ++f) {
     hundredths.family_signal[f] = nullptr;
     hundredths.family_signal_hundredths[f] = sig.data() + f * d.size();
   }
-  add("fused_hundredths", n * (16 + 6 * 8 + 6 + 5), [&] { atc::cuda::launch_fused(input, params, hundredths); });
-  // Standard outputs with one, two and three series per block whatever the batch's size
+  add("fused_hundredths", n * (16 + 6 * 8 + 6 + 5), [&] { atc::cuda::launch_fused(input, params, hundredths, ws); });
+  // Standard outputs with 8, 16 and 32 series per chain block whatever the batch's size
   // (launch_fused's own choice: see fused.cu).
-  for (int per_block : {1, 2, 3}) {
+  for (int per_block : {8, 16, 32}) {
     atc::cuda::FusedParams forced = params;
     forced.symbols_per_block = per_block;
     add("fused_standard_" + std::to_string(per_block), n * (16 + 12 * 8 + 5),
-        [&] { atc::cuda::launch_fused(input, forced, standard); });
+        [&] { atc::cuda::launch_fused(input, forced, standard, ws); });
   }
 
   // The float32 variant: timed, then compared with the float64 kernel on the same data.
   atc::cuda::FusedParams f32 = params;
   f32.float32 = 1;
-  add("fused_average_f32", n * 16, [&] { atc::cuda::launch_fused(input, f32, average_only); });
-  add("fused_standard_f32", n * (16 + 12 * 8 + 5), [&] { atc::cuda::launch_fused(input, f32, standard); });
+  add("fused_average_f32", n * 16, [&] { atc::cuda::launch_fused(input, f32, average_only, ws); });
+  add("fused_standard_f32", n * (16 + 12 * 8 + 5), [&] { atc::cuda::launch_fused(input, f32, standard, ws); });
   const auto outputs_of = [&](const atc::cuda::FusedParams& p) {
-    atc::cuda::launch_fused(input, p, standard);
+    atc::cuda::launch_fused(input, p, standard, ws);
     ATC_CUDA_CHECK(cudaDeviceSynchronize());
     std::vector<double> average(d.size()), family_signal(atc::kFamilies * d.size());
     std::vector<std::int8_t> classes(atc::cuda::kClassOutputs * d.size());

@@ -143,7 +143,8 @@ double kernel_ms(const Workload& w, bool standard) {
   in.growth = d_growth.data();
   in.series = static_cast<int>(w.batch.series.size());
   const atc::cuda::FusedParams params = atc::cuda::make_fused_params(atc::Config{}, -1);
-  return atc::bench::median_ms([&] { atc::cuda::launch_fused(in, params, out); }, 3);
+  DeviceBuffer<std::int8_t> workspace(atc::cuda::fused_workspace_bytes(rows, out));
+  return atc::bench::median_ms([&] { atc::cuda::launch_fused(in, params, out, workspace.data()); }, 3);
 }
 
 struct Case {

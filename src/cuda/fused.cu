@@ -1,5 +1,6 @@
-// The fused kernel (see fused.hpp for the design and the contract).
+// The fused path (see fused.hpp for the design and the contract).
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <string>
 
@@ -11,12 +12,30 @@
 namespace atc::cuda {
 namespace {
 
-// Bars per tile (one round of two block barriers), CMake's ATC_CUDA_FUSED_TILE.
+constexpr int kWarp = 32;
+
+// --- the chain kernel --------------------------------------------------------------------
+
+// Bars per tile of the chain kernel (one round of two block barriers), CMake's
+// ATC_CUDA_FUSED_TILE.
 #ifndef ATC_CUDA_FUSED_TILE
 #error "ATC_CUDA_FUSED_TILE is set by src/cuda/CMakeLists.txt"
 #endif
 constexpr int kTile = ATC_CUDA_FUSED_TILE;
-static_assert(kTile >= 1 && kTile <= 32, "a tile's bars are a warp's lanes in the classification");
+static_assert(kTile >= 1 && kTile <= 32, "a ring holds L + 1 + a tile of at most 32 bars");
+
+constexpr int kLanes = kFusedSymbols;  // lane s: series s of the block
+static_assert(kLanes == kWarp);
+constexpr int kChainThreads = kLengthsPerFamily * kWarp;  // warp i: chain i of the family
+// Rows of the staged tile, one per bar, padded to an odd number of values: the staging
+// lanes (16 bars of one series per half-warp) hit distinct banks, as do the chain lanes
+// (one bar, consecutive series).
+constexpr int kSeriesPitch = kLanes + 1;
+// Per bar, the 9 chains' results of the 32 series, then one value of padding so that the
+// Layer-1 lanes (16 bars of one series) hit distinct banks; the int8 signals likewise
+// with one word (73 words a bar).
+constexpr int kEquityRow = kLengthsPerFamily * kLanes + 1;
+constexpr int kSignalRow = kLengthsPerFamily * kLanes + 4;
 
 // True when a re-summation bar (a multiple of kResumPeriod) lies in [t0, t0 + kTile).
 __device__ __forceinline__ bool resum_in_tile(int t0) {
@@ -24,46 +43,28 @@ __device__ __forceinline__ bool resum_in_tile(int t0) {
   return next < t0 + kTile;
 }
 
-constexpr int kWarp = 32;
-constexpr int kWarps = kFusedThreads / kWarp;                  // one per family
-constexpr int kChainLanes = kFusedSymbols * kLengthsPerFamily;  // 27 chain lanes per warp
-constexpr int kChainPitch = kChainLanes;  // odd: a half-warp's Layer-1 reads hit distinct banks
-constexpr int kStaged = kFusedSymbols * kTile;  // (series, bar) items staged per tile
-static_assert(kWarps == kFamilies && kChainLanes <= kWarp && kTile <= kWarp && kStaged <= kFusedThreads);
-static_assert(kFusedSymbols <= kWarps);  // warp k runs series k's Layer 2 and classification
-
-// The block's shared memory: one tile's per-chain results and family rows, then one src
-// ring per series (ring_size values each, a power of two) holding bar t at [t & mask].
+// The chain block's shared memory: one tile's inputs and per-chain results, then the
+// src rings (ring_size rows of ring_pitch values: bar t of series s at
+// [(t & mask) · pitch + s]).
 template <class Real>
-struct SharedTile {
-  struct Chains {
-    Real equity[kTile][kChainPitch];         // E_i by lane (9·series + chain)
-    std::int8_t signal[kTile][kChainPitch];  // s_i
-  } chains[kFamilies];                       // written and summed by family f's warp alone
-  Real close[kFusedSymbols][kTile];
-  Real r[2][kFusedSymbols][kTile];           // R[t]·g[t] (NaN at t = 0), by tile parity
-  // X_Signal and X_S; rows padded to an odd number of values so that Layer 2's lanes
-  // (one per family, same bar) hit distinct banks.
-  Real family_signal[kFusedSymbols][kFamilies][kTile + 1];
-  Real family_equity[kFusedSymbols][kFamilies][kTile + 1];
-  // Per series: its rows, then warp k's state across tiles (kept here rather than in
-  // every thread's registers).
-  long long row0[kFusedSymbols];
-  int bars[kFusedSymbols];
-  formulas::EquityT<Real> layer2[kFusedSymbols][kFamilies];  // X_S of each family
-  Real family_signal_prev[kFusedSymbols][kFamilies];
-  Real average_prev[kFusedSymbols], a_prev[kFusedSymbols];  // A and a of the last bar
-  std::int8_t direction[kFusedSymbols];  // classification state after the last bar
+struct ChainShared {
+  Real equity[kTile][kEquityRow];         // E_i of (bar j, chain i, series s) at [j][i·32 + s]
+  std::int8_t signal[kTile][kSignalRow];  // s_i, likewise
+  Real close[kTile][kSeriesPitch];
+  Real r[kTile][kSeriesPitch];            // R[t]·g[t] (NaN at t = 0)
+  long long row0[kLanes];
+  int bars[kLanes];
 };
 // Where the rings start, in Reals.
 template <class Real>
-constexpr int kRingOffsetOf = static_cast<int>((sizeof(SharedTile<Real>) + sizeof(Real) - 1) / sizeof(Real));
+constexpr int kRingOffsetOf = static_cast<int>((sizeof(ChainShared<Real>) + sizeof(Real) - 1) / sizeof(Real));
 
+// One series' ring (a lane's view of the block's rings).
 template <class Real>
 struct Ring {
   const Real* p;
-  int mask;
-  __device__ __forceinline__ Real operator[](int t) const { return p[t & mask]; }
+  int mask, pitch;
+  __device__ __forceinline__ Real operator[](int t) const { return p[(t & mask) * pitch]; }
 };
 template <class Real>
 using RingBar = BarOf<Ring<Real>, Real>;
@@ -107,32 +108,30 @@ struct LaneState {
   Real close_prev = Real(NAN), x_prev = Real(NAN);
 };
 
-// Bars per iteration of a steady tile's loop (CMake's ATC_CUDA_STEADY_UNROLL): more gives
-// the shared-memory loads immediate offsets, fewer keeps the six families' loops small
-// in the instruction cache.
+// Bars per iteration of a steady tile's loop (CMake's ATC_CUDA_STEADY_UNROLL).
 #ifndef ATC_CUDA_STEADY_UNROLL
 #error "ATC_CUDA_STEADY_UNROLL is set by src/cuda/CMakeLists.txt"
 #endif
 constexpr int kSteadyUnroll = ATC_CUDA_STEADY_UNROLL;
 
-// One tile of a family warp's chain lane: bars t0 .. t0 + bars − 1 of its series.
-// kSteady: a whole tile (bars = kTile) past every chain's warm-up and the cutout, and
-// not a re-summation tile (FusedParams::steady_from), run without those branches.
+// One tile of chain `chain` of series `lane`: bars t0 .. t0 + bars − 1. kSteady: a whole
+// tile past the chain's warm-up and the cutout, and not a re-summation tile, run
+// without those branches.
 template <int F, bool kCalibration, bool kSteady, class Real>
-__device__ __forceinline__ void chain_tile(LaneState<Real>& st, typename SharedTile<Real>::Chains& res,
-                                           const Real* close, const Real* r, const Ring<Real>& ring, int t0,
-                                           int bars, int lane, int len, const FusedParams& p,
-                                           const DeviceColumns& out, int chain, long long row0, bool calibrating) {
+__device__ __forceinline__ void chain_tile(LaneState<Real>& st, ChainShared<Real>& sh, const Ring<Real>& ring,
+                                           int t0, int bars, int chain, int lane, int len, const FusedParams& p,
+                                           const DeviceColumns& out, long long row0, bool calibrating) {
   const ChainConstants<Real> constants = FamilyChainT<F, Real>::constants(len);
   const Real keep = static_cast<Real>(p.keep);
+  const int at = chain * kLanes + lane;
   const auto bar_step = [&](int k) {
     const int t = t0 + k;
-    const Real c = close[k], x = ring[t];
+    const Real c = sh.close[k][lane], x = ring[t];
     const RingBar<Real> bar{t, x, st.x_prev, ring};
     const Real ma = advance<F, kSteady>(st.a, st.b, bar, constants);
-    const Real e = st.tracker.template step<kSteady>(t, p.cutout, ma, c, st.close_prev, r[k], keep);
-    res.equity[k][lane] = e;
-    res.signal[k][lane] = st.tracker.signal;
+    const Real e = st.tracker.template step<kSteady>(t, p.cutout, ma, c, st.close_prev, sh.r[k][lane], keep);
+    sh.equity[k][at] = e;
+    sh.signal[k][at] = st.tracker.signal;
     if (kCalibration && calibrating) {
       out.ma[chain][row0 + t] = ma;
       out.ma_signal[chain][row0 + t] = st.tracker.signal;
@@ -149,203 +148,258 @@ __device__ __forceinline__ void chain_tile(LaneState<Real>& st, typename SharedT
   }
 }
 
-// Layer 2 of family f of the block's series k over the tile's bars: X_S from the family
-// signals of the previous bars. A whole tile past the cutout runs without its branches.
-template <class Real>
-__device__ __forceinline__ void layer2_tile(SharedTile<Real>& sh, int k, int f, int t0, int bars, int parity,
-                                            const FusedParams& p) {
-  formulas::EquityT<Real> layer2 = sh.layer2[k][f];
-  Real signal_prev = sh.family_signal_prev[k][f];
-  const Real* r = sh.r[parity][k];
-  const Real* signal = sh.family_signal[k][f];
-  Real* equity = sh.family_equity[k][f];
-  const Real keep = static_cast<Real>(p.keep);
-  if (bars == kTile && t0 > p.cutout) {
-    for (int j = 0; j < kTile; ++j) {
-      equity[j] = layer2.step_running(r[j], signal_prev, keep);
-      signal_prev = signal[j];
-    }
-  } else {
-    for (int j = 0; j < bars; ++j) {
-      equity[j] = layer2.step(t0 + j, p.cutout, static_cast<Real>(p.weight[f]), r[j], signal_prev, keep);
-      signal_prev = signal[j];
-    }
-  }
-  sh.layer2[k][f] = layer2;
-  sh.family_signal_prev[k][f] = signal_prev;
-}
+// Where each family's Layer-1 hundredths go (and the Layer-2 kernel reads them): the
+// caller's column (stride 1) or the workspace (rows × kFamilies, stride kFamilies).
+struct HundredthsColumns {
+  std::int8_t* p[kFamilies] = {};
+  int stride[kFamilies] = {};
+};
 
-// Blocks per multiprocessor the kernel is compiled for, from CMake's resident-warp goal
-// ATC_CUDA_FUSED_MIN_WARPS (18: 3 blocks of 6 warps, 96 registers).
+// Blocks per multiprocessor the chain kernel is compiled for, from CMake's resident-warp
+// goal ATC_CUDA_FUSED_MIN_WARPS.
 #ifndef ATC_CUDA_FUSED_MIN_WARPS
 #error "ATC_CUDA_FUSED_MIN_WARPS is set by src/cuda/CMakeLists.txt"
 #endif
-constexpr int kMinBlocks = ATC_CUDA_FUSED_MIN_WARPS / kWarps > 0 ? ATC_CUDA_FUSED_MIN_WARPS / kWarps : 1;
+constexpr int kChainWarps = kChainThreads / kWarp;
+constexpr int kMinBlocks = ATC_CUDA_FUSED_MIN_WARPS / kChainWarps > 0 ? ATC_CUDA_FUSED_MIN_WARPS / kChainWarps : 1;
 
-// Block b covers series [b·per_block, b·per_block + per_block). kCalibration: family
-// p.calibration also writes its 9 MAs, signals and equities from the chain lanes.
+// The families from the costliest chain to the cheapest (per-bar instructions: KAMA 111,
+// LSMA 103, WMA and SMA 76, DEMA 51, EMA 46): blocks start in this order, so that the
+// cheap ones fill the end of the grid.
+__constant__ int kFamilyByCost[kFamilies] = {5, 4, 2, 1, 3, 0};
+
+// Block (x, y) covers series [x·per_block, x·per_block + per_block) of family kFamilyByCost[y].
+// kCalibration: family p.calibration also writes its 9 MAs, signals and equities.
 template <bool kCalibration, class Real>
-__global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
-    fused_kernel(FusedInput in, FusedParams p, DeviceColumns out, int ring_mask, int per_block) {
+__global__ void __launch_bounds__(kChainThreads, kMinBlocks)
+    chain_kernel(FusedInput in, FusedParams p, DeviceColumns out, HundredthsColumns hundredths, int ring_mask,
+                 int ring_pitch, int per_block) {
   extern __shared__ double shared_storage[];
-  SharedTile<Real>& sh = *reinterpret_cast<SharedTile<Real>*>(shared_storage);
+  ChainShared<Real>& sh = *reinterpret_cast<ChainShared<Real>*>(shared_storage);
   Real* const rings = reinterpret_cast<Real*>(shared_storage) + kRingOffsetOf<Real>;
-  const int ring_size = ring_mask + 1;
 
-  const int tid = static_cast<int>(threadIdx.x), warp = tid / kWarp, lane = tid % kWarp;
-  const int family = warp;
+  const int tid = static_cast<int>(threadIdx.x), chain = tid / kWarp, lane = tid % kWarp;
+  const int family = kFamilyByCost[blockIdx.y];
   const int first = static_cast<int>(blockIdx.x) * per_block;
-  // Series k of the block: rows [row0, row0 + bars) (bars 0 past the batch's end).
-  const auto rows_of = [&](int k, long long& row0) {
-    if (k >= per_block || first + k >= in.series) {
-      row0 = 0;
-      return 0;
-    }
-    row0 = in.offset[first + k];
-    return static_cast<int>(in.offset[first + k + 1] - row0);
-  };
-  int longest = 0;
-  for (int k = 0; k < per_block; ++k) {
+  if (tid < kLanes) {
     long long row0 = 0;
-    longest = max(longest, rows_of(k, row0));
+    int bars = 0;
+    if (tid < per_block && first + tid < in.series) {
+      row0 = in.offset[first + tid];
+      bars = static_cast<int>(in.offset[first + tid + 1] - row0);
+    }
+    sh.row0[tid] = row0;
+    sh.bars[tid] = bars;
   }
+  __syncthreads();
+  int longest = 0;
+  for (int s = 0; s < per_block; ++s) longest = max(longest, sh.bars[s]);
 
-  // Chain lane: series `sym`, chain `chain` of the warp's family.
-  const int sym = lane / kLengthsPerFamily, chain = lane % kLengthsPerFamily;
-  long long chain_row0 = 0;
-  const int chain_bars = lane < kChainLanes ? rows_of(sym, chain_row0) : 0;
   const int len = p.length[family][chain];
+  const int lane_bars = sh.bars[lane];
+  const long long lane_row0 = sh.row0[lane];
   const bool calibrating = kCalibration && family == p.calibration;
-  const Ring<Real> ring{rings + (sym < kFusedSymbols ? sym : 0) * ring_size, ring_mask};
+  const Ring<Real> ring{rings + (lane < per_block ? lane : 0), ring_mask, ring_pitch};
   LaneState<Real> state;
 
-  if (tid < kFusedSymbols) {
+  // Staging and Layer 1 share one map of a tile's (series, bar) items onto the lanes:
+  // item q·32 + lane is bar j = item % kTile of series s = item / kTile, so that a
+  // half-warp reads and writes runs of consecutive rows.
+  const int units = (per_block * kTile + kWarp - 1) / kWarp;
+  const auto item_of = [&](int unit, int& s, int& j) {
+    const int item = unit * kWarp + lane;
+    s = item / kTile;
+    j = item % kTile;
+    return s < per_block;
+  };
+  const auto stage = [&](int unit, int t0) {
+    int s = 0, j = 0;
+    if (!item_of(unit, s, j)) return;
+    const int t = t0 + j;
+    if (t >= sh.bars[s]) return;
+    const long long row = sh.row0[s] + t;
+    const Real close = static_cast<Real>(in.close[row]);
+    const Real close_prev = t > 0 ? static_cast<Real>(in.close[row - 1]) : Real(NAN);
+    const Real src = in.src != nullptr ? static_cast<Real>(in.src[row]) : close;
+    sh.close[j][s] = close;
+    rings[(t & ring_mask) * ring_pitch + s] = src;
+    sh.r[j][s] = t > 0 ? (close - close_prev) / close_prev * static_cast<Real>(in.growth[t]) : Real(NAN);
+  };
+  // Layer 1 of (series, bar), summed in the order L, L+o1..L+o4, L−o1..L−o4.
+  const auto layer1 = [&](int unit, int t0) {
+    int s = 0, j = 0;
+    if (!item_of(unit, s, j)) return;
+    const int t = t0 + j;
+    if (t >= sh.bars[s]) return;
+    Real num = Real(0), den = Real(0);
+#pragma unroll
+    for (int i = 0; i < kLengthsPerFamily; ++i) {
+      const Real e = sh.equity[j][i * kLanes + s];
+      num += sh.signal[j][i * kLanes + s] * e;
+      den += e;
+    }
+    const long long row = sh.row0[s] + t;
+    const bool before_cutout = t < p.cutout;
+    // hundredths / 100 is formulas::round2(num / den), operation for operation. The
+    // double column holds it divided in double: exact hundredths in either precision.
+    const Real h = floor(Real(100) * (num / den) + Real(0.5));
+    if (out.family_signal[family] != nullptr)
+      out.family_signal[family][row] = before_cutout ? NAN : static_cast<double>(h) / 100.0;
+    if (hundredths.p[family] != nullptr)
+      hundredths.p[family][row * hundredths.stride[family]] = before_cutout ? kHundredthsNaN : static_cast<std::int8_t>(h);
+  };
+
+  for (int unit = chain; unit < units; unit += kChainWarps) stage(unit, 0);
+  __syncthreads();
+  for (int t0 = 0; t0 < longest; t0 += kTile) {
+    // The previous tile's Layer 1 finished reading the chain results before the last
+    // barrier; this tile's inputs were staged before it.
+    const int bars = min(kTile, lane_bars - t0);
+    if (lane < per_block && bars > 0) {
+      const bool steady = bars == kTile && t0 >= p.steady_from[family] && !resum_in_tile(t0);
+#define ATC_CHAIN_FAMILY(F)                                                                                  \
+  case F:                                                                                                    \
+    if (steady)                                                                                              \
+      chain_tile<F, kCalibration, true>(state, sh, ring, t0, bars, chain, lane, len, p, out, lane_row0,      \
+                                        calibrating);                                                        \
+    else                                                                                                     \
+      chain_tile<F, kCalibration, false>(state, sh, ring, t0, bars, chain, lane, len, p, out, lane_row0,     \
+                                         calibrating);                                                       \
+    break;
+      switch (family) {  // block-uniform
+        ATC_CHAIN_FAMILY(0)
+        ATC_CHAIN_FAMILY(1)
+        ATC_CHAIN_FAMILY(2)
+        ATC_CHAIN_FAMILY(3)
+        ATC_CHAIN_FAMILY(4)
+        ATC_CHAIN_FAMILY(5)
+      }
+#undef ATC_CHAIN_FAMILY
+    }
+    __syncthreads();
+    // Layer 1 of this tile and the next tile's inputs: the chains are done with this
+    // tile's close, R·g and the ring slots the next tile overwrites (a ring holds
+    // L + 1 + a tile of bars).
+    const int next = t0 + kTile;
+    for (int unit = chain; unit < 2 * units; unit += kChainWarps) {
+      if (unit < units) layer1(unit, t0);
+      else if (next < longest) stage(unit - units, next);
+    }
+    __syncthreads();
+  }
+}
+
+// --- the Layer-2 kernel ------------------------------------------------------------------
+
+constexpr int kLayer2Tile = 32;    // bars per tile: a warp's lanes in the classification
+constexpr int kLayer2Series = 32;  // series per block: a warp's lanes in Layer 2
+constexpr int kLayer2Threads = kFamilies * kWarp;  // warp f: family f's Layer 2
+constexpr int kHundredthsRow = kLayer2Series + 4;  // 9 words: the staging lanes (32 bars) hit distinct banks
+constexpr int kLayer2Pitch = kLayer2Series + 1;
+
+template <class Real>
+struct Layer2Shared {
+  Real signal_of[256];  // X_Signal of each int8 bit pattern (NaN for kHundredthsNaN)
+  std::int8_t hundredths[kFamilies][kLayer2Tile][kHundredthsRow];
+  Real r[kLayer2Tile][kLayer2Pitch];
+  Real equity[kFamilies][kLayer2Tile][kLayer2Pitch];  // X_S
+  long long row0[kLayer2Series];
+  int bars[kLayer2Series];
+  Real average_prev[kLayer2Series], a_prev[kLayer2Series];  // A and a of the last bar
+  std::int8_t direction[kLayer2Series];                     // classification state after the last bar
+};
+
+// Block b covers series [32·b, 32·b + 32).
+template <class Real>
+__global__ void __launch_bounds__(kLayer2Threads)
+    layer2_kernel(FusedInput in, FusedParams p, DeviceColumns out, HundredthsColumns hundredths) {
+  extern __shared__ double shared_storage[];
+  Layer2Shared<Real>& sh = *reinterpret_cast<Layer2Shared<Real>*>(shared_storage);
+  const int tid = static_cast<int>(threadIdx.x), warp = tid / kWarp, lane = tid % kWarp;
+  const int first = static_cast<int>(blockIdx.x) * kLayer2Series;
+  for (int bits = tid; bits < 256; bits += kLayer2Threads) {
+    const auto k = static_cast<std::int8_t>(static_cast<std::uint8_t>(bits));
+    sh.signal_of[bits] = k == kHundredthsNaN ? Real(NAN) : static_cast<Real>(k) / Real(100);
+  }
+  if (tid < kLayer2Series) {
     long long row0 = 0;
-    sh.bars[tid] = rows_of(tid, row0);
+    int bars = 0;
+    if (first + tid < in.series) {
+      row0 = in.offset[first + tid];
+      bars = static_cast<int>(in.offset[first + tid + 1] - row0);
+    }
     sh.row0[tid] = row0;
+    sh.bars[tid] = bars;
     sh.direction[tid] = 0;
     sh.average_prev[tid] = Real(NAN);
     sh.a_prev[tid] = Real(NAN);
   }
-  if (tid < kFusedSymbols * kFamilies) {
-    sh.layer2[tid / kFamilies][tid % kFamilies] = formulas::EquityT<Real>{};
-    sh.family_signal_prev[tid / kFamilies][tid % kFamilies] = Real(NAN);
-  }
+  __syncthreads();
+  int longest = 0;
+  for (int s = 0; s < kLayer2Series; ++s) longest = max(longest, sh.bars[s]);
 
-  // The last kStaged threads stage (series, bar) = (stage / kTile, stage % kTile), and load
-  // that bar of the next tile one tile ahead (coalesced), so that the global-memory
-  // latency overlaps the chain work; warps 0..per_block−1 are then busy with Layer 2.
-  const int stage = tid - (kFusedThreads - kStaged);
-  const int stage_sym = stage / kTile, stage_bar = stage % kTile;
-  long long stage_row0 = 0;
-  const int stage_bars = stage >= 0 ? rows_of(stage_sym, stage_row0) : 0;
-  double next_close = NAN, next_close_prev = NAN, next_src = NAN, next_growth = NAN;
-  const auto prefetch = [&](int t) {
-    if (t >= stage_bars) return;
-    const long long row = stage_row0 + t;
-    next_close = in.close[row];
-    next_close_prev = t > 0 ? in.close[row - 1] : NAN;
-    next_src = in.src != nullptr ? in.src[row] : next_close;
-    next_growth = in.growth[t];
-  };
-  if (stage >= 0) prefetch(stage_bar);
+  // Thread (family f = warp, series s = lane): its Layer-2 curve.
+  const int f = warp, s = lane;
+  formulas::EquityT<Real> layer2;
+  Real signal_prev = Real(NAN);
+  const Real keep = static_cast<Real>(p.keep);
+  const Real weight = static_cast<Real>(p.weight[f]);
 
-  for (int t0 = 0, parity = 0; t0 < longest; t0 += kTile, parity ^= 1) {
-    // Stage the tile's inputs. The previous tile's readers of the ring slots and close
-    // finished before its second barrier; r alternates, its readers of two tiles ago
-    // (Layer 2) finished before the last tile's first barrier.
-    if (stage >= 0 && t0 + stage_bar < stage_bars) {
-      const int t = t0 + stage_bar;
-      const Real close = static_cast<Real>(next_close), close_prev = static_cast<Real>(next_close_prev);
-      sh.close[stage_sym][stage_bar] = close;
-      rings[stage_sym * ring_size + (t & ring_mask)] = static_cast<Real>(next_src);
-      sh.r[parity][stage_sym][stage_bar] =
-          t > 0 ? (close - close_prev) / close_prev * static_cast<Real>(next_growth) : Real(NAN);
+  for (int t0 = 0; t0 < longest; t0 += kLayer2Tile) {
+    // Stage the tile (lane = bar): the hundredths of (family, series) pairs, then R·g.
+    const int t = t0 + lane;
+    for (int pair = warp; pair < kFamilies * kLayer2Series; pair += kFamilies) {
+      const int pf = pair / kLayer2Series, ps = pair % kLayer2Series;
+      if (t < sh.bars[ps])
+        sh.hundredths[pf][lane][ps] = hundredths.p[pf][(sh.row0[ps] + t) * hundredths.stride[pf]];
     }
-    if (stage >= 0) prefetch(t0 + kTile + stage_bar);
-    __syncthreads();
-
-    typename SharedTile<Real>::Chains& res = sh.chains[family];
-    const int bars = min(kTile, chain_bars - t0);
-    // Warp-uniform but for the last tile of a series.
-    const bool steady = bars == kTile && t0 >= p.steady_from[family] && !resum_in_tile(t0);
-    if (bars > 0) {
-      const Real* close = sh.close[sym];
-      const Real* r = sh.r[parity][sym];
-#define ATC_FUSED_FAMILY(F)                                                                                   \
-  case F:                                                                                                     \
-    if (steady)                                                                                               \
-      chain_tile<F, kCalibration, true>(state, res, close, r, ring, t0, bars, lane, len, p, out, chain,       \
-                                        chain_row0, calibrating);                                             \
-    else                                                                                                      \
-      chain_tile<F, kCalibration, false>(state, res, close, r, ring, t0, bars, lane, len, p, out, chain,      \
-                                         chain_row0, calibrating);                                            \
-    break;
-      switch (family) {  // warp-uniform
-        ATC_FUSED_FAMILY(0)
-        ATC_FUSED_FAMILY(1)
-        ATC_FUSED_FAMILY(2)
-        ATC_FUSED_FAMILY(3)
-        ATC_FUSED_FAMILY(4)
-        ATC_FUSED_FAMILY(5)
-      }
-#undef ATC_FUSED_FAMILY
-    }
-    __syncwarp();
-
-    // Layer 1 of this warp's family per (series, bar), summed in the order L, L+o1..L+o4,
-    // L−o1..L−o4.
-    for (int item = lane; item < per_block * kTile; item += kWarp) {
-      const int k = item / kTile, j = item % kTile;
-      if (t0 + j >= sh.bars[k]) continue;
-      Real num = Real(0), den = Real(0);
-#pragma unroll
-      for (int i = 0; i < kLengthsPerFamily; ++i) {
-        const Real e = res.equity[j][k * kLengthsPerFamily + i];
-        num += res.signal[j][k * kLengthsPerFamily + i] * e;
-        den += e;
-      }
-      const long long row = sh.row0[k] + t0 + j;
-      const bool before_cutout = t0 + j < p.cutout;
-      // hundredths / 100 is formulas::round2(num / den), operation for operation. The
-      // output column holds it divided in double: exact hundredths in either precision.
-      const Real hundredths = floor(Real(100) * (num / den) + Real(0.5));
-      sh.family_signal[k][family][j] = before_cutout ? Real(NAN) : hundredths / Real(100);
-      if (out.family_signal[family] != nullptr)
-        out.family_signal[family][row] = before_cutout ? NAN : static_cast<double>(hundredths) / 100.0;
-      if (out.family_signal_hundredths[family] != nullptr)
-        out.family_signal_hundredths[family][row] =
-            before_cutout ? kHundredthsNaN : static_cast<std::int8_t>(hundredths);
+    for (int ps = warp; ps < kLayer2Series; ps += kFamilies) {
+      if (t >= sh.bars[ps]) continue;
+      const long long row = sh.row0[ps] + t;
+      const Real close = static_cast<Real>(in.close[row]);
+      const Real close_prev = t > 0 ? static_cast<Real>(in.close[row - 1]) : Real(NAN);
+      sh.r[lane][ps] = t > 0 ? (close - close_prev) / close_prev * static_cast<Real>(in.growth[t]) : Real(NAN);
     }
     __syncthreads();
 
-    // Series k = warp: Layer 2 (lane f: family f), Average_Signal and the
-    // classification, short sequential work while the other warps stage the next tile
-    // and wait at its first barrier.
-    if (warp >= per_block) continue;
-    const int k = warp;
-    const int sym_bars = min(kTile, sh.bars[k] - t0);
-    if (sym_bars <= 0) continue;  // warp-uniform
-    const long long row0 = sh.row0[k] + t0;
-    if (lane < kFamilies) layer2_tile(sh, k, lane, t0, sym_bars, parity, p);
-    __syncwarp();
-    for (int item = lane; item < kFamilies * kTile; item += kWarp) {
-      const int f = item / kTile, j = item % kTile;
-      if (j < sym_bars && out.family_equity[f] != nullptr) out.family_equity[f][row0 + j] = sh.family_equity[k][f][j];
-    }
-    Real average = Real(NAN);  // of bar t0 + lane
-    if (lane < sym_bars) {
-      Real num = Real(0), den = Real(0);
-#pragma unroll
-      for (int f = 0; f < kFamilies; ++f) {  // order EMA, HMA, WMA, DEMA, LSMA, KAMA
-        const Real e = sh.family_equity[k][f][lane];
-        num += formulas::cut(sh.family_signal[k][f][lane]) * e;
-        den += e;
+    // Layer 2: X_S of family f of series s from the family signals of the previous bars.
+    // A whole tile past the cutout runs without its branches.
+    const int bars = min(kLayer2Tile, sh.bars[s] - t0);
+    if (bars == kLayer2Tile && t0 > p.cutout) {
+      for (int j = 0; j < kLayer2Tile; ++j) {
+        sh.equity[f][j][s] = layer2.step_running(sh.r[j][s], signal_prev, keep);
+        signal_prev = sh.signal_of[static_cast<std::uint8_t>(sh.hundredths[f][j][s])];
       }
-      average = t0 + lane < p.cutout ? Real(NAN) : num / den;
-      if (out.average_signal != nullptr) out.average_signal[row0 + lane] = average;
+    } else {
+      for (int j = 0; j < bars; ++j) {
+        sh.equity[f][j][s] = layer2.step(t0 + j, p.cutout, weight, sh.r[j][s], signal_prev, keep);
+        signal_prev = sh.signal_of[static_cast<std::uint8_t>(sh.hundredths[f][j][s])];
+      }
     }
-    if (out.classification[0] != nullptr) {
+    __syncthreads();
+
+    // Lane = bar: X_S out, then per series Average_Signal and the classification.
+    for (int pair = warp; pair < kFamilies * kLayer2Series; pair += kFamilies) {
+      const int pf = pair / kLayer2Series, ps = pair % kLayer2Series;
+      if (out.family_equity[pf] != nullptr && t < sh.bars[ps]) out.family_equity[pf][sh.row0[ps] + t] = sh.equity[pf][lane][ps];
+    }
+    for (int ps = warp; ps < kLayer2Series; ps += kFamilies) {
+      const int sym_bars = min(kLayer2Tile, sh.bars[ps] - t0);
+      if (sym_bars <= 0) continue;  // warp-uniform
+      const long long row0 = sh.row0[ps] + t0;
+      Real average = Real(NAN);  // of bar t0 + lane
+      if (lane < sym_bars) {
+        Real num = Real(0), den = Real(0);
+#pragma unroll
+        for (int pf = 0; pf < kFamilies; ++pf) {  // order EMA, HMA, WMA, DEMA, LSMA, KAMA
+          const Real e = sh.equity[pf][lane][ps];
+          num += formulas::cut(sh.signal_of[static_cast<std::uint8_t>(sh.hundredths[pf][lane][ps])]) * e;
+          den += e;
+        }
+        average = t0 + lane < p.cutout ? Real(NAN) : num / den;
+        if (out.average_signal != nullptr) out.average_signal[row0 + lane] = average;
+      }
+      if (out.classification[0] == nullptr) continue;
       // The classification of the tile's bars in parallel, lane j = bar t0 + j: only the
       // persistent direction is sequential, and it is the last crossing before the bar
       // (or the carried state), found with a ballot.
@@ -353,9 +407,9 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
       const Real long_threshold = static_cast<Real>(p.long_threshold);
       const Real short_threshold = static_cast<Real>(p.short_threshold);
       const Real average_before = __shfl_up_sync(~0u, average, 1);
-      const Real a = !p.strategy ? average : (lane == 0 ? sh.average_prev[k] : average_before);
+      const Real a = !p.strategy ? average : (lane == 0 ? sh.average_prev[ps] : average_before);
       const Real a_before = __shfl_up_sync(~0u, a, 1);
-      const Real a_prev = lane == 0 ? sh.a_prev[k] : a_before;
+      const Real a_prev = lane == 0 ? sh.a_prev[ps] : a_before;
       formulas::Classifier crossing;  // from "none": its direction is this bar's crossing
       crossing.step(a, a_prev, long_threshold, short_threshold);
       const int event = valid ? crossing.dir : 0;
@@ -363,7 +417,7 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
       const int last = earlier != 0 ? 31 - __clz(earlier) : 0;
       const int last_event = __shfl_sync(~0u, event, last);
       formulas::Classifier classifier;
-      classifier.dir = static_cast<std::int8_t>(earlier != 0 ? last_event : sh.direction[k]);
+      classifier.dir = static_cast<std::int8_t>(earlier != 0 ? last_event : sh.direction[ps]);
       const auto b = classifier.step(a, a_prev, long_threshold, short_threshold);
       const int end = sym_bars - 1;
       const int direction_after = __shfl_sync(~0u, static_cast<int>(classifier.dir), end);
@@ -375,20 +429,32 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
         for (int c = 0; c < kFusedClassOutputs; ++c) out.classification[c][row0 + lane] = values[c];
       }
       if (lane == 0) {
-        sh.direction[k] = static_cast<std::int8_t>(direction_after);
-        sh.average_prev[k] = average_last;
-        sh.a_prev[k] = a_last;
+        sh.direction[ps] = static_cast<std::int8_t>(direction_after);
+        sh.average_prev[ps] = average_last;
+        sh.a_prev[ps] = a_last;
       }
     }
+    __syncthreads();  // the tile's readers are done before the next one is staged
   }
 }
 
+// --- launch ------------------------------------------------------------------------------
 
 int max_length(const FusedParams& p) {
   int longest = 1;
   for (const auto& family : p.length)
     for (int len : family) longest = len > longest ? len : longest;
   return longest;
+}
+
+bool wants_layer2(const DeviceColumns& out) {
+  if (out.average_signal != nullptr || out.classification[0] != nullptr) return true;
+  return std::any_of(std::begin(out.family_equity), std::end(out.family_equity), [](double* c) { return c != nullptr; });
+}
+
+int families_without_hundredths(const DeviceColumns& out) {
+  return static_cast<int>(std::count(std::begin(out.family_signal_hundredths), std::end(out.family_signal_hundredths),
+                                     nullptr));
 }
 
 }  // namespace
@@ -420,69 +486,100 @@ FusedParams make_fused_params(const Config& config, int calibration_family) {
   return p;
 }
 
-void launch_fused(const FusedInput& input, const FusedParams& params, const DeviceColumns& out,
+std::size_t fused_workspace_bytes(std::size_t rows, const DeviceColumns& out) {
+  return wants_layer2(out) && families_without_hundredths(out) > 0 ? rows * kFamilies : 0;
+}
+
+void launch_fused(const FusedInput& input, const FusedParams& params, const DeviceColumns& out, void* workspace,
                   cudaStream_t stream) {
   if (input.series == 0) return;
   const int longest = max_length(params);
   if (longest > kFusedMaxLength)
     throw Error("CUDA backend: MA length " + std::to_string(longest) + " exceeds the fused kernel's limit of " +
                 std::to_string(kFusedMaxLength));
+  const bool layer2 = wants_layer2(out);
+  if (layer2 && families_without_hundredths(out) > 0 && workspace == nullptr)
+    throw Error("CUDA backend: the fused path needs a workspace of fused_workspace_bytes() bytes");
+  HundredthsColumns hundredths;
+  for (int f = 0; f < kFamilies; ++f) {
+    if (out.family_signal_hundredths[f] != nullptr) {
+      hundredths.p[f] = out.family_signal_hundredths[f];
+      hundredths.stride[f] = 1;
+    } else if (layer2) {
+      hundredths.p[f] = static_cast<std::int8_t*>(workspace) + f;
+      hundredths.stride[f] = kFamilies;
+    }
+  }
+
   // A ring holds the oldest bar a tile looks back to (t0 − L − 1) through its last bar.
   int ring = 1;
   while (ring < longest + 1 + kTile) ring *= 2;
   const bool float32 = params.float32 != 0;
+  const auto pitch_for = [](int per_block) { return per_block | 1; };  // odd: see kSeriesPitch
   const auto shared_bytes_for = [&](int per_block) {
-    return float32 ? static_cast<int>((kRingOffsetOf<float> + per_block * ring) * sizeof(float))
-                   : static_cast<int>((kRingOffsetOf<double> + per_block * ring) * sizeof(double));
+    const int values = ring * pitch_for(per_block);
+    return float32 ? static_cast<int>((kRingOffsetOf<float> + values) * sizeof(float))
+                   : static_cast<int>((kRingOffsetOf<double> + values) * sizeof(double));
   };
-  // Series per block: one while every series in flight can have a multiprocessor of its
-  // own (each series' sequence of bars bounds the kernel); else two while blocks of two
-  // fill at most half of the device's resident block slots (still latency-bound, and a
-  // block of two finishes a tile sooner than one of three); else three (issue-bound:
-  // fuller warps). H100, 1,000 bars, ms with 1 / 2 / 3 per block: 500 series
-  // 0.58 / 0.47 / 0.51; 1,000 series 1.14 / 0.61 / 0.60 (bench/RESULTS.md). Fewer when
-  // the rings do not fit.
   int device = 0, max_shared = 0, multiprocessors = 0;
   ATC_CUDA_CHECK(cudaGetDevice(&device));
   ATC_CUDA_CHECK(cudaDeviceGetAttribute(&max_shared, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
   ATC_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, device));
-  // Tiles of 32 bars take more than the default 48 KB of shared memory. The limit is set
-  // to the device's maximum, always the same value: a launch captured in a CUDA graph
-  // keeps its own size, and a smaller limit set for a later launch would make the graph's
-  // replay fail (cudaErrorLaunchOutOfResources). A host-side attribute, no stream work.
+  // The limit is set to the device's maximum, always the same value: a launch captured in
+  // a CUDA graph keeps its own size, and a smaller limit set for a later launch would make
+  // the graph's replay fail (cudaErrorLaunchOutOfResources). A host-side attribute, no
+  // stream work.
   const auto allow_shared = [&](auto kernel) {
     ATC_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, max_shared));
   };
-  allow_shared(fused_kernel<false, double>);
-  allow_shared(fused_kernel<true, double>);
-  allow_shared(fused_kernel<false, float>);
-  allow_shared(fused_kernel<true, float>);
+  allow_shared(chain_kernel<false, double>);
+  allow_shared(chain_kernel<true, double>);
+  allow_shared(chain_kernel<false, float>);
+  allow_shared(chain_kernel<true, float>);
+  allow_shared(layer2_kernel<double>);
+  allow_shared(layer2_kernel<float>);
+
+  // Series per block: 32 (full warps) when the batch fills the device with them; fewer
+  // when a batch in flight is too small to, so that its blocks spread over more
+  // multiprocessors (each series' sequence of bars bounds the kernel then). Fewer still
+  // when the rings do not fit.
   const long long in_flight = std::max<long long>(input.series, params.concurrent_series);
   int per_block = kFusedSymbols;
   if (params.symbols_per_block > 0) {
     per_block = std::min(params.symbols_per_block, kFusedSymbols);
-  } else if (in_flight <= multiprocessors) {
-    per_block = 1;
   } else {
-    int resident = 0;  // blocks of two per multiprocessor
-    ATC_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, fused_kernel<false, double>, kFusedThreads,
-                                                                 shared_bytes_for(2)));
-    if ((in_flight + 1) / 2 <= static_cast<long long>(resident) * multiprocessors / 2) per_block = 2;
+    int resident = 0;
+    ATC_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, chain_kernel<false, double>, kChainThreads,
+                                                                 shared_bytes_for(kFusedSymbols)));
+    const long long slots = static_cast<long long>(std::max(resident, 1)) * multiprocessors;
+    const long long wanted = (in_flight * kFamilies + slots - 1) / slots;
+    per_block = static_cast<int>(std::clamp<long long>(wanted, 1, kFusedSymbols));
   }
   while (per_block > 1 && shared_bytes_for(per_block) > max_shared) --per_block;
   const int shared_bytes = shared_bytes_for(per_block);
-  const auto blocks = static_cast<unsigned>((input.series + per_block - 1) / per_block);
-  const auto launch = [&](auto kernel, const char* name) {
-    kernel<<<blocks, kFusedThreads, shared_bytes, stream>>>(input, params, out, ring - 1, per_block);
+  const dim3 chain_grid(static_cast<unsigned>((input.series + per_block - 1) / per_block), kFamilies);
+  const auto check_launch = [](const char* name) {
     const cudaError_t status = cudaGetLastError();
     if (status != cudaSuccess) throw_cuda_error(status, name, __FILE__, __LINE__);
   };
+  const auto launch_chains = [&](auto kernel, const char* name) {
+    kernel<<<chain_grid, kChainThreads, shared_bytes, stream>>>(input, params, out, hundredths, ring - 1,
+                                                                pitch_for(per_block), per_block);
+    check_launch(name);
+  };
+  const auto launch_layer2 = [&](auto kernel, int bytes, const char* name) {
+    const auto blocks = static_cast<unsigned>((input.series + kLayer2Series - 1) / kLayer2Series);
+    kernel<<<blocks, kLayer2Threads, bytes, stream>>>(input, params, out, hundredths);
+    check_launch(name);
+  };
   if (float32) {
-    if (params.calibration >= 0) launch(fused_kernel<true, float>, "launch of fused_kernel<calibration, float>");
-    else launch(fused_kernel<false, float>, "launch of fused_kernel<float>");
+    if (params.calibration >= 0) launch_chains(chain_kernel<true, float>, "launch of chain_kernel<calibration, float>");
+    else launch_chains(chain_kernel<false, float>, "launch of chain_kernel<float>");
+    if (layer2) launch_layer2(layer2_kernel<float>, sizeof(Layer2Shared<float>), "launch of layer2_kernel<float>");
   } else {
-    if (params.calibration >= 0) launch(fused_kernel<true, double>, "launch of fused_kernel<calibration>");
-    else launch(fused_kernel<false, double>, "launch of fused_kernel");
+    if (params.calibration >= 0) launch_chains(chain_kernel<true, double>, "launch of chain_kernel<calibration>");
+    else launch_chains(chain_kernel<false, double>, "launch of chain_kernel");
+    if (layer2) launch_layer2(layer2_kernel<double>, sizeof(Layer2Shared<double>), "launch of layer2_kernel");
   }
 }
 

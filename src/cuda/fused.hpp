@@ -1,35 +1,29 @@
-// The fused kernel: one pass over each symbol's bars computes all 54 MA chains, their
+// The fused path: one pass over each symbol's bars computes all 54 MA chains, their
 // signals and equities, both layers, Average_Signal and the classification, keeping
 // every chain on chip and writing only the requested outputs.
 //
-// Design (warp per family): a block of six warps covers up to kFusedSymbols series;
-// warp f runs family f (Family order), and its lane 9·k + i owns chain i of the block's
-// series k, so that every warp runs one family's code without divergence. Per tile of
-// bars (32 by default, CMake ATC_CUDA_FUSED_TILE) the last warps stage close, src and
-// R·g of the block's series in shared memory (src in one ring per series, for the
-// windows' look-back; R·g double-buffered), the chain lanes advance MA, signal and
-// equity (tiles past every warm-up on a branch-free steady path), and each family warp
-// forms its own Layer 1 per (series, bar) from the s_i and E_i its lanes left in shared
-// memory, summed in the reference's order L, L+o1..L+o4, L−o1..L−o4. After one block
-// barrier warp k runs series k's Layer 2 (lane f: family f), Average_Signal (lane = bar)
-// and the classification (the persistent direction by a ballot over the tile's
-// crossings), while the other warps stage the next tile. Outputs leave as runs of
-// consecutive bars. Blocks hold one, two or three series by how many are in flight
-// (launch_fused).
-//
-// Contract (relied on by the streams pipeline):
-// - A chunk's inputs are its series concatenated: series i occupies elements
-//   [offset[i], offset[i+1]) of `close` and of `src` (null: src = close), bar 0 first.
-// - Outputs are compact rows at the same offsets: bar t of series i is row offset[i] + t
-//   of every requested column. A null column is not computed into memory.
-// - growth[t] = g[t] = exp(La·(t − cutout)) for t below the longest series.
-// - launch_fused only enqueues one kernel on `stream`: no allocation, no synchronisation
-//   (it may be captured in a CUDA graph and run on several streams at once).
+// Design: two kernels, split where the data is smallest (one int8 hundredth per family
+// and bar).
+// - The chain kernel: a block runs one family for up to kFusedSymbols (32) series; warp i
+//   runs chain i (length L, L+o1..L+o4, L-o1..L-o4) and its lane s series s, so that
+//   every warp runs one formula with one length: no divergence, warps of equal work
+//   between the block's barriers, and look-backs at one offset (conflict-free rows of a
+//   shared-memory ring per series). Per tile of bars (16 by default, CMake
+//   ATC_CUDA_FUSED_TILE) the block stages close, src and R·g in shared memory, the chain
+//   lanes advance MA, signal and equity (tiles past every warm-up on a branch-free steady
+//   path) and leave s_i and E_i in shared memory; then Layer 1 per (series, bar) sums
+//   them in the reference's order while the next tile is staged. It writes X_Signal as
+//   int8 hundredths (and as doubles where requested), coalesced.
+// - The Layer-2 kernel: a block of six warps covers 32 series; per 32-bar tile, warp f
+//   runs family f's Layer-2 equity for each series (lane s), then per series a warp
+//   forms Average_Signal (lane = bar) and the classification (the persistent direction
+//   by a ballot over the tile's crossings).
 #pragma once
 
 #include <cuda_runtime_api.h>
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 #include "atc/config.hpp"
@@ -37,11 +31,10 @@
 
 namespace atc::cuda {
 
-inline constexpr int kFusedSymbols = 3;     // series per block at most (27 chain lanes a warp)
-inline constexpr int kFusedThreads = 192;   // one warp per family
+inline constexpr int kFusedSymbols = 32;  // series per chain-kernel block at most: one per lane
 inline constexpr int kFusedClassOutputs = 5;
-// Longest MA length the fused kernel supports: its look-back rings live in shared memory
-// (blocks of one series beyond the lengths whose kFusedSymbols rings fit).
+// Longest MA length the fused path supports: the look-back rings live in shared memory
+// (blocks of one series beyond the lengths whose rings fit for more).
 inline constexpr int kFusedMaxLength = 16384 - 32 - 2;  // a ring of 16384 holds L + 1 + a tile (≤ 32 bars)
 
 // Device pointers of one chunk (see the contract above).
@@ -65,7 +58,8 @@ struct FusedParams {
   int cutout;
   int strategy;
   int calibration;  // family index, or −1
-  // Series per block, 1..kFusedSymbols; 0: launch_fused chooses by the series in flight.
+  // Series per chain-kernel block, 1..kFusedSymbols; 0: launch_fused chooses by the
+  // series in flight.
   int symbols_per_block;
   // Series on the device at once when several launches run concurrently (streams); 0:
   // this launch's alone.
@@ -94,9 +88,16 @@ struct DeviceColumns {
   double* ma_equity[kLengthsPerFamily] = {};
 };
 
-// Enqueues the fused kernel on `stream` (asynchronous; the launch is checked). Throws
-// atc::Error when a length exceeds kFusedMaxLength.
-void launch_fused(const FusedInput& input, const FusedParams& params, const DeviceColumns& out,
+// Device bytes of the workspace launch_fused needs for `rows` rows and these outputs: the
+// Layer-1 signals of the families not requested as hundredths, when a Layer-2 output
+// (Average_Signal, X_S, the classification) is requested; else 0.
+std::size_t fused_workspace_bytes(std::size_t rows, const DeviceColumns& out);
+
+// Enqueues the fused path on `stream` (asynchronous; the launches are checked).
+// `workspace`: fused_workspace_bytes(rows, out) bytes of device memory (may be null when
+// that is 0). Throws atc::Error when a length exceeds kFusedMaxLength or the workspace
+// is missing.
+void launch_fused(const FusedInput& input, const FusedParams& params, const DeviceColumns& out, void* workspace,
                   cudaStream_t stream = nullptr);
 
 }  // namespace atc::cuda

@@ -230,6 +230,7 @@ struct ChunkLayout {
   std::size_t close_at = 0, src_at = 0, in_bytes = 0;
   std::size_t column_at[kMaxColumns] = {};
   std::size_t out_bytes = 0;
+  std::size_t workspace_bytes = 0;  // the fused path's, on the device only
   bool operator==(const ChunkLayout&) const = default;
 };
 
@@ -261,6 +262,8 @@ ChunkLayout layout_of(std::span<const PreparedSeries> series, const std::vector<
     at = align_up(at + l.rows * element_bytes(columns[c].kind));
   }
   l.out_bytes = at;
+  // Room for all six Layer-1 signals whatever is requested: a few bytes a row.
+  l.workspace_bytes = align_up(l.rows * kFamilies);
   return l;
 }
 
@@ -391,11 +394,11 @@ struct Slot {
 // One stream with its device buffers and two slots: while the device works on one
 // slot's chunk, the host scatters and refills the other.
 struct Lane {
-  Lane(std::size_t in_bytes, std::size_t out_bytes, Where staging)
-      : input(in_bytes, Where::Device), output(out_bytes, Where::Device),
+  Lane(std::size_t in_bytes, std::size_t out_bytes, std::size_t workspace_bytes, Where staging)
+      : input(in_bytes, Where::Device), output(out_bytes, Where::Device), workspace(workspace_bytes, Where::Device),
         slots{{in_bytes, out_bytes, staging}, {in_bytes, out_bytes, staging}} {}
   Stream stream;
-  Memory input, output;
+  Memory input, output, workspace;
   Slot slots[2];
 };
 
@@ -403,9 +406,10 @@ struct PipelineShape {
   int device = 0, streams = 1;
   bool pinned = true;
   std::size_t in_bytes = 0, out_bytes = 0;  // per slot
+  std::size_t workspace_bytes = 0;          // per lane, device only
   bool fits(const PipelineShape& need) const {
     return device == need.device && streams == need.streams && pinned == need.pinned &&
-           in_bytes >= need.in_bytes && out_bytes >= need.out_bytes;
+           in_bytes >= need.in_bytes && out_bytes >= need.out_bytes && workspace_bytes >= need.workspace_bytes;
   }
 };
 
@@ -421,7 +425,7 @@ class DevicePipeline {
     const DeviceGuard guard(shape.device);
     const Where staging = shape.pinned ? Where::Pinned : Where::Pageable;
     for (int i = 0; i < shape.streams; ++i)
-      lanes_.push_back(std::make_unique<Lane>(shape.in_bytes, shape.out_bytes, staging));
+      lanes_.push_back(std::make_unique<Lane>(shape.in_bytes, shape.out_bytes, shape.workspace_bytes, staging));
     reference_ = std::make_unique<Event>(true);  // on the pipeline's device, like its streams
   }
   DevicePipeline(const DevicePipeline&) = delete;
@@ -444,7 +448,7 @@ class DevicePipeline {
   cudaEvent_t reference() const { return reference_->get(); }
 
   std::size_t device_bytes() const {
-    return growth_->bytes() + lanes_.size() * (shape_.in_bytes + shape_.out_bytes);
+    return growth_->bytes() + lanes_.size() * (shape_.in_bytes + shape_.out_bytes + shape_.workspace_bytes);
   }
   std::size_t pinned_bytes() const {
     return shape_.pinned ? lanes_.size() * 2 * (shape_.in_bytes + shape_.out_bytes) : 0;
@@ -710,7 +714,7 @@ void enqueue(const Run& run, DevicePipeline& pipeline, Lane& lane, Slot& slot, c
       if (direct.src != nullptr) upload(l.src_at, direct.src, l.rows * sizeof(double));
     }
     launch_fused(fused_input(lane.input.data(), l, pipeline.growth()), run.params,
-                 device_columns(lane.output.data(), run.out, l), stream);
+                 device_columns(lane.output.data(), run.out, l), lane.workspace.data(), stream);
     if (!direct.any_column) {
       download(0, slot.output.data(), l.out_bytes);
       return;
@@ -837,7 +841,8 @@ std::size_t bytes_per_row(const detail::PreparedBatch& batch, const std::vector<
     own_src = own_src || s.src != s.close;
     shortest = std::min(shortest, s.n);
   }
-  std::size_t bytes = (own_src ? 2 : 1) * sizeof(double) + (sizeof(long long) + shortest - 1) / shortest;
+  // Prices, offsets and the fused path's workspace (device only, counted everywhere).
+  std::size_t bytes = (own_src ? 2 : 1) * sizeof(double) + (sizeof(long long) + shortest - 1) / shortest + kFamilies;
   for (const Column& c : columns) bytes += element_bytes(c.kind);
   return bytes;
 }
@@ -891,7 +896,7 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
                                                           : free_bytes;
     budget /= static_cast<std::size_t>(std::count(devices.begin(), devices.end(), device));
     // A tenth for the runtime; the growth table and each lane's alignment padding.
-    const std::size_t fixed = growth.size() * sizeof(double) + streams * (kMaxColumns + 3) * kAlign;
+    const std::size_t fixed = growth.size() * sizeof(double) + streams * (kMaxColumns + 4) * kAlign;
     const std::size_t usable = budget / 10 * 9 > fixed ? budget / 10 * 9 - fixed : 0;
     rows = std::min(rows, usable / streams / per_row);
   }
@@ -916,6 +921,7 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
     for (const Chunk& c : chunks) {
       need.in_bytes = std::max(need.in_bytes, c.layout.in_bytes);
       need.out_bytes = std::max(need.out_bytes, c.layout.out_bytes);
+      need.workspace_bytes = std::max(need.workspace_bytes, c.layout.workspace_bytes);
     }
     try {
       for (int device : devices) {

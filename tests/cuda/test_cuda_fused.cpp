@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "atc/atc.hpp"
@@ -87,7 +88,8 @@ TEST(FusedKernel, HundredthsCarryTheDoubleSignalAndEveryRowIsWritten) {
 
   cuda::FusedInput input = device.input();
   input.series = static_cast<int>(batch.close.size());
-  cuda::launch_fused(input, cuda::make_fused_params(config, -1), out);
+  ASSERT_EQ(cuda::fused_workspace_bytes(rows, out), 0u) << "every Layer-1 signal has its hundredths column";
+  cuda::launch_fused(input, cuda::make_fused_params(config, -1), out, nullptr);
   ATC_CUDA_CHECK(cudaDeviceSynchronize());
 
   double poison = 0.0;
@@ -117,8 +119,10 @@ TEST(FusedKernel, HundredthsCarryTheDoubleSignalAndEveryRowIsWritten) {
   EXPECT_EQ(checked, kFamilies * rows);
 }
 
-// Blocks of one, two or three series (ragged, the last block partial) compute the same
-// bits in every column, the calibration family's per-MA columns included.
+// Chain blocks of 1, 5 or 32 series (ragged, the last block partial) compute the same
+// bits in every column, the calibration family's per-MA columns included; so do the
+// Layer-2 outputs when the Layer-1 signals reach them through the workspace instead of
+// the hundredths columns.
 TEST(FusedKernel, SeriesPerBlockGiveTheSameBits) {
   ATC_REQUIRE_GPU();
   const std::uint64_t seed = fresh_seed();
@@ -135,7 +139,7 @@ TEST(FusedKernel, SeriesPerBlockGiveTheSameBits) {
 
   constexpr int kDoubles = 1 + 2 * kFamilies + 2 * kLengthsPerFamily;
   constexpr int kBytes = kFamilies + cuda::kFusedClassOutputs + kLengthsPerFamily;
-  const auto run = [&](int per_block) {
+  const auto run = [&](int per_block, bool through_workspace) {
     std::vector<DeviceBuffer<double>> d;
     std::vector<DeviceBuffer<std::int8_t>> b;
     for (int i = 0; i < kDoubles; ++i) d.emplace_back(rows);
@@ -153,9 +157,12 @@ TEST(FusedKernel, SeriesPerBlockGiveTheSameBits) {
       out.ma_equity[i] = d[1 + 2 * kFamilies + kLengthsPerFamily + i].data();
       out.ma_signal[i] = b[kFamilies + cuda::kFusedClassOutputs + i].data();
     }
+    if (through_workspace) std::fill(std::begin(out.family_signal_hundredths), std::end(out.family_signal_hundredths), nullptr);
+    DeviceBuffer<std::int8_t> workspace(cuda::fused_workspace_bytes(rows, out));
+    EXPECT_EQ(workspace.size(), through_workspace ? kFamilies * rows : 0u);
     cuda::FusedParams params = cuda::make_fused_params(config, static_cast<int>(Family::KAMA));
     params.symbols_per_block = per_block;
-    cuda::launch_fused(input, params, out);
+    cuda::launch_fused(input, params, out, workspace.data());
     ATC_CUDA_CHECK(cudaDeviceSynchronize());
     std::vector<std::vector<double>> doubles;
     std::vector<std::vector<std::int8_t>> bytes;
@@ -163,15 +170,15 @@ TEST(FusedKernel, SeriesPerBlockGiveTheSameBits) {
     for (const auto& x : b) bytes.push_back(download(x));
     return std::make_pair(doubles, bytes);
   };
-  const auto one = run(1);
-  for (int per_block : {2, 3}) {
-    const auto many = run(per_block);
+  const auto one = run(1, false);
+  for (const auto& [per_block, through_workspace] : {std::pair{5, false}, std::pair{32, false}, std::pair{32, true}}) {
+    SCOPED_TRACE(std::to_string(per_block) + " series per block" + (through_workspace ? ", workspace" : ""));
+    const auto many = run(per_block, through_workspace);
     for (int i = 0; i < kDoubles; ++i)
       for (std::size_t row = 0; row < rows; ++row)
-        ASSERT_TRUE(same_bits(one.first[i][row], many.first[i][row]))
-            << "column " << i << " row " << row << ", " << per_block << " series per block";
-    for (int i = 0; i < kBytes; ++i)
-      ASSERT_TRUE(one.second[i] == many.second[i]) << "byte column " << i << ", " << per_block << " series per block";
+        ASSERT_TRUE(same_bits(one.first[i][row], many.first[i][row])) << "column " << i << " row " << row;
+    for (int i = through_workspace ? kFamilies : 0; i < kBytes; ++i)
+      ASSERT_TRUE(one.second[i] == many.second[i]) << "byte column " << i;
   }
 }
 
@@ -198,7 +205,8 @@ TEST(FusedKernel, Float32VariantStaysNearTheFloat64Kernel) {
     for (int c = 0; c < cuda::kFusedClassOutputs; ++c) out.classification[c] = classes.data() + c * device.rows;
     cuda::FusedParams params = cuda::make_fused_params(config, -1);
     params.float32 = float32 ? 1 : 0;
-    cuda::launch_fused(input, params, out);
+    DeviceBuffer<std::int8_t> workspace(cuda::fused_workspace_bytes(device.rows, out));
+    cuda::launch_fused(input, params, out, workspace.data());
     ATC_CUDA_CHECK(cudaDeviceSynchronize());
     return std::make_pair(download(average), download(classes));
   };
@@ -225,7 +233,17 @@ TEST(FusedKernel, RejectsLengthsBeyondItsRing) {
   config.length.fill(cuda::kFusedMaxLength + 1);
   cuda::FusedInput input;
   input.series = 1;
-  EXPECT_THROW(cuda::launch_fused(input, cuda::make_fused_params(config, -1), cuda::DeviceColumns{}), Error);
+  EXPECT_THROW(cuda::launch_fused(input, cuda::make_fused_params(config, -1), cuda::DeviceColumns{}, nullptr), Error);
+}
+
+TEST(FusedKernel, RejectsAMissingWorkspace) {
+  ATC_REQUIRE_GPU();
+  cuda::FusedInput input;
+  input.series = 1;
+  cuda::DeviceColumns out;
+  double average = 0.0;  // never written: the launch is refused first
+  out.average_signal = &average;
+  EXPECT_THROW(cuda::launch_fused(input, cuda::make_fused_params(Config{}, -1), out, nullptr), Error);
 }
 
 }  // namespace
