@@ -8,7 +8,7 @@
 #                          [--baseline DIR]
 # --fused-only benchmarks the fused kernel alone (not the stage kernels).
 # --compare NAME=VALUE also builds with that CMake cache setting (e.g.
-# ATC_CUDA_FUSED_MIN_WARPS=30, ATC_CUDA_STEADY_UNROLL=1), runs test_cuda_backend with it
+# ATC_CUDA_FAMILY_MIN_WARPS=18, ATC_CUDA_STEADY_UNROLL=1), runs test_cuda_backend with it
 # and times both builds' fused kernel.
 # --baseline DIR also builds bench_cuda from the source tree in DIR (e.g. an earlier
 # commit: git archive <commit> | tar -x -C DIR, carried to the device) and times both
@@ -78,7 +78,7 @@ for tool in memcheck racecheck synccheck; do
   extra=()
   [[ $tool == memcheck ]] && extra=(--leak-check full)
   [[ $tool == racecheck ]] && extra=(--racecheck-report all)
-  for t in "test_cuda_backend ${small[*]}" "test_cuda_fused --gtest_filter=FusedKernel.Hundredths*:FusedKernel.SeriesPerBlock*"; do
+  for t in "test_cuda_backend ${small[*]}" "test_cuda_fused --gtest_filter=FusedKernel.Hundredths*:FusedKernel.Paths*"; do
     echo "== $tool: $t ==" >>"$out/sanitizer.log"
     # shellcheck disable=SC2086
     compute-sanitizer --tool $tool "${extra[@]}" $tests/$t >>"$out/sanitizer.log" 2>&1 || status=1

@@ -205,13 +205,14 @@ void run_size(int symbols, int bars, const Options& opt, std::vector<Row>& rows)
     hundredths.family_signal_hundredths[f] = sig.data() + f * d.size();
   }
   add("fused_hundredths", n * (16 + 6 * 8 + 6 + 5), [&] { atc::cuda::launch_fused(input, params, hundredths, ws); });
-  // Standard outputs with 8, 16 and 32 series per chain block whatever the batch's size
-  // (launch_fused's own choice: see fused.cu).
-  for (int per_block : {8, 16, 32}) {
+  // Standard outputs through each implementation whatever the batch's size (launch_fused
+  // picks one by the series in flight: see fused.hpp).
+  for (const auto& [path, name] : {std::pair{atc::cuda::FusedPath::PerSymbol, "per_symbol"},
+                                   std::pair{atc::cuda::FusedPath::PerFamily, "per_family"}}) {
     atc::cuda::FusedParams forced = params;
-    forced.symbols_per_block = per_block;
-    add("fused_standard_" + std::to_string(per_block), n * (16 + 12 * 8 + 5),
-        [&] { atc::cuda::launch_fused(input, forced, standard, ws); });
+    forced.path = path;
+    add(std::string("fused_standard_") + name, n * (16 + 12 * 8 + 5),
+        [&, forced] { atc::cuda::launch_fused(input, forced, standard, ws); });
   }
 
   // The float32 variant: timed, then compared with the float64 kernel on the same data.

@@ -2,22 +2,43 @@
 // signals and equities, both layers, Average_Signal and the classification, keeping
 // every chain on chip and writing only the requested outputs.
 //
-// Design: two kernels, split where the data is smallest (one int8 hundredth per family
-// and bar).
-// - The chain kernel: a block runs one family for up to kFusedSymbols (32) series; warp i
-//   runs chain i (length L, L+o1..L+o4, L-o1..L-o4) and its lane s series s, so that
-//   every warp runs one formula with one length: no divergence, warps of equal work
-//   between the block's barriers, and look-backs at one offset (conflict-free rows of a
-//   shared-memory ring per series). Per tile of bars (16 by default, CMake
-//   ATC_CUDA_FUSED_TILE) the block stages close, src and R·g in shared memory, the chain
-//   lanes advance MA, signal and equity (tiles past every warm-up on a branch-free steady
-//   path) and leave s_i and E_i in shared memory; then Layer 1 per (series, bar) sums
-//   them in the reference's order while the next tile is staged. It writes X_Signal as
-//   int8 hundredths (and as doubles where requested), coalesced.
-// - The Layer-2 kernel: a block of six warps covers 32 series; per 32-bar tile, warp f
-//   runs family f's Layer-2 equity for each series (lane s), then per series a warp
-//   forms Average_Signal (lane = bar) and the classification (the persistent direction
-//   by a ballot over the tile's crossings).
+// Two implementations, chosen by how many series are in flight (FusedParams::path):
+// - Per family, the throughput path: two kernels, split where the data is smallest (one
+//   int8 hundredth per family and bar).
+//   - The chain kernel: a block runs one family for up to 32 series; warp i runs chain i
+//     (length L, L+o1..L+o4, L-o1..L-o4) and lane s series s, so that every warp runs one
+//     formula with one length: no divergence, warps of equal work between the block's
+//     barriers, and look-backs at one offset (conflict-free rows of the block's
+//     interleaved shared-memory rings). Per tile of bars (16 by default, CMake
+//     ATC_CUDA_FAMILY_TILE) the block stages close, src and R·g, the chain lanes advance
+//     MA, signal and equity (tiles past every warm-up on a branch-free steady path) and
+//     leave s_i and E_i in shared memory; then Layer 1 per (series, bar) sums them in the
+//     reference's order while the next tile is staged. It writes X_Signal as int8
+//     hundredths (and as doubles where requested), coalesced.
+//   - The Layer-2 kernel: a block of six warps covers 32 series; per 32-bar tile, warp f
+//     runs family f's Layer-2 equity for each series (lane s), then per series a warp
+//     forms Average_Signal (lane = bar) and the classification (the persistent direction
+//     by a ballot over the tile's crossings).
+//   Its blocks of 32 series need about 2,100 series in flight to fill an H100.
+// - Per symbol, the latency path (one kernel): a block of six warps covers up to three
+//   series, warp f running family f for all of them (lane 9·k + i: chain i of series k),
+//   and after each 32-bar tile (ATC_CUDA_SYMBOL_TILE) warp k runs series k's Layer 2,
+//   Average_Signal and classification while the other warps stage the next tile. Every
+//   series has a whole block's attention, so that a small batch finishes as soon as its
+//   sequence of bars allows.
+// Both compute the reference's operations in its order: their outputs are the same bits.
+//
+// Contract (relied on by the streams pipeline):
+// - A chunk's inputs are its series concatenated: series i occupies elements
+//   [offset[i], offset[i+1]) of `close` and of `src` (null: src = close), bar 0 first.
+// - Outputs are compact rows at the same offsets: bar t of series i is row offset[i] + t
+//   of every requested column. A null column is not computed into memory.
+// - growth[t] = g[t] = exp(La·(t − cutout)) for t below the longest series.
+// - The per-family path passes the Layer-1 signals from one kernel to the other as int8
+//   hundredths: in the caller's family_signal_hundredths columns where given, else in a
+//   device workspace of fused_workspace_bytes(rows, out) bytes.
+// - launch_fused only enqueues kernels on `stream`: no allocation, no synchronisation
+//   (it may be captured in a CUDA graph and run on several streams at once).
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -31,11 +52,16 @@
 
 namespace atc::cuda {
 
-inline constexpr int kFusedSymbols = 32;  // series per chain-kernel block at most: one per lane
 inline constexpr int kFusedClassOutputs = 5;
 // Longest MA length the fused path supports: the look-back rings live in shared memory
 // (blocks of one series beyond the lengths whose rings fit for more).
 inline constexpr int kFusedMaxLength = 16384 - 32 - 2;  // a ring of 16384 holds L + 1 + a tile (≤ 32 bars)
+
+enum class FusedPath : int {
+  Auto,       // per family when the series in flight fill the device with its blocks, else per symbol
+  PerSymbol,  // the latency path
+  PerFamily,  // the throughput path
+};
 
 // Device pointers of one chunk (see the contract above).
 struct FusedInput {
@@ -58,8 +84,8 @@ struct FusedParams {
   int cutout;
   int strategy;
   int calibration;  // family index, or −1
-  // Series per chain-kernel block, 1..kFusedSymbols; 0: launch_fused chooses by the
-  // series in flight.
+  // Series per block (per symbol: 1..3; per family: 1..32); 0: launch_fused chooses
+  // by the series in flight.
   int symbols_per_block;
   // Series on the device at once when several launches run concurrently (streams); 0:
   // this launch's alone.
@@ -68,6 +94,7 @@ struct FusedParams {
   // outputs widened back) and is about as far from the reference as float allows; the
   // default float64 kernel is the exact one (bench/RESULTS.md has the measured error).
   int float32;
+  FusedPath path;
 };
 FusedParams make_fused_params(const Config& config, int calibration_family);
 

@@ -119,11 +119,11 @@ TEST(FusedKernel, HundredthsCarryTheDoubleSignalAndEveryRowIsWritten) {
   EXPECT_EQ(checked, kFamilies * rows);
 }
 
-// Chain blocks of 1, 5 or 32 series (ragged, the last block partial) compute the same
-// bits in every column, the calibration family's per-MA columns included; so do the
-// Layer-2 outputs when the Layer-1 signals reach them through the workspace instead of
-// the hundredths columns.
-TEST(FusedKernel, SeriesPerBlockGiveTheSameBits) {
+// Both implementations, with blocks of 1 or 3 series (per symbol) and 5 or 32 series
+// (per family; ragged, the last block partial), compute the same bits in every column,
+// the calibration family's per-MA columns included; so do the Layer-2 outputs when the
+// Layer-1 signals reach them through the workspace instead of the hundredths columns.
+TEST(FusedKernel, PathsAndSeriesPerBlockGiveTheSameBits) {
   ATC_REQUIRE_GPU();
   const std::uint64_t seed = fresh_seed();
   SCOPED_TRACE("seed " + std::to_string(seed));
@@ -139,7 +139,7 @@ TEST(FusedKernel, SeriesPerBlockGiveTheSameBits) {
 
   constexpr int kDoubles = 1 + 2 * kFamilies + 2 * kLengthsPerFamily;
   constexpr int kBytes = kFamilies + cuda::kFusedClassOutputs + kLengthsPerFamily;
-  const auto run = [&](int per_block, bool through_workspace) {
+  const auto run = [&](cuda::FusedPath path, int per_block, bool through_workspace) {
     std::vector<DeviceBuffer<double>> d;
     std::vector<DeviceBuffer<std::int8_t>> b;
     for (int i = 0; i < kDoubles; ++i) d.emplace_back(rows);
@@ -162,6 +162,7 @@ TEST(FusedKernel, SeriesPerBlockGiveTheSameBits) {
     EXPECT_EQ(workspace.size(), through_workspace ? kFamilies * rows : 0u);
     cuda::FusedParams params = cuda::make_fused_params(config, static_cast<int>(Family::KAMA));
     params.symbols_per_block = per_block;
+    params.path = path;
     cuda::launch_fused(input, params, out, workspace.data());
     ATC_CUDA_CHECK(cudaDeviceSynchronize());
     std::vector<std::vector<double>> doubles;
@@ -170,10 +171,19 @@ TEST(FusedKernel, SeriesPerBlockGiveTheSameBits) {
     for (const auto& x : b) bytes.push_back(download(x));
     return std::make_pair(doubles, bytes);
   };
-  const auto one = run(1, false);
-  for (const auto& [per_block, through_workspace] : {std::pair{5, false}, std::pair{32, false}, std::pair{32, true}}) {
-    SCOPED_TRACE(std::to_string(per_block) + " series per block" + (through_workspace ? ", workspace" : ""));
-    const auto many = run(per_block, through_workspace);
+  using cuda::FusedPath;
+  const auto one = run(FusedPath::PerSymbol, 1, false);
+  struct Variant {
+    FusedPath path;
+    int per_block;
+    bool through_workspace;
+  };
+  for (const Variant& v : {Variant{FusedPath::PerSymbol, 3, false}, Variant{FusedPath::PerFamily, 5, false},
+                           Variant{FusedPath::PerFamily, 32, false}, Variant{FusedPath::PerFamily, 32, true}}) {
+    SCOPED_TRACE(std::string(v.path == FusedPath::PerSymbol ? "per symbol, " : "per family, ") +
+                 std::to_string(v.per_block) + " series per block" + (v.through_workspace ? ", workspace" : ""));
+    const bool through_workspace = v.through_workspace;
+    const auto many = run(v.path, v.per_block, through_workspace);
     for (int i = 0; i < kDoubles; ++i)
       for (std::size_t row = 0; row < rows; ++row)
         ASSERT_TRUE(same_bits(one.first[i][row], many.first[i][row])) << "column " << i << " row " << row;

@@ -1,0 +1,114 @@
+// What the fused path's two implementations share (fused.hpp has the design): the chain
+// step on a shared-memory look-back ring, the per-lane chain state, and their launchers,
+// between which launch_fused chooses.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include "chains.cuh"
+#include "fused.hpp"
+
+namespace atc::cuda::fused_detail {
+
+constexpr int kWarp = 32;
+
+// True when a re-summation bar (a multiple of kResumPeriod) lies in [t0, t0 + kTile).
+template <int kTile>
+__device__ __forceinline__ bool resum_in_tile(int t0) {
+  const int next = (t0 + kResumPeriod - 1) & ~(kResumPeriod - 1);
+  return next < t0 + kTile;
+}
+
+// One series' look-back ring in shared memory (a power of two of bars): bar t at
+// p[(t & mask) · pitch], the pitch interleaving the rings of several series (kStrided)
+// or 1.
+template <class Real, bool kStrided>
+struct Ring {
+  const Real* p;
+  int mask, pitch;
+  __device__ __forceinline__ Real operator[](int t) const { return kStrided ? p[(t & mask) * pitch] : p[t & mask]; }
+};
+
+// One MA chain of family F advanced by one bar. Two values hold every family's state
+// (window sums; EMA; DEMA's e1, e2; KAMA's k and noise); the chain structs of chains.cuh
+// are rebuilt around them so that the device performs exactly their operations.
+template <int F, bool kSteady, class Real, class Source>
+__device__ __forceinline__ Real advance(Real& a, Real& b, const BarOf<Source, Real>& bar,
+                                        const ChainConstants<Real>& c) {
+  if constexpr (F == static_cast<int>(Family::EMA)) {
+    EmaChain<Real> e{a};
+    const Real ma = e.template step<kSteady>(bar, c);
+    a = e.state;
+    return ma;
+  } else if constexpr (F == static_cast<int>(Family::DEMA)) {
+    DemaChain<Real> d{a, b};
+    const Real ma = d.template step<kSteady>(bar, c);
+    a = d.e1;
+    b = d.e2;
+    return ma;
+  } else if constexpr (F == static_cast<int>(Family::KAMA)) {
+    KamaChain<Real> k{a, b};
+    const Real ma = k.template step<kSteady>(bar, c);
+    a = k.k;
+    b = k.noise;
+    return ma;
+  } else {  // SMA ("HMA"), WMA, LSMA: the window sums, then the family's value
+    WindowSums<Real> w{a, b};
+    const bool ready = w.template step<kSteady>(bar, c.len);
+    a = w.sum_y;
+    b = w.sum_w;
+    return ready ? FamilyChainT<F, Real>::value(w, c) : Real(NAN);
+  }
+}
+
+// The per-lane state of one chain across tiles.
+template <class Real>
+struct LaneState {
+  Real a = Real(0), b = Real(0);  // the MA chain (see advance)
+  MaTracker<Real> tracker;
+  Real close_prev = Real(NAN), x_prev = Real(NAN);
+};
+
+// Bars per iteration of a steady tile's loop (CMake's ATC_CUDA_STEADY_UNROLL): more gives
+// the shared-memory loads immediate offsets, fewer keeps the six families' loops small
+// in the instruction cache.
+#ifndef ATC_CUDA_STEADY_UNROLL
+#error "ATC_CUDA_STEADY_UNROLL is set by src/cuda/CMakeLists.txt"
+#endif
+constexpr int kSteadyUnroll = ATC_CUDA_STEADY_UNROLL;
+
+// The longest MA length of the parameters.
+inline int max_length(const FusedParams& p) {
+  int longest = 1;
+  for (const auto& family : p.length)
+    for (int len : family) longest = len > longest ? len : longest;
+  return longest;
+}
+
+// A ring of at least `bars` bars (a power of two).
+inline int ring_bars(int bars) {
+  int ring = 1;
+  while (ring < bars) ring *= 2;
+  return ring;
+}
+
+// The per-symbol kernel (fused_per_symbol.cu): the latency path. Blocks of up to 3 series.
+void launch_per_symbol(const FusedInput& input, const FusedParams& params, const DeviceColumns& out,
+                       cudaStream_t stream);
+// Whether launch_fused runs Layer 2 (one of its outputs is requested).
+inline bool wants_layer2(const DeviceColumns& out) {
+  if (out.average_signal != nullptr || out.classification[0] != nullptr) return true;
+  for (const double* c : out.family_equity)
+    if (c != nullptr) return true;
+  return false;
+}
+
+// The per-family kernels (fused_per_family.cu): the throughput path. Blocks of up to 32
+// series; `workspace` as in launch_fused.
+void launch_per_family(const FusedInput& input, const FusedParams& params, const DeviceColumns& out,
+                       void* workspace, cudaStream_t stream);
+// Series in flight from which the per-family path's blocks of 32 fill every block slot
+// of the current device (below that, its warps would run part-empty).
+long long per_family_series_to_fill(const FusedParams& params);
+
+}  // namespace atc::cuda::fused_detail

@@ -1,0 +1,506 @@
+// The per-family fused kernels: the throughput path of launch_fused (fused.hpp has the
+// design): a chain kernel whose block runs one family for up to 32 series (warp = length,
+// lane = series), then a Layer-2 kernel.
+#include <algorithm>
+#include <cmath>
+
+#include "check.hpp"
+#include "fused_common.cuh"
+
+namespace atc::cuda::fused_detail {
+namespace {
+
+// --- the chain kernel --------------------------------------------------------------------
+
+// Bars per tile of the chain kernel (one round of two block barriers), CMake's
+// ATC_CUDA_FAMILY_TILE.
+#ifndef ATC_CUDA_FAMILY_TILE
+#error "ATC_CUDA_FAMILY_TILE is set by src/cuda/CMakeLists.txt"
+#endif
+constexpr int kTile = ATC_CUDA_FAMILY_TILE;
+static_assert(kTile >= 1 && kTile <= 32, "a ring holds L + 1 + a tile of at most 32 bars");
+
+constexpr int kLanes = 32;  // lane s: series s of the block
+static_assert(kLanes == kWarp);
+constexpr int kChainThreads = kLengthsPerFamily * kWarp;  // warp i: chain i of the family
+// Rows of the staged tile, one per bar, padded to an odd number of values: the staging
+// lanes (16 bars of one series per half-warp) hit distinct banks, as do the chain lanes
+// (one bar, consecutive series).
+constexpr int kSeriesPitch = kLanes + 1;
+// Per bar, the 9 chains' results of the 32 series, then one value of padding so that the
+// Layer-1 lanes (16 bars of one series) hit distinct banks; the int8 signals likewise
+// with one word (73 words a bar).
+constexpr int kEquityRow = kLengthsPerFamily * kLanes + 1;
+constexpr int kSignalRow = kLengthsPerFamily * kLanes + 4;
+
+// The chain block's shared memory: one tile's inputs and per-chain results, then the
+// src rings (ring_size rows of ring_pitch values: bar t of series s at
+// [(t & mask) · pitch + s]).
+template <class Real>
+struct ChainShared {
+  Real equity[kTile][kEquityRow];         // E_i of (bar j, chain i, series s) at [j][i·32 + s]
+  std::int8_t signal[kTile][kSignalRow];  // s_i, likewise
+  Real close[kTile][kSeriesPitch];
+  Real r[kTile][kSeriesPitch];            // R[t]·g[t] (NaN at t = 0)
+  long long row0[kLanes];
+  int bars[kLanes];
+};
+// Where the rings start, in Reals.
+template <class Real>
+constexpr int kRingOffsetOf = static_cast<int>((sizeof(ChainShared<Real>) + sizeof(Real) - 1) / sizeof(Real));
+
+template <class Real>
+using InterleavedRing = Ring<Real, true>;  // the block's rings interleaved by series
+template <class Real>
+using RingBar = BarOf<InterleavedRing<Real>, Real>;
+
+// One tile of chain `chain` of series `lane`: bars t0 .. t0 + bars − 1. kSteady: a whole
+// tile past the chain's warm-up and the cutout, and not a re-summation tile, run
+// without those branches.
+template <int F, bool kCalibration, bool kSteady, class Real>
+__device__ __forceinline__ void chain_tile(LaneState<Real>& st, ChainShared<Real>& sh, const InterleavedRing<Real>& ring,
+                                           int t0, int bars, int chain, int lane, int len, const FusedParams& p,
+                                           const DeviceColumns& out, long long row0, bool calibrating) {
+  const ChainConstants<Real> constants = FamilyChainT<F, Real>::constants(len);
+  const Real keep = static_cast<Real>(p.keep);
+  const int at = chain * kLanes + lane;
+  const auto bar_step = [&](int k) {
+    const int t = t0 + k;
+    const Real c = sh.close[k][lane], x = ring[t];
+    const RingBar<Real> bar{t, x, st.x_prev, ring};
+    const Real ma = advance<F, kSteady>(st.a, st.b, bar, constants);
+    const Real e = st.tracker.template step<kSteady>(t, p.cutout, ma, c, st.close_prev, sh.r[k][lane], keep);
+    sh.equity[k][at] = e;
+    sh.signal[k][at] = st.tracker.signal;
+    if (kCalibration && calibrating) {
+      out.ma[chain][row0 + t] = ma;
+      out.ma_signal[chain][row0 + t] = st.tracker.signal;
+      out.ma_equity[chain][row0 + t] = e;
+    }
+    st.close_prev = c;
+    st.x_prev = x;
+  };
+  if constexpr (kSteady) {
+#pragma unroll kSteadyUnroll
+    for (int k = 0; k < kTile; ++k) bar_step(k);
+  } else {
+    for (int k = 0; k < bars; ++k) bar_step(k);
+  }
+}
+
+// Where each family's Layer-1 hundredths go (and the Layer-2 kernel reads them): the
+// caller's column (stride 1) or the workspace (rows × kFamilies, stride kFamilies).
+struct HundredthsColumns {
+  std::int8_t* p[kFamilies] = {};
+  int stride[kFamilies] = {};
+};
+
+// Blocks per multiprocessor the chain kernel is compiled for, from CMake's resident-warp
+// goal ATC_CUDA_FAMILY_MIN_WARPS (27: 3 blocks of 9 warps, 72 registers).
+#ifndef ATC_CUDA_FAMILY_MIN_WARPS
+#error "ATC_CUDA_FAMILY_MIN_WARPS is set by src/cuda/CMakeLists.txt"
+#endif
+constexpr int kChainWarps = kChainThreads / kWarp;
+constexpr int kMinBlocks = ATC_CUDA_FAMILY_MIN_WARPS / kChainWarps > 0 ? ATC_CUDA_FAMILY_MIN_WARPS / kChainWarps : 1;
+
+// The families from the costliest chain to the cheapest (per-bar instructions: KAMA 111,
+// LSMA 103, WMA and SMA 76, DEMA 51, EMA 46): blocks start in this order, so that the
+// cheap ones fill the end of the grid.
+__constant__ int kFamilyByCost[kFamilies] = {5, 4, 2, 1, 3, 0};
+
+// Block (x, y) covers series [x·per_block, x·per_block + per_block) of family kFamilyByCost[y].
+// kCalibration: family p.calibration also writes its 9 MAs, signals and equities.
+template <bool kCalibration, class Real>
+__global__ void __launch_bounds__(kChainThreads, kMinBlocks)
+    chain_kernel(FusedInput in, FusedParams p, DeviceColumns out, HundredthsColumns hundredths, int ring_mask,
+                 int ring_pitch, int per_block) {
+  extern __shared__ double shared_storage[];
+  ChainShared<Real>& sh = *reinterpret_cast<ChainShared<Real>*>(shared_storage);
+  Real* const rings = reinterpret_cast<Real*>(shared_storage) + kRingOffsetOf<Real>;
+
+  const int tid = static_cast<int>(threadIdx.x), chain = tid / kWarp, lane = tid % kWarp;
+  const int family = kFamilyByCost[blockIdx.y];
+  const int first = static_cast<int>(blockIdx.x) * per_block;
+  if (tid < kLanes) {
+    long long row0 = 0;
+    int bars = 0;
+    if (tid < per_block && first + tid < in.series) {
+      row0 = in.offset[first + tid];
+      bars = static_cast<int>(in.offset[first + tid + 1] - row0);
+    }
+    sh.row0[tid] = row0;
+    sh.bars[tid] = bars;
+  }
+  __syncthreads();
+  int longest = 0;
+  for (int s = 0; s < per_block; ++s) longest = max(longest, sh.bars[s]);
+
+  const int len = p.length[family][chain];
+  const int lane_bars = sh.bars[lane];
+  const long long lane_row0 = sh.row0[lane];
+  const bool calibrating = kCalibration && family == p.calibration;
+  const InterleavedRing<Real> ring{rings + (lane < per_block ? lane : 0), ring_mask, ring_pitch};
+  LaneState<Real> state;
+
+  // Staging and Layer 1 share one map of a tile's (series, bar) items onto the lanes:
+  // item q·32 + lane is bar j = item % kTile of series s = item / kTile, so that a
+  // half-warp reads and writes runs of consecutive rows.
+  const int units = (per_block * kTile + kWarp - 1) / kWarp;
+  const auto item_of = [&](int unit, int& s, int& j) {
+    const int item = unit * kWarp + lane;
+    s = item / kTile;
+    j = item % kTile;
+    return s < per_block;
+  };
+  const auto stage = [&](int unit, int t0) {
+    int s = 0, j = 0;
+    if (!item_of(unit, s, j)) return;
+    const int t = t0 + j;
+    if (t >= sh.bars[s]) return;
+    const long long row = sh.row0[s] + t;
+    const Real close = static_cast<Real>(in.close[row]);
+    const Real close_prev = t > 0 ? static_cast<Real>(in.close[row - 1]) : Real(NAN);
+    const Real src = in.src != nullptr ? static_cast<Real>(in.src[row]) : close;
+    sh.close[j][s] = close;
+    rings[(t & ring_mask) * ring_pitch + s] = src;
+    sh.r[j][s] = t > 0 ? (close - close_prev) / close_prev * static_cast<Real>(in.growth[t]) : Real(NAN);
+  };
+  // Layer 1 of (series, bar), summed in the order L, L+o1..L+o4, L−o1..L−o4.
+  const auto layer1 = [&](int unit, int t0) {
+    int s = 0, j = 0;
+    if (!item_of(unit, s, j)) return;
+    const int t = t0 + j;
+    if (t >= sh.bars[s]) return;
+    Real num = Real(0), den = Real(0);
+#pragma unroll
+    for (int i = 0; i < kLengthsPerFamily; ++i) {
+      const Real e = sh.equity[j][i * kLanes + s];
+      num += sh.signal[j][i * kLanes + s] * e;
+      den += e;
+    }
+    const long long row = sh.row0[s] + t;
+    const bool before_cutout = t < p.cutout;
+    // hundredths / 100 is formulas::round2(num / den), operation for operation. The
+    // double column holds it divided in double: exact hundredths in either precision.
+    const Real h = floor(Real(100) * (num / den) + Real(0.5));
+    if (out.family_signal[family] != nullptr)
+      out.family_signal[family][row] = before_cutout ? NAN : static_cast<double>(h) / 100.0;
+    if (hundredths.p[family] != nullptr)
+      hundredths.p[family][row * hundredths.stride[family]] = before_cutout ? kHundredthsNaN : static_cast<std::int8_t>(h);
+  };
+
+  for (int unit = chain; unit < units; unit += kChainWarps) stage(unit, 0);
+  __syncthreads();
+  for (int t0 = 0; t0 < longest; t0 += kTile) {
+    // The previous tile's Layer 1 finished reading the chain results before the last
+    // barrier; this tile's inputs were staged before it.
+    const int bars = min(kTile, lane_bars - t0);
+    if (lane < per_block && bars > 0) {
+      const bool steady = bars == kTile && t0 >= p.steady_from[family] && !resum_in_tile<kTile>(t0);
+#define ATC_CHAIN_FAMILY(F)                                                                                  \
+  case F:                                                                                                    \
+    if (steady)                                                                                              \
+      chain_tile<F, kCalibration, true>(state, sh, ring, t0, bars, chain, lane, len, p, out, lane_row0,      \
+                                        calibrating);                                                        \
+    else                                                                                                     \
+      chain_tile<F, kCalibration, false>(state, sh, ring, t0, bars, chain, lane, len, p, out, lane_row0,     \
+                                         calibrating);                                                       \
+    break;
+      switch (family) {  // block-uniform
+        ATC_CHAIN_FAMILY(0)
+        ATC_CHAIN_FAMILY(1)
+        ATC_CHAIN_FAMILY(2)
+        ATC_CHAIN_FAMILY(3)
+        ATC_CHAIN_FAMILY(4)
+        ATC_CHAIN_FAMILY(5)
+      }
+#undef ATC_CHAIN_FAMILY
+    }
+    __syncthreads();
+    // Layer 1 of this tile and the next tile's inputs: the chains are done with this
+    // tile's close, R·g and the ring slots the next tile overwrites (a ring holds
+    // L + 1 + a tile of bars).
+    const int next = t0 + kTile;
+    for (int unit = chain; unit < 2 * units; unit += kChainWarps) {
+      if (unit < units) layer1(unit, t0);
+      else if (next < longest) stage(unit - units, next);
+    }
+    __syncthreads();
+  }
+}
+
+// --- the Layer-2 kernel ------------------------------------------------------------------
+
+constexpr int kLayer2Tile = 32;    // bars per tile: a warp's lanes in the classification
+constexpr int kLayer2Series = 32;  // series per block: a warp's lanes in Layer 2
+constexpr int kLayer2Threads = kFamilies * kWarp;  // warp f: family f's Layer 2
+constexpr int kHundredthsRow = kLayer2Series + 4;  // 9 words: the staging lanes (32 bars) hit distinct banks
+constexpr int kLayer2Pitch = kLayer2Series + 1;
+
+template <class Real>
+struct Layer2Shared {
+  Real signal_of[256];  // X_Signal of each int8 bit pattern (NaN for kHundredthsNaN)
+  std::int8_t hundredths[kFamilies][kLayer2Tile][kHundredthsRow];
+  Real r[kLayer2Tile][kLayer2Pitch];
+  Real equity[kFamilies][kLayer2Tile][kLayer2Pitch];  // X_S
+  long long row0[kLayer2Series];
+  int bars[kLayer2Series];
+  Real average_prev[kLayer2Series], a_prev[kLayer2Series];  // A and a of the last bar
+  std::int8_t direction[kLayer2Series];                     // classification state after the last bar
+};
+
+// Block b covers series [32·b, 32·b + 32).
+template <class Real>
+__global__ void __launch_bounds__(kLayer2Threads, 3)
+    layer2_kernel(FusedInput in, FusedParams p, DeviceColumns out, HundredthsColumns hundredths) {
+  extern __shared__ double shared_storage[];
+  Layer2Shared<Real>& sh = *reinterpret_cast<Layer2Shared<Real>*>(shared_storage);
+  const int tid = static_cast<int>(threadIdx.x), warp = tid / kWarp, lane = tid % kWarp;
+  const int first = static_cast<int>(blockIdx.x) * kLayer2Series;
+  for (int bits = tid; bits < 256; bits += kLayer2Threads) {
+    const auto k = static_cast<std::int8_t>(static_cast<std::uint8_t>(bits));
+    sh.signal_of[bits] = k == kHundredthsNaN ? Real(NAN) : static_cast<Real>(k) / Real(100);
+  }
+  if (tid < kLayer2Series) {
+    long long row0 = 0;
+    int bars = 0;
+    if (first + tid < in.series) {
+      row0 = in.offset[first + tid];
+      bars = static_cast<int>(in.offset[first + tid + 1] - row0);
+    }
+    sh.row0[tid] = row0;
+    sh.bars[tid] = bars;
+    sh.direction[tid] = 0;
+    sh.average_prev[tid] = Real(NAN);
+    sh.a_prev[tid] = Real(NAN);
+  }
+  __syncthreads();
+  int longest = 0;
+  for (int s = 0; s < kLayer2Series; ++s) longest = max(longest, sh.bars[s]);
+
+  // Thread (family f = warp, series s = lane): its Layer-2 curve.
+  const int f = warp, s = lane;
+  formulas::EquityT<Real> layer2;
+  Real signal_prev = Real(NAN);
+  const Real keep = static_cast<Real>(p.keep);
+  const Real weight = static_cast<Real>(p.weight[f]);
+
+  for (int t0 = 0; t0 < longest; t0 += kLayer2Tile) {
+    // Stage the tile (lane = bar): the hundredths of (family, series) pairs, then R·g.
+    // Every load of a thread is issued before the first store, so that the tile waits on
+    // one global-memory latency rather than one per load.
+    const int t = t0 + lane;
+    constexpr int kPairsPerWarp = kFamilies * kLayer2Series / kFamilies;
+    constexpr int kPairsInFlight = kPairsPerWarp / 2;  // in two rounds: registers for three blocks an SM
+#pragma unroll 1
+    for (int first = 0; first < kPairsPerWarp; first += kPairsInFlight) {
+      std::int8_t staged[kPairsInFlight];
+#pragma unroll
+      for (int k = 0; k < kPairsInFlight; ++k) {
+        const int pair = warp + kFamilies * (first + k), pf = pair / kLayer2Series, ps = pair % kLayer2Series;
+        staged[k] = t < sh.bars[ps] ? hundredths.p[pf][(sh.row0[ps] + t) * hundredths.stride[pf]] : std::int8_t{0};
+      }
+#pragma unroll
+      for (int k = 0; k < kPairsInFlight; ++k) {
+        const int pair = warp + kFamilies * (first + k);
+        sh.hundredths[pair / kLayer2Series][lane][pair % kLayer2Series] = staged[k];
+      }
+    }
+    constexpr int kSeriesPerWarp = (kLayer2Series + kFamilies - 1) / kFamilies;
+    double close[kSeriesPerWarp], close_prev[kSeriesPerWarp];
+    const double growth = t < longest ? in.growth[t] : 0.0;
+#pragma unroll
+    for (int k = 0; k < kSeriesPerWarp; ++k) {
+      const int ps = warp + kFamilies * k;
+      const bool valid = ps < kLayer2Series && t < sh.bars[ps];
+      const long long row = valid ? sh.row0[ps] + t : 0;
+      close[k] = valid ? in.close[row] : 0.0;
+      close_prev[k] = valid && t > 0 ? in.close[row - 1] : NAN;
+    }
+#pragma unroll
+    for (int k = 0; k < kSeriesPerWarp; ++k) {
+      const int ps = warp + kFamilies * k;
+      if (ps >= kLayer2Series || t >= sh.bars[ps]) continue;
+      const Real c = static_cast<Real>(close[k]), c_prev = static_cast<Real>(close_prev[k]);
+      sh.r[lane][ps] = t > 0 ? (c - c_prev) / c_prev * static_cast<Real>(growth) : Real(NAN);
+    }
+    __syncthreads();
+
+    // Layer 2: X_S of family f of series s from the family signals of the previous bars.
+    // A whole tile past the cutout runs without its branches.
+    const int bars = min(kLayer2Tile, sh.bars[s] - t0);
+    if (bars == kLayer2Tile && t0 > p.cutout) {
+      for (int j = 0; j < kLayer2Tile; ++j) {
+        sh.equity[f][j][s] = layer2.step_running(sh.r[j][s], signal_prev, keep);
+        signal_prev = sh.signal_of[static_cast<std::uint8_t>(sh.hundredths[f][j][s])];
+      }
+    } else {
+      for (int j = 0; j < bars; ++j) {
+        sh.equity[f][j][s] = layer2.step(t0 + j, p.cutout, weight, sh.r[j][s], signal_prev, keep);
+        signal_prev = sh.signal_of[static_cast<std::uint8_t>(sh.hundredths[f][j][s])];
+      }
+    }
+    __syncthreads();
+
+    // Lane = bar: X_S out, then per series Average_Signal and the classification.
+    for (int pair = warp; pair < kFamilies * kLayer2Series; pair += kFamilies) {
+      const int pf = pair / kLayer2Series, ps = pair % kLayer2Series;
+      if (out.family_equity[pf] != nullptr && t < sh.bars[ps]) out.family_equity[pf][sh.row0[ps] + t] = sh.equity[pf][lane][ps];
+    }
+    for (int ps = warp; ps < kLayer2Series; ps += kFamilies) {
+      const int sym_bars = min(kLayer2Tile, sh.bars[ps] - t0);
+      if (sym_bars <= 0) continue;  // warp-uniform
+      const long long row0 = sh.row0[ps] + t0;
+      Real average = Real(NAN);  // of bar t0 + lane
+      if (lane < sym_bars) {
+        Real num = Real(0), den = Real(0);
+#pragma unroll
+        for (int pf = 0; pf < kFamilies; ++pf) {  // order EMA, HMA, WMA, DEMA, LSMA, KAMA
+          const Real e = sh.equity[pf][lane][ps];
+          num += formulas::cut(sh.signal_of[static_cast<std::uint8_t>(sh.hundredths[pf][lane][ps])]) * e;
+          den += e;
+        }
+        average = t0 + lane < p.cutout ? Real(NAN) : num / den;
+        if (out.average_signal != nullptr) out.average_signal[row0 + lane] = average;
+      }
+      if (out.classification[0] == nullptr) continue;
+      // The classification of the tile's bars in parallel, lane j = bar t0 + j: only the
+      // persistent direction is sequential, and it is the last crossing before the bar
+      // (or the carried state), found with a ballot.
+      const bool valid = lane < sym_bars;
+      const Real long_threshold = static_cast<Real>(p.long_threshold);
+      const Real short_threshold = static_cast<Real>(p.short_threshold);
+      const Real average_before = __shfl_up_sync(~0u, average, 1);
+      const Real a = !p.strategy ? average : (lane == 0 ? sh.average_prev[ps] : average_before);
+      const Real a_before = __shfl_up_sync(~0u, a, 1);
+      const Real a_prev = lane == 0 ? sh.a_prev[ps] : a_before;
+      formulas::Classifier crossing;  // from "none": its direction is this bar's crossing
+      crossing.step(a, a_prev, long_threshold, short_threshold);
+      const int event = valid ? crossing.dir : 0;
+      const unsigned earlier = __ballot_sync(~0u, event != 0) & ((1u << lane) - 1u);
+      const int last = earlier != 0 ? 31 - __clz(earlier) : 0;
+      const int last_event = __shfl_sync(~0u, event, last);
+      formulas::Classifier classifier;
+      classifier.dir = static_cast<std::int8_t>(earlier != 0 ? last_event : sh.direction[ps]);
+      const auto b = classifier.step(a, a_prev, long_threshold, short_threshold);
+      const int end = sym_bars - 1;
+      const int direction_after = __shfl_sync(~0u, static_cast<int>(classifier.dir), end);
+      const Real average_last = __shfl_sync(~0u, average, end), a_last = __shfl_sync(~0u, a, end);
+      __syncwarp();  // every lane has read the carried state
+      if (valid) {
+        const std::int8_t values[kFusedClassOutputs] = {b.trend, b.state, b.direction, b.long_entry, b.short_entry};
+#pragma unroll
+        for (int c = 0; c < kFusedClassOutputs; ++c) out.classification[c][row0 + lane] = values[c];
+      }
+      if (lane == 0) {
+        sh.direction[ps] = static_cast<std::int8_t>(direction_after);
+        sh.average_prev[ps] = average_last;
+        sh.a_prev[ps] = a_last;
+      }
+    }
+    __syncthreads();  // the tile's readers are done before the next one is staged
+  }
+}
+
+// A ring holds the oldest bar a tile looks back to (t0 − L − 1) through its last bar.
+int chain_ring(const FusedParams& params) { return ring_bars(max_length(params) + 1 + kTile); }
+// The block's rings are interleaved with an odd pitch (see kSeriesPitch).
+int ring_pitch(int per_block) { return per_block | 1; }
+int chain_shared_bytes(int ring, int per_block, bool float32) {
+  const int values = ring * ring_pitch(per_block);
+  return float32 ? static_cast<int>((kRingOffsetOf<float> + values) * sizeof(float))
+                 : static_cast<int>((kRingOffsetOf<double> + values) * sizeof(double));
+}
+
+// Lets every kernel of the path use the device's largest shared memory per block, and
+// returns it. Always the same value: a launch captured in a CUDA graph keeps its own
+// size, and a smaller limit set for a later launch would make the graph's replay fail
+// (cudaErrorLaunchOutOfResources). A host-side attribute, no stream work.
+int allow_max_shared() {
+  int device = 0, max_shared = 0;
+  ATC_CUDA_CHECK(cudaGetDevice(&device));
+  ATC_CUDA_CHECK(cudaDeviceGetAttribute(&max_shared, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+  const auto allow = [&](auto kernel) {
+    ATC_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, max_shared));
+  };
+  allow(chain_kernel<false, double>);
+  allow(chain_kernel<true, double>);
+  allow(chain_kernel<false, float>);
+  allow(chain_kernel<true, float>);
+  allow(layer2_kernel<double>);
+  allow(layer2_kernel<float>);
+  return max_shared;
+}
+
+}  // namespace
+
+void launch_per_family(const FusedInput& input, const FusedParams& params, const DeviceColumns& out, void* workspace,
+                       cudaStream_t stream) {
+  const bool layer2 = wants_layer2(out);
+  HundredthsColumns hundredths;
+  for (int f = 0; f < kFamilies; ++f) {
+    if (out.family_signal_hundredths[f] != nullptr) {
+      hundredths.p[f] = out.family_signal_hundredths[f];
+      hundredths.stride[f] = 1;
+    } else if (layer2) {
+      hundredths.p[f] = static_cast<std::int8_t*>(workspace) + f;
+      hundredths.stride[f] = kFamilies;
+    }
+  }
+
+  const int ring = chain_ring(params);
+  const bool float32 = params.float32 != 0;
+  const int max_shared = allow_max_shared();
+  // Series per block: 32 (full warps) when the batch fills the device with them; fewer
+  // when a batch in flight is too small to, so that its blocks spread over more
+  // multiprocessors (each series' sequence of bars bounds the kernel then). Fewer still
+  // when the rings do not fit.
+  const long long in_flight = std::max<long long>(input.series, params.concurrent_series);
+  int per_block = kLanes;
+  if (params.symbols_per_block > 0) {
+    per_block = std::min(params.symbols_per_block, kLanes);
+  } else {
+    const long long fill = per_family_series_to_fill(params);
+    per_block = static_cast<int>(std::clamp<long long>((in_flight * kLanes + fill - 1) / fill, 1, kLanes));
+  }
+  const auto shared_bytes_for = [&](int per_block) { return chain_shared_bytes(ring, per_block, float32); };
+  while (per_block > 1 && shared_bytes_for(per_block) > max_shared) --per_block;
+  const int shared_bytes = shared_bytes_for(per_block);
+  const dim3 chain_grid(static_cast<unsigned>((input.series + per_block - 1) / per_block), kFamilies);
+  const auto check_launch = [](const char* name) {
+    const cudaError_t status = cudaGetLastError();
+    if (status != cudaSuccess) throw_cuda_error(status, name, __FILE__, __LINE__);
+  };
+  const auto launch_chains = [&](auto kernel, const char* name) {
+    kernel<<<chain_grid, kChainThreads, shared_bytes, stream>>>(input, params, out, hundredths, ring - 1,
+                                                                ring_pitch(per_block), per_block);
+    check_launch(name);
+  };
+  const auto launch_layer2 = [&](auto kernel, int bytes, const char* name) {
+    const auto blocks = static_cast<unsigned>((input.series + kLayer2Series - 1) / kLayer2Series);
+    kernel<<<blocks, kLayer2Threads, bytes, stream>>>(input, params, out, hundredths);
+    check_launch(name);
+  };
+  if (float32) {
+    if (params.calibration >= 0) launch_chains(chain_kernel<true, float>, "launch of chain_kernel<calibration, float>");
+    else launch_chains(chain_kernel<false, float>, "launch of chain_kernel<float>");
+    if (layer2) launch_layer2(layer2_kernel<float>, sizeof(Layer2Shared<float>), "launch of layer2_kernel<float>");
+  } else {
+    if (params.calibration >= 0) launch_chains(chain_kernel<true, double>, "launch of chain_kernel<calibration>");
+    else launch_chains(chain_kernel<false, double>, "launch of chain_kernel");
+    if (layer2) launch_layer2(layer2_kernel<double>, sizeof(Layer2Shared<double>), "launch of layer2_kernel");
+  }
+}
+
+long long per_family_series_to_fill(const FusedParams& params) {
+  allow_max_shared();
+  int device = 0, multiprocessors = 0, resident = 0;
+  ATC_CUDA_CHECK(cudaGetDevice(&device));
+  ATC_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, device));
+  ATC_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+      &resident, chain_kernel<false, double>, kChainThreads, chain_shared_bytes(chain_ring(params), kLanes, false)));
+  const long long slots = static_cast<long long>(std::max(resident, 1)) * multiprocessors;
+  return (slots * kLanes + kFamilies - 1) / kFamilies;
+}
+
+}  // namespace atc::cuda::fused_detail
