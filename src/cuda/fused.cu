@@ -54,6 +54,9 @@ void launch_fused(const FusedInput& input, const FusedParams& params, const Devi
   if (longest > kFusedMaxLength)
     throw Error("CUDA backend: MA length " + std::to_string(longest) + " exceeds the fused kernel's limit of " +
                 std::to_string(kFusedMaxLength));
+  // Checked whichever path runs: the caller cannot know which one will.
+  if (fused_workspace_bytes(1, out) > 0 && workspace == nullptr)
+    throw Error("CUDA backend: the fused path needs a workspace of fused_workspace_bytes() bytes");
   FusedPath path = params.path;
   if (path == FusedPath::Auto) {
     const long long in_flight = std::max<long long>(input.series, params.concurrent_series);
@@ -63,8 +66,6 @@ void launch_fused(const FusedInput& input, const FusedParams& params, const Devi
     fused_detail::launch_per_symbol(input, params, out, stream);
     return;
   }
-  if (fused_workspace_bytes(1, out) > 0 && workspace == nullptr)
-    throw Error("CUDA backend: the fused path needs a workspace of fused_workspace_bytes() bytes");
   fused_detail::launch_per_family(input, params, out, workspace, stream);
 }
 
