@@ -21,6 +21,7 @@ from ._atc import cuda_available as _cuda_available
 from ._atc import resolve_backend as _resolve_backend
 from ._compute import (
     DISCRETE_OUTPUTS,
+    HUNDREDTHS_NAN,
     STANDARD_OUTPUTS,
     ATCResult,
     ATCWarning,
@@ -65,6 +66,7 @@ __all__ = [
     "DISCRETE_OUTPUTS",
     "Error",
     "FAMILIES",
+    "HUNDREDTHS_NAN",
     "InputError",
     "STANDARD_OUTPUTS",
     "__version__",

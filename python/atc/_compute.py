@@ -17,7 +17,7 @@ from . import _atc
 from ._config import FAMILIES, ATCConfig
 
 BackendName = Literal["auto", "reference", "cpu", "cuda"]
-OutputsName = Literal["standard", "scan", "average"]
+OutputsName = Literal["standard", "compact", "scan", "average"]
 GapsName = Literal["error", "ffill"]
 
 DISCRETE_OUTPUTS: tuple[str, ...] = ("trend", "state", "direction", "long_entry", "short_entry")
@@ -29,6 +29,8 @@ STANDARD_OUTPUTS: tuple[str, ...] = (
     + DISCRETE_OUTPUTS
 )
 """Keys of a standard result, in order."""
+HUNDREDTHS_NAN = -128
+"""In a compact result's ``X_Signal_hundredths`` frames: no value (bars before the cutout)."""
 
 
 class ATCWarning(UserWarning):
@@ -257,7 +259,11 @@ def _ragged_result(native: dict, series: Sequence[pd.Series], columns: pd.Index)
     cols = np.repeat(np.arange(len(series)), [len(s) for s in series])
     frames = {}
     for key, flat in native["columns"].items():
-        out = np.full((len(union), len(series)), np.nan if flat.dtype.kind == "f" else 0, flat.dtype, order="F")
+        if flat.dtype.kind == "f":
+            missing = np.nan
+        else:
+            missing = HUNDREDTHS_NAN if key.endswith("_hundredths") else 0
+        out = np.full((len(union), len(series)), missing, flat.dtype, order="F")
         out[rows, cols] = flat
         frames[key] = pd.DataFrame(out, index=union, columns=columns, copy=False)
     bars = np.asarray(native["status"]["bar"], dtype=np.int64)
@@ -380,8 +386,11 @@ def compute_atc_batch(
         use_cuda_kernels: True selects "cuda", False "cpu" (the original flag).
         use_streams, num_streams: CUDA pipeline streams (False = 1 stream; None = the
             engine default of 4).
-        outputs: "standard" (all), "scan" (Average_Signal + classification) or
-            "average" (Average_Signal only).
+        outputs: "standard" (all), "compact" (all, with the six Layer-1 signals as int8
+            hundredths in ``EMA_Signal_hundredths``.. frames instead of ``EMA_Signal``..:
+            exact, 1 byte a bar instead of 8, -128 = no value; ``frame / 100`` after
+            ``frame.replace(-128, np.nan)`` gives the doubles), "scan"
+            (Average_Signal + classification) or "average" (Average_Signal only).
         calibration: also the 9 MAs, signals and equities of this family.
         gaps: "error" (interior NaN fails the symbol) or "ffill" (forward-filled, R = 0).
         threads, chunk_symbols, device_memory_limit, devices: engine tuning.

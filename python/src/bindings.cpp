@@ -71,7 +71,8 @@ atc::ComputeOptions make_options(std::string_view backend, std::string_view outp
   if (outputs == "standard") o.outputs = atc::OutputRequest::standard();
   else if (outputs == "scan") o.outputs = atc::OutputRequest::scan();
   else if (outputs == "average") o.outputs = atc::OutputRequest::average_only();
-  else throw atc::ConfigError(choices_error("outputs", outputs, "standard, scan or average"));
+  else if (outputs == "compact") o.outputs = atc::OutputRequest::compact();
+  else throw atc::ConfigError(choices_error("outputs", outputs, "standard, compact, scan or average"));
   if (calibration) {
     // Calibration outputs come with the standard ones, as in the indicator.
     o.outputs = atc::OutputRequest::with_calibration(family_of(*calibration));
@@ -110,9 +111,15 @@ nb::dict to_python(atc::BatchResult&& result, const atc::Config& config) {
   nb::dict columns;
   columns["Average_Signal"] = column_array(out.average_signal, owner);
   if (out.request.families) {
-    for (atc::Family f : atc::kAllFamilies)
-      columns[(std::string(atc::family_name(f)) + "_Signal").c_str()] =
-          column_array(out.family_signal[static_cast<int>(f)], owner);
+    // Compact requests keep X_Signal as int8 hundredths (atc::kHundredthsNaN before the
+    // cutout), under their own name so that no one mistakes them for the doubles.
+    for (atc::Family f : atc::kAllFamilies) {
+      const std::string name = std::string(atc::family_name(f)) + "_Signal";
+      if (out.request.compact_family_signals)
+        columns[(name + "_hundredths").c_str()] = column_array(out.family_signal_hundredths[static_cast<int>(f)], owner);
+      else
+        columns[name.c_str()] = column_array(out.family_signal[static_cast<int>(f)], owner);
+    }
     for (atc::Family f : atc::kAllFamilies)
       columns[(std::string(atc::family_name(f)) + "_S").c_str()] =
           column_array(out.family_equity[static_cast<int>(f)], owner);

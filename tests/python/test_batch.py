@@ -134,6 +134,26 @@ def test_output_selections(frame: pd.DataFrame, result: atc.ATCResult) -> None:
         atc.compute_atc_batch(frame, outputs="all")  # type: ignore[arg-type]
 
 
+def test_compact_outputs_hold_the_standard_signals_as_hundredths(frame: pd.DataFrame) -> None:
+    # A cutout leaves bars without a signal; a late listing (ragged calendars) leaves
+    # bars outside a symbol's series: both read -128 in the hundredths frames.
+    ragged = {"A": frame["S001"], "B": frame["S002"].iloc[40:]}
+    for data in (frame, ragged):
+        standard = atc.compute_atc_batch(data, backend="cpu", cutout=12)
+        compact = atc.compute_atc_batch(data, backend="cpu", cutout=12, outputs="compact")
+        names = [f"{f}_Signal" for f in atc.FAMILIES]
+        assert list(compact) == ["Average_Signal", *(f"{n}_hundredths" for n in names),
+                                 *(f"{f}_S" for f in atc.FAMILIES), *atc.DISCRETE_OUTPUTS]
+        for name in names:
+            hundredths = compact[f"{name}_hundredths"]
+            assert (hundredths.dtypes == np.int8).all()
+            widened = hundredths.replace(atc.HUNDREDTHS_NAN, np.nan) / 100
+            pd.testing.assert_frame_equal(widened, standard[name], check_names=False, check_exact=True)
+            assert (hundredths.to_numpy()[:12] == atc.HUNDREDTHS_NAN).all()
+        assert_same_outputs({k: compact[k] for k in standard if k in compact},
+                            {k: standard[k] for k in standard if k in compact})
+
+
 def test_cuda_flags(frame: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="contradicts"):
         atc.compute_atc_batch(frame, backend="reference", use_cuda_kernels=True)

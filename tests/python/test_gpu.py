@@ -52,3 +52,13 @@ def test_float32_precision_runs_the_float32_kernel_close_to_float64(cuda_backend
     assert not np.array_equal(a64[~np.isnan(a64)], a32[~np.isnan(a32)]), "float32 gave the float64 bits"
     differing = (f64["state"].to_numpy() != f32["state"].to_numpy()).mean()
     assert differing < 0.01
+
+
+def test_compact_outputs_on_the_gpu_hold_the_cpu_signals(cuda_backend: str) -> None:
+    frame = random_walks(250, 3000, seed=5)  # enough symbols for the per-family kernels
+    gpu = atc.compute_atc_batch(frame, backend=cuda_backend, outputs="compact", cutout=7)
+    cpu = atc.compute_atc_batch(frame, backend="cpu", cutout=7)
+    for family in atc.FAMILIES:
+        widened = gpu[f"{family}_Signal_hundredths"].replace(atc.HUNDREDTHS_NAN, np.nan) / 100
+        pd.testing.assert_frame_equal(widened, cpu[f"{family}_Signal"], check_exact=True)
+    assert_same_outputs({k: gpu[k] for k in cpu if k in gpu}, {k: cpu[k] for k in cpu if k in gpu})
