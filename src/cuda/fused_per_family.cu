@@ -1,8 +1,6 @@
 // The per-family fused kernels: the throughput path of launch_fused (fused.hpp has the
 // design): a chain kernel whose block runs one family for up to 32 series (warp = length,
 // lane = series), then a Layer-2 kernel.
-#include <cuda_pipeline.h>
-
 #include <algorithm>
 #include <cmath>
 
@@ -42,10 +40,7 @@ template <class Real>
 struct ChainShared {
   Real equity[kTile][kEquityRow];         // E_i of (bar j, chain i, series s) at [j][i·32 + s]
   std::int8_t signal[kTile][kSignalRow];  // s_i, likewise
-  // Close and g of two tiles, by tile parity, copied in as they are (asynchronously, a
-  // tile ahead); R·g and the ring's src of a tile are formed from them.
-  double close[2][kTile][kSeriesPitch];
-  double growth[2][kTile];
+  Real close[kTile][kSeriesPitch];
   Real r[kTile][kSeriesPitch];            // R[t]·g[t] (NaN at t = 0)
   long long row0[kLanes];
   int bars[kLanes];
@@ -64,14 +59,14 @@ using RingBar = BarOf<InterleavedRing<Real>, Real>;
 // without those branches.
 template <int F, bool kCalibration, bool kSteady, class Real>
 __device__ __forceinline__ void chain_tile(LaneState<Real>& st, ChainShared<Real>& sh, const InterleavedRing<Real>& ring,
-                                           int t0, int parity, int bars, int chain, int lane, int len, const FusedParams& p,
+                                           int t0, int bars, int chain, int lane, int len, const FusedParams& p,
                                            const DeviceColumns& out, long long row0, bool calibrating) {
   const ChainConstants<Real> constants = FamilyChainT<F, Real>::constants(len);
   const Real keep = static_cast<Real>(p.keep);
   const int at = chain * kLanes + lane;
   const auto bar_step = [&](int k) {
     const int t = t0 + k;
-    const Real c = static_cast<Real>(sh.close[parity][k][lane]), x = ring[t];
+    const Real c = sh.close[k][lane], x = ring[t];
     const RingBar<Real> bar{t, x, st.x_prev, ring};
     const Real ma = advance<F, kSteady>(st.a, st.b, bar, constants);
     const Real e = st.tracker.template step<kSteady>(t, p.cutout, ma, c, st.close_prev, sh.r[k][lane], keep);
@@ -157,30 +152,18 @@ __global__ void __launch_bounds__(kChainThreads, kMinBlocks)
     j = item % kTile;
     return s < per_block;
   };
-  // Tile t0's close and g into buffer `parity`, by asynchronous copies (Ampere and later;
-  // plain loads before), issued a tile ahead so that their latency hides behind the chains.
-  const auto fetch = [&](int t0, int parity) {
-    for (int item = tid; item < per_block * kTile; item += kChainThreads) {
-      const int s = item / kTile, j = item % kTile;
-      if (t0 + j < sh.bars[s])
-        __pipeline_memcpy_async(&sh.close[parity][j][s], in.close + sh.row0[s] + t0 + j, sizeof(double));
-    }
-    if (tid < kTile && t0 + tid < longest)
-      __pipeline_memcpy_async(&sh.growth[parity][tid], in.growth + t0 + tid, sizeof(double));
-    __pipeline_commit();
-  };
-  // R·g and the ring's src of tile t0 from its fetched close (the bar before the tile's
-  // first is the last of the other buffer).
-  const auto stage = [&](int unit, int t0, int parity) {
+  const auto stage = [&](int unit, int t0) {
     int s = 0, j = 0;
     if (!item_of(unit, s, j)) return;
     const int t = t0 + j;
     if (t >= sh.bars[s]) return;
-    const Real close = static_cast<Real>(sh.close[parity][j][s]);
-    const Real close_prev = static_cast<Real>(j > 0 ? sh.close[parity][j - 1][s] : sh.close[parity ^ 1][kTile - 1][s]);
-    const Real src = in.src != nullptr ? static_cast<Real>(in.src[sh.row0[s] + t]) : close;
+    const long long row = sh.row0[s] + t;
+    const Real close = static_cast<Real>(in.close[row]);
+    const Real close_prev = t > 0 ? static_cast<Real>(in.close[row - 1]) : Real(NAN);
+    const Real src = in.src != nullptr ? static_cast<Real>(in.src[row]) : close;
+    sh.close[j][s] = close;
     rings[(t & ring_mask) * ring_pitch + s] = src;
-    sh.r[j][s] = t > 0 ? (close - close_prev) / close_prev * static_cast<Real>(sh.growth[parity][j]) : Real(NAN);
+    sh.r[j][s] = t > 0 ? (close - close_prev) / close_prev * static_cast<Real>(in.growth[t]) : Real(NAN);
   };
   // Layer 1 of (series, bar), summed in the order L, L+o1..L+o4, L−o1..L−o4.
   const auto layer1 = [&](int unit, int t0) {
@@ -206,28 +189,22 @@ __global__ void __launch_bounds__(kChainThreads, kMinBlocks)
       hundredths.p[family][row * hundredths.stride[family]] = before_cutout ? kHundredthsNaN : static_cast<std::int8_t>(h);
   };
 
-  fetch(0, 0);
-  __pipeline_wait_prior(0);
+  for (int unit = chain; unit < units; unit += kChainWarps) stage(unit, 0);
   __syncthreads();
-  for (int unit = chain; unit < units; unit += kChainWarps) stage(unit, 0, 0);
-  __syncthreads();
-  for (int t0 = 0, parity = 0; t0 < longest; t0 += kTile, parity ^= 1) {
+  for (int t0 = 0; t0 < longest; t0 += kTile) {
     // The previous tile's Layer 1 finished reading the chain results before the last
-    // barrier; this tile's inputs were staged before it, and the other buffer's close
-    // (the previous tile's) is no longer needed.
-    const int next = t0 + kTile;
-    if (next < longest) fetch(next, parity ^ 1);
+    // barrier; this tile's inputs were staged before it.
     const int bars = min(kTile, lane_bars - t0);
     if (lane < per_block && bars > 0) {
       const bool steady = bars == kTile && t0 >= p.steady_from[family] && !resum_in_tile<kTile>(t0);
 #define ATC_CHAIN_FAMILY(F)                                                                                  \
   case F:                                                                                                    \
     if (steady)                                                                                              \
-      chain_tile<F, kCalibration, true>(state, sh, ring, t0, parity, bars, chain, lane, len, p, out,        \
-                                        lane_row0, calibrating);                                             \
+      chain_tile<F, kCalibration, true>(state, sh, ring, t0, bars, chain, lane, len, p, out, lane_row0,      \
+                                        calibrating);                                                        \
     else                                                                                                     \
-      chain_tile<F, kCalibration, false>(state, sh, ring, t0, parity, bars, chain, lane, len, p, out,       \
-                                         lane_row0, calibrating);                                            \
+      chain_tile<F, kCalibration, false>(state, sh, ring, t0, bars, chain, lane, len, p, out, lane_row0,     \
+                                         calibrating);                                                       \
     break;
       switch (family) {  // block-uniform
         ATC_CHAIN_FAMILY(0)
@@ -239,14 +216,14 @@ __global__ void __launch_bounds__(kChainThreads, kMinBlocks)
       }
 #undef ATC_CHAIN_FAMILY
     }
-    __pipeline_wait_prior(0);  // the next tile's close and g, visible to all after the barrier
     __syncthreads();
     // Layer 1 of this tile and the next tile's inputs: the chains are done with this
-    // tile's R·g and the ring slots the next tile overwrites (a ring holds L + 1 + a tile
-    // of bars).
+    // tile's close, R·g and the ring slots the next tile overwrites (a ring holds
+    // L + 1 + a tile of bars).
+    const int next = t0 + kTile;
     for (int unit = chain; unit < 2 * units; unit += kChainWarps) {
       if (unit < units) layer1(unit, t0);
-      else if (next < longest) stage(unit - units, next, parity ^ 1);
+      else if (next < longest) stage(unit - units, next);
     }
     __syncthreads();
   }
