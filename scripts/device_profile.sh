@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Per-kernel Nsight Compute summary of the fused path on a GPU machine: builds bench_cuda
-# for sm_90, then profiles one launch_fused (both kernels, after a warm-up) per size.
-#   scripts/device_profile.sh SYMBOLS:BARS...
+# for sm_90, then profiles one launch_fused (both kernels, after a warm-up) per size;
+# with --times, times the fused rows of bench_cuda per size instead (e.g. to place the
+# per-symbol / per-family crossover).
+#   scripts/device_profile.sh [--times] SYMBOLS:BARS...
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-out}
@@ -11,6 +13,13 @@ build=build-device
 cmake -S . -B "$build" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 -DATC_BUILD_CLI=OFF "${prefix[@]}" \
   >"$out/build.log" 2>&1 && cmake --build "$build" -j"$(nproc)" --target bench_cuda >>"$out/build.log" 2>&1 ||
   { tail -30 "$out/build.log"; exit 1; }
+if [[ ${1:-} == --times ]]; then
+  shift
+  for size in "$@"; do
+    "$build/bench/cuda/bench_cuda" --fused-only --size "$size" | grep -E "^fused_(standard|average_only)"
+  done
+  exit 0
+fi
 for size in "$@"; do
   log="$out/ncu_${size/:/x}.log"
   ncu --clock-control none -k regex:"chain_kernel|layer2_kernel|fused_kernel" --launch-skip 2 --launch-count 2 \
