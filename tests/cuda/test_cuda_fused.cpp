@@ -33,25 +33,32 @@ std::vector<T> download(const DeviceBuffer<T>& buffer) {
 struct DeviceInput {
   std::size_t rows = 0;
   std::vector<long long> offsets{0};  // host copy
-  DeviceBuffer<double> close, growth;
+  DeviceBuffer<double> close, src, growth;  // src empty when every series' src is its close
   DeviceBuffer<long long> offset;
 
   DeviceInput(const OwnedBatch& batch, const Config& config) {
-    std::vector<double> concatenated;
+    std::vector<double> concatenated, sources;
     std::size_t max_bars = 0;
-    for (const std::vector<double>& series : batch.close) {
+    bool own_src = false;
+    for (std::size_t s = 0; s < batch.size(); ++s) {
+      const std::vector<double>& series = batch.close[s];
       concatenated.insert(concatenated.end(), series.begin(), series.end());
+      const std::vector<double>& source = batch.src[s].empty() ? series : batch.src[s];
+      sources.insert(sources.end(), source.begin(), source.end());
+      own_src = own_src || !batch.src[s].empty();
       offsets.push_back(static_cast<long long>(concatenated.size()));
       max_bars = std::max(max_bars, series.size());
     }
     rows = concatenated.size();
     close = cuda::to_device(std::span<const double>(concatenated));
+    if (own_src) src = cuda::to_device(std::span<const double>(sources));
     offset = cuda::to_device(std::span<const long long>(offsets));
     growth = cuda::to_device(std::span<const double>(detail::growth_table(config, max_bars)));
   }
   cuda::FusedInput input() const {
     cuda::FusedInput in;
     in.close = close.data();
+    in.src = src.size() > 0 ? src.data() : nullptr;
     in.offset = offset.data();
     in.growth = growth.data();
     return in;
@@ -119,6 +126,58 @@ TEST(FusedKernel, HundredthsCarryTheDoubleSignalAndEveryRowIsWritten) {
   EXPECT_EQ(checked, kFamilies * rows);
 }
 
+// Every output column of one launch, calibration family included, on the host.
+struct FusedRun {
+  static constexpr int kDoubles = 1 + 2 * kFamilies + 2 * kLengthsPerFamily;
+  static constexpr int kBytes = kFamilies + cuda::kFusedClassOutputs + kLengthsPerFamily;
+  std::vector<std::vector<double>> doubles;      // Average, X_Signal, X_S, MA, MA equity
+  std::vector<std::vector<std::int8_t>> bytes;   // X_Signal hundredths, classification, MA signals
+};
+
+FusedRun run_fused(const cuda::FusedInput& input, std::size_t rows, const Config& config, Family calibration,
+                   cuda::FusedPath path, int per_block, bool through_workspace) {
+  std::vector<DeviceBuffer<double>> d;
+  std::vector<DeviceBuffer<std::int8_t>> b;
+  for (int i = 0; i < FusedRun::kDoubles; ++i) d.emplace_back(rows);
+  for (int i = 0; i < FusedRun::kBytes; ++i) b.emplace_back(rows);
+  cuda::DeviceColumns out;
+  out.average_signal = d[0].data();
+  for (int f = 0; f < kFamilies; ++f) {
+    out.family_signal[f] = d[1 + f].data();
+    out.family_equity[f] = d[1 + kFamilies + f].data();
+    out.family_signal_hundredths[f] = through_workspace ? nullptr : b[f].data();
+  }
+  for (int c = 0; c < cuda::kFusedClassOutputs; ++c) out.classification[c] = b[kFamilies + c].data();
+  for (int i = 0; i < kLengthsPerFamily; ++i) {
+    out.ma[i] = d[1 + 2 * kFamilies + i].data();
+    out.ma_equity[i] = d[1 + 2 * kFamilies + kLengthsPerFamily + i].data();
+    out.ma_signal[i] = b[kFamilies + cuda::kFusedClassOutputs + i].data();
+  }
+  DeviceBuffer<std::int8_t> workspace(cuda::fused_workspace_bytes(rows, out));
+  EXPECT_EQ(workspace.size(), through_workspace ? kFamilies * rows : 0u);
+  cuda::FusedParams params = cuda::make_fused_params(config, static_cast<int>(calibration));
+  params.symbols_per_block = per_block;
+  params.path = path;
+  cuda::launch_fused(input, params, out, workspace.data());
+  ATC_CUDA_CHECK(cudaDeviceSynchronize());
+  FusedRun run;
+  for (const auto& x : d) run.doubles.push_back(download(x));
+  for (const auto& x : b) run.bytes.push_back(download(x));
+  if (through_workspace)  // the hundredths columns were not requested
+    for (int f = 0; f < kFamilies; ++f) run.bytes[f].clear();
+  return run;
+}
+
+void expect_same_bits(const FusedRun& expected, const FusedRun& actual) {
+  for (int i = 0; i < FusedRun::kDoubles; ++i)
+    for (std::size_t row = 0; row < expected.doubles[i].size(); ++row)
+      ASSERT_TRUE(same_bits(expected.doubles[i][row], actual.doubles[i][row])) << "column " << i << " row " << row;
+  for (int i = 0; i < FusedRun::kBytes; ++i)
+    if (!actual.bytes[i].empty()) {
+      ASSERT_TRUE(expected.bytes[i] == actual.bytes[i]) << "byte column " << i;
+    }
+}
+
 // Both implementations, with blocks of 1 or 3 series (per symbol) and 5 or 32 series
 // (per family; ragged, the last block partial), compute the same bits in every column,
 // the calibration family's per-MA columns included; so do the Layer-2 outputs when the
@@ -133,46 +192,10 @@ TEST(FusedKernel, PathsAndSeriesPerBlockGiveTheSameBits) {
   config.strategy = true;
 
   const DeviceInput device(batch, config);
-  const std::size_t rows = device.rows;
   cuda::FusedInput input = device.input();
   input.series = static_cast<int>(batch.close.size());
-
-  constexpr int kDoubles = 1 + 2 * kFamilies + 2 * kLengthsPerFamily;
-  constexpr int kBytes = kFamilies + cuda::kFusedClassOutputs + kLengthsPerFamily;
-  const auto run = [&](cuda::FusedPath path, int per_block, bool through_workspace) {
-    std::vector<DeviceBuffer<double>> d;
-    std::vector<DeviceBuffer<std::int8_t>> b;
-    for (int i = 0; i < kDoubles; ++i) d.emplace_back(rows);
-    for (int i = 0; i < kBytes; ++i) b.emplace_back(rows);
-    cuda::DeviceColumns out;
-    out.average_signal = d[0].data();
-    for (int f = 0; f < kFamilies; ++f) {
-      out.family_signal[f] = d[1 + f].data();
-      out.family_equity[f] = d[1 + kFamilies + f].data();
-      out.family_signal_hundredths[f] = b[f].data();
-    }
-    for (int c = 0; c < cuda::kFusedClassOutputs; ++c) out.classification[c] = b[kFamilies + c].data();
-    for (int i = 0; i < kLengthsPerFamily; ++i) {
-      out.ma[i] = d[1 + 2 * kFamilies + i].data();
-      out.ma_equity[i] = d[1 + 2 * kFamilies + kLengthsPerFamily + i].data();
-      out.ma_signal[i] = b[kFamilies + cuda::kFusedClassOutputs + i].data();
-    }
-    if (through_workspace) std::fill(std::begin(out.family_signal_hundredths), std::end(out.family_signal_hundredths), nullptr);
-    DeviceBuffer<std::int8_t> workspace(cuda::fused_workspace_bytes(rows, out));
-    EXPECT_EQ(workspace.size(), through_workspace ? kFamilies * rows : 0u);
-    cuda::FusedParams params = cuda::make_fused_params(config, static_cast<int>(Family::KAMA));
-    params.symbols_per_block = per_block;
-    params.path = path;
-    cuda::launch_fused(input, params, out, workspace.data());
-    ATC_CUDA_CHECK(cudaDeviceSynchronize());
-    std::vector<std::vector<double>> doubles;
-    std::vector<std::vector<std::int8_t>> bytes;
-    for (const auto& x : d) doubles.push_back(download(x));
-    for (const auto& x : b) bytes.push_back(download(x));
-    return std::make_pair(doubles, bytes);
-  };
   using cuda::FusedPath;
-  const auto one = run(FusedPath::PerSymbol, 1, false);
+  const FusedRun one = run_fused(input, device.rows, config, Family::KAMA, FusedPath::PerSymbol, 1, false);
   struct Variant {
     FusedPath path;
     int per_block;
@@ -182,13 +205,36 @@ TEST(FusedKernel, PathsAndSeriesPerBlockGiveTheSameBits) {
                            Variant{FusedPath::PerFamily, 32, false}, Variant{FusedPath::PerFamily, 32, true}}) {
     SCOPED_TRACE(std::string(v.path == FusedPath::PerSymbol ? "per symbol, " : "per family, ") +
                  std::to_string(v.per_block) + " series per block" + (v.through_workspace ? ", workspace" : ""));
-    const bool through_workspace = v.through_workspace;
-    const auto many = run(v.path, v.per_block, through_workspace);
-    for (int i = 0; i < kDoubles; ++i)
-      for (std::size_t row = 0; row < rows; ++row)
-        ASSERT_TRUE(same_bits(one.first[i][row], many.first[i][row])) << "column " << i << " row " << row;
-    for (int i = through_workspace ? kFamilies : 0; i < kBytes; ++i)
-      ASSERT_TRUE(one.second[i] == many.second[i]) << "byte column " << i;
+    expect_same_bits(one, run_fused(input, device.rows, config, Family::KAMA, v.path, v.per_block, v.through_workspace));
+  }
+}
+
+// The two implementations on what stresses the per-family one: series up to 100,000
+// bars (hundreds of re-summations), a src distinct from close for some series, long
+// lengths (rings of 512 bars; and of 8,192, where a block holds fewer series) and a
+// cutout.
+TEST(FusedKernel, PathsAgreeOnLongSeriesLongLengthsAndOwnSrc) {
+  ATC_REQUIRE_GPU();
+  const std::uint64_t seed = fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  OwnedBatch batch = ragged_batch({.symbols = 37, .min_bars = 3000, .max_bars = 100000, .seed = seed});
+  for (std::size_t s = 1; s < batch.size(); s += 2) {  // src: hl2-like, near close
+    batch.src[s] = batch.close[s];
+    for (std::size_t t = 0; t < batch.src[s].size(); ++t) batch.src[s][t] *= 1.0 + 0.001 * std::sin(0.1 * static_cast<double>(t));
+  }
+  Config config;
+  config.length = {200, 28, 57, 13, 300, 90};
+  config.robustness = Robustness::Wide;
+  config.cutout = 500;
+  config.lambda = 0.5;
+  for (const int kama_length : {90, 5000}) {
+    config.length[static_cast<int>(Family::KAMA)] = kama_length;
+    SCOPED_TRACE("KAMA length " + std::to_string(kama_length));
+    const DeviceInput device(batch, config);
+    cuda::FusedInput input = device.input();
+    input.series = static_cast<int>(batch.size());
+    const FusedRun per_symbol = run_fused(input, device.rows, config, Family::LSMA, cuda::FusedPath::PerSymbol, 0, false);
+    expect_same_bits(per_symbol, run_fused(input, device.rows, config, Family::LSMA, cuda::FusedPath::PerFamily, 0, true));
   }
 }
 
