@@ -78,7 +78,7 @@ for tool in memcheck racecheck synccheck; do
   extra=()
   [[ $tool == memcheck ]] && extra=(--leak-check full)
   [[ $tool == racecheck ]] && extra=(--racecheck-report all)
-  for t in "test_cuda_backend ${small[*]}" "test_cuda_fused --gtest_filter=FusedKernel.Hundredths*:FusedKernel.Paths*"; do
+  for t in "test_cuda_backend ${small[*]}" "test_cuda_fused --gtest_filter=FusedKernel.Hundredths*:FusedKernel.PathsAndSeries*"; do
     echo "== $tool: $t ==" >>"$out/sanitizer.log"
     # shellcheck disable=SC2086
     compute-sanitizer --tool $tool "${extra[@]}" $tests/$t >>"$out/sanitizer.log" 2>&1 || status=1
