@@ -17,6 +17,9 @@
 // "of bound": the transfer bound max(bytes up / H2D bandwidth, bytes down / D2H
 // bandwidth) (both directions at once, pinned) over the measured time. "kernel ms": the
 // fused kernel alone over the whole workload already on the device (the compute floor).
+// "ceiling": the most that streams can gain over one stream that runs at its own floor.
+// One stream orders every upload, kernel and download, so it takes at least up + kernel
+// + down; any number of streams at least max(up, kernel, down).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -192,6 +195,11 @@ double bound_ms(const Case& c, double h2d, double d2h) {
   return std::max(c.stats.upload_bytes / h2d, c.stats.download_bytes / d2h) * 1e3;
 }
 
+double stream_ceiling(const Case& c, double h2d, double d2h) {
+  const double up = c.stats.upload_bytes / h2d * 1e3, down = c.stats.download_bytes / d2h * 1e3;
+  return (up + c.kernel_ms + down) / std::max({up, c.kernel_ms, down});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -262,9 +270,9 @@ int main(int argc, char** argv) {
   }
   atc::cuda::clear_pipeline_cache();
 
-  std::printf("\n%-12s %-8s %3s %-8s %-6s %-6s %9s %11s %8s %8s %8s %7s %9s %7s %8s\n", "symbols×bars", "outputs",
+  std::printf("\n%-12s %-8s %3s %-8s %-6s %-6s %9s %11s %8s %8s %8s %7s %9s %7s %8s %8s\n", "symbols×bars", "outputs",
               "str", "staging", "graphs", "call", "ms", "symbols/s", "MB up", "MB down", "bound ms", "ofbound",
-              "kernel ms", "overlap", "vs 1 str");
+              "kernel ms", "overlap", "vs 1 str", "ceiling");
   for (const Case& c : cases) {
     double one_stream = 0.0;
     for (const Case& o : cases)
@@ -272,12 +280,12 @@ int main(int argc, char** argv) {
           o.graphs && o.direct == c.direct && o.call == "repeat")
         one_stream = o.ms;
     const double bound = bound_ms(c, h2d, d2h);
-    std::printf("%6d×%-5d %-8s %3d %-8s %-6s %-6s %9.3f %11.3g %8.1f %8.1f %8.3f %6.0f%% %9.3f %7.2f %7.2fx\n",
+    std::printf("%6d×%-5d %-8s %3d %-8s %-6s %-6s %9.3f %11.3g %8.1f %8.1f %8.3f %6.0f%% %9.3f %7.2f %7.2fx %7.2fx\n",
                 c.symbols, c.bars, c.outputs.c_str(), c.streams, c.direct ? "direct" : c.pinned ? "pinned" : "pageable",
                 c.graphs ? "on" : "off", c.call.c_str(), c.ms, c.symbols / (c.ms * 1e-3), c.stats.upload_bytes / 1e6,
                 c.stats.download_bytes / 1e6, bound, 100.0 * bound / c.ms, c.kernel_ms,
                 c.stats.wall_ms > 0 ? c.stats.busy_ms / c.stats.wall_ms : 0.0,
-                one_stream > 0 ? one_stream / c.ms : 0.0);
+                one_stream > 0 ? one_stream / c.ms : 0.0, stream_ceiling(c, h2d, d2h));
   }
 
   if (!options.json.empty()) {
@@ -294,7 +302,8 @@ int main(int argc, char** argv) {
           << ", \"chunks\": " << c.stats.chunks << ", \"upload_bytes\": " << c.stats.upload_bytes
           << ", \"download_bytes\": " << c.stats.download_bytes << ", \"busy_ms\": " << c.stats.busy_ms
           << ", \"wall_ms\": " << c.stats.wall_ms << ", \"cached\": " << (c.stats.cached ? "true" : "false")
-          << ", \"bound_ms\": " << bound_ms(c, h2d, d2h) << ", \"kernel_ms\": " << c.kernel_ms << "}" << (i + 1 < cases.size() ? "," : "") << "\n";
+          << ", \"bound_ms\": " << bound_ms(c, h2d, d2h) << ", \"kernel_ms\": " << c.kernel_ms
+          << ", \"stream_ceiling\": " << stream_ceiling(c, h2d, d2h) << "}" << (i + 1 < cases.size() ? "," : "") << "\n";
     }
     out << "  ]\n}\n";
   }

@@ -1,6 +1,9 @@
 // launch_fused: the checks, then one of the two implementations (fused.hpp).
 #include <algorithm>
+#include <map>
+#include <mutex>
 #include <string>
+#include <tuple>
 
 #include "atc/error.hpp"
 #include "fused_common.cuh"
@@ -13,7 +16,42 @@ int families_without_hundredths(const DeviceColumns& out) {
                                      nullptr));
 }
 
+std::mutex limits_mutex;
+
 }  // namespace
+
+namespace fused_detail {
+
+const DeviceLimits& device_limits() {
+  static std::map<int, DeviceLimits> limits;  // nodes stay put: references remain valid
+  int device = 0;
+  ATC_CUDA_CHECK(cudaGetDevice(&device));
+  const std::lock_guard lock(limits_mutex);
+  const auto found = limits.find(device);
+  if (found != limits.end()) return found->second;
+  DeviceLimits l;
+  ATC_CUDA_CHECK(cudaDeviceGetAttribute(&l.max_shared, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+  ATC_CUDA_CHECK(cudaDeviceGetAttribute(&l.multiprocessors, cudaDevAttrMultiProcessorCount, device));
+  allow_shared_per_symbol(l.max_shared);
+  allow_shared_per_family(l.max_shared);
+  return limits.emplace(device, l).first->second;
+}
+
+int resident_blocks(const void* kernel, int threads, int shared_bytes) {
+  static std::map<std::tuple<int, const void*, int, int>, int> resident;
+  int device = 0;
+  ATC_CUDA_CHECK(cudaGetDevice(&device));
+  const auto key = std::make_tuple(device, kernel, threads, shared_bytes);
+  const std::lock_guard lock(limits_mutex);
+  const auto found = resident.find(key);
+  if (found != resident.end()) return found->second;
+  int blocks = 0;
+  ATC_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, kernel, threads, shared_bytes));
+  resident.emplace(key, blocks);
+  return blocks;
+}
+
+}  // namespace fused_detail
 
 FusedParams make_fused_params(const Config& config, int calibration_family) {
   FusedParams p{};

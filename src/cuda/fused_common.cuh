@@ -6,6 +6,7 @@
 #include <cuda_runtime_api.h>
 
 #include "chains.cuh"
+#include "check.hpp"
 #include "fused.hpp"
 
 namespace atc::cuda::fused_detail {
@@ -77,6 +78,47 @@ struct LaneState {
 #endif
 constexpr int kSteadyUnroll = ATC_CUDA_STEADY_UNROLL;
 
+// The classification of one tile of one series from its Average_Signal, run by a whole
+// warp, lane j = bar t0 + j (`average` is that bar's, `bars` ≤ 32 of them valid), the
+// rows from `row0`. Only the persistent direction is sequential, and it is the last
+// crossing before the bar (or the carried state), found with a ballot. `direction`,
+// `average_prev` and `a_prev` carry the series' state from tile to tile.
+template <class Real>
+__device__ __forceinline__ void classify_tile(Real average, int bars, int lane, long long row0, const FusedParams& p,
+                                              const DeviceColumns& out, std::int8_t& direction, Real& average_prev,
+                                              Real& a_prev) {
+  const bool valid = lane < bars;
+  const Real long_threshold = static_cast<Real>(p.long_threshold);
+  const Real short_threshold = static_cast<Real>(p.short_threshold);
+  const Real average_before = __shfl_up_sync(~0u, average, 1);
+  const Real a = !p.strategy ? average : (lane == 0 ? average_prev : average_before);
+  const Real a_before = __shfl_up_sync(~0u, a, 1);
+  const Real a_previous = lane == 0 ? a_prev : a_before;
+  formulas::Classifier crossing;  // from "none": its direction is this bar's crossing
+  crossing.step(a, a_previous, long_threshold, short_threshold);
+  const int event = valid ? crossing.dir : 0;
+  const unsigned earlier = __ballot_sync(~0u, event != 0) & ((1u << lane) - 1u);
+  const int last = earlier != 0 ? 31 - __clz(earlier) : 0;
+  const int last_event = __shfl_sync(~0u, event, last);
+  formulas::Classifier classifier;
+  classifier.dir = static_cast<std::int8_t>(earlier != 0 ? last_event : direction);
+  const auto b = classifier.step(a, a_previous, long_threshold, short_threshold);
+  const int end = bars - 1;
+  const int direction_after = __shfl_sync(~0u, static_cast<int>(classifier.dir), end);
+  const Real average_last = __shfl_sync(~0u, average, end), a_last = __shfl_sync(~0u, a, end);
+  __syncwarp();  // every lane has read the carried state
+  if (valid) {
+    const std::int8_t values[kFusedClassOutputs] = {b.trend, b.state, b.direction, b.long_entry, b.short_entry};
+#pragma unroll
+    for (int c = 0; c < kFusedClassOutputs; ++c) out.classification[c][row0 + lane] = values[c];
+  }
+  if (lane == 0) {
+    direction = static_cast<std::int8_t>(direction_after);
+    average_prev = average_last;
+    a_prev = a_last;
+  }
+}
+
 // The longest MA length of the parameters.
 inline int max_length(const FusedParams& p) {
   int longest = 1;
@@ -90,6 +132,29 @@ inline int ring_bars(int bars) {
   int ring = 1;
   while (ring < bars) ring *= 2;
   return ring;
+}
+
+// The current device's limits that the launchers size their blocks by. A device's first
+// call also lets every fused kernel use its largest shared memory per block, always the
+// same value: a launch captured in a CUDA graph keeps its own size, and a smaller limit
+// set for a later launch would make the graph's replay fail
+// (cudaErrorLaunchOutOfResources). Cached per device, so that launches repeat no host
+// queries; safe from several threads.
+struct DeviceLimits {
+  int max_shared = 0;       // bytes of shared memory a block may opt in to
+  int multiprocessors = 0;
+};
+const DeviceLimits& device_limits();
+// Resident blocks per multiprocessor of `kernel` on the current device (the occupancy
+// query, cached per device and arguments).
+int resident_blocks(const void* kernel, int threads, int shared_bytes);
+// Each implementation's part of device_limits(): the attribute on its own kernels.
+void allow_shared_per_symbol(int bytes);
+void allow_shared_per_family(int bytes);
+template <class... Kernel>
+void allow_shared(int bytes, Kernel*... kernels) {
+  for (const void* kernel : {reinterpret_cast<const void*>(kernels)...})
+    ATC_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
 }
 
 // The per-symbol kernel (fused_per_symbol.cu): the latency path. Blocks of up to 3 series.

@@ -363,40 +363,8 @@ __global__ void __launch_bounds__(kLayer2Threads, 3)
         average = t0 + lane < p.cutout ? Real(NAN) : num / den;
         if (out.average_signal != nullptr) out.average_signal[row0 + lane] = average;
       }
-      if (out.classification[0] == nullptr) continue;
-      // The classification of the tile's bars in parallel, lane j = bar t0 + j: only the
-      // persistent direction is sequential, and it is the last crossing before the bar
-      // (or the carried state), found with a ballot.
-      const bool valid = lane < sym_bars;
-      const Real long_threshold = static_cast<Real>(p.long_threshold);
-      const Real short_threshold = static_cast<Real>(p.short_threshold);
-      const Real average_before = __shfl_up_sync(~0u, average, 1);
-      const Real a = !p.strategy ? average : (lane == 0 ? sh.average_prev[ps] : average_before);
-      const Real a_before = __shfl_up_sync(~0u, a, 1);
-      const Real a_prev = lane == 0 ? sh.a_prev[ps] : a_before;
-      formulas::Classifier crossing;  // from "none": its direction is this bar's crossing
-      crossing.step(a, a_prev, long_threshold, short_threshold);
-      const int event = valid ? crossing.dir : 0;
-      const unsigned earlier = __ballot_sync(~0u, event != 0) & ((1u << lane) - 1u);
-      const int last = earlier != 0 ? 31 - __clz(earlier) : 0;
-      const int last_event = __shfl_sync(~0u, event, last);
-      formulas::Classifier classifier;
-      classifier.dir = static_cast<std::int8_t>(earlier != 0 ? last_event : sh.direction[ps]);
-      const auto b = classifier.step(a, a_prev, long_threshold, short_threshold);
-      const int end = sym_bars - 1;
-      const int direction_after = __shfl_sync(~0u, static_cast<int>(classifier.dir), end);
-      const Real average_last = __shfl_sync(~0u, average, end), a_last = __shfl_sync(~0u, a, end);
-      __syncwarp();  // every lane has read the carried state
-      if (valid) {
-        const std::int8_t values[kFusedClassOutputs] = {b.trend, b.state, b.direction, b.long_entry, b.short_entry};
-#pragma unroll
-        for (int c = 0; c < kFusedClassOutputs; ++c) out.classification[c][row0 + lane] = values[c];
-      }
-      if (lane == 0) {
-        sh.direction[ps] = static_cast<std::int8_t>(direction_after);
-        sh.average_prev[ps] = average_last;
-        sh.a_prev[ps] = a_last;
-      }
+      if (out.classification[0] != nullptr)
+        classify_tile(average, sym_bars, lane, row0, p, out, sh.direction[ps], sh.average_prev[ps], sh.a_prev[ps]);
     }
     __syncthreads();  // the tile's readers are done before the next one is staged
   }
@@ -410,26 +378,6 @@ int chain_shared_bytes(int ring, int per_block, bool float32) {
   const int values = ring * ring_pitch(per_block);
   return float32 ? static_cast<int>((kRingOffsetOf<float> + values) * sizeof(float))
                  : static_cast<int>((kRingOffsetOf<double> + values) * sizeof(double));
-}
-
-// Lets every kernel of the path use the device's largest shared memory per block, and
-// returns it. Always the same value: a launch captured in a CUDA graph keeps its own
-// size, and a smaller limit set for a later launch would make the graph's replay fail
-// (cudaErrorLaunchOutOfResources). A host-side attribute, no stream work.
-int allow_max_shared() {
-  int device = 0, max_shared = 0;
-  ATC_CUDA_CHECK(cudaGetDevice(&device));
-  ATC_CUDA_CHECK(cudaDeviceGetAttribute(&max_shared, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
-  const auto allow = [&](auto kernel) {
-    ATC_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, max_shared));
-  };
-  allow(chain_kernel<false, double>);
-  allow(chain_kernel<true, double>);
-  allow(chain_kernel<false, float>);
-  allow(chain_kernel<true, float>);
-  allow(layer2_kernel<double>);
-  allow(layer2_kernel<float>);
-  return max_shared;
 }
 
 }  // namespace
@@ -450,7 +398,7 @@ void launch_per_family(const FusedInput& input, const FusedParams& params, const
 
   const int ring = chain_ring(params);
   const bool float32 = params.float32 != 0;
-  const int max_shared = allow_max_shared();
+  const int max_shared = device_limits().max_shared;
   // Series per block: 32 (full warps) when the batch fills the device with them; fewer
   // when a batch in flight is too small to, so that its blocks spread over more
   // multiprocessors (each series' sequence of bars bounds the kernel then). Fewer still
@@ -492,14 +440,16 @@ void launch_per_family(const FusedInput& input, const FusedParams& params, const
   }
 }
 
+void allow_shared_per_family(int bytes) {
+  allow_shared(bytes, chain_kernel<false, double>, chain_kernel<true, double>, chain_kernel<false, float>,
+               chain_kernel<true, float>, layer2_kernel<double>, layer2_kernel<float>);
+}
+
 long long per_family_series_to_fill(const FusedParams& params) {
-  allow_max_shared();
-  int device = 0, multiprocessors = 0, resident = 0;
-  ATC_CUDA_CHECK(cudaGetDevice(&device));
-  ATC_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, device));
-  ATC_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
-      &resident, chain_kernel<false, double>, kChainThreads, chain_shared_bytes(chain_ring(params), kLanes, false)));
-  const long long slots = static_cast<long long>(std::max(resident, 1)) * multiprocessors;
+  const DeviceLimits& limits = device_limits();
+  const int resident = resident_blocks(reinterpret_cast<const void*>(chain_kernel<false, double>), kChainThreads,
+                                       chain_shared_bytes(chain_ring(params), kLanes, false));
+  const long long slots = static_cast<long long>(std::max(resident, 1)) * limits.multiprocessors;
   return (slots * kLanes + kFamilies - 1) / kFamilies;
 }
 

@@ -294,46 +294,19 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
       average = t0 + lane < p.cutout ? Real(NAN) : num / den;
       if (out.average_signal != nullptr) out.average_signal[row0 + lane] = average;
     }
-    if (out.classification[0] != nullptr) {
-      // The classification of the tile's bars in parallel, lane j = bar t0 + j: only the
-      // persistent direction is sequential, and it is the last crossing before the bar
-      // (or the carried state), found with a ballot.
-      const bool valid = lane < sym_bars;
-      const Real long_threshold = static_cast<Real>(p.long_threshold);
-      const Real short_threshold = static_cast<Real>(p.short_threshold);
-      const Real average_before = __shfl_up_sync(~0u, average, 1);
-      const Real a = !p.strategy ? average : (lane == 0 ? sh.average_prev[k] : average_before);
-      const Real a_before = __shfl_up_sync(~0u, a, 1);
-      const Real a_prev = lane == 0 ? sh.a_prev[k] : a_before;
-      formulas::Classifier crossing;  // from "none": its direction is this bar's crossing
-      crossing.step(a, a_prev, long_threshold, short_threshold);
-      const int event = valid ? crossing.dir : 0;
-      const unsigned earlier = __ballot_sync(~0u, event != 0) & ((1u << lane) - 1u);
-      const int last = earlier != 0 ? 31 - __clz(earlier) : 0;
-      const int last_event = __shfl_sync(~0u, event, last);
-      formulas::Classifier classifier;
-      classifier.dir = static_cast<std::int8_t>(earlier != 0 ? last_event : sh.direction[k]);
-      const auto b = classifier.step(a, a_prev, long_threshold, short_threshold);
-      const int end = sym_bars - 1;
-      const int direction_after = __shfl_sync(~0u, static_cast<int>(classifier.dir), end);
-      const Real average_last = __shfl_sync(~0u, average, end), a_last = __shfl_sync(~0u, a, end);
-      __syncwarp();  // every lane has read the carried state
-      if (valid) {
-        const std::int8_t values[kFusedClassOutputs] = {b.trend, b.state, b.direction, b.long_entry, b.short_entry};
-#pragma unroll
-        for (int c = 0; c < kFusedClassOutputs; ++c) out.classification[c][row0 + lane] = values[c];
-      }
-      if (lane == 0) {
-        sh.direction[k] = static_cast<std::int8_t>(direction_after);
-        sh.average_prev[k] = average_last;
-        sh.a_prev[k] = a_last;
-      }
-    }
+    if (out.classification[0] != nullptr)
+      classify_tile(average, sym_bars, lane, row0, p, out, sh.direction[k], sh.average_prev[k], sh.a_prev[k]);
   }
 }
 
 
 }  // namespace
+
+// Tiles of 32 bars take more than the default 48 KB of shared memory.
+void allow_shared_per_symbol(int bytes) {
+  allow_shared(bytes, fused_kernel<false, double>, fused_kernel<true, double>, fused_kernel<false, float>,
+               fused_kernel<true, float>);
+}
 
 void launch_per_symbol(const FusedInput& input, const FusedParams& params, const DeviceColumns& out,
                        cudaStream_t stream) {
@@ -351,21 +324,8 @@ void launch_per_symbol(const FusedInput& input, const FusedParams& params, const
   // fuller warps). H100, 1,000 bars, ms with 1 / 2 / 3 per block: 500 series
   // 0.58 / 0.47 / 0.51; 1,000 series 1.14 / 0.61 / 0.60 (bench/RESULTS.md). Fewer when
   // the rings do not fit.
-  int device = 0, max_shared = 0, multiprocessors = 0;
-  ATC_CUDA_CHECK(cudaGetDevice(&device));
-  ATC_CUDA_CHECK(cudaDeviceGetAttribute(&max_shared, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
-  ATC_CUDA_CHECK(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, device));
-  // Tiles of 32 bars take more than the default 48 KB of shared memory. The limit is set
-  // to the device's maximum, always the same value: a launch captured in a CUDA graph
-  // keeps its own size, and a smaller limit set for a later launch would make the graph's
-  // replay fail (cudaErrorLaunchOutOfResources). A host-side attribute, no stream work.
-  const auto allow_shared = [&](auto kernel) {
-    ATC_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, max_shared));
-  };
-  allow_shared(fused_kernel<false, double>);
-  allow_shared(fused_kernel<true, double>);
-  allow_shared(fused_kernel<false, float>);
-  allow_shared(fused_kernel<true, float>);
+  const DeviceLimits& limits = device_limits();
+  const int max_shared = limits.max_shared, multiprocessors = limits.multiprocessors;
   const long long in_flight = std::max<long long>(input.series, params.concurrent_series);
   int per_block = kBlockSeries;
   if (params.symbols_per_block > 0) {
@@ -373,9 +333,8 @@ void launch_per_symbol(const FusedInput& input, const FusedParams& params, const
   } else if (in_flight <= multiprocessors) {
     per_block = 1;
   } else {
-    int resident = 0;  // blocks of two per multiprocessor
-    ATC_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, fused_kernel<false, double>, kFusedThreads,
-                                                                 shared_bytes_for(2)));
+    const int resident =  // blocks of two per multiprocessor
+        resident_blocks(reinterpret_cast<const void*>(fused_kernel<false, double>), kFusedThreads, shared_bytes_for(2));
     if ((in_flight + 1) / 2 <= static_cast<long long>(resident) * multiprocessors / 2) per_block = 2;
   }
   while (per_block > 1 && shared_bytes_for(per_block) > max_shared) --per_block;
