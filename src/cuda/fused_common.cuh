@@ -78,6 +78,41 @@ struct LaneState {
 #endif
 constexpr int kSteadyUnroll = ATC_CUDA_STEADY_UNROLL;
 
+// Bar t of one MA chain of family F: the MA, then its signal and Layer-1 equity (the
+// tracker's); with kCalibration, family p.calibration also writes the chain's MA, signal
+// and equity. Returns the equity. `r` (the bar's return, in shared memory) is read only
+// where the tracker needs it, not held in a register across the MA step.
+template <int F, bool kCalibration, bool kSteady, class Real, bool kStrided>
+__device__ __forceinline__ Real chain_bar(LaneState<Real>& st, const Ring<Real, kStrided>& ring, int t, Real close,
+                                          const Real& r, const ChainConstants<Real>& constants, Real keep,
+                                          const FusedParams& p, const DeviceColumns& out, int chain, long long row0,
+                                          bool calibrating) {
+  const Real x = ring[t];
+  const BarOf<Ring<Real, kStrided>, Real> bar{t, x, st.x_prev, ring};
+  const Real ma = advance<F, kSteady>(st.a, st.b, bar, constants);
+  const Real e = st.tracker.template step<kSteady>(t, p.cutout, ma, close, st.close_prev, r, keep);
+  if (kCalibration && calibrating) {
+    out.ma[chain][row0 + t] = ma;
+    out.ma_signal[chain][row0 + t] = st.tracker.signal;
+    out.ma_equity[chain][row0 + t] = e;
+  }
+  st.close_prev = close;
+  st.x_prev = x;
+  return e;
+}
+
+// step(k) for a tile's bars k = 0 … bars − 1; a steady tile always has kTile of them,
+// its loop unrolled by kSteadyUnroll.
+template <int kTile, bool kSteady, class Step>
+__device__ __forceinline__ void for_each_bar(int bars, Step&& step) {
+  if constexpr (kSteady) {
+#pragma unroll kSteadyUnroll
+    for (int k = 0; k < kTile; ++k) step(k);
+  } else {
+    for (int k = 0; k < bars; ++k) step(k);
+  }
+}
+
 // The classification of one tile of one series from its Average_Signal, run by a whole
 // warp, lane j = bar t0 + j (`average` is that bar's, `bars` ≤ 32 of them valid), the
 // rows from `row0`. Only the persistent direction is sequential, and it is the last

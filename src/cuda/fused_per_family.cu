@@ -51,8 +51,6 @@ constexpr int kRingOffsetOf = static_cast<int>((sizeof(ChainShared<Real>) + size
 
 template <class Real>
 using InterleavedRing = Ring<Real, true>;  // the block's rings interleaved by series
-template <class Real>
-using RingBar = BarOf<InterleavedRing<Real>, Real>;
 
 // One tile of chain `chain` of series `lane`: bars t0 .. t0 + bars − 1. kSteady: a whole
 // tile past the chain's warm-up and the cutout, and not a re-summation tile, run
@@ -64,28 +62,11 @@ __device__ __forceinline__ void chain_tile(LaneState<Real>& st, ChainShared<Real
   const ChainConstants<Real> constants = FamilyChainT<F, Real>::constants(len);
   const Real keep = static_cast<Real>(p.keep);
   const int at = chain * kLanes + lane;
-  const auto bar_step = [&](int k) {
-    const int t = t0 + k;
-    const Real c = sh.close[k][lane], x = ring[t];
-    const RingBar<Real> bar{t, x, st.x_prev, ring};
-    const Real ma = advance<F, kSteady>(st.a, st.b, bar, constants);
-    const Real e = st.tracker.template step<kSteady>(t, p.cutout, ma, c, st.close_prev, sh.r[k][lane], keep);
-    sh.equity[k][at] = e;
+  for_each_bar<kTile, kSteady>(bars, [&](int k) {
+    sh.equity[k][at] = chain_bar<F, kCalibration, kSteady>(st, ring, t0 + k, sh.close[k][lane], sh.r[k][lane],
+                                                           constants, keep, p, out, chain, row0, calibrating);
     sh.signal[k][at] = st.tracker.signal;
-    if (kCalibration && calibrating) {
-      out.ma[chain][row0 + t] = ma;
-      out.ma_signal[chain][row0 + t] = st.tracker.signal;
-      out.ma_equity[chain][row0 + t] = e;
-    }
-    st.close_prev = c;
-    st.x_prev = x;
-  };
-  if constexpr (kSteady) {
-#pragma unroll kSteadyUnroll
-    for (int k = 0; k < kTile; ++k) bar_step(k);
-  } else {
-    for (int k = 0; k < bars; ++k) bar_step(k);
-  }
+  });
 }
 
 // Where each family's Layer-1 hundredths go (and the Layer-2 kernel reads them): the

@@ -61,8 +61,6 @@ constexpr int kRingOffsetOf = static_cast<int>((sizeof(SharedTile<Real>) + sizeo
 
 template <class Real>
 using SeriesRing = Ring<Real, false>;  // one ring per series, contiguous
-template <class Real>
-using RingBar = BarOf<SeriesRing<Real>, Real>;
 
 // One tile of a family warp's chain lane: bars t0 .. t0 + bars − 1 of its series.
 // kSteady: a whole tile (bars = kTile) past every chain's warm-up and the cutout, and
@@ -74,28 +72,11 @@ __device__ __forceinline__ void chain_tile(LaneState<Real>& st, typename SharedT
                                            const DeviceColumns& out, int chain, long long row0, bool calibrating) {
   const ChainConstants<Real> constants = FamilyChainT<F, Real>::constants(len);
   const Real keep = static_cast<Real>(p.keep);
-  const auto bar_step = [&](int k) {
-    const int t = t0 + k;
-    const Real c = close[k], x = ring[t];
-    const RingBar<Real> bar{t, x, st.x_prev, ring};
-    const Real ma = advance<F, kSteady>(st.a, st.b, bar, constants);
-    const Real e = st.tracker.template step<kSteady>(t, p.cutout, ma, c, st.close_prev, r[k], keep);
-    res.equity[k][lane] = e;
+  for_each_bar<kTile, kSteady>(bars, [&](int k) {
+    res.equity[k][lane] = chain_bar<F, kCalibration, kSteady>(st, ring, t0 + k, close[k], r[k], constants, keep, p,
+                                                              out, chain, row0, calibrating);
     res.signal[k][lane] = st.tracker.signal;
-    if (kCalibration && calibrating) {
-      out.ma[chain][row0 + t] = ma;
-      out.ma_signal[chain][row0 + t] = st.tracker.signal;
-      out.ma_equity[chain][row0 + t] = e;
-    }
-    st.close_prev = c;
-    st.x_prev = x;
-  };
-  if constexpr (kSteady) {
-#pragma unroll kSteadyUnroll
-    for (int k = 0; k < kTile; ++k) bar_step(k);
-  } else {
-    for (int k = 0; k < bars; ++k) bar_step(k);
-  }
+  });
 }
 
 // Layer 2 of family f of the block's series k over the tile's bars: X_S from the family
