@@ -119,6 +119,18 @@ struct EquityT {
 };
 using Equity = EquityT<double>;
 
+// Average_Signal of one bar (§7): Σ Cut(X_Signal)·X_S / Σ X_S, the families added in
+// the order EMA, HMA, WMA, DEMA, LSMA, KAMA.
+template <class T>
+struct AverageSignalT {
+  T num = T(0), den = T(0);
+  ATC_HD void add(T x_signal, T x_equity) {
+    num += cut(x_signal) * x_equity;
+    den += x_equity;
+  }
+  ATC_HD T value() const { return num / den; }
+};
+
 ATC_HD double growth_factor(double la, int t, int cutout) {
   return std::exp(la * static_cast<double>(t - cutout));
 }

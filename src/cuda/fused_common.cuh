@@ -62,6 +62,14 @@ __device__ __forceinline__ Real advance(Real& a, Real& b, const BarOf<Source, Re
   }
 }
 
+// Rows [row0, row0 + bars) of the batch's series i; returns bars (0, row0 untouched, for
+// an i past the batch's end).
+__device__ __forceinline__ int series_rows(const FusedInput& in, int i, long long& row0) {
+  if (i >= in.series) return 0;
+  row0 = in.offset[i];
+  return static_cast<int>(in.offset[i + 1] - row0);
+}
+
 // The per-lane state of one chain across tiles.
 template <class Real>
 struct LaneState {

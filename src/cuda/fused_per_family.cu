@@ -104,13 +104,8 @@ __global__ void __launch_bounds__(kChainThreads, kMinBlocks)
   const int first = static_cast<int>(blockIdx.x) * per_block;
   if (tid < kLanes) {
     long long row0 = 0;
-    int bars = 0;
-    if (tid < per_block && first + tid < in.series) {
-      row0 = in.offset[first + tid];
-      bars = static_cast<int>(in.offset[first + tid + 1] - row0);
-    }
+    sh.bars[tid] = tid < per_block ? series_rows(in, first + tid, row0) : 0;
     sh.row0[tid] = row0;
-    sh.bars[tid] = bars;
   }
   __syncthreads();
   int longest = 0;
@@ -244,13 +239,8 @@ __global__ void __launch_bounds__(kLayer2Threads, 3)
   }
   if (tid < kLayer2Series) {
     long long row0 = 0;
-    int bars = 0;
-    if (first + tid < in.series) {
-      row0 = in.offset[first + tid];
-      bars = static_cast<int>(in.offset[first + tid + 1] - row0);
-    }
+    sh.bars[tid] = series_rows(in, first + tid, row0);
     sh.row0[tid] = row0;
-    sh.bars[tid] = bars;
     sh.direction[tid] = 0;
     sh.average_prev[tid] = Real(NAN);
     sh.a_prev[tid] = Real(NAN);
@@ -334,14 +324,11 @@ __global__ void __launch_bounds__(kLayer2Threads, 3)
       const long long row0 = sh.row0[ps] + t0;
       Real average = Real(NAN);  // of bar t0 + lane
       if (lane < sym_bars) {
-        Real num = Real(0), den = Real(0);
+        formulas::AverageSignalT<Real> sum;
 #pragma unroll
-        for (int pf = 0; pf < kFamilies; ++pf) {  // order EMA, HMA, WMA, DEMA, LSMA, KAMA
-          const Real e = sh.equity[pf][lane][ps];
-          num += formulas::cut(sh.signal_of[static_cast<std::uint8_t>(sh.hundredths[pf][lane][ps])]) * e;
-          den += e;
-        }
-        average = t0 + lane < p.cutout ? Real(NAN) : num / den;
+        for (int pf = 0; pf < kFamilies; ++pf)
+          sum.add(sh.signal_of[static_cast<std::uint8_t>(sh.hundredths[pf][lane][ps])], sh.equity[pf][lane][ps]);
+        average = t0 + lane < p.cutout ? Real(NAN) : sum.value();
         if (out.average_signal != nullptr) out.average_signal[row0 + lane] = average;
       }
       if (out.classification[0] != nullptr)

@@ -125,14 +125,10 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
   const int tid = static_cast<int>(threadIdx.x), warp = tid / kWarp, lane = tid % kWarp;
   const int family = warp;
   const int first = static_cast<int>(blockIdx.x) * per_block;
-  // Series k of the block: rows [row0, row0 + bars) (bars 0 past the batch's end).
+  // Series k of the block: rows [row0, row0 + bars) (bars 0 past the block or the batch).
   const auto rows_of = [&](int k, long long& row0) {
-    if (k >= per_block || first + k >= in.series) {
-      row0 = 0;
-      return 0;
-    }
-    row0 = in.offset[first + k];
-    return static_cast<int>(in.offset[first + k + 1] - row0);
+    row0 = 0;
+    return k < per_block ? series_rows(in, first + k, row0) : 0;
   };
   int longest = 0;
   for (int k = 0; k < per_block; ++k) {
@@ -265,14 +261,10 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
     }
     Real average = Real(NAN);  // of bar t0 + lane
     if (lane < sym_bars) {
-      Real num = Real(0), den = Real(0);
+      formulas::AverageSignalT<Real> sum;
 #pragma unroll
-      for (int f = 0; f < kFamilies; ++f) {  // order EMA, HMA, WMA, DEMA, LSMA, KAMA
-        const Real e = sh.family_equity[k][f][lane];
-        num += formulas::cut(sh.family_signal[k][f][lane]) * e;
-        den += e;
-      }
-      average = t0 + lane < p.cutout ? Real(NAN) : num / den;
+      for (int f = 0; f < kFamilies; ++f) sum.add(sh.family_signal[k][f][lane], sh.family_equity[k][f][lane]);
+      average = t0 + lane < p.cutout ? Real(NAN) : sum.value();
       if (out.average_signal != nullptr) out.average_signal[row0 + lane] = average;
     }
     if (out.classification[0] != nullptr)

@@ -113,14 +113,10 @@ __global__ void __launch_bounds__(kThreads) average_kernel(Dense d, const double
   const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= d.size()) return;
   const int t = static_cast<int>(i / static_cast<std::size_t>(d.symbols));
-  double num = 0.0, den = 0.0;
+  formulas::AverageSignalT<double> average;
 #pragma unroll
-  for (int f = 0; f < kFamilies; ++f) {  // order EMA, HMA, WMA, DEMA, LSMA, KAMA
-    const double e = family_equity[f * d.size() + i];
-    num += formulas::cut(family_signal[f * d.size() + i]) * e;
-    den += e;
-  }
-  out[i] = t < cutout ? NAN : num / den;
+  for (int f = 0; f < kFamilies; ++f) average.add(family_signal[f * d.size() + i], family_equity[f * d.size() + i]);
+  out[i] = t < cutout ? NAN : average.value();
 }
 
 __global__ void __launch_bounds__(kThreads) classify_kernel(Dense d, const double* __restrict__ average,

@@ -57,12 +57,9 @@ Series average_signal(const std::vector<Series>& family_signal,
   const std::size_t n = family_signal.front().size();
   Series out(n, kNaN);
   for (std::size_t t = static_cast<std::size_t>(cutout); t < n; ++t) {
-    double num = 0.0, den = 0.0;
-    for (int f = 0; f < kFamilies; ++f) {  // order EMA, HMA, WMA, DEMA, LSMA, KAMA
-      num += formulas::cut(family_signal[f][t]) * family_equity[f][t];
-      den += family_equity[f][t];
-    }
-    out[t] = num / den;
+    formulas::AverageSignalT<double> average;
+    for (int f = 0; f < kFamilies; ++f) average.add(family_signal[f][t], family_equity[f][t]);
+    out[t] = average.value();
   }
   return out;
 }
