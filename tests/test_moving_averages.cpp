@@ -124,16 +124,16 @@ TEST(Lsma, LengthOneIsTheSourceItself) {
 }
 
 TEST(Lsma, LengthTwoPassesThroughTheNewestPoint) {
-  // A line through two points meets the newer one, up to rounding.
+  // A line through two points meets the newer one: exactly, on exact ticks (§3a).
   const std::vector<double> src = test::random_walk(100, 6);
   const Series lsma = reference::lsma(src, 2);
-  for (std::size_t t = 1; t < src.size(); ++t) expect_close(src[t], lsma[t], 1e-14);
+  for (std::size_t t = 1; t < src.size(); ++t) EXPECT_EQ(src[t], lsma[t]) << "bar " << t;
 }
 
 TEST(Kama, SmoothingConstantsOfTheIndicator) {
-  EXPECT_DOUBLE_EQ(formulas::kama_sc(0.0, 0.0, false), 0.004096);  // slow² = 0.064²
-  EXPECT_DOUBLE_EQ(formulas::kama_sc(2.0, 0.0, true), 0.004096);   // noise 0: ER = 0
-  EXPECT_DOUBLE_EQ(formulas::kama_sc(2.0, 2.0, true), 0.443556);   // ER 1: fast² = 0.666²
+  EXPECT_DOUBLE_EQ(formulas::kama_sc(0.0), 0.004096);  // slow² = 0.064²
+  EXPECT_EQ(exact::efficiency_ratio(2.0, 0.0), 0.0);    // noise 0: ER = 0
+  EXPECT_DOUBLE_EQ(formulas::kama_sc(exact::efficiency_ratio(2.0, 2.0)), 0.443556);  // ER 1: fast² = 0.666²
 }
 
 TEST(Kama, StartsFromZeroWithTheSlowConstantWhileEfficiencyIsZero) {

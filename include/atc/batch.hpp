@@ -55,6 +55,7 @@ enum class StatusCode : std::uint8_t {
   NonPositivePrice,  // close <= 0
   TooShort,          // fewer bars than the slowest MA needs
   GrowthOverflow,    // La * (n - 1 - cutout) > 700
+  TickRange,         // prices outside the range of exact window arithmetic (docs/SEMANTICS.md §3a)
 };
 std::string_view status_code_name(StatusCode code);
 

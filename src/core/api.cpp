@@ -30,6 +30,7 @@ std::string_view status_code_name(StatusCode code) {
     case StatusCode::NonPositivePrice: return "non-positive-price";
     case StatusCode::TooShort: return "too-short";
     case StatusCode::GrowthOverflow: return "growth-overflow";
+    case StatusCode::TickRange: return "tick-range";
   }
   return "unknown";
 }

@@ -49,10 +49,9 @@ ATC_HD T ema_step(T prev, T x, T alpha) {
   return alpha * x + (T(1) - alpha) * prev;
 }
 
-// KAMA smoothing constant from the efficiency ratio.
+// KAMA smoothing constant from the efficiency ratio (exact::efficiency_ratio).
 template <class T>
-ATC_HD T kama_sc(T signal, T noise, bool defined) {
-  const T er = (defined && noise != T(0)) ? signal / noise : T(0);
+ATC_HD T kama_sc(T er) {
   const T base = er * (T(kKamaFast) - T(kKamaSlow)) + T(kKamaSlow);
   return base * base;
 }

@@ -5,6 +5,7 @@
 
 #include "formulas.hpp"
 #include "prepared.hpp"
+#include "ticks.hpp"
 
 namespace atc::detail {
 namespace {
@@ -113,6 +114,17 @@ PreparedBatch prepare(std::span<const SeriesView> input, const Config& config, G
       p.close = s.close.data() + start;
       p.src = has_src ? s.src.data() + start : p.close;
     }
+    const SeriesTicks ticks = series_ticks(p.close, p.src, n);
+    const double bound = exact::window_bound(ticks.max_tick, config.max_length());
+    if (!ticks.representable || !(bound < exact::kWideLimit)) {
+      status[i] = fail(s.symbol, StatusCode::TickRange, -1,
+                       "its prices span too wide a range for exact window arithmetic (largest tick " +
+                           number(ticks.max_tick) + "; see docs/SEMANTICS.md §3a)");
+      continue;
+    }
+    p.ticks = ticks.scale;
+    p.wide = !(bound < exact::kNarrowLimit);
+    batch.any_wide = batch.any_wide || p.wide;
     batch.series.push_back(p);
     batch.batch_index.push_back(i);
     batch.max_bars = std::max(batch.max_bars, n);

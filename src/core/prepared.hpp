@@ -11,6 +11,7 @@
 #include "atc/batch.hpp"
 #include "atc/config.hpp"
 #include "atc/outputs.hpp"
+#include "exact.hpp"
 
 namespace atc::detail {
 
@@ -20,6 +21,8 @@ struct PreparedSeries {
   const double* src = nullptr;    // equals close when no src was given
   std::size_t n = 0;
   std::size_t out_offset = 0;  // row of the computed series' bar 0 in BatchOutputs
+  exact::TickScale ticks;      // §3a.1
+  bool wide = false;           // window sums need 128-bit integers (else exact in doubles)
 };
 
 struct PreparedBatch {
@@ -27,6 +30,7 @@ struct PreparedBatch {
   std::vector<std::size_t> batch_index;   // their index in the input batch
   std::vector<std::vector<double>> filled;  // forward-filled copies (GapPolicy::ForwardFill)
   std::size_t max_bars = 0;
+  bool any_wide = false;  // some series needs the wide (128-bit) window sums
 };
 
 // Validates every symbol, writing status[i] for each; symbols that fail are left out.

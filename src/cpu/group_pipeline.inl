@@ -5,9 +5,8 @@
 // Bit-compatibility with the reference: every lane performs exactly the scalar
 // operations of src/core/formulas.hpp in the same order. EMA and DEMA use the same
 // recurrences and seeds, so they are identical; SMA/WMA/LSMA and the KAMA noise use
-// running window sums, re-summed exactly (in the reference's order) every
-// kResumPeriod bars so the drift stays near one ulp on any length of series (LSMA uses
-// the identity linreg(L) = 3·WMA(L) − 2·SMA(L), exact in real arithmetic).
+// running window sums of exact ticks (src/core/exact.hpp), which never drift: doubles
+// holding integers below 2^53 (the narrow path) or 128-bit integers (the wide path).
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -15,6 +14,7 @@
 #include <limits>
 #include <vector>
 
+#include "../core/exact.hpp"
 #include "../core/formulas.hpp"
 #include "group.hpp"
 
@@ -32,8 +32,6 @@ namespace {
 constexpr int K = kLengthsPerFamily;
 constexpr int kLanes = kGroupLanes;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-// Window sums are recomputed from scratch this often (a power of two keeps the test cheap).
-constexpr std::size_t kResumPeriod = 2048;
 
 // GCC/Clang vector extensions: element-wise arithmetic and comparisons; a comparison
 // yields a Mask of all-ones / all-zeros lanes. Lowered to the instruction set this
@@ -51,28 +49,110 @@ inline Vec floor(Vec x) {
   return x;
 }
 
+// The wide path's window sums: one 128-bit integer per lane.
+struct WideVec {
+  exact::Wide v[kLanes] = {};
+  friend WideVec operator+(WideVec a, const WideVec& b) {
+    for (int l = 0; l < kLanes; ++l) a.v[l] += b.v[l];
+    return a;
+  }
+  friend WideVec operator-(WideVec a, const WideVec& b) {
+    for (int l = 0; l < kLanes; ++l) a.v[l] -= b.v[l];
+    return a;
+  }
+  friend WideVec operator*(WideVec a, long long k) {
+    for (int l = 0; l < kLanes; ++l) a.v[l] *= k;
+    return a;
+  }
+  WideVec& operator+=(const WideVec& b) { return *this = *this + b; }
+  double operator[](int l) const { return static_cast<double>(v[l]); }
+};
+inline WideVec select(Mask m, const WideVec& a, const WideVec& b) {
+  WideVec r;
+  for (int l = 0; l < kLanes; ++l) r.v[l] = m[l] ? a.v[l] : b.v[l];
+  return r;
+}
+inline WideVec abs(WideVec x) {
+  for (int l = 0; l < kLanes; ++l) x.v[l] = x.v[l] < 0 ? -x.v[l] : x.v[l];
+  return x;
+}
+// x·k, exact (k a small integer; on the narrow path the product stays below 2^53).
+inline Vec scaled(Vec x, long long k) { return x * static_cast<double>(k); }
+inline WideVec scaled(WideVec x, long long k) { return x * k; }
+inline exact::Wide lane_value(const WideVec& x, int l) { return x.v[l]; }
+inline exact::Wide lane_value(const Vec& x, int l) { return exact::to_wide(x[l]); }
+inline void set_lane(WideVec& x, int l, exact::Wide v) { x.v[l] = v; }
+inline void set_lane(Vec& x, int l, exact::Wide v) { x[l] = static_cast<double>(v); }
+
+// Where close stands against an MA, as the pair the crossover test compares (§4):
+// close and the MA, or c·D and N for a window MA on the narrow path (both exact
+// integers), or the sign of c·D − N and 0 on the wide one.
+inline void crossing(Vec cd, Vec n, Vec& lhs, Vec& rhs) {
+  lhs = cd;
+  rhs = n;
+}
+inline void crossing(const WideVec& cd, const WideVec& n, Vec& lhs, Vec& rhs) {
+  for (int l = 0; l < kLanes; ++l) lhs[l] = cd.v[l] > n.v[l] ? 1.0 : (cd.v[l] < n.v[l] ? -1.0 : 0.0);
+  rhs = Vec{};
+}
+
+// KAMA's efficiency ratio signal / noise rounded once, 0 where undefined.
+inline Vec efficiency_ratio(Vec signal, Vec noise) {
+  return select(noise != 0.0, signal / noise, Vec{});
+}
+inline Vec efficiency_ratio(const WideVec& signal, const WideVec& noise) {
+  Vec er;
+  for (int l = 0; l < kLanes; ++l) er[l] = exact::efficiency_ratio(signal.v[l], noise.v[l]);
+  return er;
+}
+
 using Lengths = std::array<int, K>;
 using Chains = std::array<Vec, K>;  // one vector per chain, one lane per symbol
 
 int longest(const Lengths& len) { return *std::max_element(len.begin(), len.end()); }
 
-// A symbol group's inputs, interleaved by bar: lane l of close[t] is symbol l's close.
+// A group's inputs interleaved by bar: lane l of close[t] is symbol l's close. Acc
+// holds the ticks of src (narrow: Vec, wide: WideVec) in both scales of each lane.
+template <class Acc>
 struct GroupInput {
   const Vec* close;
   const Vec* src;
+  const Vec* close_tick;  // of bar t in bar t's scale
+  const Acc* decimal;     // src ticks in the lane's decimal scale
+  const Acc* binary;      // ... and its binary one
+  std::array<exact::TickScale, kLanes> scale;
+  std::size_t bars;
+
+  // Lanes on binary ticks at bar t.
+  Mask binary_at(std::size_t t) const {
+    Mask m{};
+    for (int l = 0; l < kLanes; ++l) m[l] = scale[l].is_binary(static_cast<int>(t)) ? -1 : 0;
+    return m;
+  }
+};
+
+// The inputs of one bar t to the chains: src ticks of any bar in bar t's scale.
+template <class Acc>
+struct BarTicks {
+  const GroupInput<Acc>& in;
+  std::size_t t;
+  Mask binary;
+  Acc operator[](std::size_t u) const { return select(binary, in.binary[u], in.decimal[u]); }
 };
 
 // Each MA family has a general `warm` step, correct on every bar, and a `steady` step
 // for bars where all nine chains are past their warm-up. `warm_end` is the first bar
-// from which `steady` is valid; window sums are also re-summed on the `warm` path
-// every kResumPeriod bars. Branches depend on the bar only, never on the data.
-template <class MovingAverage>
-void advance(MovingAverage& m, std::size_t t, const Vec* src, Chains& ma) {
-  if (t < m.warm_end || (MovingAverage::kResums && t % kResumPeriod == 0)) m.warm(t, src, ma);
-  else m.steady(t, src, ma);
+// from which `steady` is valid; the window families also take `warm` at a bar where a
+// lane changes to binary ticks (its sums are then summed afresh). Branches depend on
+// the bar only, never on the data.
+template <class MovingAverage, class Acc>
+void advance(MovingAverage& m, const BarTicks<Acc>& x, std::size_t rebase, Chains& lhs, Chains& rhs, Chains* value) {
+  if (x.t < m.warm_end || x.t == rebase) m.warm(x, lhs, rhs, value);
+  else m.steady(x, lhs, rhs, value);
 }
 
-// EMA chains seeded with the mean of their first L inputs; `u` counts inputs seen.
+// EMA chains seeded with the exact mean of their first L inputs (or, for DEMA's second
+// EMA, the float64 mean); `u` counts inputs seen.
 struct EmaChains {
   Chains value{}, seed_sum{};
   std::array<double, K> alpha{}, beta{};  // beta = 1 - alpha
@@ -88,8 +168,10 @@ struct EmaChains {
     seed_sum.fill(Vec{});
   }
   bool seeded(int i, std::size_t u) const { return u + 1 >= static_cast<std::size_t>(len[i]); }
-  // The EMA after input number u (0-based) equal to x; NaN in warm-up.
-  Vec warm(int i, std::size_t u, Vec x) {
+  // The EMA after input number u (0-based) equal to x; NaN in warm-up. `seed(i)` gives
+  // the first value from seed_sum (which holds the float64 sum of the inputs).
+  template <class Seed>
+  Vec warm(int i, std::size_t u, Vec x, Seed seed) {
     const auto L = static_cast<std::size_t>(len[i]);
     if (u + 1 < L) {
       seed_sum[i] += x;
@@ -97,34 +179,57 @@ struct EmaChains {
     }
     if (u + 1 == L) {
       seed_sum[i] += x;
-      value[i] = seed_sum[i] / static_cast<double>(len[i]);
+      value[i] = seed(i);
       return value[i];
     }
     return steady(i, x);
   }
+  Vec float_seed(int i) const { return seed_sum[i] / static_cast<double>(len[i]); }
   // formulas::ema_step with 1 - alpha hoisted: the same operations.
   Vec steady(int i, Vec x) { return value[i] = alpha[i] * x + beta[i] * value[i]; }
 };
 
+// The exact mean of src[0..L) of each lane, rounded once (§3a.3).
+template <class Acc>
+Vec exact_seed(const BarTicks<Acc>& x, int len) {
+  Vec seed;
+  for (int l = 0; l < kLanes; ++l) {
+    exact::Wide sum = 0;
+    for (std::size_t u = 0; u < static_cast<std::size_t>(len); ++u) sum += lane_value(x[u], l);
+    seed[l] = exact::tick_value(sum, static_cast<exact::UWide>(len), x.in.scale[l], static_cast<int>(x.t));
+  }
+  return seed;
+}
+
+// The float families cross close against the MA itself.
+template <class Acc>
+inline void set_float_crossing(const BarTicks<Acc>& x, int i, Vec ma, Chains& lhs, Chains& rhs, Chains* value) {
+  lhs[i] = x.in.close[x.t];
+  rhs[i] = ma;
+  if (value) (*value)[i] = ma;
+}
+
 struct Ema {
-  static constexpr bool kResums = false;
   EmaChains e;
   std::size_t warm_end = 0;
   void init(const Lengths& l) {
     e.init(l);
     warm_end = static_cast<std::size_t>(longest(l));
   }
-  void warm(std::size_t t, const Vec* src, Chains& ma) {
-    for (int i = 0; i < K; ++i) ma[i] = e.warm(i, t, src[t]);
+  template <class Acc>
+  void warm(const BarTicks<Acc>& x, Chains& lhs, Chains& rhs, Chains* value) {
+    for (int i = 0; i < K; ++i)
+      set_float_crossing(x, i, e.warm(i, x.t, x.in.src[x.t], [&](int j) { return exact_seed(x, e.len[j]); }), lhs,
+                         rhs, value);
   }
-  void steady(std::size_t t, const Vec* src, Chains& ma) {
-    for (int i = 0; i < K; ++i) ma[i] = e.steady(i, src[t]);
+  template <class Acc>
+  void steady(const BarTicks<Acc>& x, Chains& lhs, Chains& rhs, Chains* value) {
+    for (int i = 0; i < K; ++i) set_float_crossing(x, i, e.steady(i, x.in.src[x.t]), lhs, rhs, value);
   }
 };
 
 // DEMA = 2·e1 − e2, e2 the EMA of e1's valid values (e1 is valid from bar L−1).
 struct Dema {
-  static constexpr bool kResums = false;
   EmaChains e1, e2;
   std::size_t warm_end = 0;
   void init(const Lengths& l) {
@@ -132,145 +237,170 @@ struct Dema {
     e2.init(l);
     warm_end = 2 * static_cast<std::size_t>(longest(l)) - 1;
   }
-  void warm(std::size_t t, const Vec* src, Chains& ma) {
+  template <class Acc>
+  void warm(const BarTicks<Acc>& x, Chains& lhs, Chains& rhs, Chains* value) {
+    const std::size_t t = x.t;
     for (int i = 0; i < K; ++i) {
-      const Vec v1 = e1.warm(i, t, src[t]);
-      ma[i] = splat(kNaN);
+      const Vec v1 = e1.warm(i, t, x.in.src[t], [&](int j) { return exact_seed(x, e1.len[j]); });
+      Vec ma = splat(kNaN);
       const auto first = static_cast<std::size_t>(e1.len[i]) - 1;
       if (t >= first) {
-        const Vec v2 = e2.warm(i, t - first, v1);
-        if (e2.seeded(i, t - first)) ma[i] = 2.0 * v1 - v2;
+        const Vec v2 = e2.warm(i, t - first, v1, [&](int j) { return e2.float_seed(j); });
+        if (e2.seeded(i, t - first)) ma = 2.0 * v1 - v2;
       }
+      set_float_crossing(x, i, ma, lhs, rhs, value);
     }
   }
-  void steady(std::size_t t, const Vec* src, Chains& ma) {
+  template <class Acc>
+  void steady(const BarTicks<Acc>& x, Chains& lhs, Chains& rhs, Chains* value) {
     for (int i = 0; i < K; ++i) {
-      const Vec v1 = e1.steady(i, src[t]);
-      ma[i] = 2.0 * v1 - e2.steady(i, v1);
+      const Vec v1 = e1.steady(i, x.in.src[x.t]);
+      set_float_crossing(x, i, 2.0 * v1 - e2.steady(i, v1), lhs, rhs, value);
     }
   }
 };
 
-// Σy and Σ(x+1)·y over the last L inputs (x = 0 oldest), shared by SMA, WMA and LSMA.
-struct WindowSums {
-  static constexpr bool kResums = true;
-  Chains sum_y{}, sum_w{};
-  std::array<double, K> len_d{}, wma_norm{};
+// Exact Σx and Σ j·x (j = 1 … L, oldest first) over the last L ticks, shared by SMA, WMA
+// and LSMA, which differ in their N / D (Family).
+template <class Acc, Family kFamily>
+struct Windowed {
+  std::array<Acc, K> sum_y{}, sum_w{};
   Lengths len{};
   std::size_t warm_end = 0;
 
   void init(const Lengths& l) {
     len = l;
-    for (int i = 0; i < K; ++i) {
-      len_d[i] = len[i];
-      wma_norm[i] = len[i] * (len[i] + 1.0) / 2.0;
-    }
-    sum_y.fill(Vec{});
-    sum_w.fill(Vec{});
+    sum_y.fill(Acc{});
+    sum_w.fill(Acc{});
     warm_end = static_cast<std::size_t>(longest(l));
   }
-  // Advances chain i to bar t; false while its window is incomplete.
-  bool warm(int i, std::size_t t, const Vec* src) {
-    const auto L = static_cast<std::size_t>(len[i]);
-    const Vec x = src[t];
-    if (t < L) {  // filling: x sits at position t
-      sum_y[i] += x;
-      sum_w[i] += static_cast<double>(t + 1) * x;
-      return t + 1 == L;
+  static long long denominator(int L) {
+    if constexpr (kFamily == Family::HMA) return exact::sma_denominator(L);
+    else if constexpr (kFamily == Family::WMA) return exact::wma_denominator(L);
+    else return exact::lsma_denominator(L);
+  }
+  Acc numerator(int i) const {
+    if constexpr (kFamily == Family::HMA) return sum_y[i];
+    else if constexpr (kFamily == Family::WMA) return sum_w[i];
+    else return scaled(sum_w[i], 6) - scaled(sum_y[i], 2 * len[i] + 2);  // exact::lsma_numerator
+  }
+  void emit(const BarTicks<Acc>& x, int i, bool ready, Chains& lhs, Chains& rhs, Chains* value) const {
+    if (!ready) {
+      lhs[i] = rhs[i] = splat(kNaN);
+      if (value) (*value)[i] = splat(kNaN);
+      return;
     }
-    if (t % kResumPeriod == 0) {
-      Vec y{}, w{};  // exact re-summation in the reference's order
-      for (std::size_t k = 0; k < L; ++k) {
-        const Vec v = src[t + 1 - L + k];
-        y += v;
-        w += static_cast<double>(k + 1) * v;
-      }
-      sum_y[i] = y;
-      sum_w[i] = w;
+    const long long d = denominator(len[i]);
+    const Acc n = numerator(i);
+    crossing(ticks_times(x, d), n, lhs[i], rhs[i]);
+    if (value)
+      for (int l = 0; l < kLanes; ++l)
+        (*value)[i][l] = exact::tick_value(lane_value(n, l), static_cast<exact::UWide>(d), x.in.scale[l],
+                                           static_cast<int>(x.t));
+  }
+  // c·D of the bar's close ticks.
+  static Acc ticks_times(const BarTicks<Acc>& x, long long d) {
+    if constexpr (std::is_same_v<Acc, Vec>) {
+      return scaled(x.in.close_tick[x.t], d);
     } else {
-      slide(i, t, src);
+      WideVec c;
+      for (int l = 0; l < kLanes; ++l) c.v[l] = exact::to_wide(x.in.close_tick[x.t][l]) * d;
+      return c;
     }
-    return true;
   }
   // Every weight drops by one (the oldest, weight 1, leaves) and x enters with weight L.
-  void slide(int i, std::size_t t, const Vec* src) {
-    const Vec x = src[t], out = src[t - static_cast<std::size_t>(len[i])];
-    sum_w[i] = sum_w[i] - sum_y[i] + len_d[i] * x;
-    sum_y[i] = sum_y[i] - out + x;
+  void slide(const BarTicks<Acc>& x, int i) {
+    const auto L = static_cast<std::size_t>(len[i]);
+    const Acc in = x[x.t], out = x[x.t - L];
+    sum_w[i] = sum_w[i] - sum_y[i] + scaled(in, static_cast<long long>(L));
+    sum_y[i] = sum_y[i] - out + in;
   }
-  Vec sma(int i) const { return sum_y[i] / len_d[i]; }
-  Vec wma(int i) const { return sum_w[i] / wma_norm[i]; }
-};
-
-// A windowed family: Value(sums, i) turns the window sums of chain i into the MA.
-template <Vec (*Value)(const WindowSums&, int)>
-struct Windowed : WindowSums {
-  void warm(std::size_t t, const Vec* src, Chains& ma) {
-    for (int i = 0; i < K; ++i) ma[i] = WindowSums::warm(i, t, src) ? Value(*this, i) : splat(kNaN);
+  // The sums of lane l afresh in bar t's ticks (a lane changing to binary ticks).
+  void resum(const BarTicks<Acc>& x, int i, int l) {
+    const auto L = static_cast<std::size_t>(len[i]);
+    const std::size_t first = x.t + 1 >= L ? x.t + 1 - L : 0;
+    exact::Wide y = 0, w = 0;
+    for (std::size_t u = first; u <= x.t; ++u) {
+      const exact::Wide v = lane_value(x[u], l);
+      y += v;
+      w += static_cast<long long>(u - first + 1) * v;
+    }
+    set_lane(sum_y[i], l, y);
+    set_lane(sum_w[i], l, w);
   }
-  void steady(std::size_t t, const Vec* src, Chains& ma) {
+  void warm(const BarTicks<Acc>& x, Chains& lhs, Chains& rhs, Chains* value) {
+    const std::size_t t = x.t;
     for (int i = 0; i < K; ++i) {
-      slide(i, t, src);
-      ma[i] = Value(*this, i);
+      const auto L = static_cast<std::size_t>(len[i]);
+      if (t < L) {  // filling: x sits at position t
+        const Acc v = x[t];
+        sum_y[i] += v;
+        sum_w[i] += scaled(v, static_cast<long long>(t + 1));
+      } else {
+        slide(x, i);
+      }
+      for (int l = 0; l < kLanes; ++l)
+        if (t > 0 && x.in.scale[l].binary_from == static_cast<int>(t)) resum(x, i, l);
+      emit(x, i, t + 1 >= L, lhs, rhs, value);
+    }
+  }
+  void steady(const BarTicks<Acc>& x, Chains& lhs, Chains& rhs, Chains* value) {
+    for (int i = 0; i < K; ++i) {
+      slide(x, i);
+      emit(x, i, true, lhs, rhs, value);
     }
   }
 };
 
-Vec sma_value(const WindowSums& w, int i) { return w.sma(i); }
-Vec wma_value(const WindowSums& w, int i) { return w.wma(i); }
-// The least-squares line at its newest point equals 3·WMA − 2·SMA of the same window.
-Vec lsma_value(const WindowSums& w, int i) { return 3.0 * w.wma(i) - 2.0 * w.sma(i); }
-
-using Sma = Windowed<sma_value>;
-using Wma = Windowed<wma_value>;
-using Lsma = Windowed<lsma_value>;
-
-// formulas::kama_sc and kama_step, lane by lane.
-inline Vec kama_step(Vec k, Vec signal, Vec noise, bool defined, Vec x) {
-  const Mask use_ratio = (noise != 0.0) & (defined ? Mask{} - 1 : Mask{});
-  const Vec er = select(use_ratio, signal / noise, Vec{});
-  const Vec base = er * (formulas::kKamaFast - formulas::kKamaSlow) + formulas::kKamaSlow;
-  return k + base * base * (x - k);
-}
-
-// KAMA with a running sum of the last L absolute differences (the noise).
+// KAMA with a running sum of the last L absolute tick differences (the noise).
+template <class Acc>
 struct Kama {
-  static constexpr bool kResums = true;
-  Chains k{}, noise{};
+  Chains k{};
+  std::array<Acc, K> noise{};
   Lengths len{};
   std::size_t warm_end = 0;
   void init(const Lengths& l) {
     len = l;
     k.fill(Vec{});
-    noise.fill(Vec{});
+    noise.fill(Acc{});
     warm_end = static_cast<std::size_t>(longest(l)) + 1;
   }
-  void warm(std::size_t t, const Vec* src, Chains& ma) {
-    const Vec x = src[t];
-    const Vec diff = t > 0 ? abs(x - src[t - 1]) : Vec{};
+  // formulas::kama_sc and kama_step, lane by lane.
+  static Vec step(Vec k, Vec er, Vec x) {
+    const Vec base = er * (formulas::kKamaFast - formulas::kKamaSlow) + formulas::kKamaSlow;
+    return k + base * base * (x - k);
+  }
+  void warm(const BarTicks<Acc>& x, Chains& lhs, Chains& rhs, Chains* value) {
+    const std::size_t t = x.t;
+    const Acc diff = t > 0 ? abs(x[t] - x[t - 1]) : Acc{};
     for (int i = 0; i < K; ++i) {
       const auto L = static_cast<std::size_t>(len[i]);
       const bool defined = t >= L;
-      if (t <= L) {
-        noise[i] += diff;  // diffs 1..L fill the first window
-      } else if (t % kResumPeriod == 0) {
-        Vec sum{};  // newest first, as the definition reads
-        for (std::size_t j = 0; j < L; ++j) sum += abs(src[t - j] - src[t - j - 1]);
-        noise[i] = sum;
-      } else {
-        noise[i] += diff - abs(src[t - L] - src[t - L - 1]);
+      if (t <= L) noise[i] += diff;  // diffs 1..L fill the first window
+      else noise[i] = noise[i] + diff - abs(x[t - L] - x[t - L - 1]);
+      for (int l = 0; l < kLanes; ++l) {
+        if (t == 0 || x.in.scale[l].binary_from != static_cast<int>(t)) continue;
+        exact::Wide sum = 0;  // afresh in binary ticks
+        for (std::size_t u = t >= L ? t - L + 1 : 1; u <= t; ++u) {
+          const exact::Wide d = lane_value(x[u], l) - lane_value(x[u - 1], l);
+          sum += d < 0 ? -d : d;
+        }
+        set_lane(noise[i], l, sum);
       }
-      const Vec signal = defined ? abs(x - src[t - L]) : Vec{};
-      ma[i] = k[i] = kama_step(k[i], signal, noise[i], defined, x);
+      const Vec er = defined ? efficiency_ratio(abs(x[t] - x[t - L]), noise[i]) : Vec{};
+      k[i] = step(k[i], er, x.in.src[t]);
+      set_float_crossing(x, i, k[i], lhs, rhs, value);
     }
   }
-  void steady(std::size_t t, const Vec* src, Chains& ma) {
-    const Vec x = src[t];
-    const Vec diff = abs(x - src[t - 1]);
+  void steady(const BarTicks<Acc>& x, Chains& lhs, Chains& rhs, Chains* value) {
+    const std::size_t t = x.t;
+    const Acc now = x[t];
+    const Acc diff = abs(now - x[t - 1]);
     for (int i = 0; i < K; ++i) {
       const auto L = static_cast<std::size_t>(len[i]);
-      noise[i] += diff - abs(src[t - L] - src[t - L - 1]);
-      ma[i] = k[i] = kama_step(k[i], abs(x - src[t - L]), noise[i], true, x);
+      noise[i] = noise[i] + diff - abs(x[t - L] - x[t - L - 1]);
+      k[i] = step(k[i], efficiency_ratio(abs(now - x[t - L]), noise[i]), x.in.src[t]);
+      set_float_crossing(x, i, k[i], lhs, rhs, value);
     }
   }
 };
@@ -288,13 +418,14 @@ struct EquityCurves {
 
 // Per-MA signals (in {-1, 0, 1}) and equities of one family, and its Layer-2 equity.
 struct FamilyLayers {
-  Chains ma_prev{}, signal{};
+  Chains lhs_prev{}, rhs_prev{}, signal{};
   std::array<EquityCurves, K> equity{};
   EquityCurves family_equity;
   Vec family_signal_prev = splat(kNaN);
 
   void init() {
-    ma_prev.fill(splat(kNaN));
+    lhs_prev.fill(splat(kNaN));
+    rhs_prev.fill(splat(kNaN));
     signal.fill(Vec{});
     equity.fill(EquityCurves{});
     family_equity = EquityCurves{};
@@ -305,18 +436,19 @@ struct FamilyLayers {
 struct BarContext {
   int t;
   int cutout;
-  Vec close, close_prev, adjusted_return;
+  Vec adjusted_return;
   double keep;
 };
 
 // Advances the nine signals and equities of a family by one bar; returns X_Signal[t].
-inline Vec layer1_step(FamilyLayers& s, const Chains& ma, const BarContext& bar) {
+inline Vec layer1_step(FamilyLayers& s, const Chains& lhs, const Chains& rhs, const BarContext& bar) {
   for (int i = 0; i < K; ++i) {
     s.equity[i].step(bar.t, bar.cutout, 1.0, bar.adjusted_return, s.signal[i], bar.keep);
-    const Mask up = (bar.close > ma[i]) & (bar.close_prev <= s.ma_prev[i]);
-    const Mask down = (bar.close < ma[i]) & (bar.close_prev >= s.ma_prev[i]);
+    const Mask up = (lhs[i] > rhs[i]) & (s.lhs_prev[i] <= s.rhs_prev[i]);
+    const Mask down = (lhs[i] < rhs[i]) & (s.lhs_prev[i] >= s.rhs_prev[i]);
     s.signal[i] = select(up, splat(1.0), select(down, splat(-1.0), s.signal[i]));
-    s.ma_prev[i] = ma[i];
+    s.lhs_prev[i] = lhs[i];
+    s.rhs_prev[i] = rhs[i];
   }
   if (bar.t < bar.cutout) return splat(kNaN);
   Vec num{}, den{};
@@ -334,34 +466,43 @@ inline Vec cut(Vec x) {
 
 // A group's inputs interleaved by bar (lane l of close[t] is lane l's close); a lane
 // shorter than the group repeats its last bar: a flat, valid tail never written out.
+template <class Acc>
 struct PackedInput {
-  std::vector<Vec> close, src;
-  explicit PackedInput(const SymbolGroup& group) : close(group.bars), src(group.bars) {
+  std::vector<Vec> close, src, close_tick;
+  std::vector<Acc> decimal, binary;
+  GroupInput<Acc> in;
+  explicit PackedInput(const SymbolGroup& group)
+      : close(group.bars), src(group.bars), close_tick(group.bars), decimal(group.bars), binary(group.bars) {
     for (int l = 0; l < kLanes; ++l) {
       const PreparedSeries& ps = *group.series[l < group.lanes ? l : 0];
+      in.scale[l] = ps.ticks;
       for (std::size_t t = 0; t < group.bars; ++t) {
         const std::size_t u = std::min(t, ps.n - 1);
         close[t][l] = ps.close[u];
         src[t][l] = ps.src[u];
+        close_tick[t][l] = ps.ticks.tick(ps.close[u], static_cast<int>(u));
+        set_lane(decimal[t], l, exact::to_wide(std::rint(ps.src[u] * ps.ticks.decimal)));
+        set_lane(binary[t], l, exact::to_wide(std::rint(ps.src[u] * ps.ticks.binary)));
       }
     }
+    in = GroupInput<Acc>{close.data(), src.data(), close_tick.data(), decimal.data(), binary.data(), in.scale,
+                         group.bars};
   }
 };
 
-}  // namespace
-
-void ATC_CPU_GROUP_ENTRY(const Config& config, const std::vector<double>& growth,
-                         const OutputColumns& out, const SymbolGroup& group) {
+template <class Acc>
+void run_group(const Config& config, const std::vector<double>& growth, const OutputColumns& out,
+               const SymbolGroup& group) {
   std::array<Lengths, kFamilies> lengths;
   for (Family f : kAllFamilies) lengths[static_cast<int>(f)] = config.lengths(f);
-  const PackedInput packed(group);
-  const GroupInput in{packed.close.data(), packed.src.data()};
+  const PackedInput<Acc> packed(group);
+  const GroupInput<Acc>& in = packed.in;
   Ema ema;
-  Sma sma;
-  Wma wma;
+  Windowed<Acc, Family::HMA> sma;
+  Windowed<Acc, Family::WMA> wma;
   Dema dema;
-  Lsma lsma;
-  Kama kama;
+  Windowed<Acc, Family::LSMA> lsma;
+  Kama<Acc> kama;
   ema.init(lengths[0]);
   sma.init(lengths[1]);
   wma.init(lengths[2]);
@@ -375,30 +516,41 @@ void ATC_CPU_GROUP_ENTRY(const Config& config, const std::vector<double>& growth
   average_prev.fill(kNaN);
   a_prev.fill(kNaN);
 
+  // Bars where a lane changes from decimal to binary ticks, in order.
+  std::vector<std::size_t> rebases;
+  for (int l = 0; l < kLanes; ++l)
+    if (in.scale[l].binary_from > 0 && static_cast<std::size_t>(in.scale[l].binary_from) < group.bars)
+      rebases.push_back(static_cast<std::size_t>(in.scale[l].binary_from));
+  std::sort(rebases.begin(), rebases.end());
+  std::size_t next_rebase = 0;
+
   const double keep = 1.0 - config.decay_rate();
   const int cutout = config.cutout;
-  std::array<Chains, kFamilies> ma;
+  std::array<Chains, kFamilies> lhs, rhs;
+  Chains calibration_values{};
+  const int calibrated = out.calibration_family;
+  const auto values_of = [&](int f) { return f == calibrated ? &calibration_values : nullptr; };
 
   for (std::size_t t = 0; t < group.bars; ++t) {
-    advance(ema, t, in.src, ma[0]);
-    advance(sma, t, in.src, ma[1]);
-    advance(wma, t, in.src, ma[2]);
-    advance(dema, t, in.src, ma[3]);
-    advance(lsma, t, in.src, ma[4]);
-    advance(kama, t, in.src, ma[5]);
+    while (next_rebase < rebases.size() && rebases[next_rebase] < t) ++next_rebase;
+    const std::size_t rebase = next_rebase < rebases.size() ? rebases[next_rebase] : SIZE_MAX;
+    const BarTicks<Acc> x{in, t, in.binary_at(t)};
+    advance(ema, x, SIZE_MAX, lhs[0], rhs[0], values_of(0));
+    advance(sma, x, rebase, lhs[1], rhs[1], values_of(1));
+    advance(wma, x, rebase, lhs[2], rhs[2], values_of(2));
+    advance(dema, x, SIZE_MAX, lhs[3], rhs[3], values_of(3));
+    advance(lsma, x, rebase, lhs[4], rhs[4], values_of(4));
+    advance(kama, x, rebase, lhs[5], rhs[5], values_of(5));
 
     const int ti = static_cast<int>(t);
-    BarContext bar{ti, cutout, in.close[t], splat(kNaN), splat(kNaN), keep};
-    if (t > 0) {
-      bar.close_prev = in.close[t - 1];
-      bar.adjusted_return = (in.close[t] - in.close[t - 1]) / in.close[t - 1] * growth[t];
-    }
+    BarContext bar{ti, cutout, splat(kNaN), keep};
+    if (t > 0) bar.adjusted_return = (in.close[t] - in.close[t - 1]) / in.close[t - 1] * growth[t];
 
     std::array<Vec, kFamilies> x_signal, x_equity;
     Vec num{}, den{};
     for (int f = 0; f < kFamilies; ++f) {  // Layer 2 in the order EMA..KAMA
       FamilyLayers& layer = layers[f];
-      x_signal[f] = layer1_step(layer, ma[f], bar);
+      x_signal[f] = layer1_step(layer, lhs[f], rhs[f], bar);
       layer.family_equity.step(ti, cutout, config.weight[f], bar.adjusted_return,
                                layer.family_signal_prev, keep);
       layer.family_signal_prev = x_signal[f];
@@ -420,12 +572,11 @@ void ATC_CPU_GROUP_ENTRY(const Config& config, const std::vector<double>& growth
           out.family_equity[f][row] = x_equity[f][l];
         }
       }
-      if (out.calibration_family >= 0) {
-        const int f = out.calibration_family;
+      if (calibrated >= 0) {
         for (int i = 0; i < K; ++i) {
-          out.ma[i][row] = ma[f][i][l];
-          out.ma_signal[i][row] = static_cast<std::int8_t>(layers[f].signal[i][l]);
-          out.ma_equity[i][row] = layers[f].equity[i].e[l];
+          out.ma[i][row] = calibration_values[i][l];
+          out.ma_signal[i][row] = static_cast<std::int8_t>(layers[calibrated].signal[i][l]);
+          out.ma_equity[i][row] = layers[calibrated].equity[i].e[l];
         }
       }
       if (out.trend) {
@@ -442,6 +593,17 @@ void ATC_CPU_GROUP_ENTRY(const Config& config, const std::vector<double>& growth
       average_prev[l] = average[l];
     }
   }
+}
+
+}  // namespace
+
+// Groups whose window sums fit in doubles take the vector path; others the wide one.
+void ATC_CPU_GROUP_ENTRY(const Config& config, const std::vector<double>& growth,
+                         const OutputColumns& out, const SymbolGroup& group) {
+  bool wide = false;
+  for (int l = 0; l < group.lanes; ++l) wide = wide || group.series[l]->wide;
+  if (wide) run_group<WideVec>(config, growth, out, group);
+  else run_group<Vec>(config, growth, out, group);
 }
 
 }  // namespace atc::detail

@@ -12,6 +12,13 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 }
 
+Signal crossover_signal(std::span<const double> side) {
+  Signal s(side.size(), 0);
+  for (std::size_t t = 1; t < side.size(); ++t)
+    s[t] = formulas::next_signal(s[t - 1], side[t], side[t - 1], 0.0, 0.0);
+  return s;
+}
+
 Signal crossover_signal(std::span<const double> close, std::span<const double> ma) {
   Signal s(close.size(), 0);
   for (std::size_t t = 1; t < close.size(); ++t)
@@ -101,8 +108,8 @@ void run_reference(const PreparedBatch& batch, const Config& config, OutputColum
       std::vector<Signal> signals;
       std::vector<Series> equities, mas;
       for (int len : config.lengths(family)) {
-        mas.push_back(moving_average(family, src, len));
-        signals.push_back(crossover_signal(close, mas.back()));
+        mas.push_back(moving_average(family, src, len, ps.ticks));
+        signals.push_back(crossover_signal(crossing_side(family, close, src, len, ps.ticks, mas.back())));
         const Series sig(signals.back().begin(), signals.back().end());
         equities.push_back(equity(1.0, sig, r, la, de, config.cutout));
       }

@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "../core/exact.hpp"
 #include "atc/config.hpp"
 
 namespace atc::reference {
@@ -13,16 +14,39 @@ namespace atc::reference {
 using Series = std::vector<double>;
 using Signal = std::vector<std::int8_t>;
 
-// §3 moving averages, by their O(L) definitions; NaN during warm-up.
-Series ema(std::span<const double> src, int len);
-Series sma(std::span<const double> src, int len);
-Series wma(std::span<const double> src, int len);
-Series dema(std::span<const double> src, int len);
-Series lsma(std::span<const double> src, int len);
-Series kama(std::span<const double> src, int len);
-Series moving_average(Family family, std::span<const double> src, int len);
+// Tick scale of §3a for a series whose close is `src` (what the MA functions below use
+// when no scale is given).
+using Ticks = exact::TickScale;
+Ticks ticks_of(std::span<const double> src);
 
-// §4 persistent crossover state of close against ma.
+// §3 moving averages, by their O(L) definitions with exact window sums; NaN during
+// warm-up. `ticks`: the series' tick scale (of close and src together).
+Series ema(std::span<const double> src, int len, const Ticks& ticks);
+Series sma(std::span<const double> src, int len, const Ticks& ticks);
+Series wma(std::span<const double> src, int len, const Ticks& ticks);
+Series dema(std::span<const double> src, int len, const Ticks& ticks);
+Series lsma(std::span<const double> src, int len, const Ticks& ticks);
+Series kama(std::span<const double> src, int len, const Ticks& ticks);
+Series moving_average(Family family, std::span<const double> src, int len, const Ticks& ticks);
+inline Series ema(std::span<const double> src, int len) { return ema(src, len, ticks_of(src)); }
+inline Series sma(std::span<const double> src, int len) { return sma(src, len, ticks_of(src)); }
+inline Series wma(std::span<const double> src, int len) { return wma(src, len, ticks_of(src)); }
+inline Series dema(std::span<const double> src, int len) { return dema(src, len, ticks_of(src)); }
+inline Series lsma(std::span<const double> src, int len) { return lsma(src, len, ticks_of(src)); }
+inline Series kama(std::span<const double> src, int len) { return kama(src, len, ticks_of(src)); }
+inline Series moving_average(Family family, std::span<const double> src, int len) {
+  return moving_average(family, src, len, ticks_of(src));
+}
+
+// Where close stands against the MA `ma` of `family` at each bar: +1 above, −1 below,
+// 0 on it, NaN while the MA is undefined. Against SMA, WMA and LSMA decided exactly on
+// ticks (§3a.4: c·D against N), against the others by comparing the float64 values.
+Series crossing_side(Family family, std::span<const double> close, std::span<const double> src, int len,
+                     const Ticks& ticks, std::span<const double> ma);
+
+// §4 persistent crossover state from the sides of close against an MA.
+Signal crossover_signal(std::span<const double> side);
+// §4 persistent crossover state of close against ma, compared as float64 values.
 Signal crossover_signal(std::span<const double> close, std::span<const double> ma);
 
 // §5 R[t] = (close[t] - close[t-1]) / close[t-1], NaN at t = 0.
