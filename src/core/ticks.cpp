@@ -57,9 +57,9 @@ SeriesTicks series_ticks(const double* close, const double* src, std::size_t n) 
     }
   }
   out.scale.decimal = kPow10[d];
-  out.scale.binary_from = static_cast<int>(std::min<std::size_t>(binary_from, 1u << 30));
   out.max_tick = std::rint(largest * kPow10[d]);
-  if (binary_from == n) return out;
+  if (binary_from == n) return out;  // decimal throughout
+  out.scale.binary_from = static_cast<int>(binary_from);
 
   // Binary ticks: the smallest k making every value an integer (scales nest, so the
   // whole series' k stands for the same numbers as each prefix's).
