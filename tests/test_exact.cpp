@@ -122,7 +122,7 @@ TEST(Ticks, TheSupportedRangeIsAccepted) {
   OwnedBatch batch;
   batch.add("BINARY", wide);
   std::vector<double> decimal(5'000);
-  for (std::size_t t = 0; t < decimal.size(); ++t) decimal[t] = (1000000000.0 + 37.0 * (t % 101)) / 1e8;
+  for (std::size_t t = 0; t < decimal.size(); ++t) decimal[t] = (1000000000.0 + 37.0 * static_cast<double>(t % 101)) / 1e8;
   batch.add("DECIMAL", decimal);
   Config config;
   config.length.fill(1'994);  // the longest length: 2,000
@@ -301,20 +301,7 @@ TEST(HandComputedTies, AFlatPriceNeverCrossesItsOwnWindowAverages) {
 // ---------------------------------------------------------------------------------
 // Every backend bit-identical where exact ties are frequent.
 
-// A random walk on a grid of `tick` (prices k / (1/tick), as a CSV parser reads them)
-// that repeats its last price with probability `plateau`.
-std::vector<double> grid_walk(std::size_t bars, std::uint64_t seed, double tick, double start, double plateau) {
-  test::NormalSource normal(seed);
-  std::uniform_real_distribution<double> coin(0.0, 1.0);
-  const double per_unit = std::round(1.0 / tick);
-  long long k = std::llround(start * per_unit);
-  std::vector<double> out(bars);
-  for (double& v : out) {
-    if (coin(normal.engine()) >= plateau) k = std::max(1LL, k + std::llround(normal.next() * 0.004 * k));
-    v = static_cast<double>(k) / per_unit;
-  }
-  return out;
-}
+using test::grid_walk;
 
 void expect_same_bits(const OwnedBatch& batch, const Config& config, Family calibration, std::size_t min_ties) {
   ComputeOptions options;
@@ -327,10 +314,13 @@ void expect_same_bits(const OwnedBatch& batch, const Config& config, Family cali
 
 TEST(ExactParity, TickGridWalksWithPlateaus) {
   OwnedBatch batch;
-  int seed = 0;
-  for (double tick : {0.01, 0.001, 1e-8})
-    for (double start : {0.8, 45.0, 31'000.0})
-      batch.add("G" + std::to_string(seed), grid_walk(1'500, 300 + seed++, tick, start, 0.35));
+  std::uint64_t seed = 300;
+  for (double tick : {0.01, 0.001, 1e-8}) {
+    for (double start : {0.8, 45.0, 31'000.0}) {
+      batch.add(std::string("G").append(std::to_string(seed)), grid_walk(1'500, seed, tick, start, 0.35));
+      ++seed;
+    }
+  }
   // Ties are counted on the window MAs (float MAs meet a close exactly only by chance).
   for (Family family : kAllFamilies)
     expect_same_bits(batch, Config{}, family, family == Family::HMA || family == Family::WMA || family == Family::LSMA ? 500 : 0);
@@ -357,7 +347,7 @@ TEST(ExactParity, LateDecimalBreaksLeadingNaNsAndSrcWithOtherDecimals) {
       for (std::size_t t = 0; t < close.size(); ++t)
         if (std::isnan(close[t])) src[t] = kNaN;
     }
-    batch.add("B" + std::to_string(s), close, src);
+    batch.add(std::string("B").append(std::to_string(s)), close, src);
   }
   for (Family family : kAllFamilies) expect_same_bits(batch, Config{}, family, 0);
 }

@@ -1,14 +1,16 @@
-// Kernel-only throughput of the CUDA stage kernels and the fused kernel, float64, for
-// 100 / 1,000 / 10,000 symbols × 100 / 1,000 / 10,000 bars, beside two ceilings measured
-// in the same run: device-to-device copy bandwidth and the FP64 FMA rate.
+// Kernel-only throughput of the fused kernels for 100 / 1,000 / 10,000 symbols ×
+// 100 / 1,000 / 10,000 bars, beside two ceilings measured in the same run:
+// device-to-device copy bandwidth and the FP64 FMA rate.
 //
 //   bench_cuda [--json PATH] [--repeats N] [--max-symbols N] [--max-bars N]
 //              [--size SYMBOLS:BARS]   (one size only, e.g. for a profiler)
-//              [--fused-only]          (skip the stage kernels)
+//              [--prices walk|grid]    (the inputs, below)
 //
 // Each time is the median of N runs (CUDA events) after one warm-up run. Inputs are
-// geometric random walks. "symbol-bars/s" counts one symbol over one bar as one unit
-// (an MA stage does 9 chains per unit, the fused kernel all 54 plus both layers).
+// geometric random walks: either full doubles (`walk`: binary ticks, the wide path of
+// exact window arithmetic) or rounded to a cent (`grid`: decimal ticks, as real prices
+// are). "symbol-bars/s" counts one symbol over one bar as one unit (all 54 MAs and
+// both layers).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -24,8 +26,8 @@
 #include "core/prepared.hpp"
 #include "cuda/check.hpp"
 #include "cuda/device_buffer.hpp"
+#include "core/ticks.hpp"
 #include "cuda/fused.hpp"
-#include "cuda/stages.hpp"
 #include "timing.hpp"
 
 namespace {
@@ -39,7 +41,7 @@ struct Options {
   int max_symbols = 10000;
   int max_bars = 10000;
   int only_symbols = 0, only_bars = 0;
-  bool fused_only = false;
+  bool grid = false;
 };
 
 Options parse(int argc, char** argv) {
@@ -51,12 +53,12 @@ Options parse(int argc, char** argv) {
     else if (arg == "--repeats" && has_value) o.repeats = std::max(1, std::atoi(argv[++i]));
     else if (arg == "--max-symbols" && has_value) o.max_symbols = std::atoi(argv[++i]);
     else if (arg == "--max-bars" && has_value) o.max_bars = std::atoi(argv[++i]);
-    else if (arg == "--fused-only") o.fused_only = true;
+    else if (arg == "--prices" && has_value) o.grid = std::string(argv[++i]) == "grid";
     else if (arg == "--size" && has_value && std::sscanf(argv[++i], "%d:%d", &o.only_symbols, &o.only_bars) == 2) {}
     else {
       std::fprintf(stderr,
                    "usage: bench_cuda [--json PATH] [--repeats N] [--max-symbols N] [--max-bars N] "
-                   "[--size SYMBOLS:BARS] [--fused-only]\n");
+                   "[--size SYMBOLS:BARS] [--prices walk|grid]\n");
       std::exit(2);
     }
   }
@@ -110,8 +112,9 @@ Ceilings measure_ceilings(int repeats) {
   return c;
 }
 
-// Geometric random walks, one contiguous series per symbol.
-std::vector<double> random_walks(int symbols, int bars, std::uint64_t seed) {
+// Geometric random walks, one contiguous series per symbol; on a grid of one cent
+// (k / 100.0, as a CSV parser reads "123.45") when `grid`.
+std::vector<double> random_walks(int symbols, int bars, std::uint64_t seed, bool grid) {
   std::vector<double> data(static_cast<std::size_t>(symbols) * bars);
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> step(-1.0, 1.0), vol(0.002, 0.03);
@@ -119,7 +122,7 @@ std::vector<double> random_walks(int symbols, int bars, std::uint64_t seed) {
     const double v = vol(rng);
     double price = 100.0;
     for (int t = 0; t < bars; ++t) {
-      data[static_cast<std::size_t>(s) * bars + t] = price;
+      data[static_cast<std::size_t>(s) * bars + t] = grid ? std::round(price * 100.0) / 100.0 : price;
       price *= 1.0 + v * step(rng);
     }
   }
@@ -135,74 +138,59 @@ struct Row {
 
 void run_size(int symbols, int bars, const Options& opt, std::vector<Row>& rows) {
   const atc::Config config;
-  const std::vector<double> per_symbol = random_walks(symbols, bars, 42u + static_cast<unsigned>(symbols + bars));
-  std::vector<double> time_major(per_symbol.size());
-  for (int s = 0; s < symbols; ++s)
-    for (int t = 0; t < bars; ++t)
-      time_major[static_cast<std::size_t>(t) * symbols + s] = per_symbol[static_cast<std::size_t>(s) * bars + t];
-  const atc::cuda::Dense d{symbols, bars};
-  const double n = static_cast<double>(d.size()), chains = atc::kLengthsPerFamily;
-  const DeviceBuffer<double> close = atc::cuda::to_device(std::span<const double>(time_major));
+  const std::vector<double> per_symbol =
+      random_walks(symbols, bars, 42u + static_cast<unsigned>(symbols + bars), opt.grid);
+  const std::size_t size = static_cast<std::size_t>(symbols) * bars;
+  const double n = static_cast<double>(size);
   const std::vector<double> growth_host = atc::detail::growth_table(config, static_cast<std::size_t>(bars));
   const DeviceBuffer<double> growth = atc::cuda::to_device(std::span<const double>(growth_host));
-  DeviceBuffer<double> ma(chains * n), eq(chains * n), r(n), fs(atc::kFamilies * n), fe(atc::kFamilies * n), avg(n);
-  DeviceBuffer<std::int8_t> sig(chains * n), cls(atc::cuda::kClassOutputs * n);
-  const double keep = 1.0 - config.decay_rate();
+  DeviceBuffer<double> eq(atc::kLengthsPerFamily * size), fs(atc::kFamilies * size), avg(size);
+  DeviceBuffer<std::int8_t> sig(atc::kLengthsPerFamily * size), cls(atc::cuda::kFusedClassOutputs * size);
   auto add = [&](std::string name, double bytes, const std::function<void()>& work) {
     rows.push_back({std::move(name), symbols, bars, median_ms(work, opt.repeats), bytes});
   };
-
-  if (!opt.fused_only) {
-    for (atc::Family family : atc::kAllFamilies)
-      add("ma_" + std::string(atc::family_name(family)), 8 * n * (1 + chains),
-          [&] { atc::cuda::moving_averages(family, d, close.data(), config.lengths(family), ma.data()); });
-    add("signals", n * (8 + chains * 9),
-        [&] { atc::cuda::crossover_signals(d, 9, close.data(), ma.data(), sig.data()); });
-    add("returns", 16 * n, [&] { atc::cuda::returns(d, close.data(), r.data()); });
-    add("ma_equities", n * (8 + chains * 9),
-        [&] { atc::cuda::ma_equities(d, 9, sig.data(), r.data(), growth.data(), 0, keep, eq.data()); });
-    add("layer1", n * (chains * 9 + 8), [&] { atc::cuda::layer1(d, sig.data(), eq.data(), 0, fs.data()); });
-    for (int f = 1; f < atc::kFamilies; ++f)  // give every family a signal to average
-      ATC_CUDA_CHECK(cudaMemcpy(fs.data() + f * d.size(), fs.data(), d.size() * sizeof(double),
-                                cudaMemcpyDeviceToDevice));
-    add("family_equities", n * (8 + 12 * 8), [&] {
-      atc::cuda::family_equities(d, fs.data(), r.data(), growth.data(), config.weight, 0, keep, fe.data());
-    });
-    add("average", n * (12 * 8 + 8), [&] { atc::cuda::average_signal(d, fs.data(), fe.data(), 0, avg.data()); });
-    add("classify", n * (8 + 5), [&] {
-      atc::cuda::classify(d, avg.data(), config.long_threshold, config.short_threshold, false, cls.data());
-    });
-  }
 
   // The fused kernel on its input contract: the series concatenated, with offsets.
   std::vector<long long> offset_host(static_cast<std::size_t>(symbols) + 1);
   for (int s = 0; s <= symbols; ++s) offset_host[s] = static_cast<long long>(s) * bars;
   const DeviceBuffer<double> concatenated = atc::cuda::to_device(std::span<const double>(per_symbol));
   const DeviceBuffer<long long> offset = atc::cuda::to_device(std::span<const long long>(offset_host));
+  std::vector<atc::exact::TickScale> ticks_host(static_cast<std::size_t>(symbols));
+  bool wide = false;
+  for (int s = 0; s < symbols; ++s) {
+    const double* series = per_symbol.data() + static_cast<std::size_t>(s) * bars;
+    const atc::detail::SeriesTicks ticks = atc::detail::series_ticks(series, series, static_cast<std::size_t>(bars));
+    ticks_host[s] = ticks.scale;
+    wide = wide || !(atc::exact::window_bound(ticks.max_tick, config.max_length()) < atc::exact::kNarrowLimit);
+  }
+  const DeviceBuffer<atc::exact::TickScale> ticks =
+      atc::cuda::to_device(std::span<const atc::exact::TickScale>(ticks_host));
   atc::cuda::FusedInput input;
   input.close = concatenated.data();
   input.offset = offset.data();
   input.growth = growth.data();
+  input.ticks = ticks.data();
   input.series = symbols;
+  input.wide = wide ? 1 : 0;
   const atc::cuda::FusedParams params = atc::cuda::make_fused_params(config, -1);
   // Where the Layer-1 signals wait for Layer 2 when they are not requested as hundredths.
-  DeviceBuffer<std::int8_t> workspace(atc::kFamilies * d.size());
+  DeviceBuffer<std::int8_t> workspace(atc::kFamilies * size);
   void* const ws = workspace.data();
   atc::cuda::DeviceColumns average_only;
   average_only.average_signal = avg.data();
   add("fused_average_only", n * 16, [&] { atc::cuda::launch_fused(input, params, average_only, ws); });
   atc::cuda::DeviceColumns standard = average_only;
   for (int f = 0; f < atc::kFamilies; ++f) {
-    standard.family_signal[f] = fs.data() + f * d.size();
-    standard.family_equity[f] = eq.data() + f * d.size();
+    standard.family_signal[f] = fs.data() + f * size;
+    standard.family_equity[f] = eq.data() + f * size;
   }
-  for (int c = 0; c < atc::cuda::kClassOutputs; ++c) standard.classification[c] = cls.data() + c * d.size();
+  for (int c = 0; c < atc::cuda::kFusedClassOutputs; ++c) standard.classification[c] = cls.data() + c * size;
   add("fused_standard", n * (16 + 12 * 8 + 5), [&] { atc::cuda::launch_fused(input, params, standard, ws); });
   // The streamed pipeline's request: Layer-1 signals as int8 hundredths.
   atc::cuda::DeviceColumns hundredths = standard;
   for (int f = 0; f < atc::kFamilies; ++f) {
     hundredths.family_signal[f] = nullptr;
-    hundredths.family_signal_hundredths[f] = sig.data() + f * d.size();
+    hundredths.family_signal_hundredths[f] = sig.data() + f * size;
   }
   add("fused_hundredths", n * (16 + 6 * 8 + 6 + 5), [&] { atc::cuda::launch_fused(input, params, hundredths, ws); });
   // Standard outputs through each implementation whatever the batch's size (launch_fused
@@ -223,8 +211,8 @@ void run_size(int symbols, int bars, const Options& opt, std::vector<Row>& rows)
   const auto outputs_of = [&](const atc::cuda::FusedParams& p) {
     atc::cuda::launch_fused(input, p, standard, ws);
     ATC_CUDA_CHECK(cudaDeviceSynchronize());
-    std::vector<double> average(d.size()), family_signal(atc::kFamilies * d.size());
-    std::vector<std::int8_t> classes(atc::cuda::kClassOutputs * d.size());
+    std::vector<double> average(size), family_signal(atc::kFamilies * size);
+    std::vector<std::int8_t> classes(atc::cuda::kFusedClassOutputs * size);
     avg.download(average);
     fs.download(family_signal);
     cls.download(classes);

@@ -1,60 +1,119 @@
 // Device primitives of the CUDA backend: one moving-average chain advanced by one bar
-// (O(1) work per bar), and the per-MA signal/equity tracker that follows it. The stage
-// kernels and the fused kernel are both built from these, so they compute the same
-// floating-point operations in the same order (and those of the reference where the
-// reference has a recurrence: EMA, DEMA, signals, equities, Layer 1/2, classification).
+// (O(1) work per bar), and the per-MA signal/equity tracker that follows it. Both fused
+// kernels are built from these, so they compute the same operations in the same order,
+// those of the reference where the reference has a recurrence (EMA, DEMA, signals,
+// equities, Layer 1/2, classification).
 //
-// Running window sums (SMA/WMA/LSMA sums and the KAMA noise) are re-summed exactly, in
-// the reference's order, every kResumPeriod bars so that drift stays near one ulp on
-// series of any length.
+// The window sums (SMA/WMA/LSMA and the KAMA noise) are exact integers of ticks
+// (src/core/exact.hpp, docs/SEMANTICS.md §3a) held in Acc: integer-valued doubles on the
+// narrow path, 128-bit integers on the wide one. They never drift, and the window
+// crossovers compare c·D with N exactly.
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 
+#include "../core/exact.hpp"
 #include "../core/formulas.hpp"
 #include "atc/config.hpp"
 
 namespace atc::cuda {
 
-// Short enough that a series moving by orders of magnitude between re-summations (5% per
-// bar random walks over 100,000 bars) stays within 1e-9 of the O(L) definitions.
-inline constexpr int kResumPeriod = 256;  // a power of two
+using exact::Wide;
 
-// One symbol's series in device memory: element t at p[t * stride].
-struct Column {
-  const double* p;
-  long long stride;
-  __device__ __forceinline__ double operator[](int t) const { return __ldg(p + t * stride); }
-};
-
-// The inputs of one bar: t from the series start, src[t], src[t-1] (NaN at t = 0) and
-// the src series for the windowed MAs' look-back (any type with operator[](int t)).
-// Real is double everywhere but in the fused kernel's float32 variant, as in every
-// template of this file.
-template <class Source, class Real = double>
+// The inputs of one bar of one series: t from the series start, src[t] and close[t] as
+// float64 (the ticks come from these), the bar's tick scale, and the src series for the
+// windowed MAs' look-back (any type with a double operator[](int t)).
+template <class Source>
 struct BarOf {
   int t;
-  Real x;
-  Real x_prev;
+  double x;
+  double close;
+  double multiplier;  // ticks of bar t (scale.multiplier(t))
+  const exact::TickScale& scale;
   Source src;
+
+  __device__ __forceinline__ double tick(double v) const { return rint(v * multiplier); }
+  __device__ __forceinline__ double tick_at(int u) const { return tick(src[u]); }
 };
-using Bar = BarOf<Column>;
 
-__device__ __forceinline__ bool resum_due(int t) { return (t & (kResumPeriod - 1)) == 0; }
+// Where close stands against the MA: the two values the crossover test (§4) compares,
+// close and the MA, or for a window MA c·D and N (narrow: exact doubles) or the sign of
+// c·D − N and 0 (wide). `ma` is the MA for the calibration outputs (window MAs: NaN,
+// their value is formed only where asked, by value()).
+template <class Real>
+struct Crossing {
+  double lhs, rhs;
+  Real ma;
+};
+template <class Real>
+__device__ __forceinline__ Crossing<Real> undefined_crossing() {
+  return {NAN, NAN, Real(NAN)};
+}
 
-// EMA seeded with the mean of its first `len` inputs; u counts inputs from 0. Until the
-// seed is complete, `state` holds the running sum of the inputs. kSteady: the caller
-// knows that u ≥ len (the seed is behind), and the warm-up branches are left out.
-template <bool kSteady, class Real>
-__device__ __forceinline__ Real seeded_ema(Real& state, int u, Real x, int len, Real alpha) {
+// Converting the ticks of Acc = double / Wide.
+template <class Acc>
+__device__ __forceinline__ Acc acc_of(double tick) {
+  if constexpr (std::is_same_v<Acc, double>) return tick;
+  else return exact::to_wide(tick);
+}
+template <class Acc>
+__device__ __forceinline__ Wide wide_of(Acc v) {
+  if constexpr (std::is_same_v<Acc, double>) return exact::to_wide(v);
+  else return v;
+}
+template <class Acc>
+__device__ __forceinline__ Acc magnitude(Acc v) {
+  return v < Acc(0) ? -v : v;
+}
+
+// Per-chain state, two Reals and two Accs, overlaid where Acc is Real (the float64
+// narrow path keeps every family in two registers pairs, as before exact sums).
+template <class Real, class Acc, bool kShared = std::is_same_v<Real, Acc>>
+struct ChainState;
+template <class Real, class Acc>
+struct ChainState<Real, Acc, true> {
+  Real a = Real(0), b = Real(0);
+  __device__ __forceinline__ Acc& u() { return a; }
+  __device__ __forceinline__ Acc& v() { return b; }
+};
+template <class Real, class Acc>
+struct ChainState<Real, Acc, false> {
+  Real a = Real(0), b = Real(0);
+  Acc u_ = Acc(0), v_ = Acc(0);
+  __device__ __forceinline__ Acc& u() { return u_; }
+  __device__ __forceinline__ Acc& v() { return v_; }
+};
+
+// What depends on the length alone, built once per chain.
+template <class Real>
+struct ChainConstants {
+  int len = 1;
+  Real alpha = Real(0);        // EMA, DEMA
+  long long denominator = 1;   // window MAs: D
+};
+
+// The exact mean of src[0..len) at bar t = len − 1, rounded once (§3a.3).
+template <class B>
+__device__ double exact_seed(const B& b, int len) {
+  Wide sum = 0;
+  for (int u = 0; u < len; ++u) sum += exact::to_wide(b.tick_at(u));
+  return exact::tick_value(sum, static_cast<exact::UWide>(len), b.scale, b.t);
+}
+
+// EMA seeded with the exact mean of its first `len` inputs (DEMA's second EMA: with the
+// float64 mean, `state` summing its inputs until then). kSteady: u ≥ len.
+template <bool kSteady, bool kExactSeed, class Real, class B>
+__device__ __forceinline__ Real seeded_ema(Real& state, int u, Real x, int len, Real alpha, const B& b) {
   if constexpr (!kSteady) {
     if (u < len - 1) {
-      state += x;
+      if constexpr (!kExactSeed) state += x;
       return Real(NAN);
     }
     if (u == len - 1) {
-      state = (state + x) / static_cast<Real>(len);
+      if constexpr (kExactSeed) state = static_cast<Real>(exact_seed(b, len));
+      else state = (state + x) / static_cast<Real>(len);
       return state;
     }
   }
@@ -62,66 +121,11 @@ __device__ __forceinline__ Real seeded_ema(Real& state, int u, Real x, int len, 
   return state;
 }
 
-// Division by a number fixed for the whole series (SMA's L, WMA's weight sum, LSMA's two
-// denominators), bit-identical to the IEEE division a / d. The device's correctly rounded
-// double division is a reciprocal seed (MUFU.RCP64H of d's high word, low word 1), two
-// Newton steps, then q = a·y, r = fma(−d, q, a), q' = fma(y, r, q), with a full
-// division for operands near the ends of the exponent range. The first part depends
-// on d alone and is done once here; divide() repeats the second part operation for
-// operation and takes `/` itself outside a range where that fast path always applies.
-template <class Real>
-struct ConstDivisor;
-template <>
-struct ConstDivisor<double> {
-  double d = 1.0, y = 1.0;
-
-  ConstDivisor() = default;
-  __device__ explicit ConstDivisor(double divisor) : d(divisor) {
-    double seed;
-    asm("rcp.approx.ftz.f64 %0, %1;" : "=d"(seed) : "d"(divisor));
-    const double y0 = __hiloint2double(__double2hiint(seed), 1);
-    const double e0 = fma(-divisor, y0, 1.0);
-    const double y1 = fma(y0, fma(e0, e0, e0), y0);
-    y = fma(y1, fma(-divisor, y1, 1.0), y1);
-  }
-  // The divisors used here are integers from 1 to below 2^56 (LSMA's slope denominator
-  // at the longest supported length), so with |a| in [2^-900, 2^900] every intermediate
-  // stays far from overflow and subnormals; zeros, infinities and NaN take `/`.
-  __device__ __forceinline__ double divide(double a) const {
-    const double q = a * y;
-    const double r = fma(-d, q, a);
-    const double q1 = fma(y, r, q);
-    const double magnitude = fabs(a);
-    return magnitude >= 0x1p-900 && magnitude <= 0x1p900 ? q1 : divide_rarely(a, d);
-  }
-  // Out of line: the full division is taken almost never, and inlined at every call
-  // site it would crowd the fused kernel's hot loops out of the instruction cache.
-  static __device__ __noinline__ double divide_rarely(double a, double d) { return a / d; }
-};
-// The float32 variant makes no promise of bits: it divides.
-template <>
-struct ConstDivisor<float> {
-  float d = 1.0f;
-  ConstDivisor() = default;
-  __device__ explicit ConstDivisor(float divisor) : d(divisor) {}
-  __device__ __forceinline__ float divide(float a) const { return a / d; }
-};
-
-// Every chain: step<kSteady>(bar, constants) advances one bar and returns the MA (NaN
-// while it is undefined). kSteady: the caller knows that t ≥ steady_from(len) and that
-// t is not a re-summation bar, so only the running update is compiled; the values are
-// those of the general step, operation for operation. ChainConstants holds what depends
-// on the length alone, built once per chain by the family's constants(len).
-template <class Real = double>
-struct ChainConstants {
-  int len = 1;
-  Real alpha = Real(0);              // EMA, DEMA
-  ConstDivisor<Real> first, second;  // SMA: L; WMA: Σ weights; LSMA: slope denominator and L
-};
-
-template <class Real = double>
+// Every chain: step<kSteady>(state, bar, constants) advances one bar. kSteady: the caller
+// knows that t ≥ steady_from(len) and that the tile holds no change of tick scale, so only
+// the running update is compiled; the values are those of the general step.
 struct EmaChain {
-  Real state = Real(0);
+  template <class Real>
   static __device__ ChainConstants<Real> constants(int len) {
     ChainConstants<Real> c;
     c.len = len;
@@ -129,142 +133,131 @@ struct EmaChain {
     return c;
   }
   static ATC_HD int steady_from(int len) { return len; }
-  template <bool kSteady, class B>
-  __device__ __forceinline__ Real step(const B& b, const ChainConstants<Real>& c) {
-    return seeded_ema<kSteady>(state, b.t, b.x, c.len, c.alpha);
+  template <bool kSteady, class Real, class Acc, class B>
+  static __device__ __forceinline__ Crossing<Real> step(ChainState<Real, Acc>& s, const B& b,
+                                                        const ChainConstants<Real>& c) {
+    const Real ma = seeded_ema<kSteady, true>(s.a, b.t, static_cast<Real>(b.x), c.len, c.alpha, b);
+    return {b.close, static_cast<double>(ma), ma};
   }
 };
 
 // DEMA = 2·e1 − e2, e2 the EMA of e1 over e1's valid values (from bar len−1).
-template <class Real = double>
 struct DemaChain {
-  Real e1 = Real(0), e2 = Real(0);
-  static __device__ ChainConstants<Real> constants(int len) { return EmaChain<Real>::constants(len); }
+  template <class Real>
+  static __device__ ChainConstants<Real> constants(int len) { return EmaChain::constants<Real>(len); }
   static ATC_HD int steady_from(int len) { return 2 * len - 1; }
-  template <bool kSteady, class B>
-  __device__ __forceinline__ Real step(const B& b, const ChainConstants<Real>& c) {
+  template <bool kSteady, class Real, class Acc, class B>
+  static __device__ __forceinline__ Crossing<Real> step(ChainState<Real, Acc>& s, const B& b,
+                                                        const ChainConstants<Real>& c) {
     const int len = c.len;
-    const Real v1 = seeded_ema<kSteady>(e1, b.t, b.x, len, c.alpha);
-    if (!kSteady && b.t < len - 1) return Real(NAN);
-    const Real v2 = seeded_ema<kSteady>(e2, b.t - (len - 1), v1, len, c.alpha);
-    return !kSteady && b.t < 2 * len - 2 ? Real(NAN) : Real(2) * v1 - v2;
+    const Real v1 = seeded_ema<kSteady, true>(s.a, b.t, static_cast<Real>(b.x), len, c.alpha, b);
+    if (!kSteady && b.t < len - 1) return undefined_crossing<Real>();
+    const Real v2 = seeded_ema<kSteady, false>(s.b, b.t - (len - 1), v1, len, c.alpha, b);
+    if (!kSteady && b.t < 2 * len - 2) return undefined_crossing<Real>();
+    const Real ma = Real(2) * v1 - v2;
+    return {b.close, static_cast<double>(ma), ma};
   }
 };
 
-// Σy and Σ(k+1)·y over the last `len` inputs (k = 0 oldest): SMA, WMA and LSMA.
-template <class Real = double>
-struct WindowSums {
-  Real sum_y = Real(0), sum_w = Real(0);
-  // Advances to bar t; false while the first window is incomplete.
-  template <bool kSteady, class B>
-  __device__ __forceinline__ bool step(const B& b, int len) {
-    if constexpr (!kSteady) {
-      if (b.t < len) {
-        sum_y += b.x;
-        sum_w += (static_cast<Real>(b.t) + Real(1)) * b.x;
-        return b.t + 1 == len;
+// Σx and Σ j·x (j = 1 … len, oldest first) of the last len ticks in u and v: SMA, WMA and
+// LSMA, which differ in N / D (Family). Returns false while the first window fills.
+template <bool kSteady, class Real, class Acc, class B>
+__device__ __forceinline__ bool window_step(ChainState<Real, Acc>& s, const B& b, int len) {
+  Acc& sum_y = s.u();
+  Acc& sum_w = s.v();
+  if constexpr (!kSteady) {
+    if (b.t == b.scale.binary_from && b.t > 0) {  // to binary ticks: the window afresh
+      const int first = b.t + 1 >= len ? b.t + 1 - len : 0;
+      Acc y = Acc(0), w = Acc(0);
+      for (int u = first; u <= b.t; ++u) {
+        const Acc x = acc_of<Acc>(b.tick_at(u));
+        y += x;
+        w += static_cast<Acc>(u - first + 1) * x;
       }
-      if (resum_due(b.t)) {
-        Real y = Real(0), w = Real(0);
-        for (int k = 0; k < len; ++k) {
-          const Real v = b.src[b.t + 1 - len + k];
-          y += v;
-          w += (static_cast<Real>(k) + Real(1)) * v;
-        }
-        sum_y = y;
-        sum_w = w;
-        return true;
-      }
+      sum_y = y;
+      sum_w = w;
+      return b.t + 1 >= len;
     }
-    // Every weight drops by one (the oldest, weight 1, leaves) and x enters with weight len.
-    sum_w = sum_w - sum_y + static_cast<Real>(len) * b.x;
-    sum_y = sum_y - b.src[b.t - len] + b.x;
-    return true;
+    if (b.t < len) {  // filling: x sits at position t
+      const Acc x = acc_of<Acc>(b.tick(b.x));
+      sum_y += x;
+      sum_w += static_cast<Acc>(b.t + 1) * x;
+      return b.t + 1 == len;
+    }
   }
-};
+  // Every weight drops by one (the oldest, weight 1, leaves) and x enters with weight len.
+  const Acc x = acc_of<Acc>(b.tick(b.x)), out = acc_of<Acc>(b.tick_at(b.t - len));
+  sum_w = sum_w - sum_y + static_cast<Acc>(len) * x;
+  sum_y = sum_y - out + x;
+  return true;
+}
 
-// SMA, WMA and LSMA share WindowSums and differ only in value() and their constants:
-// the fused kernel runs the window step once for all three and then picks the value.
-template <class Family, class Real>
+template <Family kFamily>
 struct WindowChain {
-  WindowSums<Real> w;
+  template <class Real>
+  static __device__ ChainConstants<Real> constants(int len) {
+    ChainConstants<Real> c;
+    c.len = len;
+    if constexpr (kFamily == Family::HMA) c.denominator = exact::sma_denominator(len);
+    else if constexpr (kFamily == Family::WMA) c.denominator = exact::wma_denominator(len);
+    else c.denominator = exact::lsma_denominator(len);
+    return c;
+  }
   static ATC_HD int steady_from(int len) { return len; }
-  template <bool kSteady, class B>
-  __device__ __forceinline__ Real step(const B& b, const ChainConstants<Real>& c) {
-    return w.template step<kSteady>(b, c.len) ? Family::value(w, c) : Real(NAN);
+  template <class Real, class Acc>
+  static __device__ __forceinline__ Acc numerator(ChainState<Real, Acc>& s, int len) {
+    if constexpr (kFamily == Family::HMA) return s.u();
+    else if constexpr (kFamily == Family::WMA) return s.v();
+    else return exact::lsma_numerator(s.u(), s.v(), len);
+  }
+  template <bool kSteady, class Real, class Acc, class B>
+  static __device__ __forceinline__ Crossing<Real> step(ChainState<Real, Acc>& s, const B& b,
+                                                        const ChainConstants<Real>& c) {
+    if (!window_step<kSteady>(s, b, c.len)) return undefined_crossing<Real>();
+    const Acc n = numerator(s, c.len);
+    const Acc cd = acc_of<Acc>(b.tick(b.close)) * static_cast<Acc>(c.denominator);
+    if constexpr (std::is_same_v<Acc, double>) return {cd, n, Real(NAN)};
+    else return {cd > n ? 1.0 : (cd < n ? -1.0 : 0.0), 0.0, Real(NAN)};
+  }
+  // The MA's value N / D, rounded once: for the calibration outputs.
+  template <class Real, class Acc, class B>
+  static __device__ double value(ChainState<Real, Acc>& s, const B& b, const ChainConstants<Real>& c) {
+    return exact::tick_value(wide_of(numerator(s, c.len)), static_cast<exact::UWide>(c.denominator), b.scale, b.t);
   }
 };
 
-template <class Real = double>
-struct SmaChain : WindowChain<SmaChain<Real>, Real> {
-  static __device__ ChainConstants<Real> constants(int len) {
-    ChainConstants<Real> c;
-    c.len = len;
-    c.first = ConstDivisor<Real>(static_cast<Real>(len));
-    return c;
-  }
-  static __device__ __forceinline__ Real value(const WindowSums<Real>& w, const ChainConstants<Real>& c) {
-    return c.first.divide(w.sum_y);
-  }
-};
-
-template <class Real = double>
-struct WmaChain : WindowChain<WmaChain<Real>, Real> {
-  static __device__ ChainConstants<Real> constants(int len) {
-    ChainConstants<Real> c;
-    c.len = len;
-    const Real n = static_cast<Real>(len);
-    c.first = ConstDivisor<Real>(n * (n + Real(1)) / Real(2));  // Σ weights
-    return c;
-  }
-  static __device__ __forceinline__ Real value(const WindowSums<Real>& w, const ChainConstants<Real>& c) {
-    return c.first.divide(w.sum_w);
-  }
-};
-
-template <class Real = double>
-struct LsmaChain : WindowChain<LsmaChain<Real>, Real> {
-  static __device__ ChainConstants<Real> constants(int len) {
-    ChainConstants<Real> c;
-    c.len = len;
-    c.first = ConstDivisor<Real>(formulas::linreg_slope_denominator<Real>(len));
-    c.second = ConstDivisor<Real>(static_cast<Real>(len));
-    return c;
-  }
-  static __device__ __forceinline__ Real value(const WindowSums<Real>& w, const ChainConstants<Real>& c) {
-    return formulas::linreg_end(
-        w.sum_y, w.sum_w - w.sum_y, c.len, [&c](Real v) { return c.first.divide(v); },
-        [&c](Real v) { return c.second.divide(v); });
-  }
-};
-
-// The indicator's KAMA (starts at 0) with a running sum of the last len |differences|.
-template <class Real = double>
+// The indicator's KAMA (starts at 0): k in a, the exact noise Σ|Δx| of the last len ticks
+// in v.
 struct KamaChain {
-  Real k = Real(0), noise = Real(0);
+  template <class Real>
   static __device__ ChainConstants<Real> constants(int len) {
     ChainConstants<Real> c;
     c.len = len;
     return c;
   }
   static ATC_HD int steady_from(int len) { return len + 1; }
-  template <bool kSteady, class B>
-  __device__ __forceinline__ Real step(const B& b, const ChainConstants<Real>& c) {
+  template <bool kSteady, class Real, class Acc, class B>
+  static __device__ __forceinline__ Crossing<Real> step(ChainState<Real, Acc>& s, const B& b,
+                                                        const ChainConstants<Real>& c) {
     const int len = c.len;
-    const Real diff = kSteady || b.t > 0 ? fabs(b.x - b.x_prev) : Real(0);
-    if (!kSteady && b.t <= len) {
-      noise += diff;  // diffs 1..len fill the first window
-    } else if (!kSteady && resum_due(b.t)) {
-      Real sum = Real(0);  // newest first, as the definition reads
-      for (int j = 0; j < len; ++j) sum += fabs(b.src[b.t - j] - b.src[b.t - j - 1]);
+    Acc& noise = s.v();
+    const Acc x = acc_of<Acc>(b.tick(b.x));
+    const auto diff_at = [&](int u) { return magnitude(acc_of<Acc>(b.tick_at(u)) - acc_of<Acc>(b.tick_at(u - 1))); };
+    const Acc diff = kSteady || b.t > 0 ? magnitude(x - acc_of<Acc>(b.tick_at(b.t - 1))) : Acc(0);
+    if (!kSteady && b.t == b.scale.binary_from && b.t > 0) {  // to binary ticks: afresh
+      Acc sum = Acc(0);
+      for (int u = b.t >= len ? b.t - len + 1 : 1; u <= b.t; ++u) sum += diff_at(u);
       noise = sum;
+    } else if (!kSteady && b.t <= len) {
+      noise += diff;  // diffs 1..len fill the first window
     } else {
-      noise += diff - fabs(b.src[b.t - len] - b.src[b.t - len - 1]);
+      noise = noise + diff - diff_at(b.t - len);
     }
     const bool defined = kSteady || b.t >= len;
-    const Real signal = defined ? fabs(b.x - b.src[b.t - len]) : Real(0);
-    k = formulas::kama_step(k, formulas::kama_sc(signal, noise, defined), b.x);
-    return k;
+    const Real er = defined ? static_cast<Real>(exact::efficiency_ratio(magnitude(x - acc_of<Acc>(b.tick_at(b.t - len))), noise))
+                            : Real(0);
+    s.a = formulas::kama_step(s.a, formulas::kama_sc(er), static_cast<Real>(b.x));
+    return {b.close, static_cast<double>(s.a), s.a};
   }
 };
 
@@ -272,20 +265,20 @@ struct KamaChain {
 // equity curve eq(1, s, R).
 template <class Real = double>
 struct MaTracker {
-  Real ma_prev = Real(NAN);
+  double lhs_prev = NAN, rhs_prev = NAN;
   std::int8_t signal = 0;
   formulas::EquityT<Real> equity;
 
   // Returns E[t]; afterwards `signal` holds s[t]. r = R[t]·g[t] (NaN at t = 0).
   // kSteady: t > cutout and t > 0.
   template <bool kSteady = false>
-  __device__ __forceinline__ Real step(int t, int cutout, Real ma, Real close, Real close_prev, Real r,
-                                       Real keep) {
+  __device__ __forceinline__ Real step(int t, int cutout, const Crossing<Real>& x, Real r, Real keep) {
     const Real sig_prev = static_cast<Real>(signal);
     const Real e = kSteady ? equity.step_running(r, sig_prev, keep)
-                             : equity.step(t, cutout, Real(1), r, sig_prev, keep);
-    signal = formulas::next_signal(signal, close, close_prev, ma, ma_prev);
-    ma_prev = ma;
+                           : equity.step(t, cutout, Real(1), r, sig_prev, keep);
+    signal = formulas::next_signal(signal, x.lhs, lhs_prev, x.rhs, rhs_prev);
+    lhs_prev = x.lhs;
+    rhs_prev = x.rhs;
     return e;
   }
 };
@@ -293,14 +286,16 @@ struct MaTracker {
 // The chain type of each family, in Family order.
 template <int F>
 struct FamilyChain;
-template <> struct FamilyChain<0> { template <class Real> using type = EmaChain<Real>; };
-template <> struct FamilyChain<1> { template <class Real> using type = SmaChain<Real>; };  // the indicator's "HMA" is an SMA
-template <> struct FamilyChain<2> { template <class Real> using type = WmaChain<Real>; };
-template <> struct FamilyChain<3> { template <class Real> using type = DemaChain<Real>; };
-template <> struct FamilyChain<4> { template <class Real> using type = LsmaChain<Real>; };
-template <> struct FamilyChain<5> { template <class Real> using type = KamaChain<Real>; };
-template <int F, class Real = double>
-using FamilyChainT = typename FamilyChain<F>::template type<Real>;
+template <> struct FamilyChain<0> { using type = EmaChain; };
+template <> struct FamilyChain<1> { using type = WindowChain<Family::HMA>; };  // the indicator's "HMA" is an SMA
+template <> struct FamilyChain<2> { using type = WindowChain<Family::WMA>; };
+template <> struct FamilyChain<3> { using type = DemaChain; };
+template <> struct FamilyChain<4> { using type = WindowChain<Family::LSMA>; };
+template <> struct FamilyChain<5> { using type = KamaChain; };
+template <int F>
+using FamilyChainT = typename FamilyChain<F>::type;
+template <int F>
+inline constexpr bool kWindowFamily = F == 1 || F == 2 || F == 4;
 
 // FamilyChainT<F>::steady_from(len) for a family known at run time.
 inline int steady_from(Family family, int len) {

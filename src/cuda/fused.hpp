@@ -47,6 +47,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "../core/exact.hpp"
 #include "atc/config.hpp"
 #include "atc/outputs.hpp"
 
@@ -69,7 +70,11 @@ struct FusedInput {
   const double* src = nullptr;          // null: src = close
   const long long* offset = nullptr;    // [series + 1]
   const double* growth = nullptr;
+  const exact::TickScale* ticks = nullptr;  // [series]: each series' tick scale (§3a)
   int series = 0;
+  // 1: some series' window sums need 128 bits (exact::kNarrowLimit), and the launch runs
+  // the wide variant of the kernels for all (the same bits, slower).
+  int wide = 0;
 };
 
 // Scalar parameters, read by the kernel from its constant bank.

@@ -13,54 +13,22 @@ namespace atc::cuda::fused_detail {
 
 constexpr int kWarp = 32;
 
-// True when a re-summation bar (a multiple of kResumPeriod) lies in [t0, t0 + kTile).
+// True when series' change of tick scale (a bar of exact::TickScale::binary_from > 0)
+// lies in [t0, t0 + kTile): that tile runs the general step.
 template <int kTile>
-__device__ __forceinline__ bool resum_in_tile(int t0) {
-  const int next = (t0 + kResumPeriod - 1) & ~(kResumPeriod - 1);
-  return next < t0 + kTile;
+__device__ __forceinline__ bool rebase_in_tile(const exact::TickScale& scale, int t0) {
+  return scale.binary_from > 0 && scale.binary_from >= t0 && scale.binary_from < t0 + kTile;
 }
 
-// One series' look-back ring in shared memory (a power of two of bars): bar t at
-// p[(t & mask) · pitch], the pitch interleaving the rings of several series (kStrided)
-// or 1.
-template <class Real, bool kStrided>
+// One series' look-back ring of src in shared memory (a power of two of bars, float64 in
+// either precision: the ticks come from it): bar t at p[(t & mask) · pitch], the pitch
+// interleaving the rings of several series (kStrided) or 1.
+template <bool kStrided>
 struct Ring {
-  const Real* p;
+  const double* p;
   int mask, pitch;
-  __device__ __forceinline__ Real operator[](int t) const { return kStrided ? p[(t & mask) * pitch] : p[t & mask]; }
+  __device__ __forceinline__ double operator[](int t) const { return kStrided ? p[(t & mask) * pitch] : p[t & mask]; }
 };
-
-// One MA chain of family F advanced by one bar. Two values hold every family's state
-// (window sums; EMA; DEMA's e1, e2; KAMA's k and noise); the chain structs of chains.cuh
-// are rebuilt around them so that the device performs exactly their operations.
-template <int F, bool kSteady, class Real, class Source>
-__device__ __forceinline__ Real advance(Real& a, Real& b, const BarOf<Source, Real>& bar,
-                                        const ChainConstants<Real>& c) {
-  if constexpr (F == static_cast<int>(Family::EMA)) {
-    EmaChain<Real> e{a};
-    const Real ma = e.template step<kSteady>(bar, c);
-    a = e.state;
-    return ma;
-  } else if constexpr (F == static_cast<int>(Family::DEMA)) {
-    DemaChain<Real> d{a, b};
-    const Real ma = d.template step<kSteady>(bar, c);
-    a = d.e1;
-    b = d.e2;
-    return ma;
-  } else if constexpr (F == static_cast<int>(Family::KAMA)) {
-    KamaChain<Real> k{a, b};
-    const Real ma = k.template step<kSteady>(bar, c);
-    a = k.k;
-    b = k.noise;
-    return ma;
-  } else {  // SMA ("HMA"), WMA, LSMA: the window sums, then the family's value
-    WindowSums<Real> w{a, b};
-    const bool ready = w.template step<kSteady>(bar, c.len);
-    a = w.sum_y;
-    b = w.sum_w;
-    return ready ? FamilyChainT<F, Real>::value(w, c) : Real(NAN);
-  }
-}
 
 // Rows [row0, row0 + bars) of the batch's series i; returns bars (0, row0 untouched, for
 // an i past the batch's end).
@@ -71,11 +39,10 @@ __device__ __forceinline__ int series_rows(const FusedInput& in, int i, long lon
 }
 
 // The per-lane state of one chain across tiles.
-template <class Real>
+template <class Real, class Acc>
 struct LaneState {
-  Real a = Real(0), b = Real(0);  // the MA chain (see advance)
+  ChainState<Real, Acc> chain;
   MaTracker<Real> tracker;
-  Real close_prev = Real(NAN), x_prev = Real(NAN);
 };
 
 // Bars per iteration of a steady tile's loop (CMake's ATC_CUDA_STEADY_UNROLL): more gives
@@ -90,22 +57,21 @@ constexpr int kSteadyUnroll = ATC_CUDA_STEADY_UNROLL;
 // tracker's); with kCalibration, family p.calibration also writes the chain's MA, signal
 // and equity. Returns the equity. `r` (the bar's return, in shared memory) is read only
 // where the tracker needs it, not held in a register across the MA step.
-template <int F, bool kCalibration, bool kSteady, class Real, bool kStrided>
-__device__ __forceinline__ Real chain_bar(LaneState<Real>& st, const Ring<Real, kStrided>& ring, int t, Real close,
-                                          const Real& r, const ChainConstants<Real>& constants, Real keep,
-                                          const FusedParams& p, const DeviceColumns& out, int chain, long long row0,
-                                          bool calibrating) {
-  const Real x = ring[t];
-  const BarOf<Ring<Real, kStrided>, Real> bar{t, x, st.x_prev, ring};
-  const Real ma = advance<F, kSteady>(st.a, st.b, bar, constants);
-  const Real e = st.tracker.template step<kSteady>(t, p.cutout, ma, close, st.close_prev, r, keep);
+template <int F, bool kCalibration, bool kSteady, class Real, class Acc, bool kStrided>
+__device__ __forceinline__ Real chain_bar(LaneState<Real, Acc>& st, const Ring<kStrided>& ring, int t, double close,
+                                          const Real& r, const exact::TickScale& scale,
+                                          const ChainConstants<Real>& constants, Real keep, const FusedParams& p,
+                                          const DeviceColumns& out, int chain, long long row0, bool calibrating) {
+  const BarOf<Ring<kStrided>> bar{t, ring[t], close, scale.multiplier(t), scale, ring};
+  const Crossing<Real> crossing = FamilyChainT<F>::template step<kSteady>(st.chain, bar, constants);
+  const Real e = st.tracker.template step<kSteady>(t, p.cutout, crossing, r, keep);
   if (kCalibration && calibrating) {
+    double ma = static_cast<double>(crossing.ma);
+    if constexpr (kWindowFamily<F>) ma = crossing.rhs != crossing.rhs ? NAN : FamilyChainT<F>::value(st.chain, bar, constants);
     out.ma[chain][row0 + t] = ma;
     out.ma_signal[chain][row0 + t] = st.tracker.signal;
     out.ma_equity[chain][row0 + t] = e;
   }
-  st.close_prev = close;
-  st.x_prev = x;
   return e;
 }
 

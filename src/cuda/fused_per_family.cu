@@ -40,30 +40,30 @@ template <class Real>
 struct ChainShared {
   Real equity[kTile][kEquityRow];         // E_i of (bar j, chain i, series s) at [j][i·32 + s]
   std::int8_t signal[kTile][kSignalRow];  // s_i, likewise
-  Real close[kTile][kSeriesPitch];
+  double close[kTile][kSeriesPitch];
   Real r[kTile][kSeriesPitch];            // R[t]·g[t] (NaN at t = 0)
   long long row0[kLanes];
   int bars[kLanes];
 };
-// Where the rings start, in Reals.
+// Where the rings (of doubles) start, in doubles.
 template <class Real>
-constexpr int kRingOffsetOf = static_cast<int>((sizeof(ChainShared<Real>) + sizeof(Real) - 1) / sizeof(Real));
+constexpr int kRingOffsetOf = static_cast<int>((sizeof(ChainShared<Real>) + sizeof(double) - 1) / sizeof(double));
 
-template <class Real>
-using InterleavedRing = Ring<Real, true>;  // the block's rings interleaved by series
+using InterleavedRing = Ring<true>;  // the block's rings interleaved by series
 
 // One tile of chain `chain` of series `lane`: bars t0 .. t0 + bars − 1. kSteady: a whole
-// tile past the chain's warm-up and the cutout, and not a re-summation tile, run
+// tile past the chain's warm-up and the cutout, and with no change of tick scale, run
 // without those branches.
-template <int F, bool kCalibration, bool kSteady, class Real>
-__device__ __forceinline__ void chain_tile(LaneState<Real>& st, ChainShared<Real>& sh, const InterleavedRing<Real>& ring,
-                                           int t0, int bars, int chain, int lane, int len, const FusedParams& p,
-                                           const DeviceColumns& out, long long row0, bool calibrating) {
-  const ChainConstants<Real> constants = FamilyChainT<F, Real>::constants(len);
+template <int F, bool kCalibration, bool kSteady, class Real, class Acc>
+__device__ __forceinline__ void chain_tile(LaneState<Real, Acc>& st, ChainShared<Real>& sh, const InterleavedRing& ring,
+                                           const exact::TickScale& scale, int t0, int bars, int chain, int lane,
+                                           int len, const FusedParams& p, const DeviceColumns& out, long long row0,
+                                           bool calibrating) {
+  const ChainConstants<Real> constants = FamilyChainT<F>::template constants<Real>(len);
   const Real keep = static_cast<Real>(p.keep);
   const int at = chain * kLanes + lane;
   for_each_bar<kTile, kSteady>(bars, [&](int k) {
-    sh.equity[k][at] = chain_bar<F, kCalibration, kSteady>(st, ring, t0 + k, sh.close[k][lane], sh.r[k][lane],
+    sh.equity[k][at] = chain_bar<F, kCalibration, kSteady>(st, ring, t0 + k, sh.close[k][lane], sh.r[k][lane], scale,
                                                            constants, keep, p, out, chain, row0, calibrating);
     sh.signal[k][at] = st.tracker.signal;
   });
@@ -91,13 +91,13 @@ __constant__ int kFamilyByCost[kFamilies] = {5, 4, 2, 1, 3, 0};
 
 // Block (x, y) covers series [x·per_block, x·per_block + per_block) of family kFamilyByCost[y].
 // kCalibration: family p.calibration also writes its 9 MAs, signals and equities.
-template <bool kCalibration, class Real>
+template <bool kCalibration, class Real, class Acc>
 __global__ void __launch_bounds__(kChainThreads, kMinBlocks)
     chain_kernel(FusedInput in, FusedParams p, DeviceColumns out, HundredthsColumns hundredths, int ring_mask,
                  int ring_pitch, int per_block) {
   extern __shared__ double shared_storage[];
   ChainShared<Real>& sh = *reinterpret_cast<ChainShared<Real>*>(shared_storage);
-  Real* const rings = reinterpret_cast<Real*>(shared_storage) + kRingOffsetOf<Real>;
+  double* const rings = shared_storage + kRingOffsetOf<Real>;
 
   const int tid = static_cast<int>(threadIdx.x), chain = tid / kWarp, lane = tid % kWarp;
   const int family = kFamilyByCost[blockIdx.y];
@@ -115,8 +115,9 @@ __global__ void __launch_bounds__(kChainThreads, kMinBlocks)
   const int lane_bars = sh.bars[lane];
   const long long lane_row0 = sh.row0[lane];
   const bool calibrating = kCalibration && family == p.calibration;
-  const InterleavedRing<Real> ring{rings + (lane < per_block ? lane : 0), ring_mask, ring_pitch};
-  LaneState<Real> state;
+  const InterleavedRing ring{rings + (lane < per_block ? lane : 0), ring_mask, ring_pitch};
+  const exact::TickScale scale = lane < per_block && first + lane < in.series ? in.ticks[first + lane] : exact::TickScale{};
+  LaneState<Real, Acc> state;
 
   // Staging and Layer 1 share one map of a tile's (series, bar) items onto the lanes:
   // item q·32 + lane is bar j = item % kTile of series s = item / kTile, so that a
@@ -134,12 +135,12 @@ __global__ void __launch_bounds__(kChainThreads, kMinBlocks)
     const int t = t0 + j;
     if (t >= sh.bars[s]) return;
     const long long row = sh.row0[s] + t;
-    const Real close = static_cast<Real>(in.close[row]);
-    const Real close_prev = t > 0 ? static_cast<Real>(in.close[row - 1]) : Real(NAN);
-    const Real src = in.src != nullptr ? static_cast<Real>(in.src[row]) : close;
+    const double close = in.close[row];
     sh.close[j][s] = close;
-    rings[(t & ring_mask) * ring_pitch + s] = src;
-    sh.r[j][s] = t > 0 ? (close - close_prev) / close_prev * static_cast<Real>(in.growth[t]) : Real(NAN);
+    rings[(t & ring_mask) * ring_pitch + s] = in.src != nullptr ? in.src[row] : close;
+    const Real c = static_cast<Real>(close);
+    const Real c_prev = t > 0 ? static_cast<Real>(in.close[row - 1]) : Real(NAN);
+    sh.r[j][s] = t > 0 ? (c - c_prev) / c_prev * static_cast<Real>(in.growth[t]) : Real(NAN);
   };
   // Layer 1 of (series, bar), summed in the order L, L+o1..L+o4, L−o1..L−o4.
   const auto layer1 = [&](int unit, int t0) {
@@ -172,15 +173,15 @@ __global__ void __launch_bounds__(kChainThreads, kMinBlocks)
     // barrier; this tile's inputs were staged before it.
     const int bars = min(kTile, lane_bars - t0);
     if (lane < per_block && bars > 0) {
-      const bool steady = bars == kTile && t0 >= p.steady_from[family] && !resum_in_tile<kTile>(t0);
+      const bool steady = bars == kTile && t0 >= p.steady_from[family] && !rebase_in_tile<kTile>(scale, t0);
 #define ATC_CHAIN_FAMILY(F)                                                                                  \
   case F:                                                                                                    \
     if (steady)                                                                                              \
-      chain_tile<F, kCalibration, true>(state, sh, ring, t0, bars, chain, lane, len, p, out, lane_row0,      \
-                                        calibrating);                                                        \
+      chain_tile<F, kCalibration, true>(state, sh, ring, scale, t0, bars, chain, lane, len, p, out,          \
+                                        lane_row0, calibrating);                                             \
     else                                                                                                     \
-      chain_tile<F, kCalibration, false>(state, sh, ring, t0, bars, chain, lane, len, p, out, lane_row0,     \
-                                         calibrating);                                                       \
+      chain_tile<F, kCalibration, false>(state, sh, ring, scale, t0, bars, chain, lane, len, p, out,         \
+                                         lane_row0, calibrating);                                            \
     break;
       switch (family) {  // block-uniform
         ATC_CHAIN_FAMILY(0)
@@ -344,8 +345,7 @@ int chain_ring(const FusedParams& params) { return ring_bars(max_length(params) 
 int ring_pitch(int per_block) { return per_block | 1; }
 int chain_shared_bytes(int ring, int per_block, bool float32) {
   const int values = ring * ring_pitch(per_block);
-  return float32 ? static_cast<int>((kRingOffsetOf<float> + values) * sizeof(float))
-                 : static_cast<int>((kRingOffsetOf<double> + values) * sizeof(double));
+  return static_cast<int>(((float32 ? kRingOffsetOf<float> : kRingOffsetOf<double>) + values) * sizeof(double));
 }
 
 }  // namespace
@@ -397,25 +397,32 @@ void launch_per_family(const FusedInput& input, const FusedParams& params, const
     kernel<<<blocks, kLayer2Threads, bytes, stream>>>(input, params, out, hundredths);
     check_launch(name);
   };
+  const auto launch_all = [&](auto real, auto acc) {
+    using Real = decltype(real);
+    using Acc = decltype(acc);
+    if (params.calibration >= 0) launch_chains(chain_kernel<true, Real, Acc>, "launch of chain_kernel<calibration>");
+    else launch_chains(chain_kernel<false, Real, Acc>, "launch of chain_kernel");
+    if (layer2) launch_layer2(layer2_kernel<Real>, sizeof(Layer2Shared<Real>), "launch of layer2_kernel");
+  };
   if (float32) {
-    if (params.calibration >= 0) launch_chains(chain_kernel<true, float>, "launch of chain_kernel<calibration, float>");
-    else launch_chains(chain_kernel<false, float>, "launch of chain_kernel<float>");
-    if (layer2) launch_layer2(layer2_kernel<float>, sizeof(Layer2Shared<float>), "launch of layer2_kernel<float>");
+    if (input.wide) launch_all(0.0f, Wide{});
+    else launch_all(0.0f, 0.0);
   } else {
-    if (params.calibration >= 0) launch_chains(chain_kernel<true, double>, "launch of chain_kernel<calibration>");
-    else launch_chains(chain_kernel<false, double>, "launch of chain_kernel");
-    if (layer2) launch_layer2(layer2_kernel<double>, sizeof(Layer2Shared<double>), "launch of layer2_kernel");
+    if (input.wide) launch_all(0.0, Wide{});
+    else launch_all(0.0, 0.0);
   }
 }
 
 void allow_shared_per_family(int bytes) {
-  allow_shared(bytes, chain_kernel<false, double>, chain_kernel<true, double>, chain_kernel<false, float>,
-               chain_kernel<true, float>, layer2_kernel<double>, layer2_kernel<float>);
+  allow_shared(bytes, chain_kernel<false, double, double>, chain_kernel<true, double, double>,
+               chain_kernel<false, float, double>, chain_kernel<true, float, double>, chain_kernel<false, double, Wide>,
+               chain_kernel<true, double, Wide>, chain_kernel<false, float, Wide>, chain_kernel<true, float, Wide>,
+               layer2_kernel<double>, layer2_kernel<float>);
 }
 
 long long per_family_series_to_fill(const FusedParams& params) {
   const DeviceLimits& limits = device_limits();
-  const int resident = resident_blocks(reinterpret_cast<const void*>(chain_kernel<false, double>), kChainThreads,
+  const int resident = resident_blocks(reinterpret_cast<const void*>(chain_kernel<false, double, double>), kChainThreads,
                                        chain_shared_bytes(chain_ring(params), kLanes, false));
   const long long slots = static_cast<long long>(std::max(resident, 1)) * limits.multiprocessors;
   return (slots * kLanes + kFamilies - 1) / kFamilies;

@@ -40,7 +40,7 @@ struct SharedTile {
     Real equity[kTile][kChainPitch];         // E_i by lane (9·series + chain)
     std::int8_t signal[kTile][kChainPitch];  // s_i
   } chains[kFamilies];                       // written and summed by family f's warp alone
-  Real close[kBlockSeries][kTile];
+  double close[kBlockSeries][kTile];
   Real r[2][kBlockSeries][kTile];           // R[t]·g[t] (NaN at t = 0), by tile parity
   // X_Signal and X_S; rows padded to an odd number of values so that Layer 2's lanes
   // (one per family, same bar) hit distinct banks.
@@ -50,31 +50,32 @@ struct SharedTile {
   // every thread's registers).
   long long row0[kBlockSeries];
   int bars[kBlockSeries];
+  exact::TickScale ticks[kBlockSeries];
   formulas::EquityT<Real> layer2[kBlockSeries][kFamilies];  // X_S of each family
   Real family_signal_prev[kBlockSeries][kFamilies];
   Real average_prev[kBlockSeries], a_prev[kBlockSeries];  // A and a of the last bar
   std::int8_t direction[kBlockSeries];  // classification state after the last bar
 };
-// Where the rings start, in Reals.
+// Where the rings (of doubles) start, in doubles.
 template <class Real>
-constexpr int kRingOffsetOf = static_cast<int>((sizeof(SharedTile<Real>) + sizeof(Real) - 1) / sizeof(Real));
+constexpr int kRingOffsetOf = static_cast<int>((sizeof(SharedTile<Real>) + sizeof(double) - 1) / sizeof(double));
 
-template <class Real>
-using SeriesRing = Ring<Real, false>;  // one ring per series, contiguous
+using SeriesRing = Ring<false>;  // one ring per series, contiguous
 
 // One tile of a family warp's chain lane: bars t0 .. t0 + bars − 1 of its series.
-// kSteady: a whole tile (bars = kTile) past every chain's warm-up and the cutout, and
-// not a re-summation tile (FusedParams::steady_from), run without those branches.
-template <int F, bool kCalibration, bool kSteady, class Real>
-__device__ __forceinline__ void chain_tile(LaneState<Real>& st, typename SharedTile<Real>::Chains& res,
-                                           const Real* close, const Real* r, const SeriesRing<Real>& ring, int t0,
-                                           int bars, int lane, int len, const FusedParams& p,
-                                           const DeviceColumns& out, int chain, long long row0, bool calibrating) {
-  const ChainConstants<Real> constants = FamilyChainT<F, Real>::constants(len);
+// kSteady: a whole tile (bars = kTile) past every chain's warm-up and the cutout
+// (FusedParams::steady_from), with no change of tick scale, run without those branches.
+template <int F, bool kCalibration, bool kSteady, class Real, class Acc>
+__device__ __forceinline__ void chain_tile(LaneState<Real, Acc>& st, typename SharedTile<Real>::Chains& res,
+                                           const double* close, const Real* r, const SeriesRing& ring,
+                                           const exact::TickScale& scale, int t0, int bars, int lane, int len,
+                                           const FusedParams& p, const DeviceColumns& out, int chain, long long row0,
+                                           bool calibrating) {
+  const ChainConstants<Real> constants = FamilyChainT<F>::template constants<Real>(len);
   const Real keep = static_cast<Real>(p.keep);
   for_each_bar<kTile, kSteady>(bars, [&](int k) {
-    res.equity[k][lane] = chain_bar<F, kCalibration, kSteady>(st, ring, t0 + k, close[k], r[k], constants, keep, p,
-                                                              out, chain, row0, calibrating);
+    res.equity[k][lane] = chain_bar<F, kCalibration, kSteady>(st, ring, t0 + k, close[k], r[k], scale, constants,
+                                                              keep, p, out, chain, row0, calibrating);
     res.signal[k][lane] = st.tracker.signal;
   });
 }
@@ -114,12 +115,12 @@ constexpr int kMinBlocks = ATC_CUDA_SYMBOL_MIN_WARPS / kWarps > 0 ? ATC_CUDA_SYM
 
 // Block b covers series [b·per_block, b·per_block + per_block). kCalibration: family
 // p.calibration also writes its 9 MAs, signals and equities from the chain lanes.
-template <bool kCalibration, class Real>
+template <bool kCalibration, class Real, class Acc>
 __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
     fused_kernel(FusedInput in, FusedParams p, DeviceColumns out, int ring_mask, int per_block) {
   extern __shared__ double shared_storage[];
   SharedTile<Real>& sh = *reinterpret_cast<SharedTile<Real>*>(shared_storage);
-  Real* const rings = reinterpret_cast<Real*>(shared_storage) + kRingOffsetOf<Real>;
+  double* const rings = shared_storage + kRingOffsetOf<Real>;
   const int ring_size = ring_mask + 1;
 
   const int tid = static_cast<int>(threadIdx.x), warp = tid / kWarp, lane = tid % kWarp;
@@ -142,13 +143,14 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
   const int chain_bars = lane < kChainLanes ? rows_of(sym, chain_row0) : 0;
   const int len = p.length[family][chain];
   const bool calibrating = kCalibration && family == p.calibration;
-  const SeriesRing<Real> ring{rings + (sym < kBlockSeries ? sym : 0) * ring_size, ring_mask, 1};
-  LaneState<Real> state;
+  const SeriesRing ring{rings + (sym < kBlockSeries ? sym : 0) * ring_size, ring_mask, 1};
+  LaneState<Real, Acc> state;
 
   if (tid < kBlockSeries) {
     long long row0 = 0;
     sh.bars[tid] = rows_of(tid, row0);
     sh.row0[tid] = row0;
+    sh.ticks[tid] = sh.bars[tid] > 0 ? in.ticks[first + tid] : exact::TickScale{};
     sh.direction[tid] = 0;
     sh.average_prev[tid] = Real(NAN);
     sh.a_prev[tid] = Real(NAN);
@@ -183,8 +185,8 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
     if (stage >= 0 && t0 + stage_bar < stage_bars) {
       const int t = t0 + stage_bar;
       const Real close = static_cast<Real>(next_close), close_prev = static_cast<Real>(next_close_prev);
-      sh.close[stage_sym][stage_bar] = close;
-      rings[stage_sym * ring_size + (t & ring_mask)] = static_cast<Real>(next_src);
+      sh.close[stage_sym][stage_bar] = next_close;
+      rings[stage_sym * ring_size + (t & ring_mask)] = next_src;
       sh.r[parity][stage_sym][stage_bar] =
           t > 0 ? (close - close_prev) / close_prev * static_cast<Real>(next_growth) : Real(NAN);
     }
@@ -194,18 +196,19 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
     typename SharedTile<Real>::Chains& res = sh.chains[family];
     const int bars = min(kTile, chain_bars - t0);
     // Warp-uniform but for the last tile of a series.
-    const bool steady = bars == kTile && t0 >= p.steady_from[family] && !resum_in_tile<kTile>(t0);
+    const exact::TickScale& scale = sh.ticks[sym < kBlockSeries ? sym : 0];
+    const bool steady = bars == kTile && t0 >= p.steady_from[family] && !rebase_in_tile<kTile>(scale, t0);
     if (bars > 0) {
-      const Real* close = sh.close[sym];
+      const double* close = sh.close[sym];
       const Real* r = sh.r[parity][sym];
 #define ATC_FUSED_FAMILY(F)                                                                                   \
   case F:                                                                                                     \
     if (steady)                                                                                               \
-      chain_tile<F, kCalibration, true>(state, res, close, r, ring, t0, bars, lane, len, p, out, chain,       \
-                                        chain_row0, calibrating);                                             \
+      chain_tile<F, kCalibration, true>(state, res, close, r, ring, scale, t0, bars, lane, len, p, out,       \
+                                        chain, chain_row0, calibrating);                                      \
     else                                                                                                      \
-      chain_tile<F, kCalibration, false>(state, res, close, r, ring, t0, bars, lane, len, p, out, chain,      \
-                                         chain_row0, calibrating);                                            \
+      chain_tile<F, kCalibration, false>(state, res, close, r, ring, scale, t0, bars, lane, len, p, out,      \
+                                         chain, chain_row0, calibrating);                                     \
     break;
       switch (family) {  // warp-uniform
         ATC_FUSED_FAMILY(0)
@@ -277,8 +280,9 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
 
 // Tiles of 32 bars take more than the default 48 KB of shared memory.
 void allow_shared_per_symbol(int bytes) {
-  allow_shared(bytes, fused_kernel<false, double>, fused_kernel<true, double>, fused_kernel<false, float>,
-               fused_kernel<true, float>);
+  allow_shared(bytes, fused_kernel<false, double, double>, fused_kernel<true, double, double>,
+               fused_kernel<false, float, double>, fused_kernel<true, float, double>, fused_kernel<false, double, Wide>,
+               fused_kernel<true, double, Wide>, fused_kernel<false, float, Wide>, fused_kernel<true, float, Wide>);
 }
 
 void launch_per_symbol(const FusedInput& input, const FusedParams& params, const DeviceColumns& out,
@@ -287,8 +291,8 @@ void launch_per_symbol(const FusedInput& input, const FusedParams& params, const
   const int ring = ring_bars(max_length(params) + 1 + kTile);
   const bool float32 = params.float32 != 0;
   const auto shared_bytes_for = [&](int per_block) {
-    return float32 ? static_cast<int>((kRingOffsetOf<float> + per_block * ring) * sizeof(float))
-                   : static_cast<int>((kRingOffsetOf<double> + per_block * ring) * sizeof(double));
+    return static_cast<int>(((float32 ? kRingOffsetOf<float> : kRingOffsetOf<double>) + per_block * ring) *
+                            sizeof(double));
   };
   // Series per block: one while every series in flight can have a multiprocessor of its
   // own (each series' sequence of bars bounds the kernel); else two while blocks of two
@@ -307,7 +311,8 @@ void launch_per_symbol(const FusedInput& input, const FusedParams& params, const
     per_block = 1;
   } else {
     const int resident =  // blocks of two per multiprocessor
-        resident_blocks(reinterpret_cast<const void*>(fused_kernel<false, double>), kFusedThreads, shared_bytes_for(2));
+        resident_blocks(reinterpret_cast<const void*>(fused_kernel<false, double, double>), kFusedThreads,
+                        shared_bytes_for(2));
     if ((in_flight + 1) / 2 <= static_cast<long long>(resident) * multiprocessors / 2) per_block = 2;
   }
   while (per_block > 1 && shared_bytes_for(per_block) > max_shared) --per_block;
@@ -318,12 +323,18 @@ void launch_per_symbol(const FusedInput& input, const FusedParams& params, const
     const cudaError_t status = cudaGetLastError();
     if (status != cudaSuccess) throw_cuda_error(status, name, __FILE__, __LINE__);
   };
+  const auto launch_with = [&](auto real, auto acc) {
+    using Real = decltype(real);
+    using Acc = decltype(acc);
+    if (params.calibration >= 0) launch(fused_kernel<true, Real, Acc>, "launch of fused_kernel<calibration>");
+    else launch(fused_kernel<false, Real, Acc>, "launch of fused_kernel");
+  };
   if (float32) {
-    if (params.calibration >= 0) launch(fused_kernel<true, float>, "launch of fused_kernel<calibration, float>");
-    else launch(fused_kernel<false, float>, "launch of fused_kernel<float>");
+    if (input.wide) launch_with(0.0f, Wide{});
+    else launch_with(0.0f, 0.0);
   } else {
-    if (params.calibration >= 0) launch(fused_kernel<true, double>, "launch of fused_kernel<calibration>");
-    else launch(fused_kernel<false, double>, "launch of fused_kernel");
+    if (input.wide) launch_with(0.0, Wide{});
+    else launch_with(0.0, 0.0);
   }
 }
 

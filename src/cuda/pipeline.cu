@@ -223,11 +223,13 @@ std::vector<Column> requested_columns(const OutputColumns& out) {
 
 // Where everything of one chunk lies in a slot (byte offsets; the pinned slot and the
 // device buffers share the layout, so each direction is one copy). Input: offsets
-// (series + 1 long longs), close, src (0 = none); output: one region per column.
+// (series + 1 long longs), tick scales (one per series), close, src (0 = none); output:
+// one region per column.
 // Equal layouts give equal launches, which is what a slot's captured graphs are keyed by.
 struct ChunkLayout {
   std::size_t series = 0, rows = 0, max_bars = 0;
-  std::size_t close_at = 0, src_at = 0, in_bytes = 0;
+  std::size_t ticks_at = 0, close_at = 0, src_at = 0, in_bytes = 0;
+  bool wide = false;  // the wide kernels (some series' window sums need 128 bits)
   std::size_t column_at[kMaxColumns] = {};
   std::size_t out_bytes = 0;
   std::size_t workspace_bytes = 0;  // the fused path's, on the device only
@@ -247,8 +249,10 @@ ChunkLayout layout_of(std::span<const PreparedSeries> series, const std::vector<
     l.rows += s.n;
     l.max_bars = std::max(l.max_bars, s.n);
     own_src = own_src || s.src != s.close;
+    l.wide = l.wide || s.wide;
   }
-  std::size_t at = align_up((l.series + 1) * sizeof(long long));
+  l.ticks_at = align_up((l.series + 1) * sizeof(long long));
+  std::size_t at = align_up(l.ticks_at + l.series * sizeof(exact::TickScale));
   l.close_at = at;
   at = align_up(at + l.rows * sizeof(double));
   if (own_src) {  // src travels only when some series of the chunk has its own
@@ -285,7 +289,9 @@ FusedInput fused_input(const std::byte* device_in, const ChunkLayout& l, const d
   in.close = reinterpret_cast<const double*>(device_in + l.close_at);
   in.src = l.src_at != 0 ? reinterpret_cast<const double*>(device_in + l.src_at) : nullptr;
   in.offset = reinterpret_cast<const long long*>(device_in);
+  in.ticks = reinterpret_cast<const exact::TickScale*>(device_in + l.ticks_at);
   in.series = static_cast<int>(l.series);
+  in.wide = l.wide ? 1 : 0;
   in.growth = growth;
   return in;
 }
@@ -647,7 +653,11 @@ void pack(const Run& run, const Chunk& chunk, const Slot& slot) {
   auto* src = l.src_at != 0 ? reinterpret_cast<double*>(base + l.src_at) : nullptr;
   const PreparedSeries* series = run.batch.series.data() + chunk.first;
   offset[0] = 0;
-  for (std::size_t i = 0; i < l.series; ++i) offset[i + 1] = offset[i] + static_cast<long long>(series[i].n);
+  auto* ticks = reinterpret_cast<exact::TickScale*>(base + l.ticks_at);
+  for (std::size_t i = 0; i < l.series; ++i) {
+    offset[i + 1] = offset[i] + static_cast<long long>(series[i].n);
+    ticks[i] = series[i].ticks;
+  }
   if (slot.direct.close != nullptr) return;  // the prices go straight from the caller's memory
   in_parts(l.series, copy_parts(run, l.in_bytes), [&](std::size_t first, std::size_t last) {
     for (std::size_t i = first; i < last; ++i) {
@@ -709,7 +719,7 @@ void enqueue(const Run& run, DevicePipeline& pipeline, Lane& lane, Slot& slot, c
     if (direct.close == nullptr) {
       upload(0, slot.input.data(), l.in_bytes);
     } else {
-      upload(0, slot.input.data(), (l.series + 1) * sizeof(long long));
+      upload(0, slot.input.data(), l.close_at);  // offsets and tick scales
       upload(l.close_at, direct.close, l.rows * sizeof(double));
       if (direct.src != nullptr) upload(l.src_at, direct.src, l.rows * sizeof(double));
     }

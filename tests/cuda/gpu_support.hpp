@@ -1,5 +1,4 @@
-// Helpers of the GPU tests: the skip when no device is usable, fresh random seeds,
-// tolerance checks, and the Close column of the market-data CSV files.
+// Helpers of the GPU tests: the skip when no device is usable, fresh random seeds, and the Close column of the market-data CSV files.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "core/prepared.hpp"
+#include "support/compare.hpp"
 
 // Skips the current test, with the reason, unless a CUDA device is usable.
 #define ATC_REQUIRE_GPU()                                                              \
@@ -34,16 +34,6 @@ namespace atc::test {
 inline std::uint64_t fresh_seed() {
   std::random_device device;
   return (static_cast<std::uint64_t>(device()) << 32) ^ device();
-}
-
-// Continuous outputs: both NaN, or within 1e-9 relative (1e-12 absolute near zero).
-inline bool close_enough(double a, double b) {
-  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
-  return std::fabs(a - b) <= std::max(1e-9 * std::max(std::fabs(a), std::fabs(b)), 1e-12);
-}
-
-inline bool same_bits(double a, double b) {
-  return (std::isnan(a) && std::isnan(b)) || a == b;
 }
 
 // The Close column of a CSV file with a header such as ",Open,High,Low,Close,Volume".

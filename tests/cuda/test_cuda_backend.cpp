@@ -1,128 +1,46 @@
 // The fused CUDA backend (atc::compute_batch with Backend::Cuda) against the reference
-// backend. Continuous outputs must agree within 1e-9 relative (1e-12 absolute), discrete
-// ones exactly. The only mismatch allowed is a near-tie: a per-MA signal whose first
-// difference sits where |close − ma| < 1e-9·close (the running-sum MAs differ from the
-// O(L) definitions by a few ulps). Each family is run in calibration mode so that all
-// 54 chains are compared; every tie is counted and printed, and outputs downstream of a
-// tie are compared only before it.
+// backend: every output bit-identical (spec §3a, §9), ties included. Each family is run
+// in calibration mode so that all 54 chains are compared.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <limits>
 
 #include "atc/atc.hpp"
 #include "gpu_support.hpp"
 #include "support/batch.hpp"
+#include "support/compare.hpp"
+#include "support/random_walk.hpp"
 
 namespace atc::test {
 namespace {
 
-constexpr std::size_t kNoTie = std::numeric_limits<std::size_t>::max();
-
-struct Tally {
-  std::size_t ties = 0, compared = 0, symbols_with_ties = 0;
-  double worst_relative = 0.0;
-};
-
-void track_error(Tally& tally, double a, double b) {
-  if (!std::isnan(a) && !std::isnan(b) && b != 0.0)
-    tally.worst_relative = std::max(tally.worst_relative, std::fabs(a - b) / std::fabs(b));
-}
-
-template <class T>
-void expect_column(std::span<const T> got, std::span<const T> want, std::size_t until, const char* what,
-                   std::size_t symbol, Tally& tally) {
-  ASSERT_EQ(got.size(), want.size()) << what;
-  const std::size_t end = std::min(until, got.size());
-  for (std::size_t t = 0; t < end; ++t) {
-    if constexpr (std::is_floating_point_v<T>) {
-      ASSERT_TRUE(close_enough(got[t], want[t]))
-          << what << ", symbol " << symbol << " bar " << t << ": " << got[t] << " vs " << want[t];
-      track_error(tally, got[t], want[t]);
-    } else {
-      ASSERT_EQ(got[t], want[t]) << what << ", symbol " << symbol << " bar " << t;
-    }
-  }
-  tally.compared += end;
-}
-
-bool near_tie(double close, double ma) { return std::fabs(close - ma) < 1e-9 * close; }
-
-// Compares one calibration run of family f; lowers first_tie[s] to the first bar of
-// symbol s affected by a tie of that family.
-void compare_family(const OwnedBatch& batch, const BatchResult& ref, const BatchResult& gpu, int f,
-                    Tally& tally, std::vector<std::size_t>& first_tie) {
-  for (std::size_t s = 0; s < batch.size(); ++s) {
-    EXPECT_EQ(ref.status[s].code, gpu.status[s].code) << "symbol " << s;
-    const SymbolOutputView r = ref.outputs.view(s), g = gpu.outputs.view(s);
-    const std::vector<double>& close = batch.close[s];
-    std::size_t family_tie = kNoTie;
-    for (int i = 0; i < kLengthsPerFamily; ++i) {
-      expect_column(g.ma[i], r.ma[i], kNoTie, "MA", s, tally);
-      const auto mismatch = std::mismatch(g.ma_signal[i].begin(), g.ma_signal[i].end(), r.ma_signal[i].begin());
-      if (mismatch.first == g.ma_signal[i].end()) continue;
-      const auto t = static_cast<std::size_t>(mismatch.first - g.ma_signal[i].begin());
-      const bool tie = near_tie(close[t], r.ma[i][t]) || (t > 0 && near_tie(close[t - 1], r.ma[i][t - 1]));
-      ASSERT_TRUE(tie) << family_name(kAllFamilies[f]) << " chain " << i << ", symbol " << s << " bar " << t
-                       << ": per-MA signal differs (" << int(*mismatch.first) << " vs " << int(*mismatch.second)
-                       << ") where close " << close[t] << " is not near the MA " << r.ma[i][t];
-      ++tally.ties;
-      family_tie = std::min(family_tie, t);
-    }
-    if (family_tie != kNoTie) ++tally.symbols_with_ties;
-    first_tie[s] = std::min(first_tie[s], family_tie);
-    for (int i = 0; i < kLengthsPerFamily; ++i) {
-      expect_column(g.ma_signal[i], r.ma_signal[i], family_tie, "per-MA signal", s, tally);
-      expect_column(g.ma_equity[i], r.ma_equity[i], family_tie, "per-MA equity", s, tally);
-    }
-    expect_column(g.family_signal[f], r.family_signal[f], family_tie, "X_Signal", s, tally);
-    expect_column(g.family_equity[f], r.family_equity[f], family_tie, "X_S", s, tally);
-  }
-}
-
 // Runs reference and cuda on `batch` in calibration mode for each family in turn and
-// compares everything (see the file comment). Also checks that the run without
-// calibration (another kernel instantiation) equals the calibration runs bit for bit.
-Tally compare_backends(const OwnedBatch& batch, const Config& config) {
+// compares every column bit for bit; also the run without calibration (another kernel
+// instantiation) against the reference. Returns the exact ties met.
+std::size_t compare_backends(const OwnedBatch& batch, const Config& config) {
   const std::vector<SeriesView> views = batch.views();
-  Tally tally;
-  std::vector<std::size_t> first_tie(batch.size(), kNoTie);
-  BatchResult ref_any, gpu_any;
-  for (Family family : kAllFamilies) {
+  std::size_t ties = 0, compared = 0;
+  std::vector<OutputRequest> requests{OutputRequest::standard(), OutputRequest::compact()};
+  for (Family family : kAllFamilies) requests.push_back(OutputRequest::with_calibration(family));
+  for (const OutputRequest& request : requests) {
     ComputeOptions options;
-    options.outputs = OutputRequest::with_calibration(family);
+    options.outputs = request;
     options.backend = Backend::Reference;
-    BatchResult ref = compute_batch(views, config, options);
+    const BatchResult ref = compute_batch(views, config, options);
     options.backend = Backend::Cuda;
-    BatchResult gpu = compute_batch(views, config, options);
+    const BatchResult gpu = compute_batch(views, config, options);
     EXPECT_EQ(gpu.backend, Backend::Cuda);
-    compare_family(batch, ref, gpu, static_cast<int>(family), tally, first_tie);
-    ref_any = std::move(ref);
-    gpu_any = std::move(gpu);
+    const ParityReport report = compare_results(ref, gpu, views);
+    EXPECT_TRUE(report.ok()) << report.summary(20);
+    ties += report.ties;
+    compared += report.values_compared;
   }
-  ComputeOptions standard;
-  standard.backend = Backend::Cuda;
-  const BatchResult gpu_standard = compute_batch(views, config, standard);
-  for (std::size_t s = 0; s < batch.size(); ++s) {
-    const SymbolOutputView r = ref_any.outputs.view(s), g = gpu_any.outputs.view(s), q = gpu_standard.outputs.view(s);
-    expect_column(g.average_signal, r.average_signal, first_tie[s], "Average_Signal", s, tally);
-    expect_column(g.trend, r.trend, first_tie[s], "trend", s, tally);
-    expect_column(g.state, r.state, first_tie[s], "state", s, tally);
-    expect_column(g.direction, r.direction, first_tie[s], "direction", s, tally);
-    expect_column(g.long_entry, r.long_entry, first_tie[s], "long_entry", s, tally);
-    expect_column(g.short_entry, r.short_entry, first_tie[s], "short_entry", s, tally);
-    EXPECT_TRUE(std::equal(q.average_signal.begin(), q.average_signal.end(), g.average_signal.begin(), same_bits))
-        << "standard vs calibration run, symbol " << s;
-    EXPECT_TRUE(std::equal(q.direction.begin(), q.direction.end(), g.direction.begin()));
-    for (int f = 0; f < kFamilies; ++f)
-      EXPECT_TRUE(std::equal(q.family_equity[f].begin(), q.family_equity[f].end(), g.family_equity[f].begin(),
-                             same_bits));
-  }
-  std::cout << "compared " << tally.compared << " values over " << batch.size() << " symbols: max relative error "
-            << tally.worst_relative << ", near-ties " << tally.ties << " (symbols affected: "
-            << tally.symbols_with_ties << ")\n";
-  return tally;
+  std::cout << "compared " << compared << " values over " << batch.size() << " symbols bit for bit, " << ties
+            << " exact ties met\n";
+  return ties;
 }
 
 class CudaBackend : public ::testing::Test {
@@ -145,6 +63,24 @@ TEST_F(CudaBackend, RaggedBatchWithLateListingsAndBadSymbols) {
   batch.close[7].resize(60);                                                               // too short
   batch.close[11][50] = -1.0;                                                              // bad price
   compare_backends(batch, Config{});
+}
+
+TEST_F(CudaBackend, TickGridsWithPlateausLateDecimalBreaksAndFlatPrices) {
+  const std::uint64_t seed = fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  OwnedBatch batch;
+  std::uint64_t k = seed;
+  for (double tick : {0.01, 0.001, 1e-8, 1.0})
+    for (double start : {0.8, 45.0, 31000.0}) batch.add("G", grid_walk(1500, k++, tick, start, 0.35));
+  for (int s = 0; s < 6; ++s) {  // decimal, then binary ticks from a bar on (a window rebase)
+    std::vector<double> close = grid_walk(1200, k++, 0.01, 20.0 + s, 0.3);
+    close[200 + 97 * s] *= 1.0 + 1e-9 / 3.0;
+    batch.add("BREAK", close);
+  }
+  batch.add("FLAT", std::vector<double>(400, 2.21));
+  std::vector<double> src = grid_walk(1500, k++, 0.0001, 45.0, 0.3);
+  batch.add("SRC", grid_walk(1500, k++, 0.01, 45.0, 0.3), src);
+  EXPECT_GT(compare_backends(batch, Config{}), 1000u);
 }
 
 TEST_F(CudaBackend, EveryRobustnessWithCutoutStrategyWeightsAndOwnSource) {
@@ -175,7 +111,8 @@ TEST_F(CudaBackend, EveryRobustnessWithCutoutStrategyWeightsAndOwnSource) {
 TEST_F(CudaBackend, LongSeries100000Bars) {
   const std::uint64_t seed = fresh_seed();
   SCOPED_TRACE("seed " + std::to_string(seed));
-  const OwnedBatch batch = ragged_batch({.symbols = 3, .min_bars = 60000, .max_bars = 100000, .seed = seed});
+  OwnedBatch batch = ragged_batch({.symbols = 3, .min_bars = 60000, .max_bars = 100000, .seed = seed});
+  batch.add("GRID", grid_walk(100000, seed, 0.01, 150.0, 0.3));
   Config config;
   config.lambda = 0.005;  // La·n stays below the growth limit of 700
   compare_backends(batch, config);

@@ -11,10 +11,12 @@
 #include <vector>
 
 #include "atc/atc.hpp"
+#include "core/ticks.hpp"
 #include "cuda/device_buffer.hpp"
 #include "cuda/fused.hpp"
 #include "gpu_support.hpp"
 #include "support/batch.hpp"
+#include "support/random_walk.hpp"
 
 namespace atc::test {
 namespace {
@@ -29,21 +31,27 @@ std::vector<T> download(const DeviceBuffer<T>& buffer) {
 }
 
 // A batch in the kernel's input layout on the device: its series concatenated with
-// offsets, and the growth table.
+// offsets, their tick scales, and the growth table.
 struct DeviceInput {
   std::size_t rows = 0;
   std::vector<long long> offsets{0};  // host copy
   DeviceBuffer<double> close, src, growth;  // src empty when every series' src is its close
   DeviceBuffer<long long> offset;
+  DeviceBuffer<exact::TickScale> ticks;
+  bool wide = false;
 
   DeviceInput(const OwnedBatch& batch, const Config& config) {
     std::vector<double> concatenated, sources;
+    std::vector<exact::TickScale> scales;
     std::size_t max_bars = 0;
     bool own_src = false;
     for (std::size_t s = 0; s < batch.size(); ++s) {
       const std::vector<double>& series = batch.close[s];
       concatenated.insert(concatenated.end(), series.begin(), series.end());
       const std::vector<double>& source = batch.src[s].empty() ? series : batch.src[s];
+      const detail::SeriesTicks t = detail::series_ticks(series.data(), source.data(), series.size());
+      scales.push_back(t.scale);
+      wide = wide || !(exact::window_bound(t.max_tick, config.max_length()) < exact::kNarrowLimit);
       sources.insert(sources.end(), source.begin(), source.end());
       own_src = own_src || !batch.src[s].empty();
       offsets.push_back(static_cast<long long>(concatenated.size()));
@@ -53,6 +61,7 @@ struct DeviceInput {
     close = cuda::to_device(std::span<const double>(concatenated));
     if (own_src) src = cuda::to_device(std::span<const double>(sources));
     offset = cuda::to_device(std::span<const long long>(offsets));
+    ticks = cuda::to_device(std::span<const exact::TickScale>(scales));
     growth = cuda::to_device(std::span<const double>(detail::growth_table(config, max_bars)));
   }
   cuda::FusedInput input() const {
@@ -61,6 +70,8 @@ struct DeviceInput {
     in.src = src.size() > 0 ? src.data() : nullptr;
     in.offset = offset.data();
     in.growth = growth.data();
+    in.ticks = ticks.data();
+    in.wide = wide ? 1 : 0;
     return in;
   }
 };
@@ -209,8 +220,34 @@ TEST(FusedKernel, PathsAndSeriesPerBlockGiveTheSameBits) {
   }
 }
 
+// Decimal ticks (the narrow path) through the wide kernels give the narrow kernels' bits,
+// on both implementations: the path changes the speed, never the result.
+TEST(FusedKernel, WideKernelsGiveTheNarrowBitsOnDecimalTicks) {
+  ATC_REQUIRE_GPU();
+  const std::uint64_t seed = fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  OwnedBatch batch;
+  for (int s = 0; s < 40; ++s) batch.add("G", grid_walk(300 + 37 * s, seed + s, s % 2 ? 0.01 : 0.001, 5.0 + s, 0.3));
+  Config config;
+  config.cutout = 7;
+  const DeviceInput device(batch, config);
+  cuda::FusedInput input = device.input();
+  input.series = static_cast<int>(batch.size());
+  ASSERT_EQ(input.wide, 0) << "cent and tenth-of-a-cent walks fit the narrow path";
+  for (Family calibration : {Family::HMA, Family::WMA, Family::LSMA, Family::KAMA}) {
+    SCOPED_TRACE(std::string(family_name(calibration)));
+    const FusedRun narrow = run_fused(input, device.rows, config, calibration, cuda::FusedPath::PerSymbol, 0, false);
+    cuda::FusedInput wide = input;
+    wide.wide = 1;
+    for (cuda::FusedPath path : {cuda::FusedPath::PerSymbol, cuda::FusedPath::PerFamily}) {
+      expect_same_bits(narrow, run_fused(wide, device.rows, config, calibration, path, 0, false));
+      expect_same_bits(narrow, run_fused(input, device.rows, config, calibration, path, 0, true));
+    }
+  }
+}
+
 // The two implementations on what stresses the per-family one: series up to 100,000
-// bars (hundreds of re-summations), a src distinct from close for some series, long
+// bars, a src distinct from close for some series, long
 // lengths (rings of 512 bars; and of 8,192, where a block holds fewer series) and a
 // cutout.
 TEST(FusedKernel, PathsAgreeOnLongSeriesLongLengthsAndOwnSrc) {

@@ -1,6 +1,7 @@
 // Deterministic synthetic price series for the tests and the benchmarks.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -55,6 +56,23 @@ inline std::vector<double> random_walk(std::size_t bars, std::uint64_t seed, dou
     close[t] = price;
   }
   return close;
+}
+
+// A geometric random walk on a grid of `tick` (prices k / (1/tick), as a CSV parser reads
+// them: decimal ticks) that repeats its last price with probability `plateau`, so that
+// exact ties between a close and its window MAs are frequent.
+inline std::vector<double> grid_walk(std::size_t bars, std::uint64_t seed, double tick, double start,
+                                     double plateau) {
+  NormalSource normal(seed);
+  const double per_unit = std::round(1.0 / tick);
+  long long k = std::llround(start * per_unit);
+  std::vector<double> out(bars);
+  for (double& v : out) {
+    if (normal.uniform_open() >= plateau)
+      k = std::max(1LL, k + std::llround(normal.next() * 0.004 * static_cast<double>(k)));
+    v = static_cast<double>(k) / per_unit;
+  }
+  return out;
 }
 
 }  // namespace atc::test
