@@ -76,7 +76,10 @@ if ((!skip_bench)); then
   t0=$SECONDS
   "$build/bench/bench_cpu" --benchmark_filter='cpu/symbols:(1000|10000)/bars:1000/' \
     >"$out/bench_cpu.log" 2>&1 || status=1
-  "$build/bench/cuda/bench_cuda" --fused-only --json "$out/bench_cuda.json" >"$out/bench_cuda.log" 2>&1 || status=1
+  for prices in grid walk; do
+    "$build/bench/cuda/bench_cuda" --prices $prices --json "$out/bench_cuda_$prices.json" \
+      >"$out/bench_cuda_$prices.log" 2>&1 || status=1
+  done
   "$build/bench/cuda/bench_streams" --json "$out/bench_streams.json" >"$out/bench_streams.log" 2>&1 || status=1
   step "C++ benchmarks" done
 fi

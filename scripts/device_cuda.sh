@@ -4,28 +4,28 @@
 # Nsight Compute summary of the fused kernel, then prints a short table. Logs go to
 # $OUT (default ./out). Build dependencies missing on the machine may be supplied as a
 # prefix in ./.devdeps (headers, static libraries, CMake package files).
-#   scripts/device_cuda.sh [--skip-bench] [--fused-only] [--skip-ncu] [--compare NAME=VALUE]
-#                          [--baseline DIR]
-# --fused-only benchmarks the fused kernel alone (not the stage kernels).
+#   scripts/device_cuda.sh [--skip-bench] [--skip-ncu] [--compare NAME=VALUE] [--baseline DIR]
+# The benchmark runs on cent-grid prices (decimal ticks) and on full-double random walks
+# (binary ticks).
 # --compare NAME=VALUE also builds with that CMake cache setting (e.g.
 # ATC_CUDA_FAMILY_MIN_WARPS=18, ATC_CUDA_STEADY_UNROLL=1), runs test_cuda_backend with it
 # and times both builds' fused kernel.
 # --baseline DIR also builds bench_cuda from the source tree in DIR (e.g. an earlier
-# commit: git archive <commit> | tar -x -C DIR, carried to the device) and times both
-# fused kernels in the same call.
+# commit: git archive <commit> | tar -x -C DIR, carried to the device; its bench_cuda
+# must take --fused-only and --prices), times both fused kernels in the same call, twice
+# each, interleaved, and profiles both chain kernels with Nsight Compute.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-out}
 mkdir -p "$out"
-skip_bench=0 skip_ncu=0 compare= bench_args=() baseline=
+skip_bench=0 skip_ncu=0 compare= baseline=
 while (($#)); do
   case $1 in
     --skip-bench) skip_bench=1 ;;
     --skip-ncu) skip_ncu=1 ;;
-    --fused-only) bench_args=(--fused-only) ;;
     --compare) compare=$2; shift ;;
     --baseline) baseline=$2; shift ;;
-    *) echo "usage: $0 [--skip-bench] [--fused-only] [--skip-ncu] [--compare NAME=VALUE] [--baseline DIR]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--skip-bench] [--skip-ncu] [--compare NAME=VALUE] [--baseline DIR]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -37,7 +37,7 @@ build=build-device
 t0=$SECONDS
 cmake -S . -B "$build" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 -DATC_CUDA_PTXAS_VERBOSE=ON \
   -DATC_BUILD_CLI=OFF "${prefix[@]}" >"$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
-cmake --build "$build" -j"$(nproc)" --target test_const_divisor test_cuda_stages test_cuda_backend test_cuda_fused test_cuda_streams bench_cuda \
+cmake --build "$build" -j"$(nproc)" --target test_cuda_backend test_cuda_fused test_cuda_streams bench_cuda \
   >>"$out/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$out/build.log" | head -60; exit 1; }
 echo "build: $((SECONDS - t0)) s"
 # Registers, stack and spills of every kernel, from ptxas.
@@ -64,7 +64,7 @@ fi
 
 status=0
 tests=$build/tests/cuda
-for t in test_const_divisor test_cuda_stages test_cuda_backend test_cuda_fused test_cuda_streams; do
+for t in test_cuda_backend test_cuda_fused test_cuda_streams; do
   "$tests/$t" --gtest_color=no >>"$out/tests.log" 2>&1 || status=1
 done
 if [[ -n $compare ]]; then
@@ -78,50 +78,68 @@ for tool in memcheck racecheck synccheck; do
   extra=()
   [[ $tool == memcheck ]] && extra=(--leak-check full)
   [[ $tool == racecheck ]] && extra=(--racecheck-report all)
-  for t in "test_cuda_backend ${small[*]}" "test_cuda_fused --gtest_filter=FusedKernel.Hundredths*:FusedKernel.PathsAndSeries*"; do
+  for t in "test_cuda_backend ${small[*]}" "test_cuda_fused --gtest_filter=FusedKernel.Hundredths*:FusedKernel.PathsAndSeries*:FusedKernel.WideKernels*"; do
     echo "== $tool: $t ==" >>"$out/sanitizer.log"
     # shellcheck disable=SC2086
     compute-sanitizer --tool $tool "${extra[@]}" $tests/$t >>"$out/sanitizer.log" 2>&1 || status=1
   done
 done
 
-if ((!skip_bench)); then
-  "$build/bench/cuda/bench_cuda" "${bench_args[@]}" --json "$out/bench_cuda.json" >"$out/bench.log" 2>&1 || status=1
+if ((!skip_bench)) && [[ -z $baseline ]]; then
+  for prices in grid walk; do
+    echo "== fused kernels, $prices prices ==" >>"$out/bench.log"
+    "$build/bench/cuda/bench_cuda" --prices $prices --json "$out/bench_cuda_$prices.json" >>"$out/bench.log" 2>&1 || status=1
+  done
 fi
 if [[ -n $compare ]]; then
   for b in "$build" "$build-compare"; do
     echo "== fused kernel, $b ==" >>"$out/bench.log"
-    "$b/bench/cuda/bench_cuda" --fused-only >>"$out/bench.log" 2>&1 || status=1
+    "$b/bench/cuda/bench_cuda" >>"$out/bench.log" 2>&1 || status=1
   done
 fi
 if [[ -n $baseline ]]; then
-  for b in "$build-baseline" "$build"; do
-    echo "== fused kernel, $b ==" >>"$out/bench.log"
-    "$b/bench/cuda/bench_cuda" --fused-only >>"$out/bench.log" 2>&1 || status=1
+  for round in 1 2; do
+    for prices in grid walk; do
+      echo "== round $round, $prices prices, baseline ==" >>"$out/bench.log"
+      "$build-baseline/bench/cuda/bench_cuda" --fused-only --prices $prices >>"$out/bench.log" 2>&1 || status=1
+      echo "== round $round, $prices prices, this tree ==" >>"$out/bench.log"
+      "$build/bench/cuda/bench_cuda" --prices $prices --json "$out/bench_cuda_${prices}_$round.json" \
+        >>"$out/bench.log" 2>&1 || status=1
+    done
   done
 fi
-if ((!skip_ncu)); then
+ncu_run() {  # label, bench_cuda binary, its arguments
+  echo "== ncu: $1 ==" >>"$out/ncu.log"
   ncu --clock-control none -k regex:"chain_kernel|layer2_kernel|fused_kernel" --launch-skip 2 --launch-count 2 \
     --section SpeedOfLight --section Occupancy --section LaunchStats --section ComputeWorkloadAnalysis \
     --section SchedulerStats --metrics 'regex:smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio' \
-    "$build/bench/cuda/bench_cuda" --size 10000:1000 --repeats 1 >"$out/ncu.log" 2>&1 || status=1
+    "$2" --size 10000:1000 --repeats 1 "${@:3}" >>"$out/ncu.log" 2>&1 || status=1
+}
+if ((!skip_ncu)); then
+  : >"$out/ncu.log"
+  [[ -n $baseline ]] && ncu_run "baseline, grid prices" "$build-baseline/bench/cuda/bench_cuda" --fused-only --prices grid
+  ncu_run "this tree, grid prices" "$build/bench/cuda/bench_cuda" --prices grid
+  ncu_run "this tree, walk prices" "$build/bench/cuda/bench_cuda" --prices walk
 fi
 
 echo "== ptxas (registers / spills) =="
 cat "$out/ptxas.txt"
 echo "== tests =="
-grep -hE "^\[  (PASSED|FAILED|SKIPPED) |FAILED TEST|max relative error|near-ties|Failure|seed" \
+grep -hE "^\[  (PASSED|FAILED|SKIPPED) |FAILED TEST|bit for bit|Failure|seed|MISMATCH" \
   "$out/tests.log" | head -80
 echo "== compute-sanitizer =="
 grep -hE "^== |ERROR SUMMARY|RACECHECK SUMMARY|LEAK SUMMARY|Hazard" "$out/sanitizer.log" | head -30
 if [[ -f "$out/ncu.log" ]]; then
-  echo "== ncu (fused kernel, 10000 symbols x 1000 bars) =="
-  grep -E "Achieved Occupancy|Theoretical Occupancy|DRAM Throughput|Compute \(SM\) Throughput|Memory Throughput|Duration|Registers Per|Block Limit|Issue Slots Busy|Executed Ipc|Shared Memory Configuration Size|Dynamic Shared|Eligible Warps|No Eligible" "$out/ncu.log" | head -26
-  echo "stall reasons (warps per issued instruction, largest first):"
-  grep -E "smsp__average_warps_issue_stalled_" "$out/ncu.log" | awk '{print $NF, $1}' | sort -rn | head -12
+  echo "== ncu (fused kernels, 10000 symbols x 1000 bars) =="
+  grep -E "== ncu|  [a-z_]*kernel|Achieved Occupancy|Theoretical Occupancy|DRAM Throughput|Compute \(SM\) Throughput|Memory Throughput|Duration|Registers Per|Block Limit Registers|Issue Slots Busy|Executed Ipc A|Dynamic Shared|No Eligible" "$out/ncu.log" | head -90
 fi
 if [[ -f "$out/bench.log" ]]; then
   echo "== benchmark =="
-  cat "$out/bench.log"
+  if [[ -n $baseline ]]; then
+    grep -E "^device|^float32" "$out/bench.log" | sort | uniq -c | head -12
+    python3 scripts/bench_ab.py "$out/bench.log"
+  else
+    cat "$out/bench.log"
+  fi
 fi
 exit $status

@@ -11,6 +11,14 @@
 
 #include "formulas.hpp"
 
+// Rarely taken paths (the full quotient, the value of a window MA) stay out of line in
+// device code, so that they do not crowd the registers of the kernels' hot loops.
+#if defined(__CUDACC__)
+#define ATC_HD_COLD __host__ __device__ __noinline__
+#else
+#define ATC_HD_COLD inline
+#endif
+
 namespace atc::exact {
 
 __extension__ using Wide = __int128;
@@ -111,13 +119,9 @@ ATC_HD int compare_scaled(UWide a, int s, std::uint64_t m, UWide b) {
 
 }  // namespace detail
 
-// a / b correctly rounded to the nearest double, ties to even (a ≥ 0, b > 0). One IEEE
-// division when both fit in 53 bits; otherwise an estimate corrected by exact
+// a / b correctly rounded for a or b of 53 bits or more: an estimate corrected by exact
 // comparisons with the midpoints on either side of it.
-ATC_HD double round_ratio(UWide a, UWide b) {
-  if (a == 0) return 0.0;
-  constexpr UWide kExact = static_cast<UWide>(1) << 53;
-  if (a < kExact && b < kExact) return static_cast<double>(a) / static_cast<double>(b);
+ATC_HD_COLD double round_ratio_wide(UWide a, UWide b) {
   double q = static_cast<double>(a) / static_cast<double>(b);  // within a few ulps
   for (int round = 0; round < 8; ++round) {
     int e = 0;
@@ -146,6 +150,15 @@ ATC_HD double round_ratio(UWide a, UWide b) {
   return q;
 }
 
+// a / b correctly rounded to the nearest double, ties to even (a ≥ 0, b > 0): one IEEE
+// division when both fit in 53 bits.
+ATC_HD double round_ratio(UWide a, UWide b) {
+  if (a == 0) return 0.0;
+  constexpr UWide kExact = static_cast<UWide>(1) << 53;
+  if (a < kExact && b < kExact) return static_cast<double>(a) / static_cast<double>(b);
+  return round_ratio_wide(a, b);
+}
+
 // n / d correctly rounded, n of either sign, d > 0.
 ATC_HD double round_ratio_signed(Wide n, UWide d) {
   const double q = round_ratio(static_cast<UWide>(n < 0 ? -n : n), d);
@@ -155,7 +168,7 @@ ATC_HD double round_ratio_signed(Wide n, UWide d) {
 // The value of the exact rational n / d ticks of bar t (a window MA, the EMA seed),
 // rounded once (§3a.3): with decimal ticks n / (d·10^d') rounded; with binary ones
 // n / d rounded, then scaled by 2^−k, which is exact.
-ATC_HD double tick_value(Wide n, UWide d, const TickScale& scale, int t) {
+ATC_HD_COLD double tick_value(Wide n, UWide d, const TickScale& scale, int t) {
   if (scale.is_binary(t)) return round_ratio_signed(n, d) / scale.binary;
   return round_ratio_signed(n, d * static_cast<UWide>(static_cast<std::uint64_t>(scale.decimal)));
 }

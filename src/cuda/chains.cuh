@@ -31,7 +31,7 @@ struct BarOf {
   double x;
   double close;
   double multiplier;  // ticks of bar t (scale.multiplier(t))
-  const exact::TickScale& scale;
+  const exact::TickScale* scale;
   Source src;
 
   __device__ __forceinline__ double tick(double v) const { return rint(v * multiplier); }
@@ -94,12 +94,42 @@ struct ChainConstants {
   long long denominator = 1;   // window MAs: D
 };
 
-// The exact mean of src[0..len) at bar t = len − 1, rounded once (§3a.3).
+// The exact mean of src[0..len) at bar t = len − 1, rounded once (§3a.3). Out of line:
+// once per chain.
 template <class B>
-__device__ double exact_seed(const B& b, int len) {
+__device__ __noinline__ double exact_seed(B b, int len) {
   Wide sum = 0;
   for (int u = 0; u < len; ++u) sum += exact::to_wide(b.tick_at(u));
-  return exact::tick_value(sum, static_cast<exact::UWide>(len), b.scale, b.t);
+  return exact::tick_value(sum, static_cast<exact::UWide>(len), *b.scale, b.t);
+}
+
+// Σx and Σ j·x (j = 1 … from the window's oldest bar) of the ticks of bars
+// [max(0, t − len + 1), t], summed afresh (at a change of tick scale). Out of line: once
+// per chain at most.
+template <class Acc>
+struct WindowSumPair {
+  Acc y, w;
+};
+template <class Acc, class B>
+__device__ __noinline__ WindowSumPair<Acc> window_sums_afresh(B b, int len) {
+  const int first = b.t + 1 >= len ? b.t + 1 - len : 0;
+  WindowSumPair<Acc> s{Acc(0), Acc(0)};
+  for (int u = first; u <= b.t; ++u) {
+    const Acc x = acc_of<Acc>(b.tick_at(u));
+    s.y += x;
+    s.w += static_cast<Acc>(u - first + 1) * x;
+  }
+  return s;
+}
+// KAMA's noise Σ|Δx| over bars [max(1, t − len + 1), t], afresh.
+template <class Acc, class B>
+__device__ __noinline__ Acc noise_afresh(B b, int len) {
+  Acc sum = Acc(0);
+  for (int u = b.t >= len ? b.t - len + 1 : 1; u <= b.t; ++u) {
+    const Acc d = acc_of<Acc>(b.tick_at(u)) - acc_of<Acc>(b.tick_at(u - 1));
+    sum += d < Acc(0) ? -d : d;
+  }
+  return sum;
 }
 
 // EMA seeded with the exact mean of its first `len` inputs (DEMA's second EMA: with the
@@ -166,16 +196,10 @@ __device__ __forceinline__ bool window_step(ChainState<Real, Acc>& s, const B& b
   Acc& sum_y = s.u();
   Acc& sum_w = s.v();
   if constexpr (!kSteady) {
-    if (b.t == b.scale.binary_from && b.t > 0) {  // to binary ticks: the window afresh
-      const int first = b.t + 1 >= len ? b.t + 1 - len : 0;
-      Acc y = Acc(0), w = Acc(0);
-      for (int u = first; u <= b.t; ++u) {
-        const Acc x = acc_of<Acc>(b.tick_at(u));
-        y += x;
-        w += static_cast<Acc>(u - first + 1) * x;
-      }
-      sum_y = y;
-      sum_w = w;
+    if (b.t == b.scale->binary_from && b.t > 0) {  // to binary ticks: the window afresh
+      const WindowSumPair<Acc> fresh = window_sums_afresh<Acc>(b, len);
+      sum_y = fresh.y;
+      sum_w = fresh.w;
       return b.t + 1 >= len;
     }
     if (b.t < len) {  // filling: x sits at position t
@@ -222,7 +246,7 @@ struct WindowChain {
   // The MA's value N / D, rounded once: for the calibration outputs.
   template <class Real, class Acc, class B>
   static __device__ double value(ChainState<Real, Acc>& s, const B& b, const ChainConstants<Real>& c) {
-    return exact::tick_value(wide_of(numerator(s, c.len)), static_cast<exact::UWide>(c.denominator), b.scale, b.t);
+    return exact::tick_value(wide_of(numerator(s, c.len)), static_cast<exact::UWide>(c.denominator), *b.scale, b.t);
   }
 };
 
@@ -242,16 +266,14 @@ struct KamaChain {
     const int len = c.len;
     Acc& noise = s.v();
     const Acc x = acc_of<Acc>(b.tick(b.x));
-    const auto diff_at = [&](int u) { return magnitude(acc_of<Acc>(b.tick_at(u)) - acc_of<Acc>(b.tick_at(u - 1))); };
     const Acc diff = kSteady || b.t > 0 ? magnitude(x - acc_of<Acc>(b.tick_at(b.t - 1))) : Acc(0);
-    if (!kSteady && b.t == b.scale.binary_from && b.t > 0) {  // to binary ticks: afresh
-      Acc sum = Acc(0);
-      for (int u = b.t >= len ? b.t - len + 1 : 1; u <= b.t; ++u) sum += diff_at(u);
-      noise = sum;
+    if (!kSteady && b.t == b.scale->binary_from && b.t > 0) {  // to binary ticks: afresh
+      noise = noise_afresh<Acc>(b, len);
     } else if (!kSteady && b.t <= len) {
       noise += diff;  // diffs 1..len fill the first window
     } else {
-      noise = noise + diff - diff_at(b.t - len);
+      const int out = b.t - len;
+      noise = noise + diff - magnitude(acc_of<Acc>(b.tick_at(out)) - acc_of<Acc>(b.tick_at(out - 1)));
     }
     const bool defined = kSteady || b.t >= len;
     const Real er = defined ? static_cast<Real>(exact::efficiency_ratio(magnitude(x - acc_of<Acc>(b.tick_at(b.t - len))), noise))

@@ -57,12 +57,14 @@ constexpr int kSteadyUnroll = ATC_CUDA_STEADY_UNROLL;
 // tracker's); with kCalibration, family p.calibration also writes the chain's MA, signal
 // and equity. Returns the equity. `r` (the bar's return, in shared memory) is read only
 // where the tracker needs it, not held in a register across the MA step.
+// `tile_multiplier` is the ticks multiplier of a steady tile's bars (it holds no change of
+// scale), read from `scale` on the other tiles.
 template <int F, bool kCalibration, bool kSteady, class Real, class Acc, bool kStrided>
 __device__ __forceinline__ Real chain_bar(LaneState<Real, Acc>& st, const Ring<kStrided>& ring, int t, double close,
-                                          const Real& r, const exact::TickScale& scale,
+                                          const Real& r, const exact::TickScale& scale, double tile_multiplier,
                                           const ChainConstants<Real>& constants, Real keep, const FusedParams& p,
                                           const DeviceColumns& out, int chain, long long row0, bool calibrating) {
-  const BarOf<Ring<kStrided>> bar{t, ring[t], close, scale.multiplier(t), scale, ring};
+  const BarOf<Ring<kStrided>> bar{t, ring[t], close, kSteady ? tile_multiplier : scale.multiplier(t), &scale, ring};
   const Crossing<Real> crossing = FamilyChainT<F>::template step<kSteady>(st.chain, bar, constants);
   const Real e = st.tracker.template step<kSteady>(t, p.cutout, crossing, r, keep);
   if (kCalibration && calibrating) {

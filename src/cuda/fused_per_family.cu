@@ -44,6 +44,7 @@ struct ChainShared {
   Real r[kTile][kSeriesPitch];            // R[t]·g[t] (NaN at t = 0)
   long long row0[kLanes];
   int bars[kLanes];
+  exact::TickScale ticks[kLanes];
 };
 // Where the rings (of doubles) start, in doubles.
 template <class Real>
@@ -61,10 +62,11 @@ __device__ __forceinline__ void chain_tile(LaneState<Real, Acc>& st, ChainShared
                                            bool calibrating) {
   const ChainConstants<Real> constants = FamilyChainT<F>::template constants<Real>(len);
   const Real keep = static_cast<Real>(p.keep);
+  const double tile_multiplier = scale.multiplier(t0);
   const int at = chain * kLanes + lane;
   for_each_bar<kTile, kSteady>(bars, [&](int k) {
     sh.equity[k][at] = chain_bar<F, kCalibration, kSteady>(st, ring, t0 + k, sh.close[k][lane], sh.r[k][lane], scale,
-                                                           constants, keep, p, out, chain, row0, calibrating);
+                                                           tile_multiplier, constants, keep, p, out, chain, row0, calibrating);
     sh.signal[k][at] = st.tracker.signal;
   });
 }
@@ -106,6 +108,7 @@ __global__ void __launch_bounds__(kChainThreads, kMinBlocks)
     long long row0 = 0;
     sh.bars[tid] = tid < per_block ? series_rows(in, first + tid, row0) : 0;
     sh.row0[tid] = row0;
+    sh.ticks[tid] = sh.bars[tid] > 0 ? in.ticks[first + tid] : exact::TickScale{};
   }
   __syncthreads();
   int longest = 0;
@@ -116,7 +119,7 @@ __global__ void __launch_bounds__(kChainThreads, kMinBlocks)
   const long long lane_row0 = sh.row0[lane];
   const bool calibrating = kCalibration && family == p.calibration;
   const InterleavedRing ring{rings + (lane < per_block ? lane : 0), ring_mask, ring_pitch};
-  const exact::TickScale scale = lane < per_block && first + lane < in.series ? in.ticks[first + lane] : exact::TickScale{};
+  const exact::TickScale& scale = sh.ticks[lane];
   LaneState<Real, Acc> state;
 
   // Staging and Layer 1 share one map of a tile's (series, bar) items onto the lanes:

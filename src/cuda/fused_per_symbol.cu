@@ -73,8 +73,9 @@ __device__ __forceinline__ void chain_tile(LaneState<Real, Acc>& st, typename Sh
                                            bool calibrating) {
   const ChainConstants<Real> constants = FamilyChainT<F>::template constants<Real>(len);
   const Real keep = static_cast<Real>(p.keep);
+  const double tile_multiplier = scale.multiplier(t0);
   for_each_bar<kTile, kSteady>(bars, [&](int k) {
-    res.equity[k][lane] = chain_bar<F, kCalibration, kSteady>(st, ring, t0 + k, close[k], r[k], scale, constants,
+    res.equity[k][lane] = chain_bar<F, kCalibration, kSteady>(st, ring, t0 + k, close[k], r[k], scale, tile_multiplier, constants,
                                                               keep, p, out, chain, row0, calibrating);
     res.signal[k][lane] = st.tracker.signal;
   });
