@@ -14,7 +14,7 @@
 // Rarely taken paths (the full quotient, the value of a window MA) stay out of line in
 // device code, so that they do not crowd the registers of the kernels' hot loops.
 #if defined(__CUDACC__)
-#define ATC_HD_COLD __host__ __device__ __noinline__
+#define ATC_HD_COLD inline __host__ __device__ __noinline__
 #else
 #define ATC_HD_COLD inline
 #endif
