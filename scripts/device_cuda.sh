@@ -4,7 +4,8 @@
 # Nsight Compute summary of the fused kernel, then prints a short table. Logs go to
 # $OUT (default ./out). Build dependencies missing on the machine may be supplied as a
 # prefix in ./.devdeps (headers, static libraries, CMake package files).
-#   scripts/device_cuda.sh [--skip-bench] [--skip-ncu] [--compare NAME=VALUE] [--baseline DIR]
+#   scripts/device_cuda.sh [--skip-tests] [--skip-bench] [--skip-ncu] [--compare NAME=VALUE]
+#                          [--baseline DIR]
 # The benchmark runs on cent-grid prices (decimal ticks) and on full-double random walks
 # (binary ticks).
 # --compare NAME=VALUE also builds with that CMake cache setting (e.g.
@@ -12,25 +13,27 @@
 # and times both builds' fused kernel.
 # --baseline DIR also builds bench_cuda from the source tree in DIR (e.g. an earlier
 # commit: git archive <commit> | tar -x -C DIR, carried to the device; its bench_cuda
-# must take --fused-only and --prices), times both fused kernels in the same call, twice
-# each, interleaved, and profiles both chain kernels with Nsight Compute.
+# must take --fused-only and --prices), times both fused kernels in the same call,
+# $ROUNDS times each (default 2), interleaved, and profiles both with Nsight Compute.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-out}
 mkdir -p "$out"
-skip_bench=0 skip_ncu=0 compare= baseline=
+skip_tests=0 skip_bench=0 skip_ncu=0 compare= baseline=
 while (($#)); do
   case $1 in
+    --skip-tests) skip_tests=1 ;;
     --skip-bench) skip_bench=1 ;;
     --skip-ncu) skip_ncu=1 ;;
     --compare) compare=$2; shift ;;
     --baseline) baseline=$2; shift ;;
-    *) echo "usage: $0 [--skip-bench] [--skip-ncu] [--compare NAME=VALUE] [--baseline DIR]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--skip-tests] [--skip-bench] [--skip-ncu] [--compare NAME=VALUE] [--baseline DIR]" >&2; exit 2 ;;
   esac
   shift
 done
 
 source scripts/device_env.sh
+[[ -d .testdata ]] && export ATC_TEST_DATA_DIR="$PWD/.testdata"
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv | tee "$out/gpu.txt"
 
 build=build-device
@@ -64,7 +67,9 @@ fi
 
 status=0
 tests=$build/tests/cuda
-for t in test_cuda_backend test_cuda_fused test_cuda_streams; do
+: >"$out/tests.log"
+: >"$out/sanitizer.log"
+((skip_tests)) || for t in test_cuda_backend test_cuda_fused test_cuda_streams; do
   "$tests/$t" --gtest_color=no >>"$out/tests.log" 2>&1 || status=1
 done
 if [[ -n $compare ]]; then
@@ -73,8 +78,7 @@ if [[ -n $compare ]]; then
 fi
 
 small=(--gtest_filter=CudaBackend.SmallChunksGiveTheSameBits)
-: >"$out/sanitizer.log"
-for tool in memcheck racecheck synccheck; do
+((skip_tests)) || for tool in memcheck racecheck synccheck; do
   extra=()
   [[ $tool == memcheck ]] && extra=(--leak-check full)
   [[ $tool == racecheck ]] && extra=(--racecheck-report all)
@@ -98,7 +102,7 @@ if [[ -n $compare ]]; then
   done
 fi
 if [[ -n $baseline ]]; then
-  for round in 1 2; do
+  for round in $(seq "${ROUNDS:-2}"); do
     for prices in grid walk; do
       echo "== round $round, $prices prices, baseline ==" >>"$out/bench.log"
       "$build-baseline/bench/cuda/bench_cuda" --fused-only --prices $prices >>"$out/bench.log" 2>&1 || status=1
@@ -119,7 +123,7 @@ if ((!skip_ncu)); then
   : >"$out/ncu.log"
   [[ -n $baseline ]] && ncu_run "baseline, grid prices" "$build-baseline/bench/cuda/bench_cuda" --fused-only --prices grid
   ncu_run "this tree, grid prices" "$build/bench/cuda/bench_cuda" --prices grid
-  ncu_run "this tree, walk prices" "$build/bench/cuda/bench_cuda" --prices walk
+  [[ -z $baseline ]] && ncu_run "this tree, walk prices" "$build/bench/cuda/bench_cuda" --prices walk
 fi
 
 echo "== ptxas (registers / spills) =="

@@ -156,6 +156,32 @@ TEST(RoundRatio, MatchesQuadruplePrecisionOnRandomOperandsOfUpTo112Bits) {
   }
 }
 
+TEST(RoundRatio, TheDoubleDoubleFilterMatchesQuadruplePrecisionNearMidpointsToo) {
+  std::mt19937_64 rng(7);
+  std::size_t near_midpoints = 0;
+  for (int i = 0; i < 300'000; ++i) {
+    const int bits = 54 + static_cast<int>(rng() % 50);
+    UWide b = ((static_cast<UWide>(rng()) << 64) | rng()) >> (128 - bits);
+    b |= UWide{1} << (bits - 1);
+    UWide a;
+    if (i % 3 == 0) {  // a / b at (or a hair off) a midpoint: a = b·(2m+1)/2^k ± small
+      const std::uint64_t m = (rng() >> 11) | (std::uint64_t{1} << 52);
+      const UWide scaled = (b >> 1) * (2 * static_cast<UWide>(m >> 20) + 1);
+      a = (scaled >> 34) + (rng() % 3) - 1;
+      ++near_midpoints;
+    } else {
+      a = (((static_cast<UWide>(rng()) << 64) | rng()) >> (128 - bits)) % b;
+    }
+    if (a == 0) continue;
+    ASSERT_EQ(exact::round_ratio_fast(a, b), quad_ratio(a, b)) << static_cast<double>(a) << " / " << static_cast<double>(b);
+    ASSERT_EQ(exact::round_ratio_fast(a, b), exact::round_ratio(a, b));
+  }
+  const UWide two53 = UWide{1} << 53;
+  for (UWide b : {UWide{3}, UWide{1000003}, (UWide{1} << 70) + 1})
+    EXPECT_EQ(exact::round_ratio_fast((two53 + 1) * b, b), 0x1p53);
+  EXPECT_GT(near_midpoints, 0u);
+}
+
 TEST(RoundRatio, ExactMidpointsRoundToEven) {
   const UWide two53 = UWide{1} << 53;
   for (UWide b : {UWide{1}, UWide{3}, UWide{1000003}}) {

@@ -173,13 +173,81 @@ ATC_HD_COLD double tick_value(Wide n, UWide d, const TickScale& scale, int t) {
   return round_ratio_signed(n, d * static_cast<UWide>(static_cast<std::uint64_t>(scale.decimal)));
 }
 
+// x·k for k ≥ 0 below 2^63 (the window weights and denominators), in two 64-bit products
+// rather than a full 128-bit one; exact modulo 2^128, so for x of either sign.
+ATC_HD Wide times(Wide x, long long k) {
+  const auto ux = static_cast<UWide>(x);
+  const auto uk = static_cast<std::uint64_t>(k);
+  UWide p = static_cast<UWide>(static_cast<std::uint64_t>(ux)) * uk;
+  p += static_cast<UWide>(static_cast<std::uint64_t>(ux >> 64) * uk) << 64;
+  return static_cast<Wide>(p);
+}
+ATC_HD double times(double x, long long k) { return x * static_cast<double>(k); }
+
 // Integer-valued double (|x| < 2^125) as a 128-bit integer, exactly.
 ATC_HD Wide to_wide(double x) { return static_cast<Wide>(x); }
+
+namespace detail {
+
+ATC_HD std::uint64_t bits_of(double x) {
+#if defined(__CUDA_ARCH__)
+  return static_cast<std::uint64_t>(__double_as_longlong(x));
+#else
+  std::uint64_t b;
+  __builtin_memcpy(&b, &x, sizeof b);
+  return b;
+#endif
+}
+ATC_HD double double_of(std::uint64_t b) {
+#if defined(__CUDA_ARCH__)
+  return __longlong_as_double(static_cast<long long>(b));
+#else
+  double x;
+  __builtin_memcpy(&x, &b, sizeof x);
+  return x;
+#endif
+}
+
+// x < 2^106 as hi + lo exactly: hi its top 53 bits, lo the rest (below 2^53).
+ATC_HD void split(UWide x, double& hi, double& lo) {
+  const int n = bit_length(x), s = n > 53 ? n - 53 : 0;
+  const std::uint64_t top = static_cast<std::uint64_t>(x >> s);
+  hi = static_cast<double>(top) * double_of(static_cast<std::uint64_t>(1023 + s) << 52);  // top · 2^s
+  lo = static_cast<double>(static_cast<std::uint64_t>(x & ((static_cast<UWide>(1) << s) - 1)));
+}
+
+}  // namespace detail
+
+// round_ratio for the wide path's hot loop (a, b < 2^106): the quotient to about 100 bits
+// from the double-double forms of a and b, rounded; the exact round_ratio only where that
+// lands within 2^-40 ulp of a midpoint between doubles (exact midpoints included).
+ATC_HD double round_ratio_fast(UWide a, UWide b) {
+  constexpr UWide kExact = static_cast<UWide>(1) << 53, kDoubleDouble = static_cast<UWide>(1) << 106;
+  if (a == 0) return 0.0;
+  if (a < kExact && b < kExact) return static_cast<double>(a) / static_cast<double>(b);
+  if (a >= kDoubleDouble || b >= kDoubleDouble) return round_ratio_wide(a, b);
+  double ah, al, bh, bl;
+  detail::split(a, ah, al);
+  detail::split(b, bh, bl);
+  const double q1 = ah / bh;
+  // r = a − q1·b: ah − p is exact (Sterbenz), pe the exact error of p = q1·bh.
+  const double p = q1 * bh, pe = std::fma(q1, bh, -p);
+  const double r = (((ah - p) - pe) + al) - q1 * bl;
+  const double q2 = r / bh;
+  const double q = q1 + q2, tail = q2 - (q - q1);  // q + tail = q1 + q2 exactly
+  // Half an ulp of q (a quarter below a power of two), from its exponent bits.
+  const std::uint64_t exponent = detail::bits_of(q) & 0x7FF0000000000000ull;
+  double half = detail::double_of(exponent) * 0x1p-53;
+  if (tail < 0.0 && (detail::bits_of(q) & 0x000FFFFFFFFFFFFFull) == 0) half *= 0.5;
+  const double margin = half * 0x1p-39;
+  if (std::fabs(tail) < half - margin) return q;
+  return round_ratio_wide(a, b);
+}
 
 // The KAMA efficiency ratio signal / noise rounded once, 0 when noise is 0 (§3a.3).
 ATC_HD double efficiency_ratio(double signal, double noise) { return noise != 0.0 ? signal / noise : 0.0; }
 ATC_HD double efficiency_ratio(Wide signal, Wide noise) {
-  return noise != 0 ? round_ratio(static_cast<UWide>(signal), static_cast<UWide>(noise)) : 0.0;
+  return noise != 0 ? round_ratio_fast(static_cast<UWide>(signal), static_cast<UWide>(noise)) : 0.0;
 }
 
 // The window MAs as exact rationals N / D of ticks (§3a.2), from Σx and Σ j·x with
@@ -188,7 +256,7 @@ ATC_HD double efficiency_ratio(Wide signal, Wide noise) {
 template <class Acc>
 ATC_HD Acc lsma_numerator(Acc sum_y, Acc sum_w, int len) {
   // 6·Σ j·x − 2(L−2)·Σx with j = 0 … L−1, i.e. 6·sum_w − (2L + 2)·sum_y.
-  return Acc(6) * sum_w - Acc(2 * len + 2) * sum_y;
+  return times(sum_w, 6) - times(sum_y, 2 * len + 2);
 }
 ATC_HD long long sma_denominator(int len) { return len; }
 ATC_HD long long wma_denominator(int len) { return static_cast<long long>(len) * (len + 1) / 2; }

@@ -94,13 +94,17 @@ struct ChainConstants {
   long long denominator = 1;   // window MAs: D
 };
 
-// The exact mean of src[0..len) at bar t = len − 1, rounded once (§3a.3). Out of line:
-// once per chain.
-template <class B>
-__device__ __noinline__ double exact_seed(B b, int len) {
+// The seed of an EMA(len) of a series, the exact mean of src[0..len) rounded once
+// (§3a.3), NaN for a series shorter than len. The kernels compute it before their loop
+// over the bars and prime the EMA state with it (seeded_ema), which keeps this cold code
+// out of the hot loop's registers.
+__device__ __noinline__ inline double exact_ema_seed(const double* src, int bars, int len,
+                                                     const exact::TickScale& scale) {
+  if (bars < len) return NAN;
+  const double multiplier = scale.multiplier(len - 1);
   Wide sum = 0;
-  for (int u = 0; u < len; ++u) sum += exact::to_wide(b.tick_at(u));
-  return exact::tick_value(sum, static_cast<exact::UWide>(len), *b.scale, b.t);
+  for (int u = 0; u < len; ++u) sum += exact::to_wide(rint(src[u] * multiplier));
+  return exact::tick_value(sum, static_cast<exact::UWide>(len), scale, len - 1);
 }
 
 // Σx and Σ j·x (j = 1 … from the window's oldest bar) of the ticks of bars
@@ -111,19 +115,19 @@ struct WindowSumPair {
   Acc y, w;
 };
 template <class Acc, class B>
-__device__ __noinline__ WindowSumPair<Acc> window_sums_afresh(B b, int len) {
+__device__ __forceinline__ WindowSumPair<Acc> window_sums_afresh(const B& b, int len) {
   const int first = b.t + 1 >= len ? b.t + 1 - len : 0;
   WindowSumPair<Acc> s{Acc(0), Acc(0)};
   for (int u = first; u <= b.t; ++u) {
     const Acc x = acc_of<Acc>(b.tick_at(u));
     s.y += x;
-    s.w += static_cast<Acc>(u - first + 1) * x;
+    s.w += exact::times(x, u - first + 1);
   }
   return s;
 }
 // KAMA's noise Σ|Δx| over bars [max(1, t − len + 1), t], afresh.
 template <class Acc, class B>
-__device__ __noinline__ Acc noise_afresh(B b, int len) {
+__device__ __forceinline__ Acc noise_afresh(const B& b, int len) {
   Acc sum = Acc(0);
   for (int u = b.t >= len ? b.t - len + 1 : 1; u <= b.t; ++u) {
     const Acc d = acc_of<Acc>(b.tick_at(u)) - acc_of<Acc>(b.tick_at(u - 1));
@@ -132,18 +136,18 @@ __device__ __noinline__ Acc noise_afresh(B b, int len) {
   return sum;
 }
 
-// EMA seeded with the exact mean of its first `len` inputs (DEMA's second EMA: with the
-// float64 mean, `state` summing its inputs until then). kSteady: u ≥ len.
-template <bool kSteady, bool kExactSeed, class Real, class B>
-__device__ __forceinline__ Real seeded_ema(Real& state, int u, Real x, int len, Real alpha, const B& b) {
+// EMA seeded with the mean of its first `len` inputs: kPrimed, `state` holds the exact
+// seed from the start (exact_ema_seed); else (DEMA's second EMA) the float64 mean, `state`
+// summing the inputs until then. kSteady: u ≥ len.
+template <bool kSteady, bool kPrimed, class Real>
+__device__ __forceinline__ Real seeded_ema(Real& state, int u, Real x, int len, Real alpha) {
   if constexpr (!kSteady) {
     if (u < len - 1) {
-      if constexpr (!kExactSeed) state += x;
+      if constexpr (!kPrimed) state += x;
       return Real(NAN);
     }
     if (u == len - 1) {
-      if constexpr (kExactSeed) state = static_cast<Real>(exact_seed(b, len));
-      else state = (state + x) / static_cast<Real>(len);
+      if constexpr (!kPrimed) state = (state + x) / static_cast<Real>(len);
       return state;
     }
   }
@@ -151,7 +155,8 @@ __device__ __forceinline__ Real seeded_ema(Real& state, int u, Real x, int len, 
   return state;
 }
 
-// Every chain: step<kSteady>(state, bar, constants) advances one bar. kSteady: the caller
+// Every chain: step<kSteady>(state, bar, constants) advances one bar (EMA and DEMA from a
+// state primed by prime_chain). kSteady: the caller
 // knows that t ≥ steady_from(len) and that the tile holds no change of tick scale, so only
 // the running update is compiled; the values are those of the general step.
 struct EmaChain {
@@ -166,7 +171,7 @@ struct EmaChain {
   template <bool kSteady, class Real, class Acc, class B>
   static __device__ __forceinline__ Crossing<Real> step(ChainState<Real, Acc>& s, const B& b,
                                                         const ChainConstants<Real>& c) {
-    const Real ma = seeded_ema<kSteady, true>(s.a, b.t, static_cast<Real>(b.x), c.len, c.alpha, b);
+    const Real ma = seeded_ema<kSteady, true>(s.a, b.t, static_cast<Real>(b.x), c.len, c.alpha);
     return {b.close, static_cast<double>(ma), ma};
   }
 };
@@ -180,9 +185,9 @@ struct DemaChain {
   static __device__ __forceinline__ Crossing<Real> step(ChainState<Real, Acc>& s, const B& b,
                                                         const ChainConstants<Real>& c) {
     const int len = c.len;
-    const Real v1 = seeded_ema<kSteady, true>(s.a, b.t, static_cast<Real>(b.x), len, c.alpha, b);
+    const Real v1 = seeded_ema<kSteady, true>(s.a, b.t, static_cast<Real>(b.x), len, c.alpha);
     if (!kSteady && b.t < len - 1) return undefined_crossing<Real>();
-    const Real v2 = seeded_ema<kSteady, false>(s.b, b.t - (len - 1), v1, len, c.alpha, b);
+    const Real v2 = seeded_ema<kSteady, false>(s.b, b.t - (len - 1), v1, len, c.alpha);
     if (!kSteady && b.t < 2 * len - 2) return undefined_crossing<Real>();
     const Real ma = Real(2) * v1 - v2;
     return {b.close, static_cast<double>(ma), ma};
@@ -205,13 +210,13 @@ __device__ __forceinline__ bool window_step(ChainState<Real, Acc>& s, const B& b
     if (b.t < len) {  // filling: x sits at position t
       const Acc x = acc_of<Acc>(b.tick(b.x));
       sum_y += x;
-      sum_w += static_cast<Acc>(b.t + 1) * x;
+      sum_w += exact::times(x, b.t + 1);
       return b.t + 1 == len;
     }
   }
   // Every weight drops by one (the oldest, weight 1, leaves) and x enters with weight len.
   const Acc x = acc_of<Acc>(b.tick(b.x)), out = acc_of<Acc>(b.tick_at(b.t - len));
-  sum_w = sum_w - sum_y + static_cast<Acc>(len) * x;
+  sum_w = sum_w - sum_y + exact::times(x, len);
   sum_y = sum_y - out + x;
   return true;
 }
@@ -239,7 +244,7 @@ struct WindowChain {
                                                         const ChainConstants<Real>& c) {
     if (!window_step<kSteady>(s, b, c.len)) return undefined_crossing<Real>();
     const Acc n = numerator(s, c.len);
-    const Acc cd = acc_of<Acc>(b.tick(b.close)) * static_cast<Acc>(c.denominator);
+    const Acc cd = exact::times(acc_of<Acc>(b.tick(b.close)), c.denominator);
     if constexpr (std::is_same_v<Acc, double>) return {cd, n, Real(NAN)};
     else return {cd > n ? 1.0 : (cd < n ? -1.0 : 0.0), 0.0, Real(NAN)};
   }
@@ -282,6 +287,15 @@ struct KamaChain {
     return {b.close, static_cast<double>(s.a), s.a};
   }
 };
+
+// Primes the state of a chain of family F before its first bar: EMA and DEMA with the
+// exact seed of their (first) EMA.
+template <int F, class Real, class Acc>
+__device__ __forceinline__ void prime_chain(ChainState<Real, Acc>& s, const double* src, int bars, int len,
+                                            const exact::TickScale& scale) {
+  if (F == static_cast<int>(Family::EMA) || F == static_cast<int>(Family::DEMA))
+    s.a = static_cast<Real>(exact_ema_seed(src, bars, len, scale));
+}
 
 // The per-MA state after the MA itself (§4, §5): persistent crossover signal and the
 // equity curve eq(1, s, R).

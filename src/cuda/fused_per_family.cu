@@ -121,6 +121,9 @@ __global__ void __launch_bounds__(kChainThreads, kMinBlocks)
   const InterleavedRing ring{rings + (lane < per_block ? lane : 0), ring_mask, ring_pitch};
   const exact::TickScale& scale = sh.ticks[lane];
   LaneState<Real, Acc> state;
+  if (lane < per_block && lane_bars > 0 && (family == static_cast<int>(Family::EMA) || family == static_cast<int>(Family::DEMA)))
+    prime_chain<static_cast<int>(Family::EMA)>(state.chain, (in.src != nullptr ? in.src : in.close) + lane_row0,
+                                               lane_bars, len, scale);
 
   // Staging and Layer 1 share one map of a tile's (series, bar) items onto the lanes:
   // item q·32 + lane is bar j = item % kTile of series s = item / kTile, so that a

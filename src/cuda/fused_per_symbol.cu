@@ -156,6 +156,9 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
     sh.average_prev[tid] = Real(NAN);
     sh.a_prev[tid] = Real(NAN);
   }
+  if (chain_bars > 0 && (family == static_cast<int>(Family::EMA) || family == static_cast<int>(Family::DEMA)))
+    prime_chain<static_cast<int>(Family::EMA)>(state.chain, (in.src != nullptr ? in.src : in.close) + chain_row0,
+                                               chain_bars, len, in.ticks[first + sym]);
   if (tid < kBlockSeries * kFamilies) {
     sh.layer2[tid / kFamilies][tid % kFamilies] = formulas::EquityT<Real>{};
     sh.family_signal_prev[tid / kFamilies][tid % kFamilies] = Real(NAN);
