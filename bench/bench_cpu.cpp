@@ -22,14 +22,15 @@ namespace {
 // take longer than about 10 seconds, so the reference is not run there.
 constexpr std::int64_t kReferenceSymbolBarLimit = 5'000'000;
 
-// Geometric random walks, column after column, fixed seed: the same data every run.
+// Geometric random walks, column after column, fixed seed: the same data every run;
+// full doubles (binary ticks) or rounded to a cent (`grid`: decimal ticks, as real prices).
 struct Market {
   std::vector<std::string> names;
   std::vector<double> close;
   std::vector<atc::SeriesView> views;
 };
 
-Market make_walks(std::size_t symbols, std::size_t bars) {
+Market make_walks(std::size_t symbols, std::size_t bars, bool grid) {
   Market m;
   m.names.reserve(symbols);
   m.close.resize(symbols * bars);
@@ -43,7 +44,7 @@ Market make_walks(std::size_t symbols, std::size_t bars) {
     double price = start(rng);
     for (std::size_t t = 0; t < bars; ++t) {
       price *= std::exp(step(rng));
-      m.close[s * bars + t] = price;
+      m.close[s * bars + t] = grid ? std::round(price * 100.0) / 100.0 : price;
     }
   }
   m.views.resize(symbols);
@@ -52,10 +53,10 @@ Market make_walks(std::size_t symbols, std::size_t bars) {
   return m;
 }
 
-void compute_standard(benchmark::State& state, atc::Backend backend) {
+void compute_standard(benchmark::State& state, atc::Backend backend, bool grid = false) {
   const auto symbols = static_cast<std::size_t>(state.range(0));
   const auto bars = static_cast<std::size_t>(state.range(1));
-  const Market market = make_walks(symbols, bars);
+  const Market market = make_walks(symbols, bars, grid);
   atc::ComputeOptions options;
   options.backend = backend;
   options.outputs = atc::OutputRequest::standard();
@@ -79,6 +80,7 @@ void compute_standard(benchmark::State& state, atc::Backend backend) {
 
 void BM_Reference(benchmark::State& state) { compute_standard(state, atc::Backend::Reference); }
 void BM_Cpu(benchmark::State& state) { compute_standard(state, atc::Backend::Cpu); }
+void BM_CpuGrid(benchmark::State& state) { compute_standard(state, atc::Backend::Cpu, true); }
 
 void sizes(benchmark::internal::Benchmark* b, bool reference) {
   for (std::int64_t symbols : {1, 100, 1'000, 10'000})
@@ -89,6 +91,7 @@ void sizes(benchmark::internal::Benchmark* b, bool reference) {
 
 BENCHMARK(BM_Reference)->Name("reference")->Apply([](benchmark::internal::Benchmark* b) { sizes(b, true); });
 BENCHMARK(BM_Cpu)->Name("cpu")->Apply([](benchmark::internal::Benchmark* b) { sizes(b, false); });
+BENCHMARK(BM_CpuGrid)->Name("cpu_grid")->Apply([](benchmark::internal::Benchmark* b) { sizes(b, false); });
 
 }  // namespace
 

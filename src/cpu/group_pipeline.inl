@@ -83,6 +83,9 @@ inline exact::Wide lane_value(const WideVec& x, int l) { return x.v[l]; }
 inline exact::Wide lane_value(const Vec& x, int l) { return exact::to_wide(x[l]); }
 inline void set_lane(WideVec& x, int l, exact::Wide v) { x.v[l] = v; }
 inline void set_lane(Vec& x, int l, exact::Wide v) { x[l] = static_cast<double>(v); }
+// An integer-valued double tick into lane l.
+inline void set_tick(WideVec& x, int l, double tick) { x.v[l] = exact::to_wide(tick); }
+inline void set_tick(Vec& x, int l, double tick) { x[l] = tick; }
 
 // Where close stands against an MA, as the pair the crossover test compares (§4):
 // close and the MA, or c·D and N for a window MA on the narrow path (both exact
@@ -112,32 +115,37 @@ using Chains = std::array<Vec, K>;  // one vector per chain, one lane per symbol
 int longest(const Lengths& len) { return *std::max_element(len.begin(), len.end()); }
 
 // A group's inputs interleaved by bar: lane l of close[t] is symbol l's close. Acc
-// holds the ticks of src (narrow: Vec, wide: WideVec) in both scales of each lane.
-template <class Acc>
+// holds the ticks of src (narrow: Vec, wide: WideVec): where some lane changes from
+// decimal to binary ticks (kMixed), in both scales of each lane; else in each lane's one.
+template <class Acc, bool kMixed>
 struct GroupInput {
   const Vec* close;
   const Vec* src;
   const Vec* close_tick;  // of bar t in bar t's scale
-  const Acc* decimal;     // src ticks in the lane's decimal scale
-  const Acc* binary;      // ... and its binary one
+  const Acc* decimal;     // src ticks in the lane's decimal scale (its only one, !kMixed)
+  const Acc* binary;      // ... and its binary one (kMixed)
   std::array<exact::TickScale, kLanes> scale;
   std::size_t bars;
 
   // Lanes on binary ticks at bar t.
   Mask binary_at(std::size_t t) const {
     Mask m{};
-    for (int l = 0; l < kLanes; ++l) m[l] = scale[l].is_binary(static_cast<int>(t)) ? -1 : 0;
+    if constexpr (kMixed)
+      for (int l = 0; l < kLanes; ++l) m[l] = scale[l].is_binary(static_cast<int>(t)) ? -1 : 0;
     return m;
   }
 };
 
 // The inputs of one bar t to the chains: src ticks of any bar in bar t's scale.
-template <class Acc>
+template <class Acc, bool kMixed>
 struct BarTicks {
-  const GroupInput<Acc>& in;
+  const GroupInput<Acc, kMixed>& in;
   std::size_t t;
   Mask binary;
-  Acc operator[](std::size_t u) const { return select(binary, in.binary[u], in.decimal[u]); }
+  Acc operator[](std::size_t u) const {
+    if constexpr (kMixed) return select(binary, in.binary[u], in.decimal[u]);
+    else return in.decimal[u];
+  }
 };
 
 // Each MA family has a general `warm` step, correct on every bar, and a `steady` step
@@ -145,8 +153,8 @@ struct BarTicks {
 // from which `steady` is valid; the window families also take `warm` at a bar where a
 // lane changes to binary ticks (its sums are then summed afresh). Branches depend on
 // the bar only, never on the data.
-template <class MovingAverage, class Acc>
-void advance(MovingAverage& m, const BarTicks<Acc>& x, std::size_t rebase, Chains& lhs, Chains& rhs, Chains* value) {
+template <class MovingAverage, class Acc, bool kMixed>
+void advance(MovingAverage& m, const BarTicks<Acc, kMixed>& x, std::size_t rebase, Chains& lhs, Chains& rhs, Chains* value) {
   if (x.t < m.warm_end || x.t == rebase) m.warm(x, lhs, rhs, value);
   else m.steady(x, lhs, rhs, value);
 }
@@ -190,8 +198,8 @@ struct EmaChains {
 };
 
 // The exact mean of src[0..L) of each lane, rounded once (§3a.3).
-template <class Acc>
-Vec exact_seed(const BarTicks<Acc>& x, int len) {
+template <class Acc, bool kMixed>
+Vec exact_seed(const BarTicks<Acc, kMixed>& x, int len) {
   Vec seed;
   for (int l = 0; l < kLanes; ++l) {
     exact::Wide sum = 0;
@@ -202,8 +210,8 @@ Vec exact_seed(const BarTicks<Acc>& x, int len) {
 }
 
 // The float families cross close against the MA itself.
-template <class Acc>
-inline void set_float_crossing(const BarTicks<Acc>& x, int i, Vec ma, Chains& lhs, Chains& rhs, Chains* value) {
+template <class Acc, bool kMixed>
+inline void set_float_crossing(const BarTicks<Acc, kMixed>& x, int i, Vec ma, Chains& lhs, Chains& rhs, Chains* value) {
   lhs[i] = x.in.close[x.t];
   rhs[i] = ma;
   if (value) (*value)[i] = ma;
@@ -216,14 +224,14 @@ struct Ema {
     e.init(l);
     warm_end = static_cast<std::size_t>(longest(l));
   }
-  template <class Acc>
-  void warm(const BarTicks<Acc>& x, Chains& lhs, Chains& rhs, Chains* value) {
+  template <class Acc, bool kMixed>
+  void warm(const BarTicks<Acc, kMixed>& x, Chains& lhs, Chains& rhs, Chains* value) {
     for (int i = 0; i < K; ++i)
       set_float_crossing(x, i, e.warm(i, x.t, x.in.src[x.t], [&](int j) { return exact_seed(x, e.len[j]); }), lhs,
                          rhs, value);
   }
-  template <class Acc>
-  void steady(const BarTicks<Acc>& x, Chains& lhs, Chains& rhs, Chains* value) {
+  template <class Acc, bool kMixed>
+  void steady(const BarTicks<Acc, kMixed>& x, Chains& lhs, Chains& rhs, Chains* value) {
     for (int i = 0; i < K; ++i) set_float_crossing(x, i, e.steady(i, x.in.src[x.t]), lhs, rhs, value);
   }
 };
@@ -237,8 +245,8 @@ struct Dema {
     e2.init(l);
     warm_end = 2 * static_cast<std::size_t>(longest(l)) - 1;
   }
-  template <class Acc>
-  void warm(const BarTicks<Acc>& x, Chains& lhs, Chains& rhs, Chains* value) {
+  template <class Acc, bool kMixed>
+  void warm(const BarTicks<Acc, kMixed>& x, Chains& lhs, Chains& rhs, Chains* value) {
     const std::size_t t = x.t;
     for (int i = 0; i < K; ++i) {
       const Vec v1 = e1.warm(i, t, x.in.src[t], [&](int j) { return exact_seed(x, e1.len[j]); });
@@ -251,8 +259,8 @@ struct Dema {
       set_float_crossing(x, i, ma, lhs, rhs, value);
     }
   }
-  template <class Acc>
-  void steady(const BarTicks<Acc>& x, Chains& lhs, Chains& rhs, Chains* value) {
+  template <class Acc, bool kMixed>
+  void steady(const BarTicks<Acc, kMixed>& x, Chains& lhs, Chains& rhs, Chains* value) {
     for (int i = 0; i < K; ++i) {
       const Vec v1 = e1.steady(i, x.in.src[x.t]);
       set_float_crossing(x, i, 2.0 * v1 - e2.steady(i, v1), lhs, rhs, value);
@@ -284,7 +292,8 @@ struct Windowed {
     else if constexpr (kFamily == Family::WMA) return sum_w[i];
     else return scaled(sum_w[i], 6) - scaled(sum_y[i], 2 * len[i] + 2);  // exact::lsma_numerator
   }
-  void emit(const BarTicks<Acc>& x, int i, bool ready, Chains& lhs, Chains& rhs, Chains* value) const {
+  template <bool kMixed>
+  void emit(const BarTicks<Acc, kMixed>& x, int i, bool ready, Chains& lhs, Chains& rhs, Chains* value) const {
     if (!ready) {
       lhs[i] = rhs[i] = splat(kNaN);
       if (value) (*value)[i] = splat(kNaN);
@@ -299,7 +308,8 @@ struct Windowed {
                                            static_cast<int>(x.t));
   }
   // c·D of the bar's close ticks.
-  static Acc ticks_times(const BarTicks<Acc>& x, long long d) {
+  template <bool kMixed>
+  static Acc ticks_times(const BarTicks<Acc, kMixed>& x, long long d) {
     if constexpr (std::is_same_v<Acc, Vec>) {
       return scaled(x.in.close_tick[x.t], d);
     } else {
@@ -309,14 +319,16 @@ struct Windowed {
     }
   }
   // Every weight drops by one (the oldest, weight 1, leaves) and x enters with weight L.
-  void slide(const BarTicks<Acc>& x, int i) {
+  template <bool kMixed>
+  void slide(const BarTicks<Acc, kMixed>& x, int i) {
     const auto L = static_cast<std::size_t>(len[i]);
     const Acc in = x[x.t], out = x[x.t - L];
     sum_w[i] = sum_w[i] - sum_y[i] + scaled(in, static_cast<long long>(L));
     sum_y[i] = sum_y[i] - out + in;
   }
   // The sums of lane l afresh in bar t's ticks (a lane changing to binary ticks).
-  void resum(const BarTicks<Acc>& x, int i, int l) {
+  template <bool kMixed>
+  void resum(const BarTicks<Acc, kMixed>& x, int i, int l) {
     const auto L = static_cast<std::size_t>(len[i]);
     const std::size_t first = x.t + 1 >= L ? x.t + 1 - L : 0;
     exact::Wide y = 0, w = 0;
@@ -328,7 +340,8 @@ struct Windowed {
     set_lane(sum_y[i], l, y);
     set_lane(sum_w[i], l, w);
   }
-  void warm(const BarTicks<Acc>& x, Chains& lhs, Chains& rhs, Chains* value) {
+  template <bool kMixed>
+  void warm(const BarTicks<Acc, kMixed>& x, Chains& lhs, Chains& rhs, Chains* value) {
     const std::size_t t = x.t;
     for (int i = 0; i < K; ++i) {
       const auto L = static_cast<std::size_t>(len[i]);
@@ -344,7 +357,8 @@ struct Windowed {
       emit(x, i, t + 1 >= L, lhs, rhs, value);
     }
   }
-  void steady(const BarTicks<Acc>& x, Chains& lhs, Chains& rhs, Chains* value) {
+  template <bool kMixed>
+  void steady(const BarTicks<Acc, kMixed>& x, Chains& lhs, Chains& rhs, Chains* value) {
     for (int i = 0; i < K; ++i) {
       slide(x, i);
       emit(x, i, true, lhs, rhs, value);
@@ -370,7 +384,8 @@ struct Kama {
     const Vec base = er * (formulas::kKamaFast - formulas::kKamaSlow) + formulas::kKamaSlow;
     return k + base * base * (x - k);
   }
-  void warm(const BarTicks<Acc>& x, Chains& lhs, Chains& rhs, Chains* value) {
+  template <bool kMixed>
+  void warm(const BarTicks<Acc, kMixed>& x, Chains& lhs, Chains& rhs, Chains* value) {
     const std::size_t t = x.t;
     const Acc diff = t > 0 ? abs(x[t] - x[t - 1]) : Acc{};
     for (int i = 0; i < K; ++i) {
@@ -392,7 +407,8 @@ struct Kama {
       set_float_crossing(x, i, k[i], lhs, rhs, value);
     }
   }
-  void steady(const BarTicks<Acc>& x, Chains& lhs, Chains& rhs, Chains* value) {
+  template <bool kMixed>
+  void steady(const BarTicks<Acc, kMixed>& x, Chains& lhs, Chains& rhs, Chains* value) {
     const std::size_t t = x.t;
     const Acc now = x[t];
     const Acc diff = abs(now - x[t - 1]);
@@ -466,37 +482,44 @@ inline Vec cut(Vec x) {
 
 // A group's inputs interleaved by bar (lane l of close[t] is lane l's close); a lane
 // shorter than the group repeats its last bar: a flat, valid tail never written out.
-template <class Acc>
+template <class Acc, bool kMixed>
 struct PackedInput {
   std::vector<Vec> close, src, close_tick;
   std::vector<Acc> decimal, binary;
-  GroupInput<Acc> in;
+  GroupInput<Acc, kMixed> in;
   explicit PackedInput(const SymbolGroup& group)
-      : close(group.bars), src(group.bars), close_tick(group.bars), decimal(group.bars), binary(group.bars) {
+      : close(group.bars), src(group.bars), close_tick(group.bars), decimal(group.bars),
+        binary(kMixed ? group.bars : 0) {
     for (int l = 0; l < kLanes; ++l) {
       const PreparedSeries& ps = *group.series[l < group.lanes ? l : 0];
       in.scale[l] = ps.ticks;
+      // Without a change of scale, the lane's one multiplier.
+      const double only = ps.ticks.multiplier(static_cast<int>(ps.n) - 1);
       for (std::size_t t = 0; t < group.bars; ++t) {
         const std::size_t u = std::min(t, ps.n - 1);
         close[t][l] = ps.close[u];
         src[t][l] = ps.src[u];
         close_tick[t][l] = ps.ticks.tick(ps.close[u], static_cast<int>(u));
-        set_lane(decimal[t], l, exact::to_wide(std::rint(ps.src[u] * ps.ticks.decimal)));
-        set_lane(binary[t], l, exact::to_wide(std::rint(ps.src[u] * ps.ticks.binary)));
+        if constexpr (kMixed) {
+          set_tick(decimal[t], l, std::rint(ps.src[u] * ps.ticks.decimal));
+          set_tick(binary[t], l, std::rint(ps.src[u] * ps.ticks.binary));
+        } else {
+          set_tick(decimal[t], l, std::rint(ps.src[u] * only));
+        }
       }
     }
-    in = GroupInput<Acc>{close.data(), src.data(), close_tick.data(), decimal.data(), binary.data(), in.scale,
-                         group.bars};
+    in = GroupInput<Acc, kMixed>{close.data(), src.data(), close_tick.data(), decimal.data(), binary.data(),
+                                 in.scale, group.bars};
   }
 };
 
-template <class Acc>
+template <class Acc, bool kMixed>
 void run_group(const Config& config, const std::vector<double>& growth, const OutputColumns& out,
                const SymbolGroup& group) {
   std::array<Lengths, kFamilies> lengths;
   for (Family f : kAllFamilies) lengths[static_cast<int>(f)] = config.lengths(f);
-  const PackedInput<Acc> packed(group);
-  const GroupInput<Acc>& in = packed.in;
+  const PackedInput<Acc, kMixed> packed(group);
+  const GroupInput<Acc, kMixed>& in = packed.in;
   Ema ema;
   Windowed<Acc, Family::HMA> sma;
   Windowed<Acc, Family::WMA> wma;
@@ -534,7 +557,7 @@ void run_group(const Config& config, const std::vector<double>& growth, const Ou
   for (std::size_t t = 0; t < group.bars; ++t) {
     while (next_rebase < rebases.size() && rebases[next_rebase] < t) ++next_rebase;
     const std::size_t rebase = next_rebase < rebases.size() ? rebases[next_rebase] : SIZE_MAX;
-    const BarTicks<Acc> x{in, t, in.binary_at(t)};
+    const BarTicks<Acc, kMixed> x{in, t, in.binary_at(t)};
     advance(ema, x, SIZE_MAX, lhs[0], rhs[0], values_of(0));
     advance(sma, x, rebase, lhs[1], rhs[1], values_of(1));
     advance(wma, x, rebase, lhs[2], rhs[2], values_of(2));
@@ -600,10 +623,19 @@ void run_group(const Config& config, const std::vector<double>& growth, const Ou
 // Groups whose window sums fit in doubles take the vector path; others the wide one.
 void ATC_CPU_GROUP_ENTRY(const Config& config, const std::vector<double>& growth,
                          const OutputColumns& out, const SymbolGroup& group) {
-  bool wide = false;
-  for (int l = 0; l < group.lanes; ++l) wide = wide || group.series[l]->wide;
-  if (wide) run_group<WideVec>(config, growth, out, group);
-  else run_group<Vec>(config, growth, out, group);
+  bool wide = false, mixed = false;
+  for (int l = 0; l < group.lanes; ++l) {
+    wide = wide || group.series[l]->wide;
+    const int from = group.series[l]->ticks.binary_from;
+    mixed = mixed || (from > 0 && static_cast<std::size_t>(from) < group.series[l]->n);
+  }
+  if (wide) {
+    if (mixed) run_group<WideVec, true>(config, growth, out, group);
+    else run_group<WideVec, false>(config, growth, out, group);
+  } else {
+    if (mixed) run_group<Vec, true>(config, growth, out, group);
+    else run_group<Vec, false>(config, growth, out, group);
+  }
 }
 
 }  // namespace atc::detail
