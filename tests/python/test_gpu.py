@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from _helpers import assert_parity_allowing_ties, assert_same_outputs, random_walks
+from _helpers import assert_parity_with_calibration, assert_same_outputs, random_walks
 
 import atc
 
@@ -25,7 +25,7 @@ def test_cuda_backend_matches_cpu_on_random_walks(cuda_backend: str, use_streams
 
 def test_cuda_backend_matches_reference_on_market_data(cuda_backend: str, market: dict[str, pd.DataFrame]) -> None:
     for symbol in ("GOOG", "EURUSD"):
-        assert_parity_allowing_ties(market[symbol]["Close"], atc.ATCConfig(), backend=cuda_backend)
+        assert_parity_with_calibration(market[symbol]["Close"], atc.ATCConfig(), backend=cuda_backend)
 
 
 def test_auto_uses_the_gpu(cuda_backend: str) -> None:

@@ -1,11 +1,11 @@
-"""cpu backend vs the scalar reference through the Python API (ATC_SPEC §9)."""
+"""cpu backend vs the scalar reference through the Python API: identical bits (§3a, §9)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-from _helpers import assert_parity_allowing_ties, assert_same_outputs, random_walks
+from _helpers import assert_parity_with_calibration, assert_same_outputs, random_walks
 
 import atc
 
@@ -42,9 +42,17 @@ def test_calibration_outputs_cpu_matches_reference(family: str) -> None:
 def test_market_data_cpu_matches_reference(
     market: dict[str, pd.DataFrame], symbol: str, name: str, record_property
 ) -> None:
-    """Real tick prices can sit exactly on an MA: such tie flips are allowed, and counted."""
-    flips = assert_parity_allowing_ties(market[symbol]["Close"], CONFIGS[name])
-    record_property("tie_flips", flips)
+    """Real tick prices can sit exactly on an MA: both backends decide those ties exactly."""
+    record_property("exact_ties", assert_parity_with_calibration(market[symbol]["Close"], CONFIGS[name]))
+
+
+def test_flat_and_cent_grid_prices_cpu_matches_reference() -> None:
+    """Decimal prices with plateaus put close exactly on its SMA/WMA/LSMA often."""
+    rng = np.random.default_rng(3)
+    cents = np.maximum(1, 4500 + np.cumsum(np.where(rng.random(3000) < 0.4, 0, rng.integers(-9, 10, 3000))))
+    close = pd.Series(cents / 100.0, index=pd.date_range("2020-01-01", periods=3000, freq="h"))
+    close.iloc[1000:1200] = 22.1  # flat: never crosses its own window averages
+    assert assert_parity_with_calibration(close, atc.ATCConfig()) > 1000
 
 
 def test_market_table_with_src_cpu_matches_reference(market: dict[str, pd.DataFrame]) -> None:
