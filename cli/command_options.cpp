@@ -101,7 +101,7 @@ void EngineFlags::add_to(CLI::App& command) {
       ->group(kEngineGroup);
   command
       .add_option("--precision", precision_,
-                  "cuda backend: float64 (exact) or float32 (~1.5x faster, a few hundredths of a "
+                  "cuda backend: float64 (exact) or float32 (~1.1x faster, a few hundredths of a "
                   "percent of the discrete outputs differ)")
       ->check(CLI::IsMember({"float64", "float32"}))
       ->capture_default_str()

@@ -41,10 +41,10 @@ struct ComputeOptions {
   std::size_t chunk_symbols = 0;    // symbols per chunk, 0 = chosen from free memory
   std::size_t device_memory_limit = 0;  // bytes the pipeline may use per device, 0 = free memory
   std::vector<int> devices;         // CUDA devices to use, empty = all visible
-  // Float32 runs the fused kernel's float32 variant: ~1.5x the float64 kernel on an H100,
-  // but not exact (H100, 10,000 x 10,000: 0.37% of X_Signal values and 0.017% of the
-  // classification outputs differ from float64; bench/RESULTS.md). The other backends
-  // always compute in float64.
+  // Float32 runs the fused kernel's float32 variant: ~1.1x the float64 kernel on an H200,
+  // but not exact beyond its window crossovers (H200, 10,000 x 10,000: 0.02-0.4% of
+  // X_Signal values and 0.001-0.02% of the classification outputs differ from float64;
+  // bench/RESULTS.md). The other backends always compute in float64.
   Precision precision = Precision::Float64;
 };
 

@@ -395,7 +395,7 @@ def compute_atc_batch(
         gaps: "error" (interior NaN fails the symbol) or "ffill" (forward-filled, R = 0).
         threads, chunk_symbols, device_memory_limit, devices: engine tuning.
         precision: "float64" (exact) or "float32": the CUDA kernel's float32 variant,
-            ~1.5x faster and not exact (a few hundredths of a percent of the discrete
+            ~1.1x faster and not exact (a few hundredths of a percent of the discrete
             outputs differ); the other backends always compute in float64.
 
     Returns:
