@@ -92,7 +92,10 @@ struct Market {
     std::normal_distribution<double> step(0.0, 0.01);
     for (int i = 0; i < s; ++i) {
       double price = 100.0;
-      for (int t = 0; t < b; ++t) close[static_cast<std::size_t>(i) * b + t] = price *= std::exp(step(rng));
+      for (int t = 0; t < b; ++t) {  // rounded to a cent: decimal ticks, as real prices
+        price *= std::exp(step(rng));
+        close[static_cast<std::size_t>(i) * b + t] = std::round(price * 100.0) / 100.0;
+      }
       names.emplace_back("S");
       names.back() += std::to_string(i);
     }
@@ -122,13 +125,16 @@ double kernel_ms(const Workload& w, bool standard) {
   using atc::cuda::DeviceBuffer;
   std::vector<double> close;
   std::vector<long long> offset{0};
+  std::vector<atc::exact::TickScale> ticks;
   for (const atc::detail::PreparedSeries& s : w.batch.series) {
     close.insert(close.end(), s.close, s.close + s.n);
     offset.push_back(offset.back() + static_cast<long long>(s.n));
+    ticks.push_back(s.ticks);
   }
   const std::size_t rows = close.size();
   const DeviceBuffer<double> d_close = atc::cuda::to_device<double>(close);
   const DeviceBuffer<long long> d_offset = atc::cuda::to_device<long long>(offset);
+  const DeviceBuffer<atc::exact::TickScale> d_ticks = atc::cuda::to_device<atc::exact::TickScale>(ticks);
   const std::vector<double> growth = atc::detail::growth_table(atc::Config{}, w.batch.max_bars);
   const DeviceBuffer<double> d_growth = atc::cuda::to_device<double>(growth);
   std::vector<DeviceBuffer<double>> reals;
@@ -144,7 +150,9 @@ double kernel_ms(const Workload& w, bool standard) {
   in.close = d_close.data();
   in.offset = d_offset.data();
   in.growth = d_growth.data();
+  in.ticks = d_ticks.data();
   in.series = static_cast<int>(w.batch.series.size());
+  in.wide = w.batch.any_wide ? 1 : 0;
   const atc::cuda::FusedParams params = atc::cuda::make_fused_params(atc::Config{}, -1);
   DeviceBuffer<std::int8_t> workspace(atc::cuda::fused_workspace_bytes(rows, out));
   return atc::bench::median_ms([&] { atc::cuda::launch_fused(in, params, out, workspace.data()); }, 3);

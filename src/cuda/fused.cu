@@ -92,6 +92,8 @@ void launch_fused(const FusedInput& input, const FusedParams& params, const Devi
   if (longest > kFusedMaxLength)
     throw Error("CUDA backend: MA length " + std::to_string(longest) + " exceeds the fused kernel's limit of " +
                 std::to_string(kFusedMaxLength));
+  if (input.ticks == nullptr)
+    throw Error("CUDA backend: the fused path needs every series' tick scale (FusedInput::ticks)");
   // Checked whichever path runs: the caller cannot know which one will.
   if (fused_workspace_bytes(1, out) > 0 && workspace == nullptr)
     throw Error("CUDA backend: the fused path needs a workspace of fused_workspace_bytes() bytes");

@@ -127,8 +127,8 @@ std::size_t fused_workspace_bytes(std::size_t rows, const DeviceColumns& out);
 
 // Enqueues the fused path on `stream` (asynchronous; the launches are checked).
 // `workspace`: fused_workspace_bytes(rows, out) bytes of device memory (may be null when
-// that is 0). Throws atc::Error when a length exceeds kFusedMaxLength or the workspace
-// is missing.
+// that is 0). Throws atc::Error when a length exceeds kFusedMaxLength, or the tick
+// scales or the workspace are missing.
 void launch_fused(const FusedInput& input, const FusedParams& params, const DeviceColumns& out, void* workspace,
                   cudaStream_t stream = nullptr);
 

@@ -324,15 +324,26 @@ TEST(FusedKernel, RejectsLengthsBeyondItsRing) {
   ATC_REQUIRE_GPU();
   Config config;
   config.length.fill(cuda::kFusedMaxLength + 1);
+  const exact::TickScale scale;  // never read: the launch is refused first
   cuda::FusedInput input;
   input.series = 1;
+  input.ticks = &scale;
   EXPECT_THROW(cuda::launch_fused(input, cuda::make_fused_params(config, -1), cuda::DeviceColumns{}, nullptr), Error);
+}
+
+TEST(FusedKernel, RejectsMissingTickScales) {
+  ATC_REQUIRE_GPU();
+  cuda::FusedInput input;
+  input.series = 1;
+  EXPECT_THROW(cuda::launch_fused(input, cuda::make_fused_params(Config{}, -1), cuda::DeviceColumns{}, nullptr), Error);
 }
 
 TEST(FusedKernel, RejectsAMissingWorkspace) {
   ATC_REQUIRE_GPU();
+  const exact::TickScale scale;  // never read: the launch is refused first
   cuda::FusedInput input;
   input.series = 1;
+  input.ticks = &scale;
   cuda::DeviceColumns out;
   double average = 0.0;  // never written: the launch is refused first
   out.average_signal = &average;
