@@ -8,10 +8,12 @@
 #include <cmath>
 #include <cstdint>
 
+// Per-bar formulas are always inlined: they sit in the backends' hot loops, which are
+// large enough that the compiler's inlining budget would otherwise give out.
 #if defined(__CUDACC__)
 #define ATC_HD __host__ __device__ __forceinline__
 #else
-#define ATC_HD inline
+#define ATC_HD inline __attribute__((always_inline))
 #endif
 
 namespace atc::formulas {

@@ -39,12 +39,12 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 using Vec = double __attribute__((vector_size(kLanes * sizeof(double))));
 using Mask = std::int64_t __attribute__((vector_size(kLanes * sizeof(double))));
 
-inline Vec splat(double x) { return Vec{} + x; }
-inline Vec select(Mask m, Vec a, Vec b) { return m ? a : b; }
-inline Vec abs(Vec x) {
+ATC_HD Vec splat(double x) { return Vec{} + x; }
+ATC_HD Vec select(Mask m, Vec a, Vec b) { return m ? a : b; }
+ATC_HD Vec abs(Vec x) {
   return reinterpret_cast<Vec>(reinterpret_cast<Mask>(x) & (Mask{} + INT64_MAX));
 }
-inline Vec floor(Vec x) {
+ATC_HD Vec floor(Vec x) {
   for (int l = 0; l < kLanes; ++l) x[l] = std::floor(x[l]);
   return x;
 }
@@ -67,43 +67,43 @@ struct WideVec {
   WideVec& operator+=(const WideVec& b) { return *this = *this + b; }
   double operator[](int l) const { return static_cast<double>(v[l]); }
 };
-inline WideVec select(Mask m, const WideVec& a, const WideVec& b) {
+ATC_HD WideVec select(Mask m, const WideVec& a, const WideVec& b) {
   WideVec r;
   for (int l = 0; l < kLanes; ++l) r.v[l] = m[l] ? a.v[l] : b.v[l];
   return r;
 }
-inline WideVec abs(WideVec x) {
+ATC_HD WideVec abs(WideVec x) {
   for (int l = 0; l < kLanes; ++l) x.v[l] = x.v[l] < 0 ? -x.v[l] : x.v[l];
   return x;
 }
 // x·k, exact (k a small integer; on the narrow path the product stays below 2^53).
-inline Vec scaled(Vec x, long long k) { return x * static_cast<double>(k); }
-inline WideVec scaled(WideVec x, long long k) { return x * k; }
-inline exact::Wide lane_value(const WideVec& x, int l) { return x.v[l]; }
-inline exact::Wide lane_value(const Vec& x, int l) { return exact::to_wide(x[l]); }
-inline void set_lane(WideVec& x, int l, exact::Wide v) { x.v[l] = v; }
-inline void set_lane(Vec& x, int l, exact::Wide v) { x[l] = static_cast<double>(v); }
+ATC_HD Vec scaled(Vec x, long long k) { return x * static_cast<double>(k); }
+ATC_HD WideVec scaled(WideVec x, long long k) { return x * k; }
+ATC_HD exact::Wide lane_value(const WideVec& x, int l) { return x.v[l]; }
+ATC_HD exact::Wide lane_value(const Vec& x, int l) { return exact::to_wide(x[l]); }
+ATC_HD void set_lane(WideVec& x, int l, exact::Wide v) { x.v[l] = v; }
+ATC_HD void set_lane(Vec& x, int l, exact::Wide v) { x[l] = static_cast<double>(v); }
 // An integer-valued double tick into lane l.
-inline void set_tick(WideVec& x, int l, double tick) { x.v[l] = exact::to_wide(tick); }
-inline void set_tick(Vec& x, int l, double tick) { x[l] = tick; }
+ATC_HD void set_tick(WideVec& x, int l, double tick) { x.v[l] = exact::to_wide(tick); }
+ATC_HD void set_tick(Vec& x, int l, double tick) { x[l] = tick; }
 
 // Where close stands against an MA, as the pair the crossover test compares (§4):
 // close and the MA, or c·D and N for a window MA on the narrow path (both exact
 // integers), or the sign of c·D − N and 0 on the wide one.
-inline void crossing(Vec cd, Vec n, Vec& lhs, Vec& rhs) {
+ATC_HD void crossing(Vec cd, Vec n, Vec& lhs, Vec& rhs) {
   lhs = cd;
   rhs = n;
 }
-inline void crossing(const WideVec& cd, const WideVec& n, Vec& lhs, Vec& rhs) {
+ATC_HD void crossing(const WideVec& cd, const WideVec& n, Vec& lhs, Vec& rhs) {
   for (int l = 0; l < kLanes; ++l) lhs[l] = cd.v[l] > n.v[l] ? 1.0 : (cd.v[l] < n.v[l] ? -1.0 : 0.0);
   rhs = Vec{};
 }
 
 // KAMA's efficiency ratio signal / noise rounded once, 0 where undefined.
-inline Vec efficiency_ratio(Vec signal, Vec noise) {
+ATC_HD Vec efficiency_ratio(Vec signal, Vec noise) {
   return select(noise != 0.0, signal / noise, Vec{});
 }
-inline Vec efficiency_ratio(const WideVec& signal, const WideVec& noise) {
+ATC_HD Vec efficiency_ratio(const WideVec& signal, const WideVec& noise) {
   Vec er;
   for (int l = 0; l < kLanes; ++l) er[l] = exact::efficiency_ratio(signal.v[l], noise.v[l]);
   return er;
@@ -194,7 +194,7 @@ struct EmaChains {
   }
   Vec float_seed(int i) const { return seed_sum[i] / static_cast<double>(len[i]); }
   // formulas::ema_step with 1 - alpha hoisted: the same operations.
-  Vec steady(int i, Vec x) { return value[i] = alpha[i] * x + beta[i] * value[i]; }
+  ATC_HD Vec steady(int i, Vec x) { return value[i] = alpha[i] * x + beta[i] * value[i]; }
 };
 
 // The exact mean of src[0..L) of each lane, rounded once (§3a.3).
@@ -211,7 +211,7 @@ Vec exact_seed(const BarTicks<Acc, kMixed>& x, int len) {
 
 // The float families cross close against the MA itself.
 template <class Acc, bool kMixed>
-inline void set_float_crossing(const BarTicks<Acc, kMixed>& x, int i, Vec ma, Chains& lhs, Chains& rhs, Chains* value) {
+ATC_HD void set_float_crossing(const BarTicks<Acc, kMixed>& x, int i, Vec ma, Chains& lhs, Chains& rhs, Chains* value) {
   lhs[i] = x.in.close[x.t];
   rhs[i] = ma;
   if (value) (*value)[i] = ma;
@@ -231,7 +231,7 @@ struct Ema {
                          rhs, value);
   }
   template <class Acc, bool kMixed>
-  void steady(const BarTicks<Acc, kMixed>& x, Chains& lhs, Chains& rhs, Chains* value) {
+  ATC_HD void steady(const BarTicks<Acc, kMixed>& x, Chains& lhs, Chains& rhs, Chains* value) {
     for (int i = 0; i < K; ++i) set_float_crossing(x, i, e.steady(i, x.in.src[x.t]), lhs, rhs, value);
   }
 };
@@ -260,7 +260,7 @@ struct Dema {
     }
   }
   template <class Acc, bool kMixed>
-  void steady(const BarTicks<Acc, kMixed>& x, Chains& lhs, Chains& rhs, Chains* value) {
+  ATC_HD void steady(const BarTicks<Acc, kMixed>& x, Chains& lhs, Chains& rhs, Chains* value) {
     for (int i = 0; i < K; ++i) {
       const Vec v1 = e1.steady(i, x.in.src[x.t]);
       set_float_crossing(x, i, 2.0 * v1 - e2.steady(i, v1), lhs, rhs, value);
@@ -287,13 +287,13 @@ struct Windowed {
     else if constexpr (kFamily == Family::WMA) return exact::wma_denominator(L);
     else return exact::lsma_denominator(L);
   }
-  Acc numerator(int i) const {
+  ATC_HD Acc numerator(int i) const {
     if constexpr (kFamily == Family::HMA) return sum_y[i];
     else if constexpr (kFamily == Family::WMA) return sum_w[i];
     else return scaled(sum_w[i], 6) - scaled(sum_y[i], 2 * len[i] + 2);  // exact::lsma_numerator
   }
   template <bool kMixed>
-  void emit(const BarTicks<Acc, kMixed>& x, int i, bool ready, Chains& lhs, Chains& rhs, Chains* value) const {
+  ATC_HD void emit(const BarTicks<Acc, kMixed>& x, int i, bool ready, Chains& lhs, Chains& rhs, Chains* value) const {
     if (!ready) {
       lhs[i] = rhs[i] = splat(kNaN);
       if (value) (*value)[i] = splat(kNaN);
@@ -309,7 +309,7 @@ struct Windowed {
   }
   // c·D of the bar's close ticks.
   template <bool kMixed>
-  static Acc ticks_times(const BarTicks<Acc, kMixed>& x, long long d) {
+  ATC_HD static Acc ticks_times(const BarTicks<Acc, kMixed>& x, long long d) {
     if constexpr (std::is_same_v<Acc, Vec>) {
       return scaled(x.in.close_tick[x.t], d);
     } else {
@@ -320,7 +320,7 @@ struct Windowed {
   }
   // Every weight drops by one (the oldest, weight 1, leaves) and x enters with weight L.
   template <bool kMixed>
-  void slide(const BarTicks<Acc, kMixed>& x, int i) {
+  ATC_HD void slide(const BarTicks<Acc, kMixed>& x, int i) {
     const auto L = static_cast<std::size_t>(len[i]);
     const Acc in = x[x.t], out = x[x.t - L];
     sum_w[i] = sum_w[i] - sum_y[i] + scaled(in, static_cast<long long>(L));
@@ -358,7 +358,7 @@ struct Windowed {
     }
   }
   template <bool kMixed>
-  void steady(const BarTicks<Acc, kMixed>& x, Chains& lhs, Chains& rhs, Chains* value) {
+  ATC_HD void steady(const BarTicks<Acc, kMixed>& x, Chains& lhs, Chains& rhs, Chains* value) {
     for (int i = 0; i < K; ++i) {
       slide(x, i);
       emit(x, i, true, lhs, rhs, value);
@@ -380,7 +380,7 @@ struct Kama {
     warm_end = static_cast<std::size_t>(longest(l)) + 1;
   }
   // formulas::kama_sc and kama_step, lane by lane.
-  static Vec step(Vec k, Vec er, Vec x) {
+  ATC_HD static Vec step(Vec k, Vec er, Vec x) {
     const Vec base = er * (formulas::kKamaFast - formulas::kKamaSlow) + formulas::kKamaSlow;
     return k + base * base * (x - k);
   }
@@ -408,7 +408,7 @@ struct Kama {
     }
   }
   template <bool kMixed>
-  void steady(const BarTicks<Acc, kMixed>& x, Chains& lhs, Chains& rhs, Chains* value) {
+  ATC_HD void steady(const BarTicks<Acc, kMixed>& x, Chains& lhs, Chains& rhs, Chains* value) {
     const std::size_t t = x.t;
     const Acc now = x[t];
     const Acc diff = abs(now - x[t - 1]);
@@ -424,7 +424,7 @@ struct Kama {
 // formulas::Equity::step for a vector of curves that share t and cutout.
 struct EquityCurves {
   Vec e = splat(kNaN), a{};
-  void step(int t, int cutout, double start, Vec r, Vec sig_prev, double keep) {
+  ATC_HD void step(int t, int cutout, double start, Vec r, Vec sig_prev, double keep) {
     if (t < cutout) return;
     if (t > 0) a = select(sig_prev > 0.0, r, select(sig_prev < 0.0, -r, a));
     e = t == cutout ? splat(start) : e * keep * (1.0 + a);
@@ -457,7 +457,7 @@ struct BarContext {
 };
 
 // Advances the nine signals and equities of a family by one bar; returns X_Signal[t].
-inline Vec layer1_step(FamilyLayers& s, const Chains& lhs, const Chains& rhs, const BarContext& bar) {
+ATC_HD Vec layer1_step(FamilyLayers& s, const Chains& lhs, const Chains& rhs, const BarContext& bar) {
   for (int i = 0; i < K; ++i) {
     s.equity[i].step(bar.t, bar.cutout, 1.0, bar.adjusted_return, s.signal[i], bar.keep);
     const Mask up = (lhs[i] > rhs[i]) & (s.lhs_prev[i] <= s.rhs_prev[i]);
@@ -475,7 +475,7 @@ inline Vec layer1_step(FamilyLayers& s, const Chains& lhs, const Chains& rhs, co
   return floor(100.0 * (num / den) + 0.5) / 100.0;  // formulas::round2
 }
 
-inline Vec cut(Vec x) {
+ATC_HD Vec cut(Vec x) {
   return select(x > formulas::kCutLevel, splat(1.0),
                 select(x < -formulas::kCutLevel, splat(-1.0), Vec{}));
 }
@@ -513,7 +513,9 @@ struct PackedInput {
   }
 };
 
-template <class Acc, bool kMixed>
+// kCalibrated: a family's calibration outputs are requested (its MA values are formed;
+// without, the chains never test for them).
+template <class Acc, bool kMixed, bool kCalibrated>
 void run_group(const Config& config, const std::vector<double>& growth, const OutputColumns& out,
                const SymbolGroup& group) {
   std::array<Lengths, kFamilies> lengths;
@@ -552,7 +554,7 @@ void run_group(const Config& config, const std::vector<double>& growth, const Ou
   std::array<Chains, kFamilies> lhs, rhs;
   Chains calibration_values{};
   const int calibrated = out.calibration_family;
-  const auto values_of = [&](int f) { return f == calibrated ? &calibration_values : nullptr; };
+  const auto values_of = [&](int f) { return kCalibrated && f == calibrated ? &calibration_values : nullptr; };
 
   for (std::size_t t = 0; t < group.bars; ++t) {
     while (next_rebase < rebases.size() && rebases[next_rebase] < t) ++next_rebase;
@@ -595,7 +597,7 @@ void run_group(const Config& config, const std::vector<double>& growth, const Ou
           out.family_equity[f][row] = x_equity[f][l];
         }
       }
-      if (calibrated >= 0) {
+      if (kCalibrated) {
         for (int i = 0; i < K; ++i) {
           out.ma[i][row] = calibration_values[i][l];
           out.ma_signal[i][row] = static_cast<std::int8_t>(layers[calibrated].signal[i][l]);
@@ -629,12 +631,17 @@ void ATC_CPU_GROUP_ENTRY(const Config& config, const std::vector<double>& growth
     const int from = group.series[l]->ticks.binary_from;
     mixed = mixed || (from > 0 && static_cast<std::size_t>(from) < group.series[l]->n);
   }
+  const bool calibrated = out.calibration_family >= 0;
+  const auto run = [&]<class Acc, bool kMixed>() {
+    if (calibrated) run_group<Acc, kMixed, true>(config, growth, out, group);
+    else run_group<Acc, kMixed, false>(config, growth, out, group);
+  };
   if (wide) {
-    if (mixed) run_group<WideVec, true>(config, growth, out, group);
-    else run_group<WideVec, false>(config, growth, out, group);
+    if (mixed) run.template operator()<WideVec, true>();
+    else run.template operator()<WideVec, false>();
   } else {
-    if (mixed) run_group<Vec, true>(config, growth, out, group);
-    else run_group<Vec, false>(config, growth, out, group);
+    if (mixed) run.template operator()<Vec, true>();
+    else run.template operator()<Vec, false>();
   }
 }
 
