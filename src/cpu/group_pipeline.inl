@@ -60,8 +60,8 @@ struct WideVec {
     for (int l = 0; l < kLanes; ++l) a.v[l] -= b.v[l];
     return a;
   }
-  friend WideVec operator*(WideVec a, long long k) {
-    for (int l = 0; l < kLanes; ++l) a.v[l] *= k;
+  friend WideVec operator*(WideVec a, long long k) {  // k ≥ 0
+    for (int l = 0; l < kLanes; ++l) a.v[l] = exact::times(a.v[l], k);
     return a;
   }
   WideVec& operator+=(const WideVec& b) { return *this = *this + b; }
@@ -121,7 +121,7 @@ template <class Acc, bool kMixed>
 struct GroupInput {
   const Vec* close;
   const Vec* src;
-  const Vec* close_tick;  // of bar t in bar t's scale
+  const Acc* close_tick;  // of bar t in bar t's scale
   const Acc* decimal;     // src ticks in the lane's decimal scale (its only one, !kMixed)
   const Acc* binary;      // ... and its binary one (kMixed)
   std::array<exact::TickScale, kLanes> scale;
@@ -310,13 +310,7 @@ struct Windowed {
   // c·D of the bar's close ticks.
   template <bool kMixed>
   ATC_HD static Acc ticks_times(const BarTicks<Acc, kMixed>& x, long long d) {
-    if constexpr (std::is_same_v<Acc, Vec>) {
-      return scaled(x.in.close_tick[x.t], d);
-    } else {
-      WideVec c;
-      for (int l = 0; l < kLanes; ++l) c.v[l] = exact::to_wide(x.in.close_tick[x.t][l]) * d;
-      return c;
-    }
+    return scaled(x.in.close_tick[x.t], d);
   }
   // Every weight drops by one (the oldest, weight 1, leaves) and x enters with weight L.
   template <bool kMixed>
@@ -484,8 +478,8 @@ ATC_HD Vec cut(Vec x) {
 // shorter than the group repeats its last bar: a flat, valid tail never written out.
 template <class Acc, bool kMixed>
 struct PackedInput {
-  std::vector<Vec> close, src, close_tick;
-  std::vector<Acc> decimal, binary;
+  std::vector<Vec> close, src;
+  std::vector<Acc> close_tick, decimal, binary;
   GroupInput<Acc, kMixed> in;
   explicit PackedInput(const SymbolGroup& group)
       : close(group.bars), src(group.bars), close_tick(group.bars), decimal(group.bars),
@@ -499,7 +493,7 @@ struct PackedInput {
         const std::size_t u = std::min(t, ps.n - 1);
         close[t][l] = ps.close[u];
         src[t][l] = ps.src[u];
-        close_tick[t][l] = ps.ticks.tick(ps.close[u], static_cast<int>(u));
+        set_tick(close_tick[t], l, ps.ticks.tick(ps.close[u], static_cast<int>(u)));
         if constexpr (kMixed) {
           set_tick(decimal[t], l, std::rint(ps.src[u] * ps.ticks.decimal));
           set_tick(binary[t], l, std::rint(ps.src[u] * ps.ticks.binary));
