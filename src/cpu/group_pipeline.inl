@@ -95,7 +95,8 @@ ATC_HD void crossing(Vec cd, Vec n, Vec& lhs, Vec& rhs) {
   rhs = n;
 }
 ATC_HD void crossing(const WideVec& cd, const WideVec& n, Vec& lhs, Vec& rhs) {
-  for (int l = 0; l < kLanes; ++l) lhs[l] = cd.v[l] > n.v[l] ? 1.0 : (cd.v[l] < n.v[l] ? -1.0 : 0.0);
+  for (int l = 0; l < kLanes; ++l)  // branch-free: the sign is random on market data
+    lhs[l] = static_cast<double>(cd.v[l] > n.v[l]) - static_cast<double>(cd.v[l] < n.v[l]);
   rhs = Vec{};
 }
 
