@@ -1,8 +1,9 @@
 // The per-bar formulas of docs/SEMANTICS.md §4-§8, shared by every backend (host and
 // device) so that all of them perform the same floating-point operations in the same
-// order. Only the moving averages differ between backends (O(L) definitions in the
-// reference, running sums in the fast ones). Templates over the floating-point type T:
-// every backend uses double; the CUDA kernel's float32 variant instantiates float.
+// order. The window MAs are exact integers of ticks (exact.hpp), summed afresh in the
+// reference and kept as running sums in the fast backends. Templates over the
+// floating-point type T: every backend uses double; the CUDA kernel's float32 variant
+// instantiates float.
 #pragma once
 
 #include <cmath>
@@ -60,33 +61,6 @@ ATC_HD T kama_sc(T er) {
 template <class T>
 ATC_HD T kama_step(T k, T sc, T x) {
   return k + sc * (x - k);
-}
-
-// LSMA(L) at x = L-1 from the window sums sum_y = Σy and sum_xy = Σ x·y, x = 0 oldest.
-// Both divisions are by numbers that depend on L alone: `slope_divide(v)` must return
-// v / linreg_slope_denominator(L) and `n_divide(v)` v / L, correctly rounded (the CUDA
-// backend divides by them with a per-series reciprocal, bit-identical to `/`).
-template <class T = double>
-ATC_HD T linreg_slope_denominator(int len) {
-  const T n = static_cast<T>(len);
-  const T sum_x = n * (n - T(1)) / T(2);
-  const T sum_x2 = (n - T(1)) * n * (T(2) * n - T(1)) / T(6);
-  return n * sum_x2 - sum_x * sum_x;
-}
-template <class T, class SlopeDivide, class NDivide>
-ATC_HD T linreg_end(T sum_y, T sum_xy, int len, SlopeDivide slope_divide, NDivide n_divide) {
-  if (len == 1) return sum_y;
-  const T n = static_cast<T>(len);
-  const T sum_x = n * (n - T(1)) / T(2);
-  const T slope = slope_divide(n * sum_xy - sum_x * sum_y);
-  const T intercept = n_divide(sum_y - slope * sum_x);
-  return intercept + slope * (n - T(1));
-}
-template <class T>
-ATC_HD T linreg_end(T sum_y, T sum_xy, int len) {
-  return linreg_end(
-      sum_y, sum_xy, len, [len](T v) { return v / linreg_slope_denominator<T>(len); },
-      [len](T v) { return v / static_cast<T>(len); });
 }
 
 // One equity curve eq(start, sig, R) of §5, advanced one bar. The caller supplies
