@@ -269,49 +269,24 @@ struct Dema {
   }
 };
 
-// Exact Σx and Σ j·x (j = 1 … L, oldest first) over the last L ticks, shared by SMA, WMA
-// and LSMA, which differ in their N / D (Family).
-template <class Acc, Family kFamily>
-struct Windowed {
-  std::array<Acc, K> sum_y{}, sum_w{};
-  Lengths len{};
-  std::size_t warm_end = 0;
+// Exact Σx and Σ j·x (j = 1 … L, oldest first) over the last L ticks, one pair for each
+// distinct length of the window families: SMA, WMA and LSMA of one length share it (with
+// equal base lengths, as by default, each window slides once rather than three times).
+template <class Acc>
+struct WindowSums {
+  static constexpr int kMax = 3 * K;
+  std::array<Acc, kMax> sum_y{}, sum_w{};
+  std::array<int, kMax> len{};
+  int count = 0;
+  std::size_t warm_end = 0;  // from here on every window is full
 
-  void init(const Lengths& l) {
-    len = l;
-    sum_y.fill(Acc{});
-    sum_w.fill(Acc{});
-    warm_end = static_cast<std::size_t>(longest(l));
-  }
-  static long long denominator(int L) {
-    if constexpr (kFamily == Family::HMA) return exact::sma_denominator(L);
-    else if constexpr (kFamily == Family::WMA) return exact::wma_denominator(L);
-    else return exact::lsma_denominator(L);
-  }
-  ATC_HD Acc numerator(int i) const {
-    if constexpr (kFamily == Family::HMA) return sum_y[i];
-    else if constexpr (kFamily == Family::WMA) return sum_w[i];
-    else return scaled(sum_w[i], 6) - scaled(sum_y[i], 2 * len[i] + 2);  // exact::lsma_numerator
-  }
-  template <bool kMixed>
-  ATC_HD void emit(const BarTicks<Acc, kMixed>& x, int i, bool ready, Chains& lhs, Chains& rhs, Chains* value) const {
-    if (!ready) {
-      lhs[i] = rhs[i] = splat(kNaN);
-      if (value) (*value)[i] = splat(kNaN);
-      return;
-    }
-    const long long d = denominator(len[i]);
-    const Acc n = numerator(i);
-    crossing(ticks_times(x, d), n, lhs[i], rhs[i]);
-    if (value)
-      for (int l = 0; l < kLanes; ++l)
-        (*value)[i][l] = exact::tick_value(lane_value(n, l), static_cast<exact::UWide>(d), x.in.scale[l],
-                                           static_cast<int>(x.t));
-  }
-  // c·D of the bar's close ticks.
-  template <bool kMixed>
-  ATC_HD static Acc ticks_times(const BarTicks<Acc, kMixed>& x, long long d) {
-    return scaled(x.in.close_tick[x.t], d);
+  // The slot of length L, added on first use.
+  int slot(int L) {
+    for (int i = 0; i < count; ++i)
+      if (len[i] == L) return i;
+    len[count] = L;
+    warm_end = std::max(warm_end, static_cast<std::size_t>(L));
+    return count++;
   }
   // Every weight drops by one (the oldest, weight 1, leaves) and x enters with weight L.
   template <bool kMixed>
@@ -335,12 +310,12 @@ struct Windowed {
     set_lane(sum_y[i], l, y);
     set_lane(sum_w[i], l, w);
   }
+  // Bar t, correct on every bar (filling windows, changes of tick scale).
   template <bool kMixed>
-  void warm(const BarTicks<Acc, kMixed>& x, Chains& lhs, Chains& rhs, Chains* value) {
+  void warm(const BarTicks<Acc, kMixed>& x) {
     const std::size_t t = x.t;
-    for (int i = 0; i < K; ++i) {
-      const auto L = static_cast<std::size_t>(len[i]);
-      if (t < L) {  // filling: x sits at position t
+    for (int i = 0; i < count; ++i) {
+      if (t < static_cast<std::size_t>(len[i])) {  // filling: x sits at position t
         const Acc v = x[t];
         sum_y[i] += v;
         sum_w[i] += scaled(v, static_cast<long long>(t + 1));
@@ -349,14 +324,60 @@ struct Windowed {
       }
       for (int l = 0; l < kLanes; ++l)
         if (t > 0 && x.in.scale[l].binary_from == static_cast<int>(t)) resum(x, i, l);
-      emit(x, i, t + 1 >= L, lhs, rhs, value);
     }
   }
+  // Bar t ≥ warm_end with no change of tick scale.
   template <bool kMixed>
-  ATC_HD void steady(const BarTicks<Acc, kMixed>& x, Chains& lhs, Chains& rhs, Chains* value) {
+  ATC_HD void steady(const BarTicks<Acc, kMixed>& x) {
+    for (int i = 0; i < count; ++i) slide(x, i);
+  }
+  template <bool kMixed>
+  ATC_HD void advance(const BarTicks<Acc, kMixed>& x, std::size_t rebase) {
+    if (x.t < warm_end || x.t == rebase) warm(x);
+    else steady(x);
+  }
+};
+
+// A window family: its MAs are N / D of its lengths' window sums.
+template <class Acc, Family kFamily>
+struct Windowed {
+  const WindowSums<Acc>* sums = nullptr;
+  std::array<int, K> slot{};
+  Lengths len{};
+
+  void init(const Lengths& l, WindowSums<Acc>& shared) {
+    len = l;
+    sums = &shared;
+    for (int i = 0; i < K; ++i) slot[i] = shared.slot(l[i]);
+  }
+  static long long denominator(int L) {
+    if constexpr (kFamily == Family::HMA) return exact::sma_denominator(L);
+    else if constexpr (kFamily == Family::WMA) return exact::wma_denominator(L);
+    else return exact::lsma_denominator(L);
+  }
+  ATC_HD Acc numerator(int i) const {
+    const Acc& sum_y = sums->sum_y[slot[i]];
+    const Acc& sum_w = sums->sum_w[slot[i]];
+    if constexpr (kFamily == Family::HMA) return sum_y;
+    else if constexpr (kFamily == Family::WMA) return sum_w;
+    else return scaled(sum_w, 6) - scaled(sum_y, 2 * len[i] + 2);  // exact::lsma_numerator
+  }
+  // Bar t's crossing operands (and values, for calibration) from the window sums.
+  template <bool kMixed>
+  ATC_HD void emit(const BarTicks<Acc, kMixed>& x, Chains& lhs, Chains& rhs, Chains* value) const {
     for (int i = 0; i < K; ++i) {
-      slide(x, i);
-      emit(x, i, true, lhs, rhs, value);
+      if (x.t + 1 < static_cast<std::size_t>(len[i])) {  // the first window is not full
+        lhs[i] = rhs[i] = splat(kNaN);
+        if (value) (*value)[i] = splat(kNaN);
+        continue;
+      }
+      const long long d = denominator(len[i]);
+      const Acc n = numerator(i);
+      crossing(scaled(x.in.close_tick[x.t], d), n, lhs[i], rhs[i]);  // c·D against N
+      if (value)
+        for (int l = 0; l < kLanes; ++l)
+          (*value)[i][l] = exact::tick_value(lane_value(n, l), static_cast<exact::UWide>(d), x.in.scale[l],
+                                             static_cast<int>(x.t));
     }
   }
 };
@@ -518,16 +539,17 @@ void run_group(const Config& config, const std::vector<double>& growth, const Ou
   const PackedInput<Acc, kMixed> packed(group);
   const GroupInput<Acc, kMixed>& in = packed.in;
   Ema ema;
+  WindowSums<Acc> windows;
   Windowed<Acc, Family::HMA> sma;
   Windowed<Acc, Family::WMA> wma;
   Dema dema;
   Windowed<Acc, Family::LSMA> lsma;
   Kama<Acc> kama;
   ema.init(lengths[0]);
-  sma.init(lengths[1]);
-  wma.init(lengths[2]);
+  sma.init(lengths[1], windows);
+  wma.init(lengths[2], windows);
   dema.init(lengths[3]);
-  lsma.init(lengths[4]);
+  lsma.init(lengths[4], windows);
   kama.init(lengths[5]);
   std::array<FamilyLayers, kFamilies> layers;
   for (auto& layer : layers) layer.init();
@@ -556,10 +578,11 @@ void run_group(const Config& config, const std::vector<double>& growth, const Ou
     const std::size_t rebase = next_rebase < rebases.size() ? rebases[next_rebase] : SIZE_MAX;
     const BarTicks<Acc, kMixed> x{in, t, in.binary_at(t)};
     advance(ema, x, SIZE_MAX, lhs[0], rhs[0], values_of(0));
-    advance(sma, x, rebase, lhs[1], rhs[1], values_of(1));
-    advance(wma, x, rebase, lhs[2], rhs[2], values_of(2));
+    windows.advance(x, rebase);
+    sma.emit(x, lhs[1], rhs[1], values_of(1));
+    wma.emit(x, lhs[2], rhs[2], values_of(2));
     advance(dema, x, SIZE_MAX, lhs[3], rhs[3], values_of(3));
-    advance(lsma, x, rebase, lhs[4], rhs[4], values_of(4));
+    lsma.emit(x, lhs[4], rhs[4], values_of(4));
     advance(kama, x, rebase, lhs[5], rhs[5], values_of(5));
 
     const int ti = static_cast<int>(t);
