@@ -16,7 +16,7 @@ cmake -S . -B "$build" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 -DATC_
 if [[ ${1:-} == --times ]]; then
   shift
   for size in "$@"; do
-    "$build/bench/cuda/bench_cuda" --fused-only --size "$size" | grep -E "^fused_(standard|average_only)"
+    "$build/bench/cuda/bench_cuda" --size "$size" | grep -E "^fused_(standard|average_only)"
   done
   exit 0
 fi
@@ -25,7 +25,7 @@ for size in "$@"; do
   ncu --clock-control none -k regex:"chain_kernel|layer2_kernel|fused_kernel" --launch-skip 2 --launch-count 2 \
     --section SpeedOfLight --section Occupancy --section LaunchStats --section SchedulerStats \
     --metrics 'regex:smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio' \
-    "$build/bench/cuda/bench_cuda" --fused-only --size "$size" --repeats 1 >"$log" 2>&1
+    "$build/bench/cuda/bench_cuda" --size "$size" --repeats 1 >"$log" 2>&1
   echo "== $size =="
   grep -E "^  [a-z_0-9]*kernel|Duration|Issue Slots Busy|Achieved Occupancy|Registers Per|Grid Size" "$log" |
     sed -E 's/\(atc::cuda::.*//' | tr -s ' '
