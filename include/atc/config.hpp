@@ -12,6 +12,9 @@ namespace atc {
 inline constexpr int kFamilies = 6;
 inline constexpr int kLengthsPerFamily = 9;
 inline constexpr int kChains = kFamilies * kLengthsPerFamily;  // 54 moving averages
+// Longest base length Config::validate() accepts (its nine lengths stay far from int's
+// limits; the cuda backend's own limit is lower, cuda::kFusedMaxLength).
+inline constexpr int kMaxBaseLength = 1'000'000;
 
 // Order matters: Layer-2 sums run EMA, HMA, WMA, DEMA, LSMA, KAMA.
 enum class Family : std::uint8_t { EMA, HMA, WMA, DEMA, LSMA, KAMA };

@@ -101,7 +101,8 @@ void compute_batch(std::span<const SeriesView> input, const Config& config, cons
 BatchResult compute_table(std::span<const double> close, std::size_t n_bars,
                           std::span<const std::string> symbols, const Config& config,
                           const ComputeOptions& options, std::span<const double> src) {
-  if (close.size() != n_bars * symbols.size())
+  std::size_t cells = 0;  // n_bars · symbols, checked: a wrapped product would pass the test
+  if (__builtin_mul_overflow(n_bars, symbols.size(), &cells) || close.size() != cells)
     throw InputError("table has " + std::to_string(close.size()) + " values, expected " +
                      std::to_string(n_bars) + " bars x " + std::to_string(symbols.size()) +
                      " symbols");

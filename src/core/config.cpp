@@ -87,7 +87,11 @@ void Config::validate() const {
   const auto o = robustness_offsets(robustness);  // throws for an unknown value
   for (Family f : kAllFamilies) {
     const std::string name = lower(family_name(f));
-    const int shortest = length_of(f) - o[3];
+    if (length_of(f) > kMaxBaseLength)
+      throw ConfigError(name + "_len = " + std::to_string(length_of(f)) + " is too long (at most " +
+                        std::to_string(kMaxBaseLength) + ")");
+    // In 64 bits: a base near INT_MIN must not wrap around.
+    const long long shortest = static_cast<long long>(length_of(f)) - o[3];
     if (shortest < 1)
       throw ConfigError(name + "_len = " + std::to_string(length_of(f)) +
                         " is too short for robustness " + std::string(robustness_name(robustness)) +

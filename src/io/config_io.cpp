@@ -7,7 +7,9 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <set>
 #include <sstream>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
@@ -110,11 +112,28 @@ std::string read_text(const std::filesystem::path& path) {
   return std::move(text).str();
 }
 
+// Parses a JSON document, refusing a key that appears twice in one object (TOML refuses
+// it too; nlohmann::json would silently keep the last one).
+nlohmann::json parse_json_without_duplicates(const std::string& text) {
+  std::vector<std::set<std::string>> keys;  // of the objects being parsed, innermost last
+  const auto check = [&keys](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    if (event == Event::object_start) keys.emplace_back();
+    else if (event == Event::object_end && !keys.empty()) keys.pop_back();
+    else if (event == Event::key && !keys.empty() && !keys.back().insert(parsed.get<std::string>()).second)
+      throw ConfigError("duplicate key '" + parsed.get<std::string>() + "'");
+    return true;
+  };
+  return nlohmann::json::parse(text, check);
+}
+
 Config load_json(const std::filesystem::path& path, Config config) {
   nlohmann::json document;
   try {
-    document = nlohmann::json::parse(read_text(path));
-  } catch (const nlohmann::json::parse_error& e) {
+    document = parse_json_without_duplicates(read_text(path));
+  } catch (const nlohmann::json::exception& e) {  // parse errors, and numbers out of range (1e309)
+    throw ConfigError(path.string() + ": invalid JSON: " + e.what());
+  } catch (const ConfigError& e) {
     throw ConfigError(path.string() + ": invalid JSON: " + e.what());
   }
   if (!document.is_object())
@@ -125,6 +144,8 @@ Config load_json(const std::filesystem::path& path, Config config) {
       set_parameter(config, key, from_json(key, node));
     } catch (const ConfigError& e) {
       throw ConfigError(path.string() + ": " + e.what());
+    } catch (const nlohmann::json::exception& e) {
+      throw ConfigError(path.string() + ": " + key + ": " + e.what());
     }
   }
   return config;

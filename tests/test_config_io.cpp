@@ -1,0 +1,83 @@
+// Config files and Config::validate() on hostile values: every failure is a ConfigError
+// that names the file (where there is one) and the parameter.
+#include <gtest/gtest.h>
+
+#include <climits>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "atc/atc.hpp"
+#include "atc/config_io.hpp"
+
+namespace atc {
+namespace {
+
+std::filesystem::path write_file(const std::string& name, const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() / name;
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+std::string config_error_of(const std::filesystem::path& path) {
+  try {
+    io::load_config_file(path).validate();
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ConfigFile, ANumberBeyondDoubleRangeIsAConfigErrorNamingTheFile) {
+  const auto path = write_file("atc_lambda_1e309.json", R"({"lambda": 1e309})");
+  const std::string message = config_error_of(path);
+  EXPECT_NE(message.find(path.string()), std::string::npos) << message;
+}
+
+TEST(ConfigFile, DuplicateJsonKeysAreRefusedAsTomlRefusesThem) {
+  const auto path = write_file("atc_duplicate.json", R"({"ema_len": 20, "cutout": 3, "ema_len": 30})");
+  const std::string message = config_error_of(path);
+  EXPECT_NE(message.find("duplicate key 'ema_len'"), std::string::npos) << message;
+  EXPECT_NE(message.find(path.string()), std::string::npos) << message;
+  // The same key in two objects is not a duplicate (nested values are refused later, as
+  // parameters must be numbers, strings or booleans).
+  const auto nested = write_file("atc_nested.json", R"({"ema_len": 20, "hma_len": 21})");
+  EXPECT_EQ(config_error_of(nested), "");
+}
+
+TEST(ConfigValidate, BaseLengthsNearIntLimitsAreRefusedWithoutOverflow) {
+  for (int length : {INT_MAX, kMaxBaseLength + 1}) {
+    Config config;
+    config.length_of(Family::EMA) = length;
+    try {
+      config.validate();
+      ADD_FAILURE() << "ema_len = " << length << " accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("too long"), std::string::npos) << e.what();
+    }
+  }
+  Config config;
+  config.length_of(Family::KAMA) = INT_MIN;
+  try {
+    config.validate();
+    ADD_FAILURE() << "kama_len = INT_MIN accepted";
+  } catch (const ConfigError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("kama_len = -2147483648"), std::string::npos) << message;
+    EXPECT_EQ(message.find("18446744"), std::string::npos) << "a wrapped number: " << message;
+  }
+  config.length_of(Family::KAMA) = kMaxBaseLength;
+  EXPECT_NO_THROW(config.validate());
+}
+
+TEST(ComputeTable, AWrappingBarsTimesSymbolsProductIsRefused) {
+  const std::vector<double> close(4, 100.0);
+  const std::vector<std::string> symbols{"A", "B", "C", "D"};
+  // (2^62 + 1) · 4 wraps to 4 in 64 bits: it must not pass for the four values given.
+  const std::size_t n_bars = (std::size_t{1} << 62) + 1;
+  EXPECT_THROW(compute_table(close, n_bars, symbols, Config{}), InputError);
+}
+
+}  // namespace
+}  // namespace atc
