@@ -82,15 +82,12 @@ int ComputeCommand::run() const {
     std::cout.flush();
     return std::cout ? 0 : kExitFailure;
   }
-  std::ofstream out(output_, std::ios::binary);
-  if (!out) {
-    std::fprintf(stderr, "error: cannot write %s\n", output_.c_str());
-    return kExitFailure;
-  }
-  io::write_outputs_csv(out, series.timestamps, series.close, outputs, config, calibration);
-  out.close();
-  if (!out) {
-    std::fprintf(stderr, "error: writing %s failed\n", output_.c_str());
+  try {
+    io::write_file_atomically(output_, [&](std::ostream& out) {
+      io::write_outputs_csv(out, series.timestamps, series.close, outputs, config, calibration);
+    });
+  } catch (const Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
     return kExitFailure;
   }
   return 0;

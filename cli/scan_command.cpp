@@ -227,22 +227,21 @@ void print_table(const std::vector<Ranked>& ranking, std::size_t top, std::size_
 }
 
 void write_ranking_csv(const fs::path& file, const std::vector<Ranked>& ranking) {
-  std::ofstream out(file, std::ios::binary);
-  out << "rank,symbol,last_timestamp,bars,average_signal,state,direction,last_entry,"
-         "bars_since_entry\n";
-  for (std::size_t i = 0; i < ranking.size(); ++i) {
-    const Ranked& r = ranking[i];
-    std::string row = std::to_string(i + 1) + ",";
-    io::append_csv_field(row, r.symbol);
-    row += ",";
-    io::append_csv_field(row, r.last_time);
-    row += "," + std::to_string(r.bars) + "," + io::format_number(r.signal) + "," +
-           state_name(r.state) + "," + direction_name(r.direction) + "," +
-           entry_name(r.last_entry) + "," +
-           (r.last_entry ? std::to_string(r.bars_since_entry) : std::string()) + "\n";
-    out << row;
-  }
-  if (!out.flush()) throw Error("cannot write " + file.string());
+  io::write_file_atomically(file, [&](std::ostream& out) {
+    out << "rank,symbol,last_timestamp,bars,average_signal,state,direction,last_entry,"
+           "bars_since_entry\n";
+    for (std::size_t i = 0; i < ranking.size(); ++i) {
+      const Ranked& r = ranking[i];
+      std::string row = std::to_string(i + 1) + ",";
+      io::append_csv_field(row, r.symbol);
+      row += ",";
+      io::append_csv_field(row, r.last_time);
+      row += "," + std::to_string(r.bars) + "," + io::format_number(r.signal) + "," + state_name(r.state) + "," +
+             direction_name(r.direction) + "," + entry_name(r.last_entry) + "," +
+             (r.last_entry ? std::to_string(r.bars_since_entry) : std::string()) + "\n";
+      out << row;
+    }
+  });
 }
 
 struct ScanReport {
@@ -286,9 +285,10 @@ void write_ranking_json(const fs::path& file, const ScanReport& report, const Co
       {"parameters", parameters},
       {"ranking", ranking},
       {"symbol_errors", errors}};
-  std::ofstream out(file, std::ios::binary);
-  out << document.dump(2) << '\n';
-  if (!out.flush()) throw Error("cannot write " + file.string());
+  // Invalid UTF-8 (a symbol from a latin-1 file name) is replaced, not a failure after
+  // every symbol was computed.
+  const std::string text = document.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  io::write_file_atomically(file, [&](std::ostream& out) { out << text << '\n'; });
 }
 
 // Computes every symbol, in batches when a progress bar is shown.

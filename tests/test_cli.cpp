@@ -181,6 +181,24 @@ TEST_F(CliTest, ComputeReportsABadCellByFileLineAndColumn) {
   EXPECT_TRUE(contains(run.err, input.string() + ":11:19: ")) << run.err;
 }
 
+TEST_F(CliTest, ScanWritesJsonOfANonUtf8SymbolAndNamesTheReasonWhenItCannotWrite) {
+  fs::create_directories(path("latin1"));
+  write_series(path("latin1") / "latin1_\xe9.csv", 200, 11);
+  write_series(path("latin1") / "PLAIN.csv", 200, 12);
+  const ProgramRun run = atc("scan '" + path("latin1").string() + "' --backend cpu -o '" + path("rank.json").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string json = read_text(path("rank.json"));
+  EXPECT_TRUE(contains(json, "PLAIN")) << json;
+  EXPECT_TRUE(contains(json, "latin1_\xef\xbf\xbd")) << "the invalid byte is replaced by U+FFFD";
+
+  // A target in a directory that does not exist: the reason is named, nothing is left.
+  const ProgramRun missing = atc("scan '" + path("latin1").string() + "' --backend cpu -o '" +
+                                 (path("nowhere") / "rank.json").string() + "'");
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_TRUE(contains(missing.err, "No such file or directory")) << missing.err;
+  EXPECT_FALSE(fs::exists(path("nowhere")));
+}
+
 TEST_F(CliTest, ScanRanksTheGoodSymbolsAndListsTheBadOne) {
   fs::create_directories(path("data"));
   for (int i = 0; i < 3; ++i) write_series(path("data") / ("GOOD" + std::to_string(i) + ".csv"), 200, 10 + i);

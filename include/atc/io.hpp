@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <span>
@@ -68,5 +69,11 @@ void write_outputs_csv(std::ostream& out, std::span<const std::string> timestamp
 
 // Appends `text` to `row` as one CSV field, quoted when it holds a comma, quote or newline.
 void append_csv_field(std::string& row, std::string_view text);
+
+// Writes a file through `write` into a temporary file beside `path`, then renames it over
+// `path`: a reader never sees a partial file, and a failure (full disk, an exception
+// from `write`) leaves the previous file at `path` as it was. Throws atc::Error naming
+// the file and the reason (strerror).
+void write_file_atomically(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write);
 
 }  // namespace atc::io
