@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <unistd.h>
 
 #include "atc/error.hpp"
 #include "atc/io.hpp"
@@ -25,7 +26,9 @@ std::string read_text(const fs::path& path) {
 class AtomicWrite : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("atc_atomic_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+    // One folder per test and process: CTest runs the tests of this file in parallel.
+    const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    dir_ = fs::temp_directory_path() / ("atc_atomic_" + name + "_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
