@@ -30,9 +30,14 @@ class Universe {
   static Universe from_paths(const std::vector<std::string>& paths,
                              std::vector<SymbolError>& errors) {
     Universe universe;
-    for (const std::string& path : paths) {
-      if (fs::is_directory(path)) {
-        for (const fs::path& file : csv_files_in(path)) universe.read(file, errors);
+    for (const std::string& path : paths) {  // each path fails alone, with its reason
+      std::error_code error;
+      if (fs::is_directory(path, error)) {
+        try {
+          for (const fs::path& file : csv_files_in(path)) universe.read(file, errors);
+        } catch (const Error& e) {
+          errors.push_back({path, e.what()});
+        }
       } else {
         universe.read(path, errors);
       }
@@ -69,13 +74,19 @@ class Universe {
   }
 
  private:
+  // The .csv entries of a directory. Non-throwing filesystem calls: an entry that cannot be
+  // examined (a symlink loop) is skipped here and, if named .csv, reported by read().
   static std::vector<fs::path> csv_files_in(const fs::path& directory) {
     std::vector<fs::path> files;
-    for (const fs::directory_entry& entry : fs::directory_iterator(directory)) {
-      std::string extension = entry.path().extension().string();
+    std::error_code error;
+    fs::directory_iterator it(directory, error), end;
+    if (error) throw Error("cannot list directory " + directory.string() + ": " + error.message());
+    for (; it != end; it.increment(error)) {
+      if (error) throw Error("cannot list directory " + directory.string() + ": " + error.message());
+      std::string extension = it->path().extension().string();
       std::transform(extension.begin(), extension.end(), extension.begin(),
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      if (entry.is_regular_file() && extension == ".csv") files.push_back(entry.path());
+      if (extension == ".csv") files.push_back(it->path());
     }
     if (files.empty()) throw Error("no .csv file in directory " + directory.string());
     std::sort(files.begin(), files.end());

@@ -1,6 +1,7 @@
 // The `atc` program end to end: run it on small CSV files and check what it writes and
 // how it exits. The reference backend keeps these tests independent of the fast paths.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -197,6 +198,22 @@ TEST_F(CliTest, ScanWritesJsonOfANonUtf8SymbolAndNamesTheReasonWhenItCannotWrite
   EXPECT_NE(missing.exit_code, 0);
   EXPECT_TRUE(contains(missing.err, "No such file or directory")) << missing.err;
   EXPECT_FALSE(fs::exists(path("nowhere")));
+}
+
+TEST_F(CliTest, ScanReportsEveryUnreadablePathAloneAndRanksTheRest) {
+  fs::create_directories(path("mixed"));
+  write_series(path("mixed") / "GOOD.csv", 200, 13);
+  fs::create_symlink("LOOP.csv", path("mixed") / "LOOP.csv");  // a symlink to itself
+  fs::create_symlink("loop", path("mixed") / "loop");          // a loop not named .csv
+  fs::create_directories(path("mixed") / "FOLDER.csv");
+  ASSERT_EQ(::mkfifo((path("mixed") / "PIPE.csv").c_str(), 0600), 0);  // would block a reader forever
+  fs::create_directories(path("empty"));  // a second path that fails alone
+  const ProgramRun run = atc("scan '" + path("mixed").string() + "' '" + path("empty").string() + "' --backend cpu");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(contains(run.out, "GOOD")) << run.out;
+  for (const char* bad : {"LOOP.csv", "FOLDER.csv", "PIPE.csv", "no .csv file in directory"})
+    EXPECT_TRUE(contains(run.err, bad)) << bad << " not reported:\n" << run.err;
+  EXPECT_TRUE(contains(run.err, "not a regular file")) << run.err;
 }
 
 TEST_F(CliTest, ScanRanksTheGoodSymbolsAndListsTheBadOne) {

@@ -37,6 +37,12 @@ std::string lower(std::string_view s) {
 }
 
 std::string read_file(const std::filesystem::path& path) {
+  // Only regular files: a FIFO would block forever and /dev/zero never end.
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(path, error);
+  if (error) throw InputError(path.string() + ": cannot open file: " + error.message());
+  if (!std::filesystem::is_regular_file(status))
+    throw InputError(path.string() + ": not a regular file (a directory, FIFO, device or socket)");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path.string() + ": cannot open file: " + std::strerror(errno));
   std::ostringstream text;
