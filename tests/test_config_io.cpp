@@ -46,6 +46,38 @@ TEST(ConfigFile, DuplicateJsonKeysAreRefusedAsTomlRefusesThem) {
   EXPECT_EQ(config_error_of(nested), "");
 }
 
+TEST(ConfigFile, ADeeplyDottedTomlHeaderIsRefusedBeforeTheParserRecurses) {
+  std::string header = "[t";
+  for (int i = 0; i < 5000; ++i) header += ".t";
+  const auto path = write_file("atc_deep.toml", header + "]\nema_len = 20\n");
+  const std::string message = config_error_of(path);
+  EXPECT_NE(message.find("nested more than"), std::string::npos) << message;
+  std::string deep_json;
+  for (int i = 0; i < 100; ++i) deep_json += "[";
+  const auto json = write_file("atc_deep.json", deep_json);
+  EXPECT_NE(config_error_of(json).find("nested more than"), std::string::npos);
+}
+
+TEST(ConfigFile, InvalidUtf8AndControlCharactersAreRefusedBeforeParsing) {
+  const auto bad = write_file("atc_bad_utf8.toml", "[t\xEF\xBA\xBF" "e]r\x7f" "bust\n");
+  EXPECT_NE(config_error_of(bad).find("control character"), std::string::npos) << config_error_of(bad);
+  const auto latin1 = write_file("atc_latin1.toml", "robustness = \"M\xe9" "dium\"\n");
+  EXPECT_NE(config_error_of(latin1).find("not valid UTF-8"), std::string::npos) << config_error_of(latin1);
+}
+
+TEST(ConfigFile, AHugeFileIsRefusedByItsSize) {
+  const auto path = write_file("atc_huge.json", "{\"ema_len\": 20" + std::string(100'000, ' ') + "}");
+  EXPECT_NE(config_error_of(path).find("too large"), std::string::npos) << config_error_of(path);
+}
+
+TEST(ConfigFile, OrdinaryFilesStillLoad) {
+  const auto toml = write_file("atc_ok.toml", "# parameters\nema_len = 20\nlambda = 0.05\nrobustness = \"Wide\"\n");
+  EXPECT_EQ(config_error_of(toml), "");
+  EXPECT_EQ(io::load_config_file(toml).length_of(Family::EMA), 20);
+  const auto json = write_file("atc_ok.json", "{\n  \"decay\": 0.5,\n  \"strategy\": true\n}\n");
+  EXPECT_EQ(config_error_of(json), "");
+}
+
 TEST(ConfigValidate, BaseLengthsNearIntLimitsAreRefusedWithoutOverflow) {
   for (int length : {INT_MAX, kMaxBaseLength + 1}) {
     Config config;

@@ -100,6 +100,21 @@ TEST_F(CsvTest, MissingCloseColumnNamesFileLineAndColumn) {
   EXPECT_NE(message.find("price"), std::string::npos) << "lists the columns found: " << message;
 }
 
+TEST_F(CsvTest, HugeCellsAndHeadersAreEchoedShortened) {
+  // A header of 100,000 columns without close, and a 1 MB cell: the messages stay short.
+  std::string header = "date";
+  for (int i = 0; i < 100'000; ++i) header += ",c" + std::to_string(i);
+  const std::string no_close = read_error(write("wide.csv", header + "\n"));
+  EXPECT_LT(no_close.size(), 1'000u) << no_close.substr(0, 200);
+  EXPECT_NE(no_close.find("100001 columns"), std::string::npos) << no_close;
+
+  const std::string big(1'000'000, 'x');
+  const auto series = atc::io::read_series_csv(write("bigcell.csv", "date,close\n2024-01-02," + big + "\n"));
+  ASSERT_EQ(series.issues.size(), 1u);
+  EXPECT_LT(series.issues[0].message.size(), 300u);
+  EXPECT_NE(series.issues[0].message.find("(1000000 bytes)"), std::string::npos) << series.issues[0].message;
+}
+
 TEST_F(CsvTest, ExtraCellNamesItsLineAndColumn) {
   const fs::path path = write("extra.csv", "date,close\n2024-01-02,1\n2024-01-03,2,3\n");
   const std::string message = read_error(path);

@@ -104,12 +104,57 @@ ParameterValue from_toml(std::string_view name, const toml::node& node) {
   throw ConfigError(std::string(name) + ": expected a number, string or boolean");
 }
 
+// A config file is a handful of parameters: anything larger is refused before a parser
+// sees it (a deeply nested document costs the parsers memory and recursion).
+constexpr std::uintmax_t kMaxConfigBytes = 64 * 1024;
+constexpr int kMaxNesting = 16;
+
+// Valid UTF-8 without control characters other than tab, newline and carriage return
+// (toml++ misbehaves on some invalid input); nesting of brackets and braces bounded.
+void check_config_text(const std::filesystem::path& path, const std::string& text) {
+  int depth = 0, deepest = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = length != 0 && i + length <= text.size();
+    for (std::size_t k = 1; ok && k < length; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    if (!ok) throw ConfigError(path.string() + ": byte " + std::to_string(i) + " is not valid UTF-8");
+    if (length == 1 && ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F))
+      throw ConfigError(path.string() + ": control character at byte " + std::to_string(i));
+    if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
+    if (c == ']' || c == '}') --depth;
+    i += length;
+  }
+  // TOML's dotted keys nest too: count the dots of a table header or before a line's '='.
+  std::size_t line_start = 0;
+  while (line_start < text.size()) {
+    const std::size_t line_end = std::min(text.find('\n', line_start), text.size());
+    const std::string_view line(text.data() + line_start, line_end - line_start);
+    const std::size_t first = line.find_first_not_of(" \t");
+    const std::size_t key_end = first != std::string_view::npos && line[first] == '[' ? line.size() : line.find('=');
+    if (key_end != std::string_view::npos)
+      deepest = std::max(deepest, static_cast<int>(std::count(line.begin(), line.begin() + key_end, '.')) + 1);
+    line_start = line_end + 1;
+  }
+  if (deepest > kMaxNesting)
+    throw ConfigError(path.string() + ": nested more than " + std::to_string(kMaxNesting) +
+                      " levels deep (a config file holds parameters only)");
+}
+
 std::string read_text(const std::filesystem::path& path) {
+  std::error_code error;
+  const std::uintmax_t size = std::filesystem::file_size(path, error);
+  if (error) throw ConfigError(path.string() + ": cannot open the config file: " + error.message());
+  if (size > kMaxConfigBytes)
+    throw ConfigError(path.string() + ": " + std::to_string(size) + " bytes is too large for a config file (at most " +
+                      std::to_string(kMaxConfigBytes) + ")");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path.string() + ": cannot open the config file");
   std::ostringstream text;
   text << in.rdbuf();
-  return std::move(text).str();
+  std::string contents = std::move(text).str();
+  check_config_text(path, contents);
+  return contents;
 }
 
 // Parses a JSON document, refusing a key that appears twice in one object (TOML refuses

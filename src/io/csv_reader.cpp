@@ -30,6 +30,15 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// A cell or header as quoted in a message: at most kEchoLimit bytes, so that a 10 MB
+// cell does not become a 10 MB error line.
+constexpr std::size_t kEchoLimit = 60;
+std::string echo(std::string_view text) {
+  text = trim(text);
+  if (text.size() <= kEchoLimit) return std::string(text);
+  return std::string(text.substr(0, kEchoLimit)) + "… (" + std::to_string(text.size()) + " bytes)";
+}
+
 std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -94,7 +103,7 @@ Layout layout_of(const std::vector<CsvCell>& header, const CsvTokenizer& tokens)
       // Several timestamp-like columns (e.g. date and time): the first one wins.
       if (column >= 0 && role.column != &Layout::timestamp)
         tokens.fail(header[i].line, header[i].column,
-                    "column '" + std::string(trim(header[i].text)) + "' appears twice (also column " +
+                    "column '" + echo(header[i].text) + "' appears twice (also column " +
                         std::to_string(column + 1) + ")");
       if (column < 0) column = static_cast<int>(i);
     }
@@ -103,8 +112,9 @@ Layout layout_of(const std::vector<CsvCell>& header, const CsvTokenizer& tokens)
     layout.timestamp = 0;  // an unnamed first column, as pandas writes its index
   if (layout.close < 0) {
     std::string names;
-    for (const CsvCell& cell : header)
-      names += (names.empty() ? "" : ", ") + std::string(trim(cell.text));
+    for (std::size_t i = 0; i < header.size() && names.size() < 8 * kEchoLimit; ++i)
+      names += (names.empty() ? "" : ", ") + echo(header[i].text);
+    if (names.size() >= 8 * kEchoLimit) names += ", … (" + std::to_string(header.size()) + " columns)";
     tokens.fail(header.empty() ? 1 : header[0].line, 1,
                 "no 'close' column in the header (found: " + names + ")");
   }
@@ -161,7 +171,7 @@ class SeriesBuilder {
   double number(CsvSeries& series, const CsvCell& cell, std::string_view column) const {
     if (const std::optional<double> value = parse_number(cell.text)) return *value;
     std::string reason = "'";  // built step by step: GCC 12 warns falsely on "..." + string&&
-    reason.append(trim(cell.text)).append("' in column '").append(column).append("' is not a number");
+    reason.append(echo(cell.text)).append("' in column '").append(column).append("' is not a number");
     issue(series, cell, reason);
     return kNaN;
   }
@@ -180,10 +190,10 @@ class SeriesBuilder {
       const std::optional<int> order = compare_times(previous, time);
       const std::string where = " (line " + std::to_string(previous_line) + ")";
       if (order == 0)
-        issue(series, cell, "duplicate timestamp '" + std::string(time) + "'" + where);
+        issue(series, cell, "duplicate timestamp '" + echo(time) + "'" + where);
       else if (order && *order > 0)
         issue(series, cell,
-              "timestamp '" + std::string(time) + "' is before the previous one '" + previous +
+              "timestamp '" + echo(time) + "' is before the previous one '" + echo(previous) +
                   "'" + where + ": rows must be sorted oldest first");
     }
     series.timestamps.emplace_back(time);
