@@ -308,6 +308,12 @@ const std::vector<BadSymbol> kBadSymbols{
      },
      StatusCode::GrowthOverflow, -1, {"700"}},
     {"NoFiniteBar", [](auto& c, auto&, auto&) { std::fill(c.begin(), c.end(), kNaN); }, StatusCode::Empty, -1, {}},
+    {"CutoutLeavesNothing",
+     [](auto& c, auto&, auto& config) {
+       c.resize(kMinBars + 10);
+       config.cutout = static_cast<int>(kMinBars) + 10;  // the good symbols have 250 and 300 bars
+     },
+     StatusCode::TooShort, -1, {"cutout = 77", "leaves none of its 77"}},
     // A denormal close is positive and finite, but no power of two makes it and 100 both
     // integers within the double range: exact window arithmetic cannot hold this series.
     {"DenormalCloseIsOutsideTheTickRange", [](auto& c, auto&, auto&) { c[120] = 5e-324; }, StatusCode::TickRange, -1,

@@ -88,6 +88,12 @@ PreparedBatch prepare(std::span<const SeriesView> input, const Config& config, G
                            std::to_string(min_bars));
       continue;
     }
+    if (static_cast<std::size_t>(config.cutout) >= n) {
+      status[i] = fail(s.symbol, StatusCode::TooShort, -1,
+                       "cutout = " + std::to_string(config.cutout) + " leaves none of its " + std::to_string(n) +
+                           " valid bars to compute");
+      continue;
+    }
     const double exponent = la * (static_cast<double>(n) - 1.0 - config.cutout);
     if (exponent > formulas::kMaxGrowthExponent) {
       status[i] = fail(s.symbol, StatusCode::GrowthOverflow, -1,
