@@ -61,6 +61,14 @@ class ATCConfig:
             cutout = operator.index(self.cutout)
         except TypeError as exc:
             raise TypeError(f"MA lengths and cutout must be integers: {exc}") from None
+        # Beyond a C int the engine could not even receive them: the same ConfigError as
+        # its own range checks, not the binding's conversion error.
+        int_max = 2**31 - 1
+        for family, length in zip(FAMILIES, lengths):
+            if not -int_max - 1 <= length <= int_max:
+                raise _atc.ConfigError(f"{family.lower()}_len = {length} is out of range")
+        if not 0 <= cutout <= int_max:
+            raise _atc.ConfigError(f"cutout must be between 0 and {int_max}, got {cutout}")
         return _atc.Config(
             length=lengths,
             weight=[float(getattr(self, f"{f.lower()}_w")) for f in FAMILIES],

@@ -160,3 +160,9 @@ def test_precision_is_checked_and_leaves_the_cpu_backend_exact() -> None:
     pd.testing.assert_frame_equal(f64["Average_Signal"], f32["Average_Signal"])
     with pytest.raises(atc.ConfigError, match="precision"):
         atc.compute_atc_batch(frame, backend="cpu", precision="float16")
+
+
+@pytest.mark.parametrize("params", [{"ema_len": 10**10}, {"kama_len": -(10**12)}, {"cutout": 2**40}])
+def test_out_of_range_integers_are_config_errors(params: dict) -> None:
+    with pytest.raises(atc.ConfigError, match="out of range|between"):
+        atc.ATCConfig(**params)
