@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -104,6 +105,13 @@ class Universe {
     }
     for (io::CsvSeries& s : series) {
       if (s.issues.empty()) {
+        // The same symbol from two paths would be ranked twice: the first one read counts.
+        const auto [first, inserted] = sources_.emplace(s.symbol, file.string());
+        if (!inserted) {
+          errors.push_back({s.symbol, "symbol '" + s.symbol + "' in " + file.string() + " is already read from " +
+                                          first->second + "; this copy is skipped"});
+          continue;
+        }
         files_.push_back(std::move(s));
         continue;
       }
@@ -115,6 +123,7 @@ class Universe {
   }
 
   std::vector<io::CsvSeries> files_;
+  std::map<std::string, std::string> sources_;  // symbol -> the file it was read from
   demo::Market market_;
   std::vector<SeriesView> views_;
 };

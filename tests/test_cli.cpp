@@ -216,6 +216,18 @@ TEST_F(CliTest, ScanReportsEveryUnreadablePathAloneAndRanksTheRest) {
   EXPECT_TRUE(contains(run.err, "not a regular file")) << run.err;
 }
 
+TEST_F(CliTest, ScanReadsASymbolGivenTwiceOnceAndSaysSo) {
+  fs::create_directories(path("a"));
+  fs::create_directories(path("b"));
+  write_series(path("a") / "TWICE.csv", 200, 14);
+  write_series(path("b") / "TWICE.csv", 200, 15);
+  write_series(path("b") / "ONCE.csv", 200, 16);
+  const ProgramRun run = atc("scan '" + path("a").string() + "' '" + path("b").string() + "' --backend cpu");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(contains(run.err, "3 symbols (2 ok, 1 errors)")) << run.err;
+  EXPECT_TRUE(contains(run.err, "is already read from")) << run.err;
+}
+
 TEST_F(CliTest, ScanRanksTheGoodSymbolsAndListsTheBadOne) {
   fs::create_directories(path("data"));
   for (int i = 0; i < 3; ++i) write_series(path("data") / ("GOOD" + std::to_string(i) + ".csv"), 200, 10 + i);
