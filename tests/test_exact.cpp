@@ -40,14 +40,12 @@ detail::SeriesTicks ticks_of(const std::vector<double>& close, const std::vector
 TEST(Ticks, SmallestDecimalScaleForEveryNumberOfDecimals) {
   for (int d = 0; d <= 12; ++d) {
     SCOPED_TRACE("d = " + std::to_string(d));
-    const double step = std::pow(10.0, -d);
     // 7 + 3·10^-d, written as the decimal it stands for (correctly rounded k / 10^d).
     const double v = (7.0 * std::pow(10.0, d) + 3.0) / std::pow(10.0, d);
     const auto ticks = ticks_of({5.0, v, 2.0});
     EXPECT_EQ(ticks.scale.decimal, std::pow(10.0, d));
     EXPECT_EQ(ticks.scale.binary_from, kNoBinary);
     EXPECT_EQ(ticks.scale.tick(v, 1), 7.0 * std::pow(10.0, d) + 3.0);
-    (void)step;
   }
 }
 

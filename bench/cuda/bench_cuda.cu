@@ -161,7 +161,7 @@ void run_size(int symbols, int bars, const Options& opt, std::vector<Row>& rows)
     const double* series = per_symbol.data() + static_cast<std::size_t>(s) * bars;
     const atc::detail::SeriesTicks ticks = atc::detail::series_ticks(series, series, static_cast<std::size_t>(bars));
     ticks_host[s] = ticks.scale;
-    wide = wide || !(atc::exact::window_bound(ticks.max_tick, config.max_length()) < atc::exact::kNarrowLimit);
+    wide = wide || atc::detail::sum_width(ticks, config.max_length()) == atc::detail::SumWidth::Wide;
   }
   const DeviceBuffer<atc::exact::TickScale> ticks =
       atc::cuda::to_device(std::span<const atc::exact::TickScale>(ticks_host));

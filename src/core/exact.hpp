@@ -253,10 +253,19 @@ ATC_HD double efficiency_ratio(Wide signal, Wide noise) {
 // The window MAs as exact rationals N / D of ticks (§3a.2), from Σx and Σ j·x with
 // j = 1 … L oldest first (sum_w). Acc is double (narrow) or Wide; the comparison
 // close > MA is c·D > N.
+// 6·Σ j·x − 2(L−2)·Σx with j = 0 … L−1, i.e. 6·sum_w − (2L + 2)·sum_y. `times(x, k)`
+// multiplies a sum by a small integer (the cpu backend passes its vector one).
+template <class Acc, class Times>
+ATC_HD Acc lsma_numerator(Acc sum_y, Acc sum_w, int len, Times times_k) {
+  return times_k(sum_w, 6) - times_k(sum_y, 2 * len + 2);
+}
+struct Times {
+  template <class Acc>
+  ATC_HD Acc operator()(Acc x, long long k) const { return times(x, k); }
+};
 template <class Acc>
 ATC_HD Acc lsma_numerator(Acc sum_y, Acc sum_w, int len) {
-  // 6·Σ j·x − 2(L−2)·Σx with j = 0 … L−1, i.e. 6·sum_w − (2L + 2)·sum_y.
-  return times(sum_w, 6) - times(sum_y, 2 * len + 2);
+  return lsma_numerator(sum_y, sum_w, len, Times{});
 }
 ATC_HD long long sma_denominator(int len) { return len; }
 ATC_HD long long wma_denominator(int len) { return static_cast<long long>(len) * (len + 1) / 2; }

@@ -121,15 +121,15 @@ PreparedBatch prepare(std::span<const SeriesView> input, const Config& config, G
       p.src = has_src ? s.src.data() + start : p.close;
     }
     const SeriesTicks ticks = series_ticks(p.close, p.src, n);
-    const double bound = exact::window_bound(ticks.max_tick, config.max_length());
-    if (!ticks.representable || !(bound < exact::kWideLimit)) {
+    const SumWidth width = sum_width(ticks, config.max_length());
+    if (width == SumWidth::OutOfRange) {
       status[i] = fail(s.symbol, StatusCode::TickRange, -1,
                        "its prices span too wide a range for exact window arithmetic (largest tick " +
                            number(ticks.max_tick) + "; see docs/SEMANTICS.md §3a)");
       continue;
     }
     p.ticks = ticks.scale;
-    p.wide = !(bound < exact::kNarrowLimit);
+    p.wide = width == SumWidth::Wide;
     batch.any_wide = batch.any_wide || p.wide;
     batch.series.push_back(p);
     batch.batch_index.push_back(i);

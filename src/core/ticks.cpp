@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 
 namespace atc::detail {
 namespace {
@@ -81,6 +80,12 @@ SeriesTicks series_ticks(const double* close, const double* src, std::size_t n) 
   out.scale.binary = std::ldexp(1.0, k);
   out.max_tick = std::max(out.max_tick, std::ldexp(all_largest, k));
   return out;
+}
+
+SumWidth sum_width(const SeriesTicks& ticks, int max_length) {
+  const double bound = exact::window_bound(ticks.max_tick, max_length);
+  if (!ticks.representable || !(bound < exact::kWideLimit)) return SumWidth::OutOfRange;
+  return bound < exact::kNarrowLimit ? SumWidth::Narrow : SumWidth::Wide;
 }
 
 }  // namespace atc::detail

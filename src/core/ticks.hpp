@@ -18,4 +18,10 @@ struct SeriesTicks {
 // close[0..n) and src[0..n) (src may equal close), all finite.
 SeriesTicks series_ticks(const double* close, const double* src, std::size_t n);
 
+// How a series' window sums are held, for MAs of at most `max_length` bars: as
+// integer-valued doubles (every quantity below 2^53), as 128-bit integers, or not at all
+// (the series is a tick-range error).
+enum class SumWidth { Narrow, Wide, OutOfRange };
+SumWidth sum_width(const SeriesTicks& ticks, int max_length);
+
 }  // namespace atc::detail

@@ -360,7 +360,7 @@ struct Windowed {
     const Acc& sum_w = sums->sum_w[slot[i]];
     if constexpr (kFamily == Family::HMA) return sum_y;
     else if constexpr (kFamily == Family::WMA) return sum_w;
-    else return scaled(sum_w, 6) - scaled(sum_y, 2 * len[i] + 2);  // exact::lsma_numerator
+    else return exact::lsma_numerator(sum_y, sum_w, len[i], [](const Acc& x, long long k) { return scaled(x, k); });
   }
   // Bar t's crossing operands (and values, for calibration) from the window sums.
   template <bool kMixed>

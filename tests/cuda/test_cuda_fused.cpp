@@ -51,7 +51,7 @@ struct DeviceInput {
       const std::vector<double>& source = batch.src[s].empty() ? series : batch.src[s];
       const detail::SeriesTicks t = detail::series_ticks(series.data(), source.data(), series.size());
       scales.push_back(t.scale);
-      wide = wide || !(exact::window_bound(t.max_tick, config.max_length()) < exact::kNarrowLimit);
+      wide = wide || detail::sum_width(t, config.max_length()) == detail::SumWidth::Wide;
       sources.insert(sources.end(), source.begin(), source.end());
       own_src = own_src || !batch.src[s].empty();
       offsets.push_back(static_cast<long long>(concatenated.size()));
