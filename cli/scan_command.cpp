@@ -23,6 +23,9 @@ constexpr std::size_t kMaxErrorsPrinted = 50;
 struct SymbolError {
   std::string symbol;
   std::string message;
+  // A status code name (atc::status_code_name) for a symbol that failed to compute;
+  // "read" for one that could not be read, "duplicate" for a second copy.
+  std::string code = "read";
 };
 
 // The symbols a scan computes: read from CSV files, or the synthetic demo market.
@@ -109,7 +112,8 @@ class Universe {
         const auto [first, inserted] = sources_.emplace(s.symbol, file.string());
         if (!inserted) {
           errors.push_back({s.symbol, "symbol '" + s.symbol + "' in " + file.string() + " is already read from " +
-                                          first->second + "; this copy is skipped"});
+                                          first->second + "; this copy is skipped",
+                            "duplicate"});
           continue;
         }
         files_.push_back(std::move(s));
@@ -294,7 +298,7 @@ void write_ranking_json(const fs::path& file, const ScanReport& report, const Co
   }
   nlohmann::ordered_json errors = nlohmann::ordered_json::array();
   for (const SymbolError& e : report.errors)
-    errors.push_back({{"symbol", e.symbol}, {"message", e.message}});
+    errors.push_back({{"symbol", e.symbol}, {"code", e.code}, {"message", e.message}});
   const nlohmann::ordered_json document{
       {"backend", backend_name(report.backend)},
       {"symbols", report.ranking.size() + report.errors.size()},
@@ -342,7 +346,7 @@ ScanReport compute_ranking(const Universe& universe, const Config& config,
         const std::string time = universe.timestamp(begin + i, static_cast<std::size_t>(status.bar));
         if (!time.empty()) message += " (timestamp " + time + ")";
       }
-      report.errors.push_back({result.symbols[i], message});
+      report.errors.push_back({result.symbols[i], message, std::string(status_code_name(status.code))});
     }
     progress.update(begin + count);
   }

@@ -258,6 +258,23 @@ TEST_F(CliTest, ScanRanksTheGoodSymbolsAndListsTheBadOne) {
   EXPECT_EQ(json["parameters"]["ema_len"], 28);
 }
 
+TEST_F(CliTest, ScanReportsAnEquityThatOverflowsAsAnErrorOfItsSymbol) {
+  // lambda 50 compounds the growth-weighted returns of 3,000 bars past 1e308; 200 bars stay finite.
+  fs::create_directories(path("data"));
+  write_series(path("data") / "CALM.csv", 200, 10);
+  write_series(path("data") / "HOT.csv", 3000, 11);
+  const ProgramRun run = atc("scan '" + path("data").string() + "' --lambda 50 -o '" + path("rank.json").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(contains(run.err, "2 symbols (1 ok, 1 errors)")) << run.err;
+  EXPECT_TRUE(contains(run.err, "symbol 'HOT', bar ")) << run.err;
+  EXPECT_TRUE(contains(run.err, "no longer finite")) << run.err;
+  const auto json = nlohmann::json::parse(read_text(path("rank.json")));
+  ASSERT_EQ(json["ranking"].size(), 1u);
+  EXPECT_EQ(json["ranking"][0]["symbol"], "CALM");
+  ASSERT_EQ(json["symbol_errors"].size(), 1u);
+  EXPECT_EQ(json["symbol_errors"][0]["code"], "equity-overflow") << json["symbol_errors"][0].dump();
+}
+
 TEST_F(CliTest, ScanReadsALongFormatFileAndReportsMalformedFilesPerSymbol) {
   std::ofstream long_file(path("long.csv"));
   long_file << "symbol,date,close\n";

@@ -303,8 +303,8 @@ const std::vector<BadSymbol> kBadSymbols{
      StatusCode::TooShort, -1, {std::to_string(kMinBars - 1)}},
     {"GrowthOverflow",
      [](auto& c, auto&, auto& config) {
-       config.lambda = 1000.0;  // La = 1: the good symbols need 299 < 700
-       c = test::random_walk(702, 24);  // La·(702 − 1 − 0) = 701 > 700
+       config.lambda = 10.0;  // La = 0.01: the good symbols' equities stay finite
+       c = test::random_walk(70002, 24);  // La·(70002 − 1 − 0) = 700.01 > 700
      },
      StatusCode::GrowthOverflow, -1, {"700"}},
     {"NoFiniteBar", [](auto& c, auto&, auto&) { std::fill(c.begin(), c.end(), kNaN); }, StatusCode::Empty, -1, {}},
@@ -390,7 +390,8 @@ TEST(GrowthOverflowBoundary, ExponentOfExactly700IsAllowed) {
   for (int cutout : {0, 10}) {
     config.cutout = cutout;
     const std::size_t largest = 701 + static_cast<std::size_t>(cutout);  // La·(n − 1 − cutout) = 700
-    const std::vector<double> walk = test::random_walk(largest + 1, 4);
+    // Flat prices: R = 0, so the equities stay finite however large the growth factor.
+    const std::vector<double> walk(largest + 1, 100.0);
     EXPECT_TRUE(compute_reference(std::span<const double>(walk).first(largest), config).status[0].ok())
         << "cutout " << cutout;
     EXPECT_EQ(compute_reference(walk, config).status[0].code, StatusCode::GrowthOverflow)

@@ -56,6 +56,7 @@ enum class StatusCode : std::uint8_t {
   TooShort,          // fewer bars than the slowest MA needs
   GrowthOverflow,    // La * (n - 1 - cutout) > 700
   TickRange,         // prices outside the range of exact window arithmetic (docs/SEMANTICS.md §3a)
+  EquityOverflow,    // an equity became non-finite (docs/SEMANTICS.md §10); `bar` is the first such bar
 };
 std::string_view status_code_name(StatusCode code);
 

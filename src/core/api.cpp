@@ -31,6 +31,7 @@ std::string_view status_code_name(StatusCode code) {
     case StatusCode::TooShort: return "too-short";
     case StatusCode::GrowthOverflow: return "growth-overflow";
     case StatusCode::TickRange: return "tick-range";
+    case StatusCode::EquityOverflow: return "equity-overflow";
   }
   return "unknown";
 }
@@ -90,12 +91,15 @@ void compute_batch(std::span<const SeriesView> input, const Config& config, cons
   if (prepared.series.empty()) return;
 
   detail::OutputColumns out = detail::columns_of(result.outputs);
+  std::vector<std::int64_t> nonfinite_equity_bar(prepared.series.size(), -1);
+  out.nonfinite_equity_bar = nonfinite_equity_bar.data();
   switch (backend) {
     case Backend::Reference: detail::run_reference(prepared, config, out); break;
     case Backend::Cpu: detail::run_cpu(prepared, config, out, options.threads); break;
     case Backend::Cuda: detail::run_cuda(prepared, config, out, options); break;
     case Backend::Auto: break;  // resolved above
   }
+  detail::fail_nonfinite_equities(prepared, input, nonfinite_equity_bar, offsets, result.status, result.outputs);
 }
 
 BatchResult compute_table(std::span<const double> close, std::size_t n_bars,

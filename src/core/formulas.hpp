@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "atc/config.hpp"
+
 // Per-bar formulas are always inlined: they sit in the backends' hot loops, which are
 // large enough that the compiler's inlining budget would otherwise give out.
 #if defined(__CUDACC__)
@@ -105,6 +107,18 @@ struct AverageSignalT {
   }
   ATC_HD T value() const { return num / den; }
 };
+
+// §10 without reading the 60 equities: past the cutout, a non-finite per-MA equity
+// makes its family's Layer-1 signal NaN (Σ s·E / Σ E with an E of ∞ or NaN), a
+// non-finite family equity makes Average_Signal NaN, and nothing else does (the
+// denominators are at least 0.25 a term). So a bar's equities are all finite exactly
+// when this sum of seven values is not NaN.
+template <class T, class Signals>
+ATC_HD T equity_probe(T average, const Signals& family_signal) {
+  T sum = average;
+  for (int f = 0; f < kFamilies; ++f) sum += family_signal[f];
+  return sum;
+}
 
 ATC_HD double growth_factor(double la, int t, int cutout) {
   return std::exp(la * static_cast<double>(t - cutout));

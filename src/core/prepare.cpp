@@ -31,6 +31,24 @@ SymbolStatus fail(std::string_view symbol, StatusCode code, std::int64_t bar,
 
 }  // namespace
 
+void fail_nonfinite_equities(const PreparedBatch& batch, std::span<const SeriesView> input,
+                             std::span<const std::int64_t> nonfinite_equity_bar,
+                             std::span<const std::size_t> out_offsets, std::vector<SymbolStatus>& status,
+                             BatchOutputs& outputs) {
+  for (std::size_t k = 0; k < batch.series.size(); ++k) {
+    if (nonfinite_equity_bar[k] < 0) continue;
+    const std::size_t i = batch.batch_index[k];
+    const PreparedSeries& ps = batch.series[k];
+    const auto bar = static_cast<std::int64_t>(ps.out_offset - out_offsets[i]) + nonfinite_equity_bar[k];
+    const std::size_t filled = status[i].filled_bars;
+    status[i] = fail(input[i].symbol, StatusCode::EquityOverflow, bar,
+                     "an equity curve is no longer finite (the growth-weighted returns compound beyond the "
+                     "range of doubles); use fewer bars, a smaller lambda or smaller family weights");
+    status[i].filled_bars = filled;
+    outputs.clear_rows(out_offsets[i], out_offsets[i + 1]);
+  }
+}
+
 PreparedBatch prepare(std::span<const SeriesView> input, const Config& config, GapPolicy gaps,
                       std::span<const std::size_t> out_offsets, std::vector<SymbolStatus>& status) {
   PreparedBatch batch;

@@ -38,6 +38,13 @@ PreparedBatch prepare(std::span<const SeriesView> input, const Config& config,
                       GapPolicy gaps, std::span<const std::size_t> out_offsets,
                       std::vector<SymbolStatus>& status);
 
+// Makes every series with a non-finite equity (nonfinite_equity_bar[k] >= 0) an
+// EquityOverflow error of its symbol: status names the input bar, its rows hold NaN / 0.
+void fail_nonfinite_equities(const PreparedBatch& batch, std::span<const SeriesView> input,
+                             std::span<const std::int64_t> nonfinite_equity_bar,
+                             std::span<const std::size_t> out_offsets, std::vector<SymbolStatus>& status,
+                             BatchOutputs& outputs);
+
 // Raw pointers to the requested output columns (null when not requested).
 struct OutputColumns {
   double* average_signal = nullptr;
@@ -48,6 +55,10 @@ struct OutputColumns {
   int calibration_family = -1;  // Family index, or -1
   std::array<double*, kLengthsPerFamily> ma{}, ma_equity{};
   std::array<std::int8_t*, kLengthsPerFamily> ma_signal{};
+  // Per prepared series (index into PreparedBatch::series), always given: the first bar
+  // of the computed series at which an equity is not finite (§10), or -1. Every backend
+  // writes it for every series; the caller turns a bar into an error of that symbol.
+  std::int64_t* nonfinite_equity_bar = nullptr;
 };
 OutputColumns columns_of(BatchOutputs& outputs);
 

@@ -26,7 +26,10 @@ std::vector<SymbolGroup> make_groups(const PreparedBatch& batch) {
   for (std::size_t i = 0; i < order.size(); i += kGroupLanes) {
     SymbolGroup g;
     g.lanes = static_cast<int>(std::min<std::size_t>(kGroupLanes, order.size() - i));
-    for (int l = 0; l < g.lanes; ++l) g.series[l] = &batch.series[order[i + l]];
+    for (int l = 0; l < g.lanes; ++l) {
+      g.index[l] = order[i + l];
+      g.series[l] = &batch.series[order[i + l]];
+    }
     g.bars = g.series[0]->n;
     groups.push_back(g);
   }

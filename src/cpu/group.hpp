@@ -14,6 +14,7 @@ inline constexpr int kGroupLanes = 4;
 
 struct SymbolGroup {
   std::array<const PreparedSeries*, kGroupLanes> series{};
+  std::array<std::size_t, kGroupLanes> index{};  // of each lane's series in PreparedBatch::series
   int lanes = 0;         // real symbols; unused lanes repeat lane 0 and are not written
   std::size_t bars = 0;  // the longest lane's length
 };

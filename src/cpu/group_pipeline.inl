@@ -557,6 +557,8 @@ void run_group(const Config& config, const std::vector<double>& growth, const Ou
   std::array<double, kLanes> average_prev, a_prev;
   average_prev.fill(kNaN);
   a_prev.fill(kNaN);
+  std::array<std::int64_t, kLanes> nonfinite;
+  nonfinite.fill(-1);
 
   // Bars where a lane changes from decimal to binary ticks, in order.
   std::vector<std::size_t> rebases;
@@ -602,10 +604,12 @@ void run_group(const Config& config, const std::vector<double>& growth, const Ou
       den += x_equity[f];
     }
     const Vec average = ti < cutout ? splat(kNaN) : num / den;
+    const Vec probe = formulas::equity_probe(average, x_signal);
 
     for (int l = 0; l < group.lanes; ++l) {
       const PreparedSeries& ps = *group.series[l];
       if (t >= ps.n) continue;
+      if (probe[l] != probe[l] && ti >= cutout && nonfinite[l] < 0) nonfinite[l] = ti;
       const std::size_t row = ps.out_offset + t;
       out.average_signal[row] = average[l];
       if (out.family_equity[0]) {
@@ -636,6 +640,7 @@ void run_group(const Config& config, const std::vector<double>& growth, const Ou
       average_prev[l] = average[l];
     }
   }
+  for (int l = 0; l < group.lanes; ++l) out.nonfinite_equity_bar[group.index[l]] = nonfinite[l];
 }
 
 }  // namespace

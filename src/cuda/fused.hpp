@@ -118,6 +118,9 @@ struct DeviceColumns {
   double* ma[kLengthsPerFamily] = {};
   std::int8_t* ma_signal[kLengthsPerFamily] = {};
   double* ma_equity[kLengthsPerFamily] = {};
+  // [series]: the first bar at which an equity of the series is not finite (§10), or −1;
+  // written when Layer 2 runs (an Average_Signal, X_S or classification output).
+  long long* nonfinite_equity_bar = nullptr;
 };
 
 // Device bytes of the workspace launch_fused needs for `rows` rows and these outputs: the

@@ -130,6 +130,15 @@ __device__ __forceinline__ void classify_tile(Real average, int bars, int lane, 
   }
 }
 
+// §10 per tile, run by a whole warp, lane j = bar t0 + j: the first bar whose equity probe
+// (formulas::equity_probe; 0 where a bar has none) is NaN goes to `first` (−1 until
+// found), written by lane 0.
+template <class Real>
+__device__ __forceinline__ void track_nonfinite(Real probe, int t0, int lane, long long& first) {
+  const unsigned hit = __ballot_sync(~0u, probe != probe);
+  if (lane == 0 && hit != 0 && first < 0) first = t0 + __ffs(static_cast<int>(hit)) - 1;
+}
+
 // The longest MA length of the parameters.
 inline int max_length(const FusedParams& p) {
   int longest = 1;

@@ -230,6 +230,7 @@ struct Layer2Shared {
   int bars[kLayer2Series];
   Real average_prev[kLayer2Series], a_prev[kLayer2Series];  // A and a of the last bar
   std::int8_t direction[kLayer2Series];                     // classification state after the last bar
+  long long nonfinite[kLayer2Series];                       // track_nonfinite's first bar, −1 until found
 };
 
 // Block b covers series [32·b, 32·b + 32).
@@ -251,6 +252,7 @@ __global__ void __launch_bounds__(kLayer2Threads, 3)
     sh.direction[tid] = 0;
     sh.average_prev[tid] = Real(NAN);
     sh.a_prev[tid] = Real(NAN);
+    sh.nonfinite[tid] = -1;
   }
   __syncthreads();
   int longest = 0;
@@ -329,20 +331,28 @@ __global__ void __launch_bounds__(kLayer2Threads, 3)
       const int sym_bars = min(kLayer2Tile, sh.bars[ps] - t0);
       if (sym_bars <= 0) continue;  // warp-uniform
       const long long row0 = sh.row0[ps] + t0;
-      Real average = Real(NAN);  // of bar t0 + lane
+      Real average = Real(NAN), probe = Real(0);  // of bar t0 + lane
       if (lane < sym_bars) {
+        Real x_signal[kFamilies];
         formulas::AverageSignalT<Real> sum;
 #pragma unroll
-        for (int pf = 0; pf < kFamilies; ++pf)
-          sum.add(sh.signal_of[static_cast<std::uint8_t>(sh.hundredths[pf][lane][ps])], sh.equity[pf][lane][ps]);
-        average = t0 + lane < p.cutout ? Real(NAN) : sum.value();
+        for (int pf = 0; pf < kFamilies; ++pf) {
+          x_signal[pf] = sh.signal_of[static_cast<std::uint8_t>(sh.hundredths[pf][lane][ps])];
+          sum.add(x_signal[pf], sh.equity[pf][lane][ps]);
+        }
+        const bool defined = t0 + lane >= p.cutout;
+        average = defined ? sum.value() : Real(NAN);
+        if (defined) probe = formulas::equity_probe(average, x_signal);
         if (out.average_signal != nullptr) out.average_signal[row0 + lane] = average;
       }
+      track_nonfinite(probe, t0, lane, sh.nonfinite[ps]);
       if (out.classification[0] != nullptr)
         classify_tile(average, sym_bars, lane, row0, p, out, sh.direction[ps], sh.average_prev[ps], sh.a_prev[ps]);
     }
     __syncthreads();  // the tile's readers are done before the next one is staged
   }
+  if (out.nonfinite_equity_bar != nullptr && tid < kLayer2Series && first + tid < in.series)
+    out.nonfinite_equity_bar[first + tid] = sh.nonfinite[tid];
 }
 
 // A ring holds the oldest bar a tile looks back to (t0 − L − 1) through its last bar.

@@ -55,6 +55,7 @@ struct SharedTile {
   Real family_signal_prev[kBlockSeries][kFamilies];
   Real average_prev[kBlockSeries], a_prev[kBlockSeries];  // A and a of the last bar
   std::int8_t direction[kBlockSeries];  // classification state after the last bar
+  long long nonfinite[kBlockSeries];    // track_nonfinite's first bar, −1 until found
 };
 // Where the rings (of doubles) start, in doubles.
 template <class Real>
@@ -155,6 +156,7 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
     sh.direction[tid] = 0;
     sh.average_prev[tid] = Real(NAN);
     sh.a_prev[tid] = Real(NAN);
+    sh.nonfinite[tid] = -1;
   }
   if (chain_bars > 0 && (family == static_cast<int>(Family::EMA) || family == static_cast<int>(Family::DEMA)))
     prime_chain<static_cast<int>(Family::EMA)>(state.chain, (in.src != nullptr ? in.src : in.close) + chain_row0,
@@ -266,17 +268,27 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
       const int f = item / kTile, j = item % kTile;
       if (j < sym_bars && out.family_equity[f] != nullptr) out.family_equity[f][row0 + j] = sh.family_equity[k][f][j];
     }
-    Real average = Real(NAN);  // of bar t0 + lane
+    Real average = Real(NAN), probe = Real(0);  // of bar t0 + lane
     if (lane < sym_bars) {
+      Real x_signal[kFamilies];
       formulas::AverageSignalT<Real> sum;
 #pragma unroll
-      for (int f = 0; f < kFamilies; ++f) sum.add(sh.family_signal[k][f][lane], sh.family_equity[k][f][lane]);
-      average = t0 + lane < p.cutout ? Real(NAN) : sum.value();
+      for (int f = 0; f < kFamilies; ++f) {
+        x_signal[f] = sh.family_signal[k][f][lane];
+        sum.add(x_signal[f], sh.family_equity[k][f][lane]);
+      }
+      const bool defined = t0 + lane >= p.cutout;
+      average = defined ? sum.value() : Real(NAN);
+      if (defined) probe = formulas::equity_probe(average, x_signal);
       if (out.average_signal != nullptr) out.average_signal[row0 + lane] = average;
     }
+    track_nonfinite(probe, t0, lane, sh.nonfinite[k]);
     if (out.classification[0] != nullptr)
       classify_tile(average, sym_bars, lane, row0, p, out, sh.direction[k], sh.average_prev[k], sh.a_prev[k]);
   }
+  __syncthreads();  // warp k's lane 0 wrote sh.nonfinite[k]
+  if (out.nonfinite_equity_bar != nullptr && tid < per_block && first + tid < in.series)
+    out.nonfinite_equity_bar[first + tid] = sh.nonfinite[tid];
 }
 
 

@@ -224,13 +224,14 @@ std::vector<Column> requested_columns(const OutputColumns& out) {
 // Where everything of one chunk lies in a slot (byte offsets; the pinned slot and the
 // device buffers share the layout, so each direction is one copy). Input: offsets
 // (series + 1 long longs), tick scales (one per series), close, src (0 = none); output:
-// one region per column.
+// one region per column, then each series' first non-finite equity bar.
 // Equal layouts give equal launches, which is what a slot's captured graphs are keyed by.
 struct ChunkLayout {
   std::size_t series = 0, rows = 0, max_bars = 0;
   std::size_t ticks_at = 0, close_at = 0, src_at = 0, in_bytes = 0;
   bool wide = false;  // the wide kernels (some series' window sums need 128 bits)
   std::size_t column_at[kMaxColumns] = {};
+  std::size_t nonfinite_at = 0;
   std::size_t out_bytes = 0;
   std::size_t workspace_bytes = 0;  // the fused path's, on the device only
   bool operator==(const ChunkLayout&) const = default;
@@ -265,7 +266,8 @@ ChunkLayout layout_of(std::span<const PreparedSeries> series, const std::vector<
     l.column_at[c] = at;
     at = align_up(at + l.rows * element_bytes(columns[c].kind));
   }
-  l.out_bytes = at;
+  l.nonfinite_at = at;
+  l.out_bytes = align_up(at + l.series * sizeof(long long));
   // Room for all six Layer-1 signals whatever is requested: a few bytes a row.
   l.workspace_bytes = align_up(l.rows * kFamilies);
   return l;
@@ -303,6 +305,7 @@ DeviceColumns device_columns(std::byte* device_out, const OutputColumns& host, c
     if (column != nullptr)
       field = reinterpret_cast<std::remove_reference_t<decltype(field)>>(device_out + l.column_at[c++]);
   });
+  d.nonfinite_equity_bar = reinterpret_cast<long long*>(device_out + l.nonfinite_at);
   return d;
 }
 
@@ -702,6 +705,10 @@ void scatter_range(const Run& run, const Chunk& chunk, const Slot& slot, std::si
 void scatter(const Run& run, const Chunk& chunk, const Slot& slot) {
   in_parts(chunk.layout.series, copy_parts(run, chunk.layout.out_bytes),
            [&](std::size_t first, std::size_t last) { scatter_range(run, chunk, slot, first, last); });
+  if (run.out.nonfinite_equity_bar != nullptr) {
+    const auto* bars = reinterpret_cast<const long long*>(slot.output.data() + chunk.layout.nonfinite_at);
+    std::copy(bars, bars + chunk.layout.series, run.out.nonfinite_equity_bar + chunk.first);
+  }
 }
 
 // Enqueues upload → fused kernel → download of the chunk in `slot` on the lane's stream,
@@ -733,6 +740,7 @@ void enqueue(const Run& run, DevicePipeline& pipeline, Lane& lane, Slot& slot, c
       std::byte* to = direct.column[c] != nullptr ? direct.column[c] : slot.output.data() + l.column_at[c];
       download(l.column_at[c], to, l.rows * element_bytes(run.columns[c].kind));
     }
+    download(l.nonfinite_at, slot.output.data() + l.nonfinite_at, l.series * sizeof(long long));
   };
   if (run.timing) slot.start.record(stream);
   // A graph would capture the caller's addresses: direct chunks are enqueued as they come.
@@ -842,8 +850,9 @@ void enqueue_all(Run& run, std::vector<std::unique_ptr<DevicePipeline>>& pipelin
   }
 }
 
-// Device (and staging) bytes per bar of a chunk, at worst: prices, outputs, and the
-// offset of a series spread over the bars of the shortest one.
+// Device (and staging) bytes per bar of a chunk, at worst: prices, outputs, and what a
+// series has once (offset, tick scale, non-finite bar) spread over the bars of the
+// shortest one.
 std::size_t bytes_per_row(const detail::PreparedBatch& batch, const std::vector<Column>& columns) {
   bool own_src = false;
   std::size_t shortest = batch.max_bars;
@@ -852,7 +861,8 @@ std::size_t bytes_per_row(const detail::PreparedBatch& batch, const std::vector<
     shortest = std::min(shortest, s.n);
   }
   // Prices, offsets and the fused path's workspace (device only, counted everywhere).
-  std::size_t bytes = (own_src ? 2 : 1) * sizeof(double) + (sizeof(long long) + shortest - 1) / shortest + kFamilies;
+  constexpr std::size_t kPerSeries = 2 * sizeof(long long) + sizeof(exact::TickScale);
+  std::size_t bytes = (own_src ? 2 : 1) * sizeof(double) + (kPerSeries + shortest - 1) / shortest + kFamilies;
   for (const Column& c : columns) bytes += element_bytes(c.kind);
   return bytes;
 }
@@ -905,8 +915,9 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
     std::size_t budget = options.device_memory_limit > 0 ? std::min(options.device_memory_limit, free_bytes)
                                                           : free_bytes;
     budget /= static_cast<std::size_t>(std::count(devices.begin(), devices.end(), device));
-    // A tenth for the runtime; the growth table and each lane's alignment padding.
-    const std::size_t fixed = growth.size() * sizeof(double) + streams * (kMaxColumns + 4) * kAlign;
+    // A tenth for the runtime; the growth table and each lane's alignment padding (of
+    // every column and the five other regions).
+    const std::size_t fixed = growth.size() * sizeof(double) + streams * (kMaxColumns + 5) * kAlign;
     const std::size_t usable = budget / 10 * 9 > fixed ? budget / 10 * 9 - fixed : 0;
     rows = std::min(rows, usable / streams / per_row);
   }

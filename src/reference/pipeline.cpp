@@ -95,11 +95,27 @@ Classification classify(std::span<const double> average, double long_threshold,
 }  // namespace atc::reference
 
 namespace atc::detail {
+namespace {
+
+// The first bar from the cutout on at which `equity` is not finite, if before `first`.
+void track_nonfinite(const reference::Series& equity, int cutout, std::int64_t& first) {
+  const std::size_t end = first < 0 ? equity.size() : static_cast<std::size_t>(first);
+  for (std::size_t t = static_cast<std::size_t>(cutout); t < end; ++t) {
+    if (!std::isfinite(equity[t])) {
+      first = static_cast<std::int64_t>(t);
+      return;
+    }
+  }
+}
+
+}  // namespace
 
 void run_reference(const PreparedBatch& batch, const Config& config, OutputColumns out) {
   using namespace atc::reference;
   const double la = config.growth_rate(), de = config.decay_rate();
-  for (const PreparedSeries& ps : batch.series) {
+  for (std::size_t k = 0; k < batch.series.size(); ++k) {
+    const PreparedSeries& ps = batch.series[k];
+    std::int64_t& nonfinite = out.nonfinite_equity_bar[k];
     const std::span<const double> close(ps.close, ps.n), src(ps.src, ps.n);
     const Series r = returns(close);
     std::vector<Series> family_signal, family_equity;
@@ -112,10 +128,12 @@ void run_reference(const PreparedBatch& batch, const Config& config, OutputColum
         signals.push_back(crossover_signal(crossing_side(family, close, src, len, ps.ticks, mas.back())));
         const Series sig(signals.back().begin(), signals.back().end());
         equities.push_back(equity(1.0, sig, r, la, de, config.cutout));
+        track_nonfinite(equities.back(), config.cutout, nonfinite);
       }
       family_signal.push_back(layer1(signals, equities, config.cutout));
       family_equity.push_back(
           equity(config.weight[f], family_signal.back(), r, la, de, config.cutout));
+      track_nonfinite(family_equity.back(), config.cutout, nonfinite);
       if (out.family_signal[f])
         std::copy(family_signal[f].begin(), family_signal[f].end(), out.family_signal[f] + ps.out_offset);
       if (out.family_signal_hundredths[f])

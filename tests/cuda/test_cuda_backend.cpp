@@ -65,6 +65,30 @@ TEST_F(CudaBackend, RaggedBatchWithLateListingsAndBadSymbols) {
   compare_backends(batch, Config{});
 }
 
+// §10: equities that overflow are errors naming the reference's bar, through the pipeline
+// (small chunks, so that several chunks each bring their series' bars back).
+TEST_F(CudaBackend, EquityOverflowNamesTheReferencesBar) {
+  const std::uint64_t seed = fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const OwnedBatch batch = ragged_batch({.symbols = 60, .min_bars = 200, .max_bars = 3000, .max_leading_nans = 30,
+                                         .seed = seed});
+  Config config;
+  config.lambda = 30.0;
+  compare_backends(batch, config);
+  ComputeOptions options;
+  options.backend = Backend::Cuda;
+  options.chunk_symbols = 7;
+  const BatchResult gpu = compute_batch(batch.views(), config, options);
+  options.backend = Backend::Reference;
+  const BatchResult ref = compute_batch(batch.views(), config, options);
+  const ParityReport report = compare_results(ref, gpu, batch.views());
+  EXPECT_TRUE(report.ok()) << report.summary(20);
+  std::size_t overflowed = 0;
+  for (const SymbolStatus& s : ref.status) overflowed += s.code == StatusCode::EquityOverflow ? 1 : 0;
+  EXPECT_GT(overflowed, 0u);
+  EXPECT_LT(overflowed, batch.size());
+}
+
 TEST_F(CudaBackend, TickGridsWithPlateausLateDecimalBreaksAndFlatPrices) {
   const std::uint64_t seed = fresh_seed();
   SCOPED_TRACE("seed " + std::to_string(seed));

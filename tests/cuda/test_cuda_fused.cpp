@@ -143,6 +143,7 @@ struct FusedRun {
   static constexpr int kBytes = kFamilies + cuda::kFusedClassOutputs + kLengthsPerFamily;
   std::vector<std::vector<double>> doubles;      // Average, X_Signal, X_S, MA, MA equity
   std::vector<std::vector<std::int8_t>> bytes;   // X_Signal hundredths, classification, MA signals
+  std::vector<long long> nonfinite_equity_bar;   // per series
 };
 
 FusedRun run_fused(const cuda::FusedInput& input, std::size_t rows, const Config& config, Family calibration,
@@ -164,6 +165,8 @@ FusedRun run_fused(const cuda::FusedInput& input, std::size_t rows, const Config
     out.ma_equity[i] = d[1 + 2 * kFamilies + kLengthsPerFamily + i].data();
     out.ma_signal[i] = b[kFamilies + cuda::kFusedClassOutputs + i].data();
   }
+  DeviceBuffer<long long> nonfinite(static_cast<std::size_t>(input.series));
+  out.nonfinite_equity_bar = nonfinite.data();
   DeviceBuffer<std::int8_t> workspace(cuda::fused_workspace_bytes(rows, out));
   EXPECT_EQ(workspace.size(), through_workspace ? kFamilies * rows : 0u);
   cuda::FusedParams params = cuda::make_fused_params(config, static_cast<int>(calibration));
@@ -174,6 +177,7 @@ FusedRun run_fused(const cuda::FusedInput& input, std::size_t rows, const Config
   FusedRun run;
   for (const auto& x : d) run.doubles.push_back(download(x));
   for (const auto& x : b) run.bytes.push_back(download(x));
+  run.nonfinite_equity_bar = download(nonfinite);
   if (through_workspace)  // the hundredths columns were not requested
     for (int f = 0; f < kFamilies; ++f) run.bytes[f].clear();
   return run;
@@ -187,6 +191,7 @@ void expect_same_bits(const FusedRun& expected, const FusedRun& actual) {
     if (!actual.bytes[i].empty()) {
       ASSERT_TRUE(expected.bytes[i] == actual.bytes[i]) << "byte column " << i;
     }
+  ASSERT_EQ(expected.nonfinite_equity_bar, actual.nonfinite_equity_bar);
 }
 
 // Both implementations, with blocks of 1 or 3 series (per symbol) and 5 or 32 series
@@ -217,6 +222,39 @@ TEST(FusedKernel, PathsAndSeriesPerBlockGiveTheSameBits) {
     SCOPED_TRACE(std::string(v.path == FusedPath::PerSymbol ? "per symbol, " : "per family, ") +
                  std::to_string(v.per_block) + " series per block" + (v.through_workspace ? ", workspace" : ""));
     expect_same_bits(one, run_fused(input, device.rows, config, Family::KAMA, v.path, v.per_block, v.through_workspace));
+  }
+}
+
+// §10: both implementations, in float64, name the reference's first bar with a non-finite
+// equity for every series (−1 where there is none), whatever the series per block.
+TEST(FusedKernel, PathsNameTheReferencesFirstNonFiniteEquityBar) {
+  ATC_REQUIRE_GPU();
+  const std::uint64_t seed = fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const OwnedBatch batch = ragged_batch({.symbols = 41, .min_bars = 200, .max_bars = 3000, .seed = seed});
+  Config config;
+  config.lambda = 30.0;  // La = 0.03: the longer series overflow, the shorter ones do not
+  ComputeOptions options;
+  options.backend = Backend::Reference;
+  const BatchResult reference = compute_batch(batch.views(), config, options);
+  std::vector<long long> expected;
+  for (const SymbolStatus& s : reference.status) {
+    ASSERT_TRUE(s.ok() || s.code == StatusCode::EquityOverflow) << s.message;
+    expected.push_back(s.ok() ? -1 : s.bar);
+  }
+  ASSERT_NE(std::count(expected.begin(), expected.end(), -1), 0);
+  ASSERT_NE(std::count(expected.begin(), expected.end(), -1), static_cast<long>(expected.size()));
+
+  const DeviceInput device(batch, config);
+  cuda::FusedInput input = device.input();
+  input.series = static_cast<int>(batch.close.size());
+  using cuda::FusedPath;
+  for (const auto& [path, per_block] : {std::pair{FusedPath::PerSymbol, 1}, std::pair{FusedPath::PerSymbol, 3},
+                                         std::pair{FusedPath::PerFamily, 5}, std::pair{FusedPath::PerFamily, 32}}) {
+    SCOPED_TRACE(std::string(path == FusedPath::PerSymbol ? "per symbol, " : "per family, ") +
+                 std::to_string(per_block) + " series per block");
+    EXPECT_EQ(run_fused(input, device.rows, config, Family::EMA, path, per_block, false).nonfinite_equity_bar,
+              expected);
   }
 }
 
