@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,9 @@ struct ComputeOptions {
   // X_Signal values and 0.001-0.02% of the classification outputs differ from float64;
   // bench/RESULTS.md). The other backends always compute in float64.
   Precision precision = Precision::Float64;
+  // Cancellation: the backends poll it between units of work (a series, a SIMD group of
+  // symbols, a chunk) and compute_batch throws atc::Cancelled once a stop is requested.
+  std::stop_token stop;
 };
 
 enum class StatusCode : std::uint8_t {

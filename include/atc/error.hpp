@@ -30,4 +30,11 @@ class BackendUnavailable : public Error {
   using Error::Error;
 };
 
+// ComputeOptions::stop was requested before the computation finished; its results are
+// incomplete and not returned.
+class Cancelled : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace atc

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._atc import BackendUnavailable, ConfigError, Error, InputError, __version__
+from ._atc import BackendUnavailable, Cancelled, ConfigError, Error, InputError, __version__
 from ._atc import cuda_available as _cuda_available
 from ._atc import resolve_backend as _resolve_backend
 from ._compute import (
@@ -30,7 +30,7 @@ from ._compute import (
 )
 from ._config import FAMILIES, ATCConfig
 
-for _exc in (Error, ConfigError, InputError, BackendUnavailable):
+for _exc in (Error, ConfigError, InputError, BackendUnavailable, Cancelled):
     _exc.__module__ = __name__
 
 
@@ -62,6 +62,7 @@ __all__ = [
     "ATCResult",
     "ATCWarning",
     "BackendUnavailable",
+    "Cancelled",
     "ConfigError",
     "DISCRETE_OUTPUTS",
     "Error",

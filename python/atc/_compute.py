@@ -80,13 +80,21 @@ def _options(
 # --------------------------------------------------------------------------- one series
 
 
+def _float64(values: Any, what: str) -> np.ndarray:
+    """`values` as float64; complex numbers are an error (NumPy would drop their imaginary part)."""
+    arr = np.asarray(values)
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{what}: complex values cannot be prices")
+    return arr.astype(np.float64, copy=False)
+
+
 def _as_series_values(values: Any, what: str) -> tuple[np.ndarray, pd.Index | None]:
     if isinstance(values, pd.DataFrame):
         raise TypeError(f"{what} must be one series (a Series, list or 1-D array), not a DataFrame")
     index = values.index if isinstance(values, pd.Series) else None
     if _is_device_array(values):
         values = _device_to_host(values)
-    arr = np.ascontiguousarray(np.asarray(values, dtype=np.float64))
+    arr = np.ascontiguousarray(_float64(values, what))
     if arr.ndim != 1:
         raise ValueError(f"{what} must be 1-D, got shape {arr.shape}")
     return arr, index
@@ -275,7 +283,10 @@ def _ragged_result(native: dict, series: Sequence[pd.Series], columns: pd.Index)
     return ATCResult(frames, status, native["backend"])
 
 
-def _table_values(frame: pd.DataFrame) -> np.ndarray:
+def _table_values(frame: pd.DataFrame, what: str) -> np.ndarray:
+    for name, dtype in frame.dtypes.items():
+        if dtype.kind == "c":
+            raise TypeError(f"{what} column {name!r}: complex values cannot be prices")
     return np.asfortranarray(frame.to_numpy(dtype=np.float64))
 
 
@@ -290,7 +301,7 @@ def _run(
     native_cfg = cfg.to_native()
     if isinstance(data, Mapping) and not isinstance(data, pd.DataFrame):
         keys = list(data)
-        series = [v if isinstance(v, pd.Series) else pd.Series(np.asarray(v, dtype=np.float64)) for v in data.values()]
+        series = [v if isinstance(v, pd.Series) else pd.Series(_float64(v, f"data[{k!r}]")) for k, v in data.items()]
         same_index = all(s.index.equals(series[0].index) for s in series[1:])
         if same_index or not series:
             frame = pd.DataFrame(dict(zip(keys, series)), index=series[0].index if series else None)
@@ -305,9 +316,9 @@ def _run(
         if src is not None:
             if not isinstance(src, Mapping) or list(src) != keys:
                 raise ValueError("src must be a dict with the same keys as data")
-            src_list = [np.ascontiguousarray(np.asarray(src[k], dtype=np.float64)) for k in keys]
+            src_list = [np.ascontiguousarray(_float64(src[k], f"src[{k!r}]")) for k in keys]
         native = _atc.compute_series(
-            [np.ascontiguousarray(s.to_numpy(dtype=np.float64)) for s in series],
+            [np.ascontiguousarray(_float64(s.to_numpy(), f"data[{k!r}]")) for k, s in zip(keys, series)],
             [str(k) for k in keys], native_cfg, options, src_list,
         )
         return _ragged_result(native, series, pd.Index(keys))
@@ -317,7 +328,7 @@ def _run(
     if isinstance(data, pd.DataFrame):
         frame = data
     else:
-        arr = _device_to_host(data) if _is_device_array(data) else np.asarray(data, dtype=np.float64)
+        arr = _device_to_host(data) if _is_device_array(data) else _float64(data, "data")
         if arr.ndim != 2:
             raise ValueError(f"data must be 2-D (bars x symbols), got shape {arr.shape}")
         columns = pd.Index(symbols) if symbols is not None else pd.RangeIndex(arr.shape[1])
@@ -327,13 +338,13 @@ def _run(
     src_values = None
     if src is not None:
         src_frame = src if isinstance(src, pd.DataFrame) else pd.DataFrame(
-            _device_to_host(src) if _is_device_array(src) else np.asarray(src, dtype=np.float64)
+            _device_to_host(src) if _is_device_array(src) else _float64(src, "src")
         )
         if src_frame.shape != frame.shape:
             raise ValueError(f"src has shape {src_frame.shape} but data has {frame.shape}")
-        src_values = _table_values(src_frame)
+        src_values = _table_values(src_frame, "src")
     native = _atc.compute_table(
-        _table_values(frame), [str(c) for c in frame.columns], native_cfg, options, src_values
+        _table_values(frame, "data"), [str(c) for c in frame.columns], native_cfg, options, src_values
     )
     return _table_result(native, frame.index, frame.columns)
 

@@ -11,9 +11,12 @@
 #include <nanobind/stl/string_view.h>
 #include <nanobind/stl/vector.h>
 
+#include <chrono>
 #include <cstdint>
+#include <future>
 #include <optional>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -172,6 +175,37 @@ nb::dict to_python(atc::BatchResult&& result, const atc::Config& config) {
   return d;
 }
 
+// Runs `compute(options)` on a worker thread with the GIL released, while this thread
+// checks for signals every 20 ms: Ctrl-C requests the engine's stop (it polls between
+// series, SIMD groups and chunks) and the KeyboardInterrupt is raised once it has
+// stopped, instead of after the whole computation.
+template <class Compute>
+atc::BatchResult interruptible(atc::ComputeOptions options, Compute&& compute) {
+  std::stop_source stop;
+  options.stop = stop.get_token();
+  bool interrupted = false;
+  std::future<atc::BatchResult> task;
+  {
+    nb::gil_scoped_release unlocked;
+    task = std::async(std::launch::async, [&] { return compute(options); });
+    while (task.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
+      nb::gil_scoped_acquire locked;
+      if (PyErr_CheckSignals() != 0) {  // sets the KeyboardInterrupt (or the handler's error)
+        interrupted = true;
+        stop.request_stop();
+        break;
+      }
+    }
+    task.wait();
+  }
+  if (!interrupted) return task.get();
+  try {
+    (void)task.get();
+  } catch (const atc::Cancelled&) {  // the expected end of an interrupted computation
+  }
+  throw nb::python_error();
+}
+
 nb::dict compute_table(const Table& close, const std::vector<std::string>& symbols,
                        const atc::Config& config, const atc::ComputeOptions& options,
                        const std::optional<Table>& src) {
@@ -184,11 +218,9 @@ nb::dict compute_table(const Table& close, const std::vector<std::string>& symbo
   const std::span<const double> close_span(close.data(), close.size());
   const std::span<const double> src_span =
       src ? std::span<const double>(src->data(), src->size()) : std::span<const double>{};
-  atc::BatchResult result;
-  {
-    nb::gil_scoped_release unlocked;
-    result = atc::compute_table(close_span, bars, symbols, config, options, src_span);
-  }
+  atc::BatchResult result = interruptible(options, [&](const atc::ComputeOptions& o) {
+    return atc::compute_table(close_span, bars, symbols, config, o, src_span);
+  });
   return to_python(std::move(result), config);
 }
 
@@ -206,11 +238,8 @@ nb::dict compute_series(const std::vector<Series>& closes, const std::vector<std
     views[i].close = {closes[i].data(), closes[i].size()};
     if (srcs) views[i].src = {(*srcs)[i].data(), (*srcs)[i].size()};
   }
-  atc::BatchResult result;
-  {
-    nb::gil_scoped_release unlocked;
-    result = atc::compute_batch(views, config, options);
-  }
+  atc::BatchResult result = interruptible(
+      options, [&](const atc::ComputeOptions& o) { return atc::compute_batch(views, config, o); });
   return to_python(std::move(result), config);
 }
 
@@ -219,11 +248,9 @@ nb::dict compute_one(const Series& close, const atc::Config& config,
                      const std::string& symbol) {
   const std::span<const double> src_span =
       src ? std::span<const double>(src->data(), src->size()) : std::span<const double>{};
-  atc::BatchResult result;
-  {
-    nb::gil_scoped_release unlocked;
-    result = atc::compute({close.data(), close.size()}, config, options, src_span, symbol);
-  }
+  atc::BatchResult result = interruptible(options, [&](const atc::ComputeOptions& o) {
+    return atc::compute({close.data(), close.size()}, config, o, src_span, symbol);
+  });
   return to_python(std::move(result), config);
 }
 
@@ -241,6 +268,7 @@ NB_MODULE(_atc, m) {
                                  nb::make_tuple(error, nb::handle(PyExc_ValueError)));
   nb::exception<atc::BackendUnavailable>(m, "BackendUnavailable",
                                          nb::make_tuple(error, nb::handle(PyExc_RuntimeError)));
+  nb::exception<atc::Cancelled>(m, "Cancelled", error);
 
   nb::class_<atc::Config>(m, "Config", "Validated engine parameters (see atc.ATCConfig).")
       .def("__init__",

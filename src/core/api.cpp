@@ -94,8 +94,8 @@ void compute_batch(std::span<const SeriesView> input, const Config& config, cons
   std::vector<std::int64_t> nonfinite_equity_bar(prepared.series.size(), -1);
   out.nonfinite_equity_bar = nonfinite_equity_bar.data();
   switch (backend) {
-    case Backend::Reference: detail::run_reference(prepared, config, out); break;
-    case Backend::Cpu: detail::run_cpu(prepared, config, out, options.threads); break;
+    case Backend::Reference: detail::run_reference(prepared, config, out, options.stop); break;
+    case Backend::Cpu: detail::run_cpu(prepared, config, out, options.threads, options.stop); break;
     case Backend::Cuda: detail::run_cuda(prepared, config, out, options); break;
     case Backend::Auto: break;  // resolved above
   }

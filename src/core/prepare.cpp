@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "atc/error.hpp"
 #include "formulas.hpp"
 #include "prepared.hpp"
 #include "ticks.hpp"
@@ -30,6 +31,10 @@ SymbolStatus fail(std::string_view symbol, StatusCode code, std::int64_t bar,
 }
 
 }  // namespace
+
+void throw_if_cancelled(const std::stop_token& stop) {
+  if (stop.stop_requested()) throw Cancelled("the computation was cancelled (a stop was requested)");
+}
 
 void fail_nonfinite_equities(const PreparedBatch& batch, std::span<const SeriesView> input,
                              std::span<const std::int64_t> nonfinite_equity_bar,

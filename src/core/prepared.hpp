@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <stop_token>
 #include <vector>
 
 #include "atc/batch.hpp"
@@ -65,9 +66,14 @@ OutputColumns columns_of(BatchOutputs& outputs);
 // g[t] = exp(La·(t − cutout)) for t < n, shared by all symbols of a batch.
 std::vector<double> growth_table(const Config& config, std::size_t n);
 
-// Backends: each writes the rows [out_offset, out_offset + n) of every prepared series.
-void run_reference(const PreparedBatch& batch, const Config& config, OutputColumns out);
-void run_cpu(const PreparedBatch& batch, const Config& config, OutputColumns out, int threads);
+// Throws atc::Cancelled when a stop was requested (ComputeOptions::stop).
+void throw_if_cancelled(const std::stop_token& stop);
+
+// Backends: each writes the rows [out_offset, out_offset + n) of every prepared series,
+// polling `stop` (or options.stop) between units of work.
+void run_reference(const PreparedBatch& batch, const Config& config, OutputColumns out, const std::stop_token& stop);
+void run_cpu(const PreparedBatch& batch, const Config& config, OutputColumns out, int threads,
+             const std::stop_token& stop);
 // Defined in the CUDA backend when it is built (src/cuda), else in src/core/no_cuda.cpp.
 bool cuda_built();
 bool cuda_device_usable();

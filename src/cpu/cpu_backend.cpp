@@ -48,7 +48,8 @@ GroupEntry select_group_entry() {
 
 }  // namespace
 
-void run_cpu(const PreparedBatch& batch, const Config& config, OutputColumns out, int threads) {
+void run_cpu(const PreparedBatch& batch, const Config& config, OutputColumns out, int threads,
+             const std::stop_token& stop) {
   const std::vector<double> growth = growth_table(config, batch.max_bars);
   const std::vector<SymbolGroup> groups = make_groups(batch);
   const GroupEntry run_group = select_group_entry();
@@ -59,13 +60,16 @@ void run_cpu(const PreparedBatch& batch, const Config& config, OutputColumns out
   // Groups are handed out one at a time: their lengths differ, static splits would idle.
   std::atomic<std::size_t> next{0};
   auto work = [&] {
-    for (std::size_t i = next.fetch_add(1); i < groups.size(); i = next.fetch_add(1))
+    for (std::size_t i = next.fetch_add(1); i < groups.size() && !stop.stop_requested(); i = next.fetch_add(1))
       run_group(config, growth, out, groups[i]);
   };
-  std::vector<std::jthread> pool;
-  pool.reserve(workers > 0 ? workers - 1 : 0);
-  for (unsigned w = 1; w < workers; ++w) pool.emplace_back(work);
-  work();
+  {
+    std::vector<std::jthread> pool;
+    pool.reserve(workers > 0 ? workers - 1 : 0);
+    for (unsigned w = 1; w < workers; ++w) pool.emplace_back(work);
+    work();
+  }
+  throw_if_cancelled(stop);
 }
 
 }  // namespace atc::detail

@@ -597,6 +597,7 @@ struct Run {
   std::vector<Direct> directs{};  // per chunk; empty: every chunk staged
   std::size_t workers = 1;  // lanes over all devices; chunk c goes to worker c mod workers
   std::size_t copy_threads = 1;  // host threads a worker may use for one chunk's copies
+  std::stop_token stop{};         // ComputeOptions::stop, polled before each chunk
 
   std::atomic<bool> failed{false};
   std::mutex mutex{};
@@ -804,6 +805,7 @@ void work(Run& run, DevicePipeline& pipeline, Lane& lane, std::size_t worker, La
   try {
     ATC_CUDA_CHECK(cudaSetDevice(pipeline.device()));
     for (std::size_t c = worker; c < run.chunks.size() && !run.failed; c += run.workers) {
+      detail::throw_if_cancelled(run.stop);
       Slot& slot = lane.slots[next_slot];
       next_slot ^= 1;
       if (slot.chunk >= 0) finish(run, pipeline, slot, stats);
@@ -965,6 +967,7 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
   }
 
   Run run{batch, out, columns, chunks, params};
+  run.stop = options.stop;
   run.timeout_s = timeout_s;
   run.deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
   run.graphs = tuning.graphs && tuning.pinned;  // pageable copies cannot be captured
@@ -979,6 +982,7 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
   run.copy_threads = std::max<std::size_t>(std::thread::hardware_concurrency() / std::min(workers, chunks.size()), 1);
 
   std::vector<LaneStats> stats(workers);
+  detail::throw_if_cancelled(run.stop);
   if (nothing_staged) {
     // No host copies to spread over threads: the calling thread enqueues every chunk on
     // its stream at once, then waits for them in order.

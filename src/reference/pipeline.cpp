@@ -110,10 +110,11 @@ void track_nonfinite(const reference::Series& equity, int cutout, std::int64_t& 
 
 }  // namespace
 
-void run_reference(const PreparedBatch& batch, const Config& config, OutputColumns out) {
+void run_reference(const PreparedBatch& batch, const Config& config, OutputColumns out, const std::stop_token& stop) {
   using namespace atc::reference;
   const double la = config.growth_rate(), de = config.decay_rate();
   for (std::size_t k = 0; k < batch.series.size(); ++k) {
+    throw_if_cancelled(stop);
     const PreparedSeries& ps = batch.series[k];
     std::int64_t& nonfinite = out.nonfinite_equity_bar[k];
     const std::span<const double> close(ps.close, ps.n), src(ps.src, ps.n);

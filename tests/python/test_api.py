@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
+import threading
+import time
 
 import numpy as np
 import pandas as pd
@@ -166,3 +170,38 @@ def test_precision_is_checked_and_leaves_the_cpu_backend_exact() -> None:
 def test_out_of_range_integers_are_config_errors(params: dict) -> None:
     with pytest.raises(atc.ConfigError, match="out of range|between"):
         atc.ATCConfig(**params)
+
+
+def test_complex_prices_are_refused_naming_the_input() -> None:
+    with pytest.raises(TypeError, match="complex"):
+        atc.compute_atc_signals(np.linspace(10, 20, 200) + 1j)
+    frame = random_walks(200, 3, late=False).astype(complex)
+    with pytest.raises(TypeError, match="column 'S000': complex"):
+        atc.compute_atc_batch(frame)
+    with pytest.raises(TypeError, match=r"data\['A'\]: complex"):
+        atc.compute_atc_batch({"A": np.full(200, 5 + 0j), "B": np.linspace(10, 20, 200)})
+
+
+@pytest.mark.parametrize(("backend", "symbols"), [("reference", 60), ("cpu", 600)])
+def test_ctrl_c_stops_a_long_computation_at_once(backend: str, symbols: int) -> None:
+    """SIGINT during a computation of many seconds raises KeyboardInterrupt within a
+    fraction of a second (the engine polls its stop between series / SIMD groups)."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("Python delivers SIGINT to the main thread only")
+    frame = random_walks(20_000, symbols, seed=9, late=False)  # ~10 s uninterrupted on 2 cores
+    sent: list[float] = []
+
+    def interrupt() -> None:
+        sent.append(time.perf_counter())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    timer = threading.Timer(0.3, interrupt)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            atc.compute_atc_batch(frame, backend=backend, outputs="average", threads=2)
+    finally:
+        timer.join()
+    latency = time.perf_counter() - sent[0]
+    print(f"{backend}: KeyboardInterrupt {latency * 1000:.0f} ms after SIGINT")
+    assert latency < 1.0
