@@ -437,7 +437,8 @@ TEST_F(CliTest, VersionAndHelp) {
   EXPECT_TRUE(contains(version.out, "atc ")) << version.out;
   const ProgramRun help = atc("scan --help");
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* flag : {"--top", "--json", "--kama-w", "--short-threshold", "--config", "--devices", "--gaps"})
+  for (const char* flag : {"--top", "--json", "--kama-w", "--short-threshold", "--config", "--devices", "--gaps",
+                           "--time-format"})
     EXPECT_TRUE(contains(help.out, flag)) << flag;
 }
 

@@ -3,7 +3,6 @@
 #include <array>
 #include <cctype>
 #include <cerrno>
-#include <compare>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -313,14 +312,21 @@ class TimestampChecker {
                         "): a timestamp column holds one format");
       } else if (ambiguous) {
         if (i == *settled.reference)
-          issue(cell, "timestamps like '" + echo(text) + "' read as " +
-                          detail::format_name(TimeFormat::DayMonthYear, reference->separator, false) + " or as " +
+          issue(cell, "timestamps like '" + echo(text) + "' may be " +
+                          detail::format_name(TimeFormat::DayMonthYear, reference->separator, false) + " or " +
                           detail::format_name(TimeFormat::MonthDayYear, reference->separator, false) +
                           " and no day above 12 tells which: pass --time-format dmy (day first) or "
                           "--time-format mdy (month first)");
       } else if (const std::optional<Instant> instant = detail::instant_of(*cell.fields, settled.format)) {
-        if (previous) check_order(cell, text, series.timestamps[*previous], times[*previous].line,
-                                  *instant <=> previous_instant, issue);
+        if (previous && *instant <= previous_instant) {
+          const std::string where = " (line " + std::to_string(times[*previous].line) + ")";
+          if (*instant == previous_instant)
+            issue(cell, "duplicate timestamp '" + echo(text) + "'" + where);
+          else
+            issue(cell, "timestamp '" + echo(text) + "' is before the previous one '" +
+                            echo(series.timestamps[*previous]) + "'" + where +
+                            ": rows must be sorted oldest first");
+        }
         previous = i;
         previous_instant = *instant;
       } else {
@@ -339,17 +345,6 @@ class TimestampChecker {
   }
 
  private:
-  template <class Issue>
-  static void check_order(const TimeCell& cell, const std::string& text, const std::string& previous,
-                          std::size_t previous_line, std::strong_ordering order, const Issue& issue) {
-    const std::string where = " (line " + std::to_string(previous_line) + ")";
-    if (order == 0)
-      issue(cell, "duplicate timestamp '" + echo(text) + "'" + where);
-    else if (order < 0)
-      issue(cell, "timestamp '" + echo(text) + "' is before the previous one '" + echo(previous) +
-                      "'" + where + ": rows must be sorted oldest first");
-  }
-
   const CsvTokenizer& tokens_;
   bool long_format_;
   TimeFormat option_;
