@@ -8,6 +8,7 @@ namespace {
 
 constexpr const char* kParameterGroup = "ATC parameters (spec section 1)";
 constexpr const char* kEngineGroup = "Engine";
+constexpr const char* kInputGroup = "Input";
 
 std::string kebab_flag(std::string_view name) {
   std::string flag = "--" + std::string(name);
@@ -128,6 +129,24 @@ ComputeOptions EngineFlags::options() const {
   options.devices = devices_;
   options.precision = precision_ == "float32" ? Precision::Float32 : Precision::Float64;
   options.gaps = gaps_ == "ffill" ? GapPolicy::ForwardFill : GapPolicy::Error;
+  return options;
+}
+
+void InputFlags::add_to(CLI::App& command) {
+  command
+      .add_option("--time-format", time_format_,
+                  "How timestamps are read: auto (from the values of each symbol), ymd "
+                  "(2025-10-20), dmy (20/10/2025, 20.10.2025), mdy (10/20/2025), epoch-s or "
+                  "epoch-ms (integers). Needed for dd/mm or mm/dd dates whose days are all 12 "
+                  "or less")
+      ->check(CLI::IsMember({"auto", "ymd", "dmy", "mdy", "epoch-s", "epoch-ms"}))
+      ->capture_default_str()
+      ->group(kInputGroup);
+}
+
+io::CsvReadOptions InputFlags::options() const {
+  io::CsvReadOptions options;
+  options.time_format = io::parse_time_format(time_format_).value_or(io::TimeFormat::Auto);
   return options;
 }
 

@@ -1,5 +1,6 @@
 // Options every computing subcommand shares: the ATC parameters (spec §1, as kebab-case
-// flags and through --config) and the engine settings (backend, threads, CUDA, gaps).
+// flags and through --config), the engine settings (backend, threads, CUDA, gaps) and,
+// for those that read CSV files, how their timestamps are read.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +13,7 @@
 
 #include "atc/atc.hpp"
 #include "atc/config_io.hpp"
+#include "atc/io.hpp"
 
 namespace atc::cli {
 
@@ -52,6 +54,15 @@ class EngineFlags {
   std::string precision_ = "float64";
   std::vector<int> devices_;
   std::string gaps_ = "error";
+};
+
+class InputFlags {
+ public:
+  void add_to(CLI::App& command);
+  io::CsvReadOptions options() const;
+
+ private:
+  std::string time_format_ = "auto";
 };
 
 // Validates `config` and checks that the backend of `options` can run here, before any

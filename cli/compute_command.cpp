@@ -45,6 +45,7 @@ ComputeCommand::ComputeCommand(CLI::App& app) {
       ->check(CLI::IsMember({"EMA", "HMA", "WMA", "DEMA", "LSMA", "KAMA"}, CLI::ignore_case));
   parameters_.add_to(*command_);
   engine_.add_to(*command_);
+  input_flags_.add_to(*command_);
 }
 
 int ComputeCommand::run() const {
@@ -56,12 +57,16 @@ int ComputeCommand::run() const {
                                 : OutputRequest::standard();
   check_can_compute(config, options);
 
-  const io::CsvSeries series = select_series(io::read_symbols_csv(input_), input_, symbol_);
+  const io::CsvSeries series =
+      select_series(io::read_symbols_csv(input_, input_flags_.options()), input_, symbol_);
   if (!series.issues.empty()) {
     for (const io::DataIssue& issue : series.issues)
       std::fprintf(stderr, "error: %s\n", issue.message.c_str());
     return kExitFailure;
   }
+
+  if (!series.time_format.empty())
+    std::fprintf(stderr, "note: timestamps read as %s\n", series.time_format.c_str());
 
   const SeriesView view{series.symbol, series.close, {}};
   const BatchResult result = compute_batch(std::span(&view, 1), config, options);

@@ -20,6 +20,7 @@ class ComputeCommand {
   CLI::App* command_;
   ParameterFlags parameters_;
   EngineFlags engine_;
+  InputFlags input_flags_;
   std::string input_;
   std::string output_;
   std::string symbol_;

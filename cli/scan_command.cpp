@@ -31,19 +31,19 @@ struct SymbolError {
 // The symbols a scan computes: read from CSV files, or the synthetic demo market.
 class Universe {
  public:
-  static Universe from_paths(const std::vector<std::string>& paths,
+  static Universe from_paths(const std::vector<std::string>& paths, const io::CsvReadOptions& options,
                              std::vector<SymbolError>& errors) {
     Universe universe;
     for (const std::string& path : paths) {  // each path fails alone, with its reason
       std::error_code error;
       if (fs::is_directory(path, error)) {
         try {
-          for (const fs::path& file : csv_files_in(path)) universe.read(file, errors);
+          for (const fs::path& file : csv_files_in(path)) universe.read(file, options, errors);
         } catch (const Error& e) {
           errors.push_back({path, e.what()});
         }
       } else {
-        universe.read(path, errors);
+        universe.read(path, options, errors);
       }
     }
     for (const io::CsvSeries& s : universe.files_)
@@ -62,6 +62,11 @@ class Universe {
   }
 
   std::span<const SeriesView> views() const { return views_; }
+
+  // The format a symbol's timestamps were read in; empty for the demo or without timestamps.
+  std::string time_format(std::size_t symbol) const {
+    return files_.empty() ? std::string() : files_[symbol].time_format;
+  }
 
   // The time of a bar as the input wrote it (a date for the demo); empty when unknown.
   std::string timestamp(std::size_t symbol, std::size_t bar) const {
@@ -98,10 +103,10 @@ class Universe {
   }
 
   // A malformed file or a symbol with bad cells is that symbol's error, not the scan's.
-  void read(const fs::path& file, std::vector<SymbolError>& errors) {
+  void read(const fs::path& file, const io::CsvReadOptions& options, std::vector<SymbolError>& errors) {
     std::vector<io::CsvSeries> series;
     try {
-      series = io::read_symbols_csv(file);
+      series = io::read_symbols_csv(file, options);
     } catch (const InputError& e) {
       errors.push_back({file.stem().string(), e.what()});
       return;
@@ -137,6 +142,7 @@ struct Ranked {
   std::string symbol;
   std::size_t bars = 0;
   std::string last_time;
+  std::string time_format;  // how the input's timestamps were read; empty when unknown
   double signal = 0.0;  // Average_Signal of the last bar
   int state = 0;
   int direction = 0;
@@ -153,6 +159,7 @@ Ranked summarize(const Universe& universe, std::size_t symbol, const SymbolOutpu
   r.bars = static_cast<std::size_t>(
       close.end() - std::find_if(close.begin(), close.end(), [](double c) { return !std::isnan(c); }));
   r.last_time = universe.timestamp(symbol, last);
+  r.time_format = universe.time_format(symbol);
   r.signal = out.average_signal[last];
   r.state = out.state[last];
   r.direction = out.direction[last];
@@ -287,6 +294,8 @@ void write_ranking_json(const fs::path& file, const ScanReport& report, const Co
     nlohmann::ordered_json entry{{"rank", i + 1},
                                  {"symbol", r.symbol},
                                  {"last_timestamp", r.last_time},
+                                 {"time_format", r.time_format.empty() ? nlohmann::ordered_json()
+                                                                       : nlohmann::ordered_json(r.time_format)},
                                  {"bars", r.bars},
                                  {"average_signal", r.signal},  // NaN is written as null
                                  {"state", state_name(r.state)},
@@ -357,6 +366,23 @@ ScanReport compute_ranking(const Universe& universe, const Config& config,
   return report;
 }
 
+// "timestamps read as yyyy-mm-dd (1998 symbols), dd/mm/yyyy (2 symbols)": which formats
+// the reader settled on, so that a misread file stands out.
+void print_time_formats(const std::vector<Ranked>& ranking) {
+  std::map<std::string, std::size_t> symbols_of;
+  for (const Ranked& r : ranking)
+    if (!r.time_format.empty()) ++symbols_of[r.time_format];
+  if (symbols_of.empty()) return;
+  std::vector<std::pair<std::string, std::size_t>> formats(symbols_of.begin(), symbols_of.end());
+  std::stable_sort(formats.begin(), formats.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::string line = "timestamps read as ";
+  for (std::size_t i = 0; i < formats.size(); ++i)
+    line += (i ? ", " : "") + formats[i].first + " (" + std::to_string(formats[i].second) +
+            (formats[i].second == 1 ? " symbol)" : " symbols)");
+  std::fprintf(stderr, "%s\n", line.c_str());
+}
+
 void print_summary(const ScanReport& report) {
   const std::size_t symbols = report.ranking.size() + report.errors.size();
   const double seconds = std::max(report.seconds, 1e-9);
@@ -367,6 +393,7 @@ void print_summary(const ScanReport& report) {
                report.seconds, rate_text(static_cast<double>(symbols) / seconds).c_str(),
                rate_text(static_cast<double>(report.bars) / seconds).c_str(),
                std::string(backend_name(report.backend)).c_str());
+  print_time_formats(report.ranking);
   if (report.errors.empty()) return;
   std::fprintf(stderr, "errors (%zu):\n", report.errors.size());
   for (std::size_t i = 0; i < std::min(report.errors.size(), kMaxErrorsPrinted); ++i)
@@ -431,6 +458,7 @@ ScanCommand::ScanCommand(CLI::App& app, bool demo) : demo_(demo) {
       });
   parameters_.add_to(*command_);
   engine_.add_to(*command_);
+  if (!demo) input_flags_.add_to(*command_);
 }
 
 int ScanCommand::run() const {
@@ -442,7 +470,7 @@ int ScanCommand::run() const {
   const bool synthetic = demo_ || paths_.empty();
   const Universe universe =
       synthetic ? Universe::from_market(demo::make_market(demo_symbols_, demo_bars_, demo_seed_))
-                : Universe::from_paths(paths_, read_errors);
+                : Universe::from_paths(paths_, input_flags_.options(), read_errors);
   if (demo_)
     std::printf(
         "atc demo: a synthetic market generated in code (seed %llu), not real prices.\n"

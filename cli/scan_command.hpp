@@ -27,6 +27,7 @@ class ScanCommand {
   bool demo_;
   ParameterFlags parameters_;
   EngineFlags engine_;
+  InputFlags input_flags_;
   std::vector<std::string> paths_;
   std::size_t top_ = 20;
   std::size_t bottom_ = 0;

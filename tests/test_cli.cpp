@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <filesystem>
@@ -51,6 +53,16 @@ std::vector<std::string> split(const std::string& line) {
     if (comma == std::string::npos) return cells;
     begin = comma + 1;
   }
+}
+
+// The date `days` after 2000-01-01, as yyyy-mm-dd.
+std::string date_after(std::size_t days) {
+  using namespace std::chrono;
+  const year_month_day date{sys_days{year{2000} / January / 1} + std::chrono::days{static_cast<int>(days)}};
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
+  return text;
 }
 
 bool contains(const std::string& text, const std::string& part) {
@@ -99,7 +111,7 @@ class CliTest : public ::testing::Test {
     if (edit) edit(cells);
     std::ofstream out(file);
     out << "Date,Close\n";
-    for (std::size_t t = 0; t < bars; ++t) out << "2000-01-01+" << 100000 + t << "," << cells[t] << "\n";
+    for (std::size_t t = 0; t < bars; ++t) out << date_after(t) << "," << cells[t] << "\n";
     return file;
   }
 
@@ -122,7 +134,7 @@ TEST_F(CliTest, ComputeWritesTheDocumentedColumnsOneRowPerBar) {
   EXPECT_EQ(split(lines[0]), kStandardColumns);
   const std::vector<std::string> last = split(lines.back());
   ASSERT_EQ(last.size(), kStandardColumns.size());
-  EXPECT_EQ(last[0], "2000-01-01+100299");
+  EXPECT_EQ(last[0], date_after(299));
   const double average = std::stod(last[2]);
   EXPECT_GE(average, -1.0);
   EXPECT_LE(average, 1.0);
@@ -179,7 +191,7 @@ TEST_F(CliTest, ComputeReportsABadCellByFileLineAndColumn) {
                                       [](std::vector<std::string>& c) { c[9] = "n/a"; });
   const ProgramRun run = atc("compute '" + input.string() + "' --backend reference");
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_TRUE(contains(run.err, input.string() + ":11:19: ")) << run.err;
+  EXPECT_TRUE(contains(run.err, input.string() + ":11:12: ")) << run.err;
 }
 
 TEST_F(CliTest, ScanWritesJsonOfANonUtf8SymbolAndNamesTheReasonWhenItCannotWrite) {
@@ -239,7 +251,7 @@ TEST_F(CliTest, ScanRanksTheGoodSymbolsAndListsTheBadOne) {
   EXPECT_FALSE(contains(run.out, "BAD"));
   EXPECT_TRUE(contains(run.err, "4 symbols (3 ok, 1 errors), 800 bars in ")) << run.err;
   EXPECT_TRUE(contains(run.err, "symbol 'BAD', bar 50")) << run.err;
-  EXPECT_TRUE(contains(run.err, "timestamp 2000-01-01+100050")) << run.err;
+  EXPECT_TRUE(contains(run.err, "timestamp 2000-02-20")) << run.err;
 
   const std::vector<std::string> csv = lines_of(read_text(path("rank.csv")));
   ASSERT_EQ(csv.size(), 4u);
@@ -253,6 +265,7 @@ TEST_F(CliTest, ScanRanksTheGoodSymbolsAndListsTheBadOne) {
   const auto json = nlohmann::json::parse(read_text(path("rank.json")));
   EXPECT_EQ(json["ok"], 3);
   EXPECT_EQ(json["ranking"].size(), 3u);
+  EXPECT_EQ(json["ranking"][0]["time_format"], "yyyy-mm-dd");
   ASSERT_EQ(json["symbol_errors"].size(), 1u);
   EXPECT_EQ(json["symbol_errors"][0]["symbol"], "BAD");
   EXPECT_EQ(json["parameters"]["ema_len"], 28);
@@ -280,7 +293,7 @@ TEST_F(CliTest, ScanReadsALongFormatFileAndReportsMalformedFilesPerSymbol) {
   long_file << "symbol,date,close\n";
   const std::vector<double> a = atc::test::random_walk(150, 30), b = atc::test::random_walk(150, 31);
   for (std::size_t t = 0; t < 150; ++t)
-    long_file << "AAA,d" << 1000 + t << "," << a[t] << "\nBBB,d" << 1000 + t << "," << b[t] << "\n";
+    long_file << "AAA," << 1000 + t << "," << a[t] << "\nBBB," << 1000 + t << "," << b[t] << "\n";
   long_file.close();
   std::ofstream(path("broken.csv")) << "date,open\n1,2\n";
   const ProgramRun run = atc("scan '" + path("long.csv").string() + "' '" + path("broken.csv").string() +
@@ -290,6 +303,47 @@ TEST_F(CliTest, ScanReadsALongFormatFileAndReportsMalformedFilesPerSymbol) {
   EXPECT_TRUE(contains(run.out, "BBB"));
   EXPECT_TRUE(contains(run.err, "3 symbols (2 ok, 1 errors)")) << run.err;
   EXPECT_TRUE(contains(run.err, path("broken.csv").string() + ":1:1: ")) << run.err;
+}
+
+TEST_F(CliTest, TimeFormatSettlesAmbiguousDatesAndIsReported) {
+  // Day first, every day 12 or less: 01/01/2000 .. 12/12/2000, a bar on each day of that kind.
+  const std::vector<double> close = atc::test::random_walk(144, 40);
+  std::ofstream input(path("EU.csv"));
+  input << "date,close\n";
+  for (std::size_t t = 0; t < close.size(); ++t)
+    input << (t % 12 + 1 < 10 ? "0" : "") << t % 12 + 1 << "/" << (t / 12 + 1 < 10 ? "0" : "")
+          << t / 12 + 1 << "/2000," << close[t] << "\n";
+  input.close();
+  const std::string file = "'" + path("EU.csv").string() + "' --backend reference";
+
+  const ProgramRun ambiguous = atc("compute " + file);
+  EXPECT_EQ(ambiguous.exit_code, 1);
+  EXPECT_TRUE(contains(ambiguous.err, path("EU.csv").string() + ":2:1: ")) << ambiguous.err;
+  EXPECT_TRUE(contains(ambiguous.err, "--time-format dmy")) << ambiguous.err;
+
+  const ProgramRun day_first = atc("compute " + file + " --time-format dmy");
+  ASSERT_EQ(day_first.exit_code, 0) << day_first.err;
+  EXPECT_TRUE(contains(day_first.err, "note: timestamps read as dd/mm/yyyy")) << day_first.err;
+  EXPECT_EQ(split(lines_of(day_first.out).back())[0], "12/12/2000") << "written as read";
+
+  // Month first, the same rows are out of order: 02/01 (February 1) comes before 01/02.
+  const ProgramRun month_first = atc("compute " + file + " --time-format mdy");
+  EXPECT_EQ(month_first.exit_code, 1);
+  EXPECT_TRUE(contains(month_first.err, "before the previous one")) << month_first.err;
+
+  fs::create_directories(path("dir"));
+  fs::copy_file(path("EU.csv"), path("dir") / "EU.csv");
+  write_series(path("dir") / "ISO.csv", 200, 41);
+  const ProgramRun scan = atc("scan '" + path("dir").string() + "' --backend reference --time-format dmy");
+  EXPECT_EQ(scan.exit_code, 0) << scan.err;
+  EXPECT_TRUE(contains(scan.out, "EU")) << scan.out;
+  EXPECT_TRUE(contains(scan.err, "2 symbols (1 ok, 1 errors)")) << scan.err;
+  EXPECT_TRUE(contains(scan.err, "timestamps read as dd/mm/yyyy (1 symbol)")) << scan.err;
+  EXPECT_TRUE(contains(scan.err, "does not fit --time-format dmy")) << "a given format holds for every file";
+
+  const ProgramRun bad = atc("compute " + file + " --time-format iso");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_TRUE(contains(bad.err, "--time-format")) << bad.err;
 }
 
 TEST_F(CliTest, ScanFailsWhenNoSymbolCanBeComputed) {
@@ -400,7 +454,8 @@ TEST_F(CliTest, VersionAndHelp) {
   EXPECT_TRUE(contains(version.out, "atc ")) << version.out;
   const ProgramRun help = atc("scan --help");
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* flag : {"--top", "--json", "--kama-w", "--short-threshold", "--config", "--devices", "--gaps"})
+  for (const char* flag : {"--top", "--json", "--kama-w", "--short-threshold", "--config", "--devices", "--gaps",
+                           "--time-format"})
     EXPECT_TRUE(contains(help.out, flag)) << flag;
 }
 

@@ -10,11 +10,19 @@
 
 #include "atc/error.hpp"
 #include "atc/io.hpp"
+#include "io/timestamps.hpp"
+
+namespace atc::io::detail {
+void PrintTo(const Instant& instant, std::ostream* out) {
+  *out << instant.seconds << " s + " << instant.nanoseconds << " ns";
+}
+}  // namespace atc::io::detail
 
 namespace {
 
 namespace fs = std::filesystem;
 using atc::io::CsvSeries;
+using atc::io::TimeFormat;
 
 class CsvTest : public ::testing::Test {
  protected:
@@ -81,6 +89,8 @@ TEST_F(CsvTest, UnnamedFirstColumnIsTheTimestamp) {
 TEST_F(CsvTest, NoTimestampColumnLeavesTimestampsEmpty) {
   const CsvSeries s = atc::io::read_series_csv(write("bare.csv", "close\n1\n2\n3\n"));
   EXPECT_TRUE(s.timestamps.empty());
+  EXPECT_EQ(s.time_format, "");
+  EXPECT_TRUE(s.issues.empty());
   EXPECT_EQ(s.close.size(), 3u);
 }
 
@@ -163,7 +173,7 @@ TEST_F(CsvTest, NonNumericCellIsAnIssueOfTheSymbolNotAnException) {
 
 TEST_F(CsvTest, EmptyCloseCellsAreNaNWithoutIssues) {
   const CsvSeries s =
-      atc::io::read_series_csv(write("late.csv", "date,close\nd1,\nd2, \nd3,5\nd4,6\n"));
+      atc::io::read_series_csv(write("late.csv", "date,close\n2024-01-01,\n2024-01-02, \n2024-01-03,5\n2024-01-04,6\n"));
   ASSERT_EQ(s.close.size(), 4u);
   EXPECT_TRUE(std::isnan(s.close[0]));
   EXPECT_TRUE(std::isnan(s.close[1]));
@@ -192,6 +202,7 @@ TEST_F(CsvTest, NumericTimestampsCompareAsNumbers) {
   // As text "1000" < "999"; as Unix seconds they are in order.
   const CsvSeries sorted = atc::io::read_series_csv(write("num.csv", "time,close\n999,1\n1000,2\n"));
   EXPECT_TRUE(sorted.issues.empty());
+  EXPECT_EQ(sorted.time_format, "epoch seconds");
   const CsvSeries unsorted =
       atc::io::read_series_csv(write("num2.csv", "time,close\n1000,1\n999,2\n"));
   EXPECT_EQ(unsorted.issues.size(), 1u);
@@ -243,6 +254,255 @@ TEST_F(CsvTest, IssuesPerSymbolAreCapped) {
   const CsvSeries s = atc::io::read_series_csv(write("many.csv", text));
   EXPECT_EQ(s.close.size(), 50u);
   EXPECT_EQ(s.issues.size(), atc::io::kMaxIssuesPerSeries);
+}
+
+// The timestamps of `series` and the reasons of its issues, for short expectations.
+std::string reasons(const CsvSeries& series) {
+  std::string text;
+  for (const atc::io::DataIssue& issue : series.issues) text += issue.message + "\n";
+  return text;
+}
+
+bool mentions(const CsvSeries& series, const std::string& part) {
+  return reasons(series).find(part) != std::string::npos;
+}
+
+TEST(Timestamps, OffsetsAndFormsNameTheSameInstant) {
+  using atc::io::detail::instant_of;
+  using atc::io::detail::split_timestamp;
+  const auto instant = [](std::string_view text, TimeFormat format) {
+    const auto fields = split_timestamp(text);
+    EXPECT_TRUE(fields.has_value()) << text;
+    const auto value = fields ? instant_of(*fields, format) : std::nullopt;
+    EXPECT_TRUE(value.has_value()) << text;
+    return value.value_or(atc::io::detail::Instant{});
+  };
+  const atc::io::detail::Instant midnight{1761436800, 0};  // 2025-10-26 00:00 UTC
+  for (const char* text : {"2025-10-26T00:00:00Z", "2025-10-26T02:00:00+02:00", "2025-10-26 01:00+0100",
+                           "2025-10-25T19:00-05", "2025/10/26 0:00:00.000Z"})
+    EXPECT_EQ(instant(text, TimeFormat::YearMonthDay), midnight) << text;
+  EXPECT_EQ(instant("2025-10-26", TimeFormat::YearMonthDay), midnight) << "a date is its midnight";
+  EXPECT_EQ(instant("26.10.2025", TimeFormat::DayMonthYear), midnight);
+  EXPECT_EQ(instant("10/26/2025 0:00", TimeFormat::MonthDayYear), midnight);
+  EXPECT_EQ(instant("1761436800", TimeFormat::EpochSeconds), midnight);
+  EXPECT_EQ(instant("1761436800000", TimeFormat::EpochMilliseconds), midnight);
+  EXPECT_EQ(instant("-1", TimeFormat::EpochMilliseconds), (atc::io::detail::Instant{-1, 999'000'000}));
+  EXPECT_EQ(instant("2025-10-26T00:00:00.1234567891Z", TimeFormat::YearMonthDay),
+            (atc::io::detail::Instant{1761436800, 123'456'789}));
+  for (const char* text : {"", "yesterday", "2025-10", "2025-10-26T", "2025-10-26 9", "2025-10-26 9:5",
+                           "2025-10-26 09:00:", "2025-10-26 09:00+1", "2025-10-26 09:00 +01:00",
+                           "2025-10-26/", "2025-10/26", "202-10-26", "26/10/25", "1.5", "1e9", "+5",
+                           "99999999999999999999"})
+    EXPECT_FALSE(split_timestamp(text).has_value()) << text;
+}
+
+TEST_F(CsvTest, DstChangeWithOffsetsIsInOrder) {
+  // The clocks of Europe/Paris go back at 03:00 +02:00: 02:00 comes twice, an hour apart.
+  const CsvSeries s = atc::io::read_series_csv(write("dst.csv",
+                                                     "timestamp,close\n"
+                                                     "2025-10-26T01:00:00+02:00,1\n"
+                                                     "2025-10-26T02:00:00+02:00,2\n"
+                                                     "2025-10-26T02:00:00+01:00,3\n"
+                                                     "2025-10-26T03:00:00+01:00,4\n"));
+  EXPECT_TRUE(s.issues.empty()) << reasons(s);
+  EXPECT_EQ(s.time_format, "yyyy-mm-dd with UTC offsets");
+  EXPECT_EQ(s.timestamps[2], "2025-10-26T02:00:00+01:00") << "kept as written";
+
+  const CsvSeries same = atc::io::read_series_csv(
+      write("same.csv", "timestamp,close\n2025-10-26T00:00:00Z,1\n2025-10-26T02:00:00+0200,2\n"));
+  ASSERT_EQ(same.issues.size(), 1u);
+  EXPECT_TRUE(mentions(same, "duplicate timestamp '2025-10-26T02:00:00+0200' (line 2)")) << reasons(same);
+}
+
+TEST_F(CsvTest, TimesOfDayCompareAsTimesNotText) {
+  const CsvSeries s = atc::io::read_series_csv(write("hours.csv",
+                                                     "date,close\n"
+                                                     "2025-10-20,1\n"
+                                                     "2025-10-20 9:00,2\n"
+                                                     "2025-10-20 10:00,3\n"
+                                                     "2025-10-20T10:00:00.5,4\n"
+                                                     "2025-10-20 10:00:01,5\n"));
+  EXPECT_TRUE(s.issues.empty()) << reasons(s);
+  EXPECT_EQ(s.time_format, "yyyy-mm-dd");
+  EXPECT_EQ(s.timestamps[1], "2025-10-20 9:00");
+}
+
+TEST_F(CsvTest, DayFirstDatesAreDetectedAndTheirOrderChecked) {
+  const CsvSeries sorted = atc::io::read_series_csv(
+      write("dmy.csv", "date,close\n12/10/2025,1\n13/10/2025,2\n1/11/2025,3\n"));
+  EXPECT_TRUE(sorted.issues.empty()) << reasons(sorted);
+  EXPECT_EQ(sorted.time_format, "dd/mm/yyyy");
+
+  // As text, 20/10 < 21/09: as dates, 21 September comes first.
+  const CsvSeries unsorted = atc::io::read_series_csv(
+      write("dots.csv", "date,close\n19.10.2025,1\n20.10.2025,2\n21.09.2025,3\n"));
+  EXPECT_EQ(unsorted.time_format, "dd.mm.yyyy");
+  ASSERT_EQ(unsorted.issues.size(), 1u) << reasons(unsorted);
+  EXPECT_EQ(unsorted.issues[0].line, 4u);
+  EXPECT_TRUE(mentions(unsorted, "'21.09.2025' is before the previous one '20.10.2025' (line 3)"))
+      << reasons(unsorted);
+
+  const CsvSeries month_first = atc::io::read_series_csv(
+      write("mdy.csv", "date,close\n10/12/2025,1\n10/13/2025 16:00,2\n"));
+  EXPECT_TRUE(month_first.issues.empty()) << reasons(month_first);
+  EXPECT_EQ(month_first.time_format, "mm/dd/yyyy");
+}
+
+TEST_F(CsvTest, AmbiguousDayMonthDatesNeedTheTimeFormat) {
+  const fs::path path = write("ambiguous.csv", "date,close\n02/01/2025,1\n01/02/2025,2\n");
+  const CsvSeries s = atc::io::read_series_csv(path);
+  ASSERT_EQ(s.issues.size(), 1u) << reasons(s);
+  EXPECT_EQ(s.issues[0].message.rfind(path.string() + ":2:1: ", 0), 0u) << s.issues[0].message;
+  EXPECT_TRUE(mentions(s, "--time-format dmy")) << reasons(s);
+  EXPECT_TRUE(mentions(s, "--time-format mdy")) << reasons(s);
+  EXPECT_EQ(s.time_format, "");
+
+  // 2 January then 1 February; or 1 February then 2 January.
+  const CsvSeries day_first = atc::io::read_series_csv(path, {TimeFormat::DayMonthYear});
+  EXPECT_TRUE(day_first.issues.empty()) << reasons(day_first);
+  EXPECT_EQ(day_first.time_format, "dd/mm/yyyy");
+  const CsvSeries month_first = atc::io::read_series_csv(path, {TimeFormat::MonthDayYear});
+  EXPECT_EQ(month_first.time_format, "mm/dd/yyyy");
+  EXPECT_TRUE(mentions(month_first, "before the previous one")) << reasons(month_first);
+}
+
+TEST_F(CsvTest, AGivenTimeFormatIsRequiredOfEveryTimestamp) {
+  const CsvSeries s = atc::io::read_series_csv(
+      write("forced.csv", "date,close\n2025-10-20,1\n21/10/2025,2\n10/22/2025,3\n"),
+      {TimeFormat::DayMonthYear});
+  ASSERT_EQ(s.issues.size(), 2u) << reasons(s);
+  EXPECT_EQ(s.issues[0].line, 2u);
+  EXPECT_TRUE(mentions(s, "timestamp '2025-10-20' does not fit --time-format dmy")) << reasons(s);
+  EXPECT_EQ(s.issues[1].line, 4u);
+  EXPECT_TRUE(mentions(s, "'10/22/2025' is not a valid date or time of day (read as dd/mm/yyyy)"))
+      << reasons(s);
+}
+
+TEST_F(CsvTest, EpochSecondsAndMillisecondsAreToldApartByMagnitude) {
+  const CsvSeries seconds = atc::io::read_series_csv(
+      write("s.csv", "time,close\n1760950800,1\n1760954400,2\n"));
+  EXPECT_TRUE(seconds.issues.empty()) << reasons(seconds);
+  EXPECT_EQ(seconds.time_format, "epoch seconds");
+  const CsvSeries milliseconds = atc::io::read_series_csv(
+      write("ms.csv", "time,close\n1760950800000,1\n1760950800001,2\n"));
+  EXPECT_TRUE(milliseconds.issues.empty()) << reasons(milliseconds);
+  EXPECT_EQ(milliseconds.time_format, "epoch milliseconds");
+
+  const CsvSeries unsorted = atc::io::read_series_csv(
+      write("back.csv", "time,close\n1760954400000,1\n1760950800000,2\n"));
+  ASSERT_EQ(unsorted.issues.size(), 1u);
+  EXPECT_TRUE(mentions(unsorted, "before the previous one")) << reasons(unsorted);
+
+  const CsvSeries mixed = atc::io::read_series_csv(
+      write("mixed.csv", "time,close\n1760950800,1\n1760954400000,2\n"));
+  ASSERT_EQ(mixed.issues.size(), 1u);
+  EXPECT_TRUE(mentions(mixed, "is not in the format of '1760950800' (line 2, epoch seconds)"))
+      << reasons(mixed);
+
+  // Milliseconds of early 1970 are small: only the option tells.
+  const CsvSeries given = atc::io::read_series_csv(write("early.csv", "time,close\n1000,1\n2000,2\n"),
+                                                   {TimeFormat::EpochMilliseconds});
+  EXPECT_TRUE(given.issues.empty()) << reasons(given);
+  EXPECT_EQ(given.time_format, "epoch milliseconds");
+}
+
+TEST_F(CsvTest, AColumnOfMixedFormatsIsAnIssue) {
+  const CsvSeries s = atc::io::read_series_csv(write("mixed.csv",
+                                                     "date,close\n"
+                                                     "2025-10-20,1\n"
+                                                     "21/10/2025,2\n"
+                                                     "2025/10/22,3\n"
+                                                     "2025-10-23T10:00Z,4\n"
+                                                     "2025-10-24 10:00,5\n"));
+  EXPECT_EQ(s.time_format, "yyyy-mm-dd");
+  ASSERT_EQ(s.issues.size(), 3u) << reasons(s);
+  EXPECT_EQ(s.issues[0].line, 3u);
+  EXPECT_TRUE(mentions(s, "timestamp '21/10/2025' is not in the format of '2025-10-20' (line 2, "
+                          "yyyy-mm-dd): a timestamp column holds one format"))
+      << reasons(s);
+  EXPECT_EQ(s.issues[1].line, 4u);
+  EXPECT_EQ(s.issues[2].line, 5u) << "a UTC offset among times without one";
+}
+
+TEST_F(CsvTest, DatesAndTimesThatDoNotExistAreIssues) {
+  const CsvSeries s = atc::io::read_series_csv(write("invalid.csv",
+                                                     "date,close\n"
+                                                     "2024-02-29,1\n"
+                                                     "2025-02-30,2\n"
+                                                     "2025-13-01,3\n"
+                                                     "2025-10-20 24:00,4\n"
+                                                     "2025-10-21 10:60,5\n"
+                                                     "2025-10-22T10:00+24:00,6\n"
+                                                     "2025-10-23,7\n"));
+  ASSERT_EQ(s.issues.size(), 5u) << reasons(s);
+  EXPECT_TRUE(mentions(s, "timestamp '2025-02-30' is not a valid date or time of day (read as yyyy-mm-dd)"))
+      << reasons(s);
+  for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ(s.issues[i].line, i + 3) << reasons(s);
+}
+
+TEST_F(CsvTest, UnreadableTimestampsNameFileLineAndCellShortened) {
+  const fs::path path = write("words.csv", "date,close\n2025-10-20,1\nyesterday,2\n" +
+                                               std::string(100'000, '7') + "x,3\n,4\n");
+  const CsvSeries s = atc::io::read_series_csv(path);
+  ASSERT_EQ(s.issues.size(), 3u) << reasons(s);
+  EXPECT_EQ(s.issues[0].message.rfind(path.string() + ":3:1: timestamp 'yesterday' is not a date", 0), 0u)
+      << s.issues[0].message;
+  EXPECT_LT(s.issues[1].message.size(), 400u);
+  EXPECT_TRUE(mentions(s, "(100001 bytes)")) << reasons(s).substr(0, 400);
+  EXPECT_TRUE(mentions(s, ":5:1: empty timestamp")) << reasons(s);
+}
+
+TEST_F(CsvTest, TimestampAndCellIssuesComeInLineOrder) {
+  const CsvSeries s = atc::io::read_series_csv(
+      write("order.csv", "date,close\n2025-10-20,1\n2025-10-22,x\n2025-10-21,2\n2025-10-23,y\n"));
+  ASSERT_EQ(s.issues.size(), 3u) << reasons(s);
+  EXPECT_EQ(s.issues[0].line, 3u);
+  EXPECT_EQ(s.issues[1].line, 4u);
+  EXPECT_TRUE(mentions(s, "before the previous one")) << reasons(s);
+  EXPECT_EQ(s.issues[2].line, 5u);
+}
+
+TEST_F(CsvTest, LongFormatTimestampProblemsCostOnlyTheirSymbol) {
+  const std::vector<CsvSeries> series = atc::io::read_long_csv(write("long.csv",
+                                                                     "symbol,date,close\n"
+                                                                     "GOOD,2025-10-20 9:00,1\n"
+                                                                     "BAD,2025-10-20,1\n"
+                                                                     "MIXED,2025-10-20,1\n"
+                                                                     "GOOD,2025-10-20 10:00,2\n"
+                                                                     "BAD,2025-02-30,2\n"
+                                                                     "MIXED,1760950800,2\n"));
+  ASSERT_EQ(series.size(), 3u);
+  EXPECT_TRUE(series[0].issues.empty()) << reasons(series[0]);
+  EXPECT_EQ(series[0].time_format, "yyyy-mm-dd");
+  ASSERT_EQ(series[1].issues.size(), 1u);
+  EXPECT_TRUE(mentions(series[1], "symbol 'BAD': timestamp '2025-02-30'")) << reasons(series[1]);
+  ASSERT_EQ(series[2].issues.size(), 1u);
+  EXPECT_EQ(series[2].issues[0].line, 7u);
+}
+
+TEST_F(CsvTest, LongFormatSymbolsWithAmbiguousDatesFollowTheFile) {
+  const fs::path path = write("long.csv",
+                              "symbol,date,close\n"
+                              "EARLY,12/01/2025,1\n"
+                              "EARLY,13/01/2025,2\n"
+                              "LATE,02/02/2025,1\n"
+                              "LATE,03/02/2025,2\n");
+  const std::vector<CsvSeries> series = atc::io::read_long_csv(path);
+  ASSERT_EQ(series.size(), 2u);
+  EXPECT_TRUE(series[1].issues.empty()) << reasons(series[1]);
+  EXPECT_EQ(series[1].time_format, "dd/mm/yyyy") << "13/01 of EARLY says day first";
+
+  // Alone in its file, LATE is ambiguous.
+  const CsvSeries alone = atc::io::read_series_csv(write("LATE.csv", "date,close\n02/02/2025,1\n03/02/2025,2\n"));
+  EXPECT_TRUE(mentions(alone, "--time-format")) << reasons(alone);
+}
+
+TEST(CsvFormat, TimeFormatKeysReadBack) {
+  for (TimeFormat format : {TimeFormat::Auto, TimeFormat::YearMonthDay, TimeFormat::DayMonthYear,
+                            TimeFormat::MonthDayYear, TimeFormat::EpochSeconds, TimeFormat::EpochMilliseconds})
+    EXPECT_EQ(atc::io::parse_time_format(atc::io::time_format_key(format)), format);
+  EXPECT_EQ(atc::io::time_format_key(TimeFormat::EpochMilliseconds), "epoch-ms");
+  EXPECT_FALSE(atc::io::parse_time_format("iso").has_value());
 }
 
 TEST(CsvFormat, NumbersRoundTripAndNaNIsEmpty) {

@@ -18,8 +18,31 @@
 
 namespace atc::io {
 
+// How a timestamp column is read (docs/SEMANTICS.md §10 lists the accepted forms). Every
+// date form may carry a time of day (h:mm, h:mm:ss, h:mm:ss.fff, after 'T' or a space)
+// and a UTC offset (Z, +hh, +hhmm, +hh:mm); the date separator may be '-', '/' or '.'.
+enum class TimeFormat {
+  Auto,               // settled per series from its values
+  YearMonthDay,       // 2025-10-20, 2025/10/20
+  DayMonthYear,       // 20/10/2025, 20.10.2025
+  MonthDayYear,       // 10/20/2025
+  EpochSeconds,       // an integer: seconds since 1970-01-01 00:00 UTC
+  EpochMilliseconds,  // an integer: milliseconds since then
+};
+
+// The names of --time-format: auto, ymd, dmy, mdy, epoch-s, epoch-ms.
+std::string_view time_format_key(TimeFormat format);
+std::optional<TimeFormat> parse_time_format(std::string_view key);
+
+struct CsvReadOptions {
+  // Auto settles the format of each series from its values; anything else is required of
+  // every timestamp (and decides dd/mm against mm/dd when no day is above 12).
+  TimeFormat time_format = TimeFormat::Auto;
+};
+
 // A problem in one symbol's data that leaves the rest of the file readable: a cell that
-// is not a number, an empty, unsorted or duplicate timestamp.
+// is not a number; an empty, unreadable, impossible, unsorted or duplicate timestamp; a
+// timestamp column of mixed or ambiguous formats.
 struct DataIssue {
   std::size_t line = 0;    // 1-based line of the file
   std::size_t column = 0;  // 1-based character column of the cell
@@ -32,6 +55,10 @@ struct CsvSeries {
   std::string symbol;                   // file stem, or the `symbol` column
   std::string source;                   // file it came from
   std::vector<std::string> timestamps;  // as written in the file; empty if no such column
+  // The format the timestamps were read in ("yyyy-mm-dd", "dd/mm/yyyy with UTC offsets",
+  // "epoch milliseconds"): their order is that of the instants it gives. Empty without a
+  // timestamp column or when no format could be settled (see issues).
+  std::string time_format;
   std::vector<double> close;
   std::vector<double> open, high, low, volume;  // empty when the file has no such column
   // The first few data problems of this symbol (a bad cell reads as NaN). A symbol with
@@ -43,16 +70,17 @@ struct CsvSeries {
 inline constexpr std::size_t kMaxIssuesPerSeries = 10;
 
 // A single-symbol file (wide format: one row per bar).
-CsvSeries read_series_csv(const std::filesystem::path& path);
+CsvSeries read_series_csv(const std::filesystem::path& path, const CsvReadOptions& options = {});
 
 // A long-format file: one row per (symbol, bar) with a `symbol` (or `ticker`) column and
 // the columns of read_series_csv. Symbols come back in order of first appearance, each
-// with its rows in file order.
-std::vector<CsvSeries> read_long_csv(const std::filesystem::path& path);
+// with its rows in file order. A symbol whose dates could be dd/mm or mm/dd takes the
+// order the file's other symbols show, when they agree.
+std::vector<CsvSeries> read_long_csv(const std::filesystem::path& path, const CsvReadOptions& options = {});
 
 // Every symbol of a file: those of a long-format file when the header has a `symbol` (or
 // `ticker`) column, else the one symbol of a wide file (named by the file stem).
-std::vector<CsvSeries> read_symbols_csv(const std::filesystem::path& path);
+std::vector<CsvSeries> read_symbols_csv(const std::filesystem::path& path, const CsvReadOptions& options = {});
 
 // Shortest text that reads back as the same double, at most 17 significant digits;
 // empty for NaN (how the CSV outputs write "no value").

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <sstream>
@@ -15,12 +16,15 @@
 #include "atc/error.hpp"
 #include "atc/io.hpp"
 #include "io/csv_tokenizer.hpp"
+#include "io/timestamps.hpp"
 
 namespace atc::io {
 namespace {
 
 using detail::CsvCell;
 using detail::CsvTokenizer;
+using detail::Instant;
+using detail::TimestampFields;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -121,28 +125,28 @@ Layout layout_of(const std::vector<CsvCell>& header, const CsvTokenizer& tokens)
   return layout;
 }
 
-// How two consecutive timestamps can be ordered.
-enum class TimeFormat { Numeric, Iso, Unknown };
+// A timestamp cell, kept until every row of its series is read: the format, and so the
+// order, of 03/04/2025 is known only from all the rows.
+struct TimeCell {
+  std::size_t line = 0, column = 0;
+  std::optional<TimestampFields> fields;  // nullopt: empty, or not a timestamp
+};
 
-TimeFormat time_format(std::string_view t) {
-  auto digit = [&](std::size_t i) { return std::isdigit(static_cast<unsigned char>(t[i])) != 0; };
-  if (t.size() >= 10 && digit(0) && digit(1) && digit(2) && digit(3) && t[4] == '-' &&
-      digit(5) && digit(6) && t[7] == '-' && digit(8) && digit(9))
-    return TimeFormat::Iso;
-  if (parse_number(t).has_value()) return TimeFormat::Numeric;
-  return TimeFormat::Unknown;
-}
+// A series being read: its bars, and its timestamp cells (one per row when the file has a
+// timestamp column).
+struct PendingSeries {
+  CsvSeries series;
+  std::vector<TimeCell> times;
+};
 
-// <0, 0, >0 like strcmp; nullopt when the two formats give no order (only equality).
-std::optional<int> compare_times(std::string_view a, std::string_view b) {
-  const TimeFormat fa = time_format(a), fb = time_format(b);
-  if (fa != fb || fa == TimeFormat::Unknown) {
-    if (a == b) return 0;
-    return std::nullopt;
-  }
-  if (fa == TimeFormat::Iso) return a.compare(b);  // ISO 8601 sorts lexicographically
-  const double x = *parse_number(a), y = *parse_number(b);
-  return x < y ? -1 : (x > y ? 1 : 0);
+// Adds "FILE:LINE:COLUMN: reason" (with the symbol in a long-format file) unless `issues`
+// is full.
+void add_issue(std::vector<DataIssue>& issues, const CsvTokenizer& tokens, bool long_format,
+               const CsvSeries& series, std::size_t line, std::size_t column, const std::string& reason) {
+  if (issues.size() >= kMaxIssuesPerSeries) return;
+  std::string message = detail::location(tokens.source(), line, column);
+  if (long_format) message += "symbol '" + series.symbol + "': ";
+  issues.push_back({line, column, message + reason});
 }
 
 class SeriesBuilder {
@@ -150,9 +154,14 @@ class SeriesBuilder {
   SeriesBuilder(const Layout& layout, const CsvTokenizer& tokens, bool long_format)
       : layout_(layout), tokens_(tokens), long_format_(long_format) {}
 
-  void add_row(CsvSeries& series, std::size_t& previous_line, const std::vector<CsvCell>& row) {
-    if (layout_.timestamp >= 0) add_timestamp(series, previous_line, row[layout_.timestamp]);
-    previous_line = row.front().line;
+  void add_row(PendingSeries& pending, const std::vector<CsvCell>& row) const {
+    CsvSeries& series = pending.series;
+    if (layout_.timestamp >= 0) {
+      const CsvCell& cell = row[layout_.timestamp];
+      const std::string_view time = trim(cell.text);
+      pending.times.push_back({cell.line, cell.column, detail::split_timestamp(time)});
+      series.timestamps.emplace_back(time);
+    }
     series.close.push_back(number(series, row[layout_.close], "close"));
     add_optional(series, series.open, layout_.open, row, "open");
     add_optional(series, series.high, layout_.high, row, "high");
@@ -161,18 +170,11 @@ class SeriesBuilder {
   }
 
  private:
-  void issue(CsvSeries& series, const CsvCell& cell, const std::string& reason) const {
-    if (series.issues.size() >= kMaxIssuesPerSeries) return;
-    std::string message = detail::location(tokens_.source(), cell.line, cell.column);
-    if (long_format_) message += "symbol '" + series.symbol + "': ";
-    series.issues.push_back({cell.line, cell.column, message + reason});
-  }
-
   double number(CsvSeries& series, const CsvCell& cell, std::string_view column) const {
     if (const std::optional<double> value = parse_number(cell.text)) return *value;
     std::string reason = "'";  // built step by step: GCC 12 warns falsely on "..." + string&&
     reason.append(echo(cell.text)).append("' in column '").append(column).append("' is not a number");
-    issue(series, cell, reason);
+    add_issue(series.issues, tokens_, long_format_, series, cell.line, cell.column, reason);
     return kNaN;
   }
 
@@ -181,27 +183,171 @@ class SeriesBuilder {
     if (column >= 0) values.push_back(number(series, row[column], name));
   }
 
-  void add_timestamp(CsvSeries& series, std::size_t previous_line, const CsvCell& cell) const {
-    const std::string_view time = trim(cell.text);
-    if (time.empty()) {
-      issue(series, cell, "empty timestamp");
-    } else if (!series.timestamps.empty()) {
-      const std::string& previous = series.timestamps.back();
-      const std::optional<int> order = compare_times(previous, time);
-      const std::string where = " (line " + std::to_string(previous_line) + ")";
-      if (order == 0)
-        issue(series, cell, "duplicate timestamp '" + echo(time) + "'" + where);
-      else if (order && *order > 0)
-        issue(series, cell,
-              "timestamp '" + echo(time) + "' is before the previous one '" + echo(previous) +
-                  "'" + where + ": rows must be sorted oldest first");
-    }
-    series.timestamps.emplace_back(time);
-  }
-
   const Layout& layout_;
   const CsvTokenizer& tokens_;
   bool long_format_;
+};
+
+// Whether a timestamp is of the kind `option` asks for (any kind for Auto).
+bool fits(const TimestampFields& fields, TimeFormat option) {
+  using enum TimestampFields::Layout;
+  switch (option) {
+    case TimeFormat::Auto:
+      return true;
+    case TimeFormat::YearMonthDay:
+      return fields.layout == YearFirst;
+    case TimeFormat::DayMonthYear:
+    case TimeFormat::MonthDayYear:
+      return fields.layout == YearLast;
+    case TimeFormat::EpochSeconds:
+    case TimeFormat::EpochMilliseconds:
+      return fields.layout == Epoch;
+  }
+  return false;
+}
+
+// Whether a timestamp has the format of its series' reference timestamp: the same kind,
+// date separator and presence of a UTC offset (a date without a time of day is
+// midnight, so dates and date-times mix).
+bool same_format(const TimestampFields& fields, const TimestampFields& reference, TimeFormat option) {
+  if (fields.layout != reference.layout || fields.separator != reference.separator ||
+      fields.utc_offset != reference.utc_offset)
+    return false;
+  // Without --time-format the magnitude of an epoch integer is its unit.
+  return fields.layout != TimestampFields::Layout::Epoch || option != TimeFormat::Auto ||
+         detail::epoch_unit_of(fields.epoch) == detail::epoch_unit_of(reference.epoch);
+}
+
+// The order the first date with one leading field above 12 shows (13/04 is day first,
+// 04/13 month first); Auto when every day could be a month.
+TimeFormat day_month_order(const std::vector<TimeCell>& times, const TimestampFields& reference) {
+  for (const TimeCell& cell : times) {
+    if (!cell.fields || !same_format(*cell.fields, reference, TimeFormat::Auto)) continue;
+    const bool lead_is_day = cell.fields->lead > 12, middle_is_day = cell.fields->middle > 12;
+    if (lead_is_day != middle_is_day)
+      return lead_is_day ? TimeFormat::DayMonthYear : TimeFormat::MonthDayYear;
+  }
+  return TimeFormat::Auto;
+}
+
+// The format of one series: that of its first timestamp of the kind the option asks for
+// (the reference), and the unit or day/month order its values show.
+struct SeriesFormat {
+  std::optional<std::size_t> reference;  // index of that timestamp; none when none fits
+  TimeFormat format = TimeFormat::Auto;  // Auto with a reference: dd/mm or mm/dd unknown
+};
+
+SeriesFormat settle_format(const std::vector<TimeCell>& times, TimeFormat option) {
+  const auto fitting = std::find_if(times.begin(), times.end(), [&](const TimeCell& cell) {
+    return cell.fields && fits(*cell.fields, option);
+  });
+  if (fitting == times.end()) return {};
+  SeriesFormat settled{static_cast<std::size_t>(fitting - times.begin()), option};
+  const TimestampFields& reference = *fitting->fields;
+  if (option != TimeFormat::Auto) return settled;
+  switch (reference.layout) {
+    case TimestampFields::Layout::Epoch:
+      settled.format = detail::epoch_unit_of(reference.epoch);
+      break;
+    case TimestampFields::Layout::YearFirst:
+      settled.format = TimeFormat::YearMonthDay;
+      break;
+    case TimestampFields::Layout::YearLast:
+      settled.format = day_month_order(times, reference);
+      break;
+  }
+  return settled;
+}
+
+// The day/month order every series of a file that shows one agrees on; Auto when none
+// shows one or two differ.
+TimeFormat agreed_day_month_order(const std::vector<SeriesFormat>& formats) {
+  TimeFormat agreed = TimeFormat::Auto;
+  for (const SeriesFormat& settled : formats) {
+    if (settled.format != TimeFormat::DayMonthYear && settled.format != TimeFormat::MonthDayYear)
+      continue;
+    if (agreed != TimeFormat::Auto && agreed != settled.format) return TimeFormat::Auto;
+    agreed = settled.format;
+  }
+  return agreed;
+}
+
+// Checks every timestamp of a series against its format and the one before it, names
+// the format in series.time_format and adds the problems to series.issues in line order.
+class TimestampChecker {
+ public:
+  TimestampChecker(const CsvTokenizer& tokens, bool long_format, TimeFormat option)
+      : tokens_(tokens), long_format_(long_format), option_(option) {}
+
+  void check(PendingSeries& pending, const SeriesFormat& settled) const {
+    CsvSeries& series = pending.series;
+    const std::vector<TimeCell>& times = pending.times;
+    const TimestampFields* reference = settled.reference ? &*times[*settled.reference].fields : nullptr;
+    const bool ambiguous = reference && settled.format == TimeFormat::Auto;
+    if (reference && !ambiguous)
+      series.time_format = detail::format_name(settled.format, reference->separator, reference->utc_offset);
+
+    std::vector<DataIssue> issues;
+    const auto issue = [&](const TimeCell& cell, const std::string& reason) {
+      add_issue(issues, tokens_, long_format_, series, cell.line, cell.column, reason);
+    };
+    std::optional<std::size_t> previous;  // the last timestamp that gave an instant
+    Instant previous_instant;
+    for (std::size_t i = 0; i < times.size() && issues.size() < kMaxIssuesPerSeries; ++i) {
+      const TimeCell& cell = times[i];
+      const std::string& text = series.timestamps[i];
+      if (text.empty()) {
+        issue(cell, "empty timestamp");
+      } else if (!cell.fields) {
+        issue(cell, "timestamp '" + echo(text) + "' is not a date, date and time or epoch integer (e.g. " +
+                        "2025-10-20, 2025-10-20 09:30:00+02:00, 20/10/2025, 1760950800)");
+      } else if (!reference || !fits(*cell.fields, option_)) {
+        issue(cell, "timestamp '" + echo(text) + "' does not fit --time-format " +
+                        std::string(time_format_key(option_)));
+      } else if (!same_format(*cell.fields, *reference, option_)) {
+        issue(cell, "timestamp '" + echo(text) + "' is not in the format of '" +
+                        echo(series.timestamps[*settled.reference]) + "' (line " +
+                        std::to_string(times[*settled.reference].line) +
+                        (ambiguous ? "" : ", " + series.time_format) +
+                        "): a timestamp column holds one format");
+      } else if (ambiguous) {
+        if (i == *settled.reference)
+          issue(cell, "timestamps like '" + echo(text) + "' may be " +
+                          detail::format_name(TimeFormat::DayMonthYear, reference->separator, false) + " or " +
+                          detail::format_name(TimeFormat::MonthDayYear, reference->separator, false) +
+                          " and no day above 12 tells which: pass --time-format dmy (day first) or "
+                          "--time-format mdy (month first)");
+      } else if (const std::optional<Instant> instant = detail::instant_of(*cell.fields, settled.format)) {
+        if (previous && *instant <= previous_instant) {
+          const std::string where = " (line " + std::to_string(times[*previous].line) + ")";
+          if (*instant == previous_instant)
+            issue(cell, "duplicate timestamp '" + echo(text) + "'" + where);
+          else
+            issue(cell, "timestamp '" + echo(text) + "' is before the previous one '" +
+                            echo(series.timestamps[*previous]) + "'" + where +
+                            ": rows must be sorted oldest first");
+        }
+        previous = i;
+        previous_instant = *instant;
+      } else {
+        issue(cell, "timestamp '" + echo(text) + "' is not a valid date or time of day (read as " +
+                        series.time_format + ")");
+      }
+    }
+    // Both lists are in line order and hold the first problems of their kind: merged,
+    // their first ones are the first problems of the series.
+    std::vector<DataIssue> merged;
+    std::merge(issues.begin(), issues.end(), series.issues.begin(), series.issues.end(),
+               std::back_inserter(merged),
+               [](const DataIssue& a, const DataIssue& b) { return a.line < b.line; });
+    if (merged.size() > kMaxIssuesPerSeries) merged.resize(kMaxIssuesPerSeries);
+    series.issues = std::move(merged);
+  }
+
+ private:
+  const CsvTokenizer& tokens_;
+  bool long_format_;
+  TimeFormat option_;
 };
 
 CsvSeries empty_series(std::string symbol, const std::filesystem::path& path) {
@@ -237,19 +383,16 @@ void check_cell_count(const CsvTokenizer& tokens, const Layout& layout,
   tokens.fail(tokens.row_end_line(), tokens.row_end_column(), reason);
 }
 
-std::vector<CsvSeries> read_rows(const std::filesystem::path& path, Header header) {
+std::vector<CsvSeries> read_rows(const std::filesystem::path& path, Header header,
+                                 const CsvReadOptions& options) {
   CsvTokenizer& tokens = header.tokens;
   const Layout& layout = header.layout;
   const bool long_format = layout.symbol >= 0;
-  SeriesBuilder builder(layout, tokens, long_format);
+  const SeriesBuilder builder(layout, tokens, long_format);
 
-  std::vector<CsvSeries> series;
-  std::vector<std::size_t> previous_line;  // per series: line of its previous row
+  std::vector<PendingSeries> pending;
   std::unordered_map<std::string, std::size_t> index_of;
-  if (!long_format) {
-    series.push_back(empty_series(path.stem().string(), path));
-    previous_line.push_back(0);
-  }
+  if (!long_format) pending.push_back({empty_series(path.stem().string(), path), {}});
 
   std::vector<CsvCell> row;
   while (tokens.next_row(row)) {
@@ -259,22 +402,59 @@ std::vector<CsvSeries> read_rows(const std::filesystem::path& path, Header heade
       const CsvCell& cell = row[layout.symbol];
       const std::string symbol(trim(cell.text));
       if (symbol.empty()) tokens.fail(cell.line, cell.column, "empty symbol");
-      const auto [it, inserted] = index_of.try_emplace(symbol, series.size());
-      if (inserted) {
-        series.push_back(empty_series(symbol, path));
-        previous_line.push_back(0);
-      }
+      const auto [it, inserted] = index_of.try_emplace(symbol, pending.size());
+      if (inserted) pending.push_back({empty_series(symbol, path), {}});
       index = it->second;
     }
-    builder.add_row(series[index], previous_line[index], row);
+    builder.add_row(pending[index], row);
   }
+
+  std::vector<CsvSeries> series;
+  series.reserve(pending.size());
+  if (layout.timestamp >= 0) {
+    std::vector<SeriesFormat> formats;
+    for (const PendingSeries& p : pending) formats.push_back(settle_format(p.times, options.time_format));
+    // One symbol's dates may all be ambiguous where the file's others are not.
+    const TimeFormat file_order = agreed_day_month_order(formats);
+    const TimestampChecker checker(tokens, long_format, options.time_format);
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      if (formats[i].reference && formats[i].format == TimeFormat::Auto) formats[i].format = file_order;
+      checker.check(pending[i], formats[i]);
+    }
+  }
+  for (PendingSeries& p : pending) series.push_back(std::move(p.series));
   return series;
 }
 
 }  // namespace
 
-CsvSeries read_series_csv(const std::filesystem::path& path) {
-  std::vector<CsvSeries> series = read_rows(path, read_header(path));
+std::string_view time_format_key(TimeFormat format) {
+  switch (format) {
+    case TimeFormat::Auto:
+      return "auto";
+    case TimeFormat::YearMonthDay:
+      return "ymd";
+    case TimeFormat::DayMonthYear:
+      return "dmy";
+    case TimeFormat::MonthDayYear:
+      return "mdy";
+    case TimeFormat::EpochSeconds:
+      return "epoch-s";
+    case TimeFormat::EpochMilliseconds:
+      return "epoch-ms";
+  }
+  return {};
+}
+
+std::optional<TimeFormat> parse_time_format(std::string_view key) {
+  for (TimeFormat format : {TimeFormat::Auto, TimeFormat::YearMonthDay, TimeFormat::DayMonthYear,
+                            TimeFormat::MonthDayYear, TimeFormat::EpochSeconds, TimeFormat::EpochMilliseconds})
+    if (time_format_key(format) == key) return format;
+  return std::nullopt;
+}
+
+CsvSeries read_series_csv(const std::filesystem::path& path, const CsvReadOptions& options) {
+  std::vector<CsvSeries> series = read_rows(path, read_header(path), options);
   if (series.size() > 1)
     throw InputError(path.string() + ": holds " + std::to_string(series.size()) +
                      " symbols (" + series[0].symbol + ", " + series[1].symbol +
@@ -283,16 +463,16 @@ CsvSeries read_series_csv(const std::filesystem::path& path) {
   return std::move(series.front());
 }
 
-std::vector<CsvSeries> read_long_csv(const std::filesystem::path& path) {
+std::vector<CsvSeries> read_long_csv(const std::filesystem::path& path, const CsvReadOptions& options) {
   Header header = read_header(path);
   if (header.layout.symbol < 0)
     throw InputError(detail::location(path.string(), header.tokens.row_line(), 1) +
                      "no 'symbol' column in the header of a long-format file");
-  return read_rows(path, std::move(header));
+  return read_rows(path, std::move(header), options);
 }
 
-std::vector<CsvSeries> read_symbols_csv(const std::filesystem::path& path) {
-  return read_rows(path, read_header(path));
+std::vector<CsvSeries> read_symbols_csv(const std::filesystem::path& path, const CsvReadOptions& options) {
+  return read_rows(path, read_header(path), options);
 }
 
 }  // namespace atc::io
