@@ -77,12 +77,12 @@ if [[ -n $compare ]]; then
   "$build-compare/tests/cuda/test_cuda_backend" --gtest_color=no >>"$out/tests.log" 2>&1 || status=1
 fi
 
-small=(--gtest_filter=CudaBackend.SmallChunksGiveTheSameBits)
+small=(--gtest_filter=CudaBackend.SmallChunksGiveTheSameBits:CudaBackend.EquityOverflow*)
 ((skip_tests)) || for tool in memcheck racecheck synccheck; do
   extra=()
   [[ $tool == memcheck ]] && extra=(--leak-check full)
   [[ $tool == racecheck ]] && extra=(--racecheck-report all)
-  for t in "test_cuda_backend ${small[*]}" "test_cuda_fused --gtest_filter=FusedKernel.Hundredths*:FusedKernel.PathsAndSeries*:FusedKernel.WideKernels*"; do
+  for t in "test_cuda_backend ${small[*]}" "test_cuda_fused --gtest_filter=FusedKernel.Hundredths*:FusedKernel.PathsAndSeries*:FusedKernel.PathsName*:FusedKernel.WideKernels*"; do
     echo "== $tool: $t ==" >>"$out/sanitizer.log"
     # shellcheck disable=SC2086
     compute-sanitizer --tool $tool "${extra[@]}" $tests/$t >>"$out/sanitizer.log" 2>&1 || status=1
