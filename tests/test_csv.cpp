@@ -125,6 +125,15 @@ TEST_F(CsvTest, HugeCellsAndHeadersAreEchoedShortened) {
   EXPECT_NE(series.issues[0].message.find("(1000000 bytes)"), std::string::npos) << series.issues[0].message;
 }
 
+TEST_F(CsvTest, AFileAboveTheSizeLimitIsRefusedUnread) {
+  const fs::path path = write("huge.csv", "date,close\n");
+  fs::resize_file(path, atc::io::kMaxFileBytes + 1);  // sparse: no disk used
+  const std::string message = read_error(path);
+  EXPECT_NE(message.find("huge.csv: " + std::to_string(atc::io::kMaxFileBytes + 1) + " bytes, above the limit"),
+            std::string::npos)
+      << message;
+}
+
 TEST_F(CsvTest, ExtraCellNamesItsLineAndColumn) {
   const fs::path path = write("extra.csv", "date,close\n2024-01-02,1\n2024-01-03,2,3\n");
   const std::string message = read_error(path);

@@ -68,6 +68,9 @@ struct CsvSeries {
 
 // At most this many issues are kept per symbol; the first ones locate the problem.
 inline constexpr std::size_t kMaxIssuesPerSeries = 10;
+// A larger price file is refused before it is read (its reading would need several times
+// its size in memory): 4 GiB holds some 100 million bars.
+inline constexpr std::uintmax_t kMaxFileBytes = std::uintmax_t{4} << 30;
 
 // A single-symbol file (wide format: one row per bar).
 CsvSeries read_series_csv(const std::filesystem::path& path, const CsvReadOptions& options = {});

@@ -56,6 +56,10 @@ std::string read_file(const std::filesystem::path& path) {
   if (error) throw InputError(path.string() + ": cannot open file: " + error.message());
   if (!std::filesystem::is_regular_file(status))
     throw InputError(path.string() + ": not a regular file (a directory, FIFO, device or socket)");
+  const std::uintmax_t bytes = std::filesystem::file_size(path, error);
+  if (!error && bytes > kMaxFileBytes)
+    throw InputError(path.string() + ": " + std::to_string(bytes) + " bytes, above the limit of " +
+                     std::to_string(kMaxFileBytes) + " bytes for one price file; split it");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path.string() + ": cannot open file: " + std::strerror(errno));
   std::ostringstream text;
