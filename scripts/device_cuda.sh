@@ -13,7 +13,7 @@
 # and times both builds' fused kernel.
 # --baseline DIR also builds bench_cuda from the source tree in DIR (e.g. an earlier
 # commit: git archive <commit> | tar -x -C DIR, carried to the device; its bench_cuda
-# must take --fused-only and --prices), times both fused kernels in the same call,
+# must take --prices, and --fused-only where it has other rows), times both fused kernels in the same call,
 # $ROUNDS times each (default 2), interleaved, and profiles both with Nsight Compute.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -102,10 +102,12 @@ if [[ -n $compare ]]; then
   done
 fi
 if [[ -n $baseline ]]; then
+  baseline_args=()
+  "$build-baseline/bench/cuda/bench_cuda" --help 2>&1 | grep -q -- --fused-only && baseline_args=(--fused-only)
   for round in $(seq "${ROUNDS:-2}"); do
     for prices in grid walk; do
       echo "== round $round, $prices prices, baseline ==" >>"$out/bench.log"
-      "$build-baseline/bench/cuda/bench_cuda" --fused-only --prices $prices >>"$out/bench.log" 2>&1 || status=1
+      "$build-baseline/bench/cuda/bench_cuda" "${baseline_args[@]}" --prices $prices >>"$out/bench.log" 2>&1 || status=1
       echo "== round $round, $prices prices, this tree ==" >>"$out/bench.log"
       "$build/bench/cuda/bench_cuda" --prices $prices --json "$out/bench_cuda_${prices}_$round.json" \
         >>"$out/bench.log" 2>&1 || status=1
@@ -121,7 +123,7 @@ ncu_run() {  # label, bench_cuda binary, its arguments
 }
 if ((!skip_ncu)); then
   : >"$out/ncu.log"
-  [[ -n $baseline ]] && ncu_run "baseline, grid prices" "$build-baseline/bench/cuda/bench_cuda" --fused-only --prices grid
+  [[ -n $baseline ]] && ncu_run "baseline, grid prices" "$build-baseline/bench/cuda/bench_cuda" "${baseline_args[@]}" --prices grid
   ncu_run "this tree, grid prices" "$build/bench/cuda/bench_cuda" --prices grid
   [[ -z $baseline ]] && ncu_run "this tree, walk prices" "$build/bench/cuda/bench_cuda" --prices walk
 fi

@@ -130,6 +130,13 @@ __device__ __forceinline__ void classify_tile(Real average, int bars, int lane, 
   }
 }
 
+// X_Signal as int8 hundredths from h = floor(100·x + 0.5): kHundredthsNaN before the
+// cutout and where Layer 1 is NaN (a non-finite equity, §10), which a cast would make 0.
+template <class Real>
+__device__ __forceinline__ std::int8_t hundredths_of(Real h, bool before_cutout) {
+  return before_cutout || h != h ? kHundredthsNaN : static_cast<std::int8_t>(h);
+}
+
 // §10 per tile, run by a whole warp, lane j = bar t0 + j: the first bar whose equity probe
 // (formulas::equity_probe; 0 where a bar has none) is NaN goes to `first` (−1 until
 // found), written by lane 0.

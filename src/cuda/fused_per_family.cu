@@ -169,7 +169,7 @@ __global__ void __launch_bounds__(kChainThreads, kMinBlocks)
     if (out.family_signal[family] != nullptr)
       out.family_signal[family][row] = before_cutout ? NAN : static_cast<double>(h) / 100.0;
     if (hundredths.p[family] != nullptr)
-      hundredths.p[family][row * hundredths.stride[family]] = before_cutout ? kHundredthsNaN : static_cast<std::int8_t>(h);
+      hundredths.p[family][row * hundredths.stride[family]] = hundredths_of(h, before_cutout);
   };
 
   for (int unit = chain; unit < units; unit += kChainWarps) stage(unit, 0);

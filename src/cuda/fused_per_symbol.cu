@@ -250,7 +250,7 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
         out.family_signal[family][row] = before_cutout ? NAN : static_cast<double>(hundredths) / 100.0;
       if (out.family_signal_hundredths[family] != nullptr)
         out.family_signal_hundredths[family][row] =
-            before_cutout ? kHundredthsNaN : static_cast<std::int8_t>(hundredths);
+            hundredths_of(hundredths, before_cutout);
     }
     __syncthreads();
 
