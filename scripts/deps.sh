@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing atc needs, when it is missing: Debian packages
 # (as root, through apt-get) and Python packages (through pip).
+#   scripts/deps.sh [--cpp-only]    --cpp-only: no Python packages (the demo needs none)
 set -euo pipefail
 
 debian_packages=(build-essential cmake libgtest-dev libbenchmark-dev libcli11-dev
@@ -20,4 +21,5 @@ if ((${#missing[@]})); then
   fi
 fi
 
+[[ ${1:-} == --cpp-only ]] && exit 0
 python3 -m pip install -q --disable-pip-version-check -r "$(dirname "$0")/../requirements-dev.txt"
