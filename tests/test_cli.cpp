@@ -182,7 +182,7 @@ TEST_F(CliTest, CalibrationAddsTheColumnsOfOneFamilyNamedByLength) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const std::vector<std::string> header = split(lines_of(run.out).front());
   EXPECT_EQ(header.size(), kStandardColumns.size() + 27);
-  for (const char* name : {"DEMA_28", "DEMA_28_signal", "DEMA_28_equity", "DEMA_34", "DEMA_22_equity"})
+  for (const char* name : {"DEMA_MA_28", "DEMA_Signal_28", "DEMA_S_28", "DEMA_MA_34", "DEMA_S_22"})
     EXPECT_NE(std::find(header.begin(), header.end(), name), header.end()) << name;
 }
 
@@ -412,13 +412,13 @@ TEST_F(CliTest, ConfigFilesInJsonAndTomlWithFlagsOverriding) {
                        "' --calibration DEMA --backend reference");
   ASSERT_EQ(json.exit_code, 0) << json.err;
   const std::string json_header = lines_of(json.out).front();
-  EXPECT_TRUE(contains(json_header, "DEMA_27,")) << "20 + 7 (Wide): " << json_header;
+  EXPECT_TRUE(contains(json_header, "DEMA_MA_27,")) << "20 + 7 (Wide): " << json_header;
 
   std::ofstream(path("p.toml")) << "dema_len = 20\nlambda = 0.5\n";
   const ProgramRun toml = atc("compute '" + input.string() + "' --config '" + path("p.toml").string() +
                        "' --dema-len 30 --calibration dema --backend reference");
   ASSERT_EQ(toml.exit_code, 0) << toml.err;
-  EXPECT_TRUE(contains(lines_of(toml.out).front(), "DEMA_36,")) << "the flag wins: 30 + 6";
+  EXPECT_TRUE(contains(lines_of(toml.out).front(), "DEMA_MA_36,")) << "the flag wins: 30 + 6";
 }
 
 TEST_F(CliTest, ConfigFileErrorsNameTheKey) {

@@ -122,4 +122,50 @@ struct BatchOutputs {
   }
 };
 
+// How an output column stores its values.
+enum class ColumnKind : std::uint8_t {
+  Real,        // double, NaN where undefined
+  Discrete,    // int8 code, 0 where undefined
+  Hundredths,  // X_Signal as int8 hundredths (from_hundredths), kHundredthsNaN where undefined
+};
+
+// The one naming and order of the output columns, for every front end (the CSV writer,
+// Python): calls f(name, kind, column) for each requested column of `outputs` (a
+// BatchOutputs or a SymbolOutputView; an empty column is not requested):
+//   Average_Signal; EMA_Signal .. KAMA_Signal (kind Hundredths when kept compact);
+//   EMA_S .. KAMA_S; trend, state, direction, long_entry, short_entry; and for the
+//   `calibration` family X, per length L in Config::lengths order: X_MA_L, X_Signal_L,
+//   X_S_L (its MA, per-MA signal and equity).
+template <class Outputs, class F>
+void for_each_named_column(Outputs& outputs, const Config& config, std::optional<Family> calibration, F&& f) {
+  const auto visit = [&](std::string name, ColumnKind kind, auto& column) {
+    if (!column.empty()) f(std::move(name), kind, column);
+  };
+  visit("Average_Signal", ColumnKind::Real, outputs.average_signal);
+  for (Family family : kAllFamilies) {
+    const int i = static_cast<int>(family);
+    const std::string name = std::string(family_name(family)) + "_Signal";
+    if (!outputs.family_signal_hundredths[i].empty())
+      visit(name, ColumnKind::Hundredths, outputs.family_signal_hundredths[i]);
+    else
+      visit(name, ColumnKind::Real, outputs.family_signal[i]);
+  }
+  for (Family family : kAllFamilies)
+    visit(std::string(family_name(family)) + "_S", ColumnKind::Real, outputs.family_equity[static_cast<int>(family)]);
+  visit("trend", ColumnKind::Discrete, outputs.trend);
+  visit("state", ColumnKind::Discrete, outputs.state);
+  visit("direction", ColumnKind::Discrete, outputs.direction);
+  visit("long_entry", ColumnKind::Discrete, outputs.long_entry);
+  visit("short_entry", ColumnKind::Discrete, outputs.short_entry);
+  if (!calibration) return;
+  const std::string family(family_name(*calibration));
+  const auto lengths = config.lengths(*calibration);
+  for (int i = 0; i < kLengthsPerFamily; ++i) {
+    const std::string length = std::to_string(lengths[i]);
+    visit(family + "_MA_" + length, ColumnKind::Real, outputs.ma[i]);
+    visit(family + "_Signal_" + length, ColumnKind::Discrete, outputs.ma_signal[i]);
+    visit(family + "_S_" + length, ColumnKind::Real, outputs.ma_equity[i]);
+  }
+}
+
 }  // namespace atc

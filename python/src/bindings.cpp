@@ -111,43 +111,14 @@ nb::dict to_python(atc::BatchResult&& result, const atc::Config& config) {
   nb::capsule owner(owned, [](void* p) noexcept { delete static_cast<atc::BatchResult*>(p); });
   atc::BatchOutputs& out = owned->outputs;
 
+  // Compact requests keep X_Signal as int8 hundredths (atc::kHundredthsNaN before the
+  // cutout), under their own name so that no one mistakes them for the doubles.
   nb::dict columns;
-  columns["Average_Signal"] = column_array(out.average_signal, owner);
-  if (out.request.families) {
-    // Compact requests keep X_Signal as int8 hundredths (atc::kHundredthsNaN before the
-    // cutout), under their own name so that no one mistakes them for the doubles.
-    for (atc::Family f : atc::kAllFamilies) {
-      const std::string name = std::string(atc::family_name(f)) + "_Signal";
-      if (out.request.compact_family_signals)
-        columns[(name + "_hundredths").c_str()] = column_array(out.family_signal_hundredths[static_cast<int>(f)], owner);
-      else
-        columns[name.c_str()] = column_array(out.family_signal[static_cast<int>(f)], owner);
-    }
-    for (atc::Family f : atc::kAllFamilies)
-      columns[(std::string(atc::family_name(f)) + "_S").c_str()] =
-          column_array(out.family_equity[static_cast<int>(f)], owner);
-  }
-  if (out.request.classification) {
-    columns["trend"] = column_array(out.trend, owner);
-    columns["state"] = column_array(out.state, owner);
-    columns["direction"] = column_array(out.direction, owner);
-    columns["long_entry"] = column_array(out.long_entry, owner);
-    columns["short_entry"] = column_array(out.short_entry, owner);
-  }
-  if (out.request.calibration) {
-    const atc::Family f = *out.request.calibration;
-    const std::string name(atc::family_name(f));
-    const auto lengths = config.lengths(f);
-    // The nine MAs, then their signals, then their equities, in Config::lengths order.
-    for (int i = 0; i < atc::kLengthsPerFamily; ++i)
-      columns[(name + "_MA_" + std::to_string(lengths[i])).c_str()] = column_array(out.ma[i], owner);
-    for (int i = 0; i < atc::kLengthsPerFamily; ++i)
-      columns[(name + "_Signal_" + std::to_string(lengths[i])).c_str()] =
-          column_array(out.ma_signal[i], owner);
-    for (int i = 0; i < atc::kLengthsPerFamily; ++i)
-      columns[(name + "_S_" + std::to_string(lengths[i])).c_str()] =
-          column_array(out.ma_equity[i], owner);
-  }
+  atc::for_each_named_column(out, config, out.request.calibration,
+                             [&](std::string name, atc::ColumnKind kind, auto& column) {
+                               if (kind == atc::ColumnKind::Hundredths) name += "_hundredths";
+                               columns[name.c_str()] = column_array(column, owner);
+                             });
 
   const std::size_t n = owned->status.size();
   std::vector<std::string> codes(n), messages(n);

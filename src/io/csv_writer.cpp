@@ -2,6 +2,7 @@
 #include <charconv>
 #include <cmath>
 #include <functional>
+#include <type_traits>
 
 #include "atc/io.hpp"
 
@@ -62,36 +63,14 @@ void write_outputs_csv(std::ostream& out, std::span<const std::string> timestamp
                          append_csv_field(row, timestamps[t]);
                        }});
   columns.push_back(real_column("close", close));
-  columns.push_back(real_column("Average_Signal", outputs.average_signal));
-  if (!outputs.family_equity[0].empty()) {
-    for (Family f : kAllFamilies) {
-      const int i = static_cast<int>(f);
-      std::string name = std::string(family_name(f)) + "_Signal";
-      columns.push_back(outputs.family_signal_hundredths[i].empty()
-                            ? real_column(std::move(name), outputs.family_signal[i])
-                            : hundredths_column(std::move(name), outputs.family_signal_hundredths[i]));
-    }
-    for (Family f : kAllFamilies)
-      columns.push_back(real_column(std::string(family_name(f)) + "_S",
-                                    outputs.family_equity[static_cast<int>(f)]));
-  }
-  if (!outputs.trend.empty()) {
-    columns.push_back(discrete_column("trend", outputs.trend));
-    columns.push_back(discrete_column("state", outputs.state));
-    columns.push_back(discrete_column("direction", outputs.direction));
-    columns.push_back(discrete_column("long_entry", outputs.long_entry));
-    columns.push_back(discrete_column("short_entry", outputs.short_entry));
-  }
-  if (calibration && !outputs.ma[0].empty()) {
-    const auto lengths = config.lengths(*calibration);
-    for (int i = 0; i < kLengthsPerFamily; ++i) {
-      const std::string name =
-          std::string(family_name(*calibration)) + "_" + std::to_string(lengths[i]);
-      columns.push_back(real_column(name, outputs.ma[i]));
-      columns.push_back(discrete_column(name + "_signal", outputs.ma_signal[i]));
-      columns.push_back(real_column(name + "_equity", outputs.ma_equity[i]));
-    }
-  }
+  for_each_named_column(outputs, config, calibration, [&](std::string name, ColumnKind kind, const auto& values) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(values)>, std::span<const double>>)
+      columns.push_back(real_column(std::move(name), values));
+    else if (kind == ColumnKind::Hundredths)
+      columns.push_back(hundredths_column(std::move(name), values));
+    else
+      columns.push_back(discrete_column(std::move(name), values));
+  });
 
   std::string row;
   for (std::size_t c = 0; c < columns.size(); ++c) {

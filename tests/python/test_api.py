@@ -108,7 +108,7 @@ def test_src_changes_the_moving_averages_only(close: pd.Series) -> None:
 def test_calibration_adds_the_nine_mas_signals_and_equities(close: pd.Series) -> None:
     out = atc.compute_atc_signals(close, calibration="dema", robustness="Narrow")
     lengths = atc.ATCConfig(robustness="Narrow").lengths("DEMA")
-    expected = [f"DEMA_{kind}_{n}" for kind in ("MA", "Signal", "S") for n in lengths]
+    expected = [f"DEMA_{kind}_{n}" for n in lengths for kind in ("MA", "Signal", "S")]  # per length
     assert list(out)[len(atc.STANDARD_OUTPUTS):] == expected
     for n in lengths:  # DEMA(n) has its first value at bar 2n-2
         ma = out[f"DEMA_MA_{n}"]
@@ -205,3 +205,22 @@ def test_ctrl_c_stops_a_long_computation_at_once(backend: str, symbols: int) -> 
     latency = time.perf_counter() - sent[0]
     print(f"{backend}: KeyboardInterrupt {latency * 1000:.0f} ms after SIGINT")
     assert latency < 1.0
+
+
+def test_the_cli_csv_and_python_name_and_order_the_columns_alike(close: pd.Series, tmp_path) -> None:
+    """One naming scheme (atc::for_each_named_column) in every front end."""
+    import subprocess
+    from pathlib import Path
+
+    cli = os.environ.get("ATC_CLI_PATH", str(Path(__file__).parents[2] / "build" / "cli" / "atc"))
+    if not Path(cli).is_file():
+        pytest.fail(f"no `atc` program at {cli}: build it (scripts/test.sh does) or set ATC_CLI_PATH")
+    path = tmp_path / "XYZ.csv"
+    pd.DataFrame({"close": close.to_numpy()}).to_csv(path, index=False)
+    run = subprocess.run([cli, "compute", str(path), "--calibration", "KAMA", "--backend", "reference"],
+                         capture_output=True, text=True, check=True)
+    header = run.stdout.splitlines()[0].split(",")
+    python_names = list(atc.compute_atc_signals(close, calibration="KAMA", backend="reference").keys())
+    assert header[0] == "close"
+    assert header[1:] == python_names
+    assert "KAMA_MA_28" in python_names and "KAMA_Signal_28" in python_names and "KAMA_S_22" in python_names
