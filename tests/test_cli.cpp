@@ -236,7 +236,7 @@ TEST_F(CliTest, ScanReadsASymbolGivenTwiceOnceAndSaysSo) {
   write_series(path("b") / "ONCE.csv", 200, 16);
   const ProgramRun run = atc("scan '" + path("a").string() + "' '" + path("b").string() + "' --backend cpu");
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_TRUE(contains(run.err, "3 symbols (2 ok, 1 errors)")) << run.err;
+  EXPECT_TRUE(contains(run.err, "3 symbols (2 ok, 1 error)")) << run.err;
   EXPECT_TRUE(contains(run.err, "is already read from")) << run.err;
 }
 
@@ -249,7 +249,7 @@ TEST_F(CliTest, ScanRanksTheGoodSymbolsAndListsTheBadOne) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   for (const char* symbol : {"GOOD0", "GOOD1", "GOOD2"}) EXPECT_TRUE(contains(run.out, symbol)) << run.out;
   EXPECT_FALSE(contains(run.out, "BAD"));
-  EXPECT_TRUE(contains(run.err, "4 symbols (3 ok, 1 errors), 800 bars in ")) << run.err;
+  EXPECT_TRUE(contains(run.err, "4 symbols (3 ok, 1 error), 800 bars in ")) << run.err;
   EXPECT_TRUE(contains(run.err, "symbol 'BAD', bar 50")) << run.err;
   EXPECT_TRUE(contains(run.err, "timestamp 2000-02-20")) << run.err;
 
@@ -278,7 +278,7 @@ TEST_F(CliTest, ScanReportsAnEquityThatOverflowsAsAnErrorOfItsSymbol) {
   write_series(path("data") / "HOT.csv", 3000, 11);
   const ProgramRun run = atc("scan '" + path("data").string() + "' --lambda 50 -o '" + path("rank.json").string() + "'");
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_TRUE(contains(run.err, "2 symbols (1 ok, 1 errors)")) << run.err;
+  EXPECT_TRUE(contains(run.err, "2 symbols (1 ok, 1 error)")) << run.err;
   EXPECT_TRUE(contains(run.err, "symbol 'HOT', bar ")) << run.err;
   EXPECT_TRUE(contains(run.err, "no longer finite")) << run.err;
   const auto json = nlohmann::json::parse(read_text(path("rank.json")));
@@ -301,7 +301,7 @@ TEST_F(CliTest, ScanReadsALongFormatFileAndReportsMalformedFilesPerSymbol) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_TRUE(contains(run.out, "AAA"));
   EXPECT_TRUE(contains(run.out, "BBB"));
-  EXPECT_TRUE(contains(run.err, "3 symbols (2 ok, 1 errors)")) << run.err;
+  EXPECT_TRUE(contains(run.err, "3 symbols (2 ok, 1 error)")) << run.err;
   EXPECT_TRUE(contains(run.err, path("broken.csv").string() + ":1:1: ")) << run.err;
 }
 
@@ -337,7 +337,7 @@ TEST_F(CliTest, TimeFormatSettlesAmbiguousDatesAndIsReported) {
   const ProgramRun scan = atc("scan '" + path("dir").string() + "' --backend reference --time-format dmy");
   EXPECT_EQ(scan.exit_code, 0) << scan.err;
   EXPECT_TRUE(contains(scan.out, "EU")) << scan.out;
-  EXPECT_TRUE(contains(scan.err, "2 symbols (1 ok, 1 errors)")) << scan.err;
+  EXPECT_TRUE(contains(scan.err, "2 symbols (1 ok, 1 error)")) << scan.err;
   EXPECT_TRUE(contains(scan.err, "timestamps read as dd/mm/yyyy (1 symbol)")) << scan.err;
   EXPECT_TRUE(contains(scan.err, "does not fit --time-format dmy")) << "a given format holds for every file";
 
