@@ -673,8 +673,8 @@ ScanCommand::ScanCommand(CLI::App& app, bool demo) : demo_(demo) {
   command_->add_option("--min-bars", min_bars_, "Rank only the symbols with at least N bars since listing "
                                                 "(counted within --last)");
   command_->add_option("--last", last_bars_, "Compute on the last N bars of each series only, as a chart "
-                                             "with a limited history would [default: all]")
-      ->check(CLI::PositiveNumber);
+                                             "with a limited history would; 0 = all")
+      ->capture_default_str();
   command_->add_flag("--include-stale", include_stale_,
                      "Rank the stale symbols too (last bar more than one of their bars before the "
                      "latest last bar of the scan); they are marked stale");
