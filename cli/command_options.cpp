@@ -150,6 +150,10 @@ io::CsvReadOptions InputFlags::options() const {
   return options;
 }
 
+std::string count_of(std::size_t count, const std::string& noun) {
+  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
+
 void check_can_compute(const Config& config, const ComputeOptions& options) {
   // An empty batch runs the same up-front checks as a real one (parameters, backend)
   // and computes nothing.

@@ -65,6 +65,9 @@ class InputFlags {
   std::string time_format_ = "auto";
 };
 
+// "1 symbol", "3 symbols": a count and its noun, plural unless the count is 1.
+std::string count_of(std::size_t count, const std::string& noun);
+
 // Validates `config` and checks that the backend of `options` can run here, before any
 // data is read. Throws ConfigError or BackendUnavailable.
 void check_can_compute(const Config& config, const ComputeOptions& options);

@@ -29,8 +29,8 @@ ComputeCommand::ComputeCommand(CLI::App& app) {
       "compute",
       "Compute every ATC output of one symbol and write one CSV row per bar: timestamp (when "
       "the input has one), close, Average_Signal, EMA_Signal..KAMA_Signal, EMA_S..KAMA_S, "
-      "trend, state, direction, long_entry, short_entry. Numbers have 17 significant digits "
-      "(they read back exactly); NaN (no value yet) is an empty field.");
+      "trend, state, direction, long_entry, short_entry. Numbers are written in the fewest digits "
+      "that read back exactly; NaN (no value yet) is an empty field.");
   command_->add_option("INPUT", input_,
                        "CSV with a close column (timestamp/date, open, high, low, volume "
                        "optional), or a long-format CSV with a symbol column (see --symbol)")
@@ -79,7 +79,8 @@ int ComputeCommand::run() const {
     return kExitFailure;
   }
   if (status.filled_bars > 0)
-    std::fprintf(stderr, "note: %zu missing closes were forward-filled\n", status.filled_bars);
+    std::fprintf(stderr, "note: %s forward-filled\n",
+                 (count_of(status.filled_bars, "missing close") + (status.filled_bars == 1 ? " was" : " were")).c_str());
 
   const SymbolOutputView outputs = result.outputs.view(0);
   if (output_.empty()) {

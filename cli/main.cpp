@@ -1,6 +1,7 @@
 // atc: Adaptive Trend Classification signals from the command line.
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -8,6 +9,18 @@
 #include "chart_command.hpp"
 #include "compute_command.hpp"
 #include "scan_command.hpp"
+
+namespace {
+
+// A usage error is one line and where to read more: the whole help would scroll the
+// error itself out of sight.
+std::string usage_error_message(const CLI::App* app, const CLI::Error& error) {
+  std::string command = app->get_name();
+  for (const CLI::App* sub : app->get_subcommands()) command += " " + sub->get_name();
+  return "error: " + std::string(error.what()) + "\nrun '" + command + " --help' for the options\n";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace atc::cli;
@@ -19,7 +32,7 @@ int main(int argc, char** argv) {
       "atc"};
   app.set_version_flag("--version", "atc " ATC_VERSION);
   app.require_subcommand(1);
-  app.failure_message(CLI::FailureMessage::help);
+  app.failure_message(usage_error_message);
 
   const ComputeCommand compute(app);
   const ScanCommand scan(app, false);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -33,21 +34,31 @@ class Universe {
  public:
   static Universe from_paths(const std::vector<std::string>& paths, const io::CsvReadOptions& options,
                              std::vector<SymbolError>& errors) {
-    Universe universe;
+    std::vector<fs::path> files;
     for (const std::string& path : paths) {  // each path fails alone, with its reason
       std::error_code error;
-      if (fs::is_directory(path, error)) {
-        try {
-          for (const fs::path& file : csv_files_in(path)) universe.read(file, options, errors);
-        } catch (const Error& e) {
-          errors.push_back({path, e.what()});
-        }
-      } else {
-        universe.read(path, options, errors);
+      if (!fs::is_directory(path, error)) {
+        files.emplace_back(path);
+        continue;
+      }
+      try {
+        for (fs::path& file : csv_files_in(path)) files.push_back(std::move(file));
+      } catch (const Error& e) {
+        errors.push_back({path, e.what()});
       }
     }
+    Universe universe;
+    // A few files read in a blink; thousands take long enough to wonder.
+    constexpr std::size_t kFilesForProgress = 200;
+    ProgressBar progress(files.size() > kFilesForProgress ? files.size() : 0, "files read");
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      universe.read(files[i], options, errors);
+      progress.update(i + 1);
+    }
+    progress.finish();
     for (const io::CsvSeries& s : universe.files_)
       universe.views_.push_back({s.symbol, s.close, {}});
+    universe.first_bar_.assign(universe.views_.size(), 0);
     return universe;
   }
 
@@ -58,7 +69,19 @@ class Universe {
     for (std::size_t s = 0; s < m.symbols.size(); ++s)
       universe.views_.push_back(
           {m.symbols[s], std::span(m.close).subspan(s * m.bars, m.bars), {}});
+    universe.first_bar_.assign(universe.views_.size(), 0);
     return universe;
+  }
+
+  // --last: only the last `bars` bars of each series are computed, as a chart with a
+  // limited history would.
+  void keep_last(std::size_t bars) {
+    for (std::size_t s = 0; s < views_.size(); ++s) {
+      const std::size_t size = views_[s].close.size();
+      if (size <= bars) continue;
+      views_[s].close = views_[s].close.subspan(size - bars);
+      first_bar_[s] += size - bars;
+    }
   }
 
   std::span<const SeriesView> views() const { return views_; }
@@ -68,8 +91,16 @@ class Universe {
     return files_.empty() ? std::string() : files_[symbol].time_format;
   }
 
+  // The instant of a bar in seconds (docs/SEMANTICS.md §10); nullopt without timestamps.
+  std::optional<double> instant(std::size_t symbol, std::size_t bar) const {
+    bar += first_bar_[symbol];
+    if (files_.empty()) return static_cast<double>(market_.timestamps[bar]);
+    return io::timestamp_seconds(files_[symbol], bar);
+  }
+
   // The time of a bar as the input wrote it (a date for the demo); empty when unknown.
   std::string timestamp(std::size_t symbol, std::size_t bar) const {
+    bar += first_bar_[symbol];
     if (!files_.empty()) {
       const std::vector<std::string>& times = files_[symbol].timestamps;
       return bar < times.size() ? times[bar] : std::string();
@@ -135,6 +166,7 @@ class Universe {
   std::map<std::string, std::string> sources_;  // symbol -> the file it was read from
   demo::Market market_;
   std::vector<SeriesView> views_;
+  std::vector<std::size_t> first_bar_;  // per symbol: the first bar of the file in its view
 };
 
 // One computed symbol, as the ranking shows it.
@@ -143,14 +175,41 @@ struct Ranked {
   std::size_t bars = 0;
   std::string last_time;
   std::string time_format;  // how the input's timestamps were read; empty when unknown
-  double signal = 0.0;  // Average_Signal of the last bar
+  double signal = 0.0;      // Average_Signal of the last bar
+  // The mean of the six X_Signal of the last bar: Average_Signal counts each family as
+  // -1, 0 or +1 (Cut), so many symbols tie at +-1; how far past the cut the families
+  // are tells them apart.
+  double consensus = 0.0;
   int state = 0;
   int direction = 0;
   int last_entry = 0;  // +1 long entry, -1 short entry, 0 none
   std::size_t bars_since_entry = 0;
+  std::size_t filled_bars = 0;  // --gaps ffill: the closes carried forward
+  std::optional<double> last_instant;  // seconds; none without timestamps
+  std::optional<double> bar_spacing;   // the median spacing of its last bars, seconds
+  bool stale = false;
 };
 
-Ranked summarize(const Universe& universe, std::size_t symbol, const SymbolOutputView& out) {
+// The median spacing of the last bars of a symbol, a bar's length for the stale test;
+// the last kSpacingBars are enough and keep it cheap on long histories.
+std::optional<double> median_spacing(const Universe& universe, std::size_t symbol, std::size_t bars) {
+  constexpr std::size_t kSpacingBars = 1000;
+  std::vector<double> spacing;
+  std::optional<double> previous;
+  for (std::size_t t = bars - std::min(bars, kSpacingBars + 1); t < bars; ++t) {
+    const std::optional<double> instant = universe.instant(symbol, t);
+    if (!instant) return std::nullopt;
+    if (previous) spacing.push_back(*instant - *previous);
+    previous = instant;
+  }
+  if (spacing.empty()) return std::nullopt;
+  const auto middle = spacing.begin() + static_cast<std::ptrdiff_t>(spacing.size() / 2);
+  std::nth_element(spacing.begin(), middle, spacing.end());
+  return *middle;
+}
+
+Ranked summarize(const Universe& universe, std::size_t symbol, const SymbolOutputView& out,
+                 std::size_t filled_bars) {
   Ranked r;
   r.symbol = std::string(universe.views()[symbol].symbol);
   const std::span<const double> close = universe.views()[symbol].close;
@@ -161,6 +220,9 @@ Ranked summarize(const Universe& universe, std::size_t symbol, const SymbolOutpu
   r.last_time = universe.timestamp(symbol, last);
   r.time_format = universe.time_format(symbol);
   r.signal = out.average_signal[last];
+  double family_sum = 0.0;
+  for (const auto& family : out.family_signal_hundredths) family_sum += from_hundredths(family[last]);
+  r.consensus = family_sum / kFamilies;  // NaN when any family has no value
   r.state = out.state[last];
   r.direction = out.direction[last];
   for (std::size_t t = last + 1; t-- > 0;) {
@@ -170,18 +232,91 @@ Ranked summarize(const Universe& universe, std::size_t symbol, const SymbolOutpu
       break;
     }
   }
+  r.filled_bars = filled_bars;
+  r.last_instant = universe.instant(symbol, last);
+  r.bar_spacing = median_spacing(universe, symbol, out.bars());
   return r;
 }
 
-// Strongest long first; symbols without a value (NaN) last.
-void rank(std::vector<Ranked>& ranking) {
-  std::stable_sort(ranking.begin(), ranking.end(), [](const Ranked& a, const Ranked& b) {
-    const bool a_nan = std::isnan(a.signal), b_nan = std::isnan(b.signal);
-    if (a_nan != b_nan) return b_nan;
-    if (!a_nan && a.signal != b.signal) return a.signal > b.signal;
-    return a.symbol < b.symbol;
-  });
+// Stale: its last bar is more than one of its bars older than the latest last bar of the
+// universe (its data stopped while the others went on).
+void mark_stale(std::vector<Ranked>& ranking) {
+  std::optional<double> latest;
+  for (const Ranked& r : ranking)
+    if (r.last_instant && (!latest || *r.last_instant > *latest)) latest = r.last_instant;
+  for (Ranked& r : ranking)
+    r.stale = r.last_instant && r.bar_spacing && *latest - *r.last_instant > *r.bar_spacing;
 }
+
+enum class SortKey { Signal, Consensus, Symbol, Bars, Entry };
+
+const std::map<std::string, SortKey> kSortKeys{{"signal", SortKey::Signal},
+                                               {"consensus", SortKey::Consensus},
+                                               {"symbol", SortKey::Symbol},
+                                               {"bars", SortKey::Bars},
+                                               {"entry", SortKey::Entry}};
+
+// Negative when a comes first: the larger first, NaN (no value) last.
+int compare_descending(double a, double b) {
+  const bool a_nan = std::isnan(a), b_nan = std::isnan(b);
+  if (a_nan || b_nan) return a_nan == b_nan ? 0 : (a_nan ? 1 : -1);
+  return a > b ? -1 : (a < b ? 1 : 0);
+}
+
+// The most recent entry first, symbols without one last.
+int compare_entry(const Ranked& a, const Ranked& b) {
+  if ((a.last_entry != 0) != (b.last_entry != 0)) return a.last_entry != 0 ? -1 : 1;
+  if (a.bars_since_entry == b.bars_since_entry) return 0;
+  return a.bars_since_entry < b.bars_since_entry ? -1 : 1;
+}
+
+// The order of README "Ranking": `key` first, then Average_Signal, consensus, the most
+// recent entry and the symbol. `side` -1 reverses the first two (the SHORT table shows the
+// most negative first).
+bool ranks_before(const Ranked& a, const Ranked& b, SortKey key, int side) {
+  if (key == SortKey::Symbol) return a.symbol < b.symbol;
+  int first = 0;
+  if (key == SortKey::Consensus) first = compare_descending(side * a.consensus, side * b.consensus);
+  if (key == SortKey::Bars) first = a.bars == b.bars ? 0 : (a.bars > b.bars ? -1 : 1);
+  if (key == SortKey::Entry) first = compare_entry(a, b);
+  for (const int order : {first, compare_descending(side * a.signal, side * b.signal),
+                          compare_descending(side * a.consensus, side * b.consensus), compare_entry(a, b)})
+    if (order != 0) return order < 0;
+  return a.symbol < b.symbol;
+}
+
+void sort_ranking(std::vector<Ranked>& ranking, SortKey key, int side) {
+  std::sort(ranking.begin(), ranking.end(),
+            [&](const Ranked& a, const Ranked& b) { return ranks_before(a, b, key, side); });
+}
+
+// The sort keys, most significant first, as the JSON output lists them.
+std::vector<std::string> order_description(SortKey key) {
+  std::vector<std::string> order;
+  if (key == SortKey::Symbol) return {"symbol"};
+  if (key == SortKey::Consensus) order.push_back("consensus descending");
+  if (key == SortKey::Bars) order.push_back("bars descending");
+  if (key == SortKey::Entry) order.push_back("bars_since_entry ascending (none last)");
+  for (const char* next : {"average_signal descending", "consensus descending",
+                           "bars_since_entry ascending (none last)", "symbol"})
+    if (std::find(order.begin(), order.end(), next) == order.end()) order.push_back(next);
+  return order;
+}
+
+// Which computed symbols are ranked: every filter must hold.
+struct Selection {
+  std::optional<int> state;  // --state: +1, -1 or 0
+  double min_signal = 0.0;   // --min-signal: |Average_Signal| at least this
+  std::size_t min_bars = 0;  // --min-bars
+  bool include_stale = false;
+  SortKey sort = SortKey::Signal;
+
+  bool admits(const Ranked& r) const {
+    if (state && r.state != *state) return false;
+    if (min_signal > 0.0 && !(std::abs(r.signal) >= min_signal)) return false;  // NaN fails
+    return r.bars >= min_bars;
+  }
+};
 
 std::string state_name(int state) {
   return state > 0 ? "LONG" : (state < 0 ? "SHORT" : "NEUTRAL");
@@ -218,28 +353,28 @@ std::string rate_text(double per_second) {
   return text;
 }
 
-void print_table(const std::vector<Ranked>& ranking, std::size_t top, std::size_t bottom) {
-  const std::vector<std::string> header{"rank",      "symbol",     "last bar", "Average_Signal",
-                                        "state",     "direction",  "last entry", "bars"};
-  const std::vector<bool> right_aligned{true, false, false, true, false, false, false, true};
-  std::vector<std::vector<std::string>> rows;
-  const auto add = [&](std::size_t i) {
-    const Ranked& r = ranking[i];
-    rows.push_back({std::to_string(i + 1), r.symbol, r.last_time.empty() ? "-" : r.last_time,
-                    signal_text(r.signal), state_name(r.state), direction_name(r.direction),
-                    entry_text(r), std::to_string(r.bars)});
-  };
-  const std::size_t n = ranking.size();
-  const bool all = top + bottom >= n;
-  for (std::size_t i = 0; i < (all ? n : top); ++i) add(i);
-  const std::size_t gap_row = rows.size();
-  if (!all)
-    for (std::size_t i = n - bottom; i < n; ++i) add(i);
-
+// One table of the human-readable output: `title`, then up to `rows` of `ranked`.
+void print_table(const std::string& title, const std::vector<const Ranked*>& ranked, std::size_t rows) {
+  if (ranked.empty()) {
+    std::printf("%s: none\n\n", title.c_str());
+    return;
+  }
+  std::printf("%s (%s)\n", title.c_str(), count_of(ranked.size(), "symbol").c_str());
+  const std::vector<std::string> header{"#",         "symbol",    "last bar",   "Average_Signal",
+                                        "consensus", "direction", "last entry", "bars"};
+  const std::vector<bool> right_aligned{true, false, false, true, true, false, false, true};
+  std::vector<std::vector<std::string>> cells;
+  for (std::size_t i = 0; i < std::min(rows, ranked.size()); ++i) {
+    const Ranked& r = *ranked[i];
+    const std::string last_bar = (r.last_time.empty() ? "-" : r.last_time) + (r.stale ? " (stale)" : "");
+    cells.push_back({std::to_string(i + 1), r.symbol, last_bar, signal_text(r.signal),
+                     signal_text(r.consensus), direction_name(r.direction), entry_text(r),
+                     std::to_string(r.bars)});
+  }
   std::vector<std::size_t> width(header.size());
   for (std::size_t c = 0; c < header.size(); ++c) {
     width[c] = header[c].size();
-    for (const auto& row : rows) width[c] = std::max(width[c], row[c].size());
+    for (const auto& row : cells) width[c] = std::max(width[c], row[c].size());
   }
   const auto print_row = [&](const std::vector<std::string>& row) {
     std::string line;
@@ -251,37 +386,98 @@ void print_table(const std::vector<Ranked>& ranking, std::size_t top, std::size_
     std::printf("%s\n", line.c_str());
   };
   print_row(header);
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    if (i == gap_row && !all && top > 0) std::printf("%*s\n", static_cast<int>(width[0]), "...");
-    print_row(rows[i]);
+  for (const auto& row : cells) print_row(row);
+  if (ranked.size() > cells.size())
+    std::printf("... and %zu more (the whole ranking: --csv or --json)\n", ranked.size() - cells.size());
+  std::printf("\n");
+}
+
+// "3 neutral symbols: A, B, C", "stale: ..." : symbols named on one line, up to `shown`.
+void print_names(const std::string& lead, const std::vector<const Ranked*>& ranked, std::size_t shown,
+                 bool with_last_bar) {
+  if (ranked.empty()) return;
+  std::string line = lead + ": ";
+  for (std::size_t i = 0; i < std::min(shown, ranked.size()); ++i) {
+    line += (i ? ", " : "") + ranked[i]->symbol;
+    if (with_last_bar && !ranked[i]->last_time.empty()) line += " (last bar " + ranked[i]->last_time + ")";
   }
+  if (ranked.size() > shown) line += ", ... and " + std::to_string(ranked.size() - shown) + " more";
+  std::printf("%s\n", line.c_str());
+}
+
+struct ScanReport {
+  std::vector<Ranked> ranking;  // the ranked symbols, in order
+  std::vector<Ranked> stale;    // left out of the ranking as stale
+  std::size_t filtered_out = 0;  // computed, but left out by --state, --min-signal, --min-bars
+  std::vector<SymbolError> errors;
+  std::size_t bars = 0;
+  double seconds = 0.0;
+  Backend backend = Backend::Auto;
+  SortKey sort = SortKey::Signal;
+
+  std::size_t computed() const { return ranking.size() + stale.size() + filtered_out; }
+};
+
+// The LONG table (best first), the SHORT table (most negative first), then the neutral
+// symbols by name; with --state, only the tables of that state.
+void print_tables(const ScanReport& report, const Selection& selection, std::size_t top, std::size_t bottom) {
+  std::vector<const Ranked*> longs, neutrals;
+  std::vector<Ranked> shorts;
+  for (const Ranked& r : report.ranking) {
+    if (r.state > 0) longs.push_back(&r);
+    else if (r.state < 0) shorts.push_back(r);
+    else neutrals.push_back(&r);
+  }
+  sort_ranking(shorts, report.sort, -1);
+  std::vector<const Ranked*> short_rows;
+  for (const Ranked& r : shorts) short_rows.push_back(&r);
+  if (!selection.state || *selection.state > 0) print_table("LONG", longs, top);
+  if (!selection.state || *selection.state < 0) print_table("SHORT", short_rows, bottom);
+  if (selection.state && *selection.state == 0) print_table("NEUTRAL", neutrals, top);
+  else print_names(count_of(neutrals.size(), "neutral symbol"), neutrals, top, false);
+  std::vector<const Ranked*> stale;
+  for (const Ranked& r : report.stale) stale.push_back(&r);
+  print_names(count_of(stale.size(), "stale symbol") +
+                  " (data ending more than a bar before the latest; --include-stale ranks them)",
+              stale, top, true);
 }
 
 void write_ranking_csv(const fs::path& file, const std::vector<Ranked>& ranking) {
   io::write_file_atomically(file, [&](std::ostream& out) {
-    out << "rank,symbol,last_timestamp,bars,average_signal,state,direction,last_entry,"
-           "bars_since_entry\n";
+    out << "rank,symbol,last_timestamp,bars,average_signal,consensus,state,direction,last_entry,"
+           "bars_since_entry,stale,filled_bars\n";
     for (std::size_t i = 0; i < ranking.size(); ++i) {
       const Ranked& r = ranking[i];
       std::string row = std::to_string(i + 1) + ",";
       io::append_csv_field(row, r.symbol);
       row += ",";
       io::append_csv_field(row, r.last_time);
-      row += "," + std::to_string(r.bars) + "," + io::format_number(r.signal) + "," + state_name(r.state) + "," +
-             direction_name(r.direction) + "," + entry_name(r.last_entry) + "," +
-             (r.last_entry ? std::to_string(r.bars_since_entry) : std::string()) + "\n";
+      row += "," + std::to_string(r.bars) + "," + io::format_number(r.signal) + "," +
+             io::format_number(r.consensus) + "," + state_name(r.state) + "," + direction_name(r.direction) +
+             "," + entry_name(r.last_entry) + "," +
+             (r.last_entry ? std::to_string(r.bars_since_entry) : std::string()) + "," +
+             (r.stale ? "true" : "false") + "," + std::to_string(r.filled_bars) + "\n";
       out << row;
     }
   });
 }
 
-struct ScanReport {
-  std::vector<Ranked> ranking;
-  std::vector<SymbolError> errors;
-  std::size_t bars = 0;
-  double seconds = 0.0;
-  Backend backend = Backend::Auto;
-};
+nlohmann::ordered_json ranked_json(const Ranked& r) {
+  nlohmann::ordered_json entry{{"symbol", r.symbol},
+                               {"last_timestamp", r.last_time},
+                               {"time_format", r.time_format.empty() ? nlohmann::ordered_json()
+                                                                     : nlohmann::ordered_json(r.time_format)},
+                               {"bars", r.bars},
+                               {"average_signal", r.signal},  // NaN is written as null
+                               {"consensus", r.consensus},
+                               {"state", state_name(r.state)},
+                               {"direction", direction_name(r.direction)}};
+  entry["last_entry"] = r.last_entry ? nlohmann::ordered_json(entry_name(r.last_entry)) : nullptr;
+  entry["bars_since_entry"] = r.last_entry ? nlohmann::ordered_json(r.bars_since_entry) : nullptr;
+  entry["stale"] = r.stale;
+  entry["filled_bars"] = r.filled_bars;
+  return entry;
+}
 
 void write_ranking_json(const fs::path& file, const ScanReport& report, const Config& config) {
   nlohmann::ordered_json parameters;
@@ -290,33 +486,28 @@ void write_ranking_json(const fs::path& file, const ScanReport& report, const Co
                io::get_parameter(config, info.name));
   nlohmann::ordered_json ranking = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < report.ranking.size(); ++i) {
-    const Ranked& r = report.ranking[i];
-    nlohmann::ordered_json entry{{"rank", i + 1},
-                                 {"symbol", r.symbol},
-                                 {"last_timestamp", r.last_time},
-                                 {"time_format", r.time_format.empty() ? nlohmann::ordered_json()
-                                                                       : nlohmann::ordered_json(r.time_format)},
-                                 {"bars", r.bars},
-                                 {"average_signal", r.signal},  // NaN is written as null
-                                 {"state", state_name(r.state)},
-                                 {"direction", direction_name(r.direction)}};
-    entry["last_entry"] = r.last_entry ? nlohmann::ordered_json(entry_name(r.last_entry)) : nullptr;
-    entry["bars_since_entry"] =
-        r.last_entry ? nlohmann::ordered_json(r.bars_since_entry) : nullptr;
+    nlohmann::ordered_json entry{{"rank", i + 1}};
+    entry.update(ranked_json(report.ranking[i]));
     ranking.push_back(std::move(entry));
   }
+  nlohmann::ordered_json stale = nlohmann::ordered_json::array();
+  for (const Ranked& r : report.stale) stale.push_back(ranked_json(r));
   nlohmann::ordered_json errors = nlohmann::ordered_json::array();
   for (const SymbolError& e : report.errors)
     errors.push_back({{"symbol", e.symbol}, {"code", e.code}, {"message", e.message}});
   const nlohmann::ordered_json document{
       {"backend", backend_name(report.backend)},
-      {"symbols", report.ranking.size() + report.errors.size()},
-      {"ok", report.ranking.size()},
+      {"symbols", report.computed() + report.errors.size()},
+      {"ok", report.computed()},
       {"errors", errors.size()},
+      {"ranked", report.ranking.size()},
+      {"filtered_out", report.filtered_out},
       {"bars", report.bars},
       {"seconds", report.seconds},
       {"parameters", parameters},
+      {"order", order_description(report.sort)},
       {"ranking", ranking},
+      {"stale_symbols", stale},
       {"symbol_errors", errors}};
   // Invalid UTF-8 (a symbol from a latin-1 file name) is replaced, not a failure after
   // every symbol was computed.
@@ -324,30 +515,35 @@ void write_ranking_json(const fs::path& file, const ScanReport& report, const Co
   io::write_file_atomically(file, [&](std::ostream& out) { out << text << '\n'; });
 }
 
-// Computes every symbol, in batches when a progress bar is shown.
-ScanReport compute_ranking(const Universe& universe, const Config& config,
-                           ComputeOptions options, std::vector<SymbolError> read_errors) {
-  options.outputs = OutputRequest::scan();
+// Computes every symbol in batches, keeping of each only its ranking row: the family
+// signals the consensus needs would otherwise hold 54 bytes a bar for the whole universe.
+ScanReport compute_ranking(const Universe& universe, const Config& config, ComputeOptions options,
+                           std::vector<SymbolError> read_errors, const Selection& selection) {
+  options.outputs = OutputRequest::compact();
   ScanReport report;
   report.errors = std::move(read_errors);
   report.backend = resolve_backend(options.backend);
+  report.sort = selection.sort;
   const std::span<const SeriesView> views = universe.views();
   const std::size_t n = views.size();
   for (const SeriesView& v : views) report.bars += v.close.size();
 
-  // About 50 steps for the bar; one batch (the fastest) when nobody watches.
-  const std::size_t batch = ProgressBar::enabled() ? std::max<std::size_t>(16, (n + 49) / 50)
-                                                   : std::max<std::size_t>(n, 1);
+  // About 50 steps for the bar when one is shown; at most kBatchBars bars a batch either way.
+  constexpr std::size_t kBatchBars = std::size_t{1} << 21;
+  const std::size_t batch_symbols = ProgressBar::enabled() ? std::max<std::size_t>(16, (n + 49) / 50) : n;
+  std::vector<Ranked> computed;
   ProgressBar progress(n);
   const auto start = std::chrono::steady_clock::now();
-  for (std::size_t begin = 0; begin < n; begin += batch) {
-    const std::size_t count = std::min(batch, n - begin);
+  for (std::size_t begin = 0; begin < n;) {
+    std::size_t count = 0, batch_bars = 0;
+    while (begin + count < n && count < batch_symbols && (count == 0 || batch_bars < kBatchBars))
+      batch_bars += views[begin + count++].close.size();
     const BatchResult result = compute_batch(views.subspan(begin, count), config, options);
     report.backend = result.backend;
     for (std::size_t i = 0; i < count; ++i) {
       const SymbolStatus& status = result.status[i];
       if (status.ok()) {
-        report.ranking.push_back(summarize(universe, begin + i, result.outputs.view(i)));
+        computed.push_back(summarize(universe, begin + i, result.outputs.view(i), status.filled_bars));
         continue;
       }
       std::string message = status.message;
@@ -357,43 +553,66 @@ ScanReport compute_ranking(const Universe& universe, const Config& config,
       }
       report.errors.push_back({result.symbols[i], message, std::string(status_code_name(status.code))});
     }
-    progress.update(begin + count);
+    begin += count;
+    progress.update(begin);
   }
   progress.finish();
-  report.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  rank(report.ranking);
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  mark_stale(computed);
+  for (Ranked& r : computed) {
+    if (!selection.admits(r)) ++report.filtered_out;
+    else if (r.stale && !selection.include_stale) report.stale.push_back(std::move(r));
+    else report.ranking.push_back(std::move(r));
+  }
+  sort_ranking(report.ranking, selection.sort, 1);
+  sort_ranking(report.stale, selection.sort, 1);
   return report;
 }
 
 // "timestamps read as yyyy-mm-dd (1998 symbols), dd/mm/yyyy (2 symbols)": which formats
 // the reader settled on, so that a misread file stands out.
-void print_time_formats(const std::vector<Ranked>& ranking) {
+void print_time_formats(const ScanReport& report) {
   std::map<std::string, std::size_t> symbols_of;
-  for (const Ranked& r : ranking)
-    if (!r.time_format.empty()) ++symbols_of[r.time_format];
+  for (const auto* list : {&report.ranking, &report.stale})
+    for (const Ranked& r : *list)
+      if (!r.time_format.empty()) ++symbols_of[r.time_format];
   if (symbols_of.empty()) return;
   std::vector<std::pair<std::string, std::size_t>> formats(symbols_of.begin(), symbols_of.end());
   std::stable_sort(formats.begin(), formats.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
   std::string line = "timestamps read as ";
   for (std::size_t i = 0; i < formats.size(); ++i)
-    line += (i ? ", " : "") + formats[i].first + " (" + std::to_string(formats[i].second) +
-            (formats[i].second == 1 ? " symbol)" : " symbols)");
+    line += (i ? ", " : "") + formats[i].first + " (" + count_of(formats[i].second, "symbol") + ")";
   std::fprintf(stderr, "%s\n", line.c_str());
 }
 
 void print_summary(const ScanReport& report) {
-  const std::size_t symbols = report.ranking.size() + report.errors.size();
-  const double seconds = std::max(report.seconds, 1e-9);
-  std::fprintf(stderr,
-               "%zu symbols (%zu ok, %zu errors), %zu bars in %.3f s: %s symbols/s, %s "
-               "symbol-bars/s, backend %s\n",
-               symbols, report.ranking.size(), report.errors.size(), report.bars,
-               report.seconds, rate_text(static_cast<double>(symbols) / seconds).c_str(),
-               rate_text(static_cast<double>(report.bars) / seconds).c_str(),
+  const std::size_t symbols = report.computed() + report.errors.size();
+  // A run too short to time has no meaningful rate.
+  std::string rates;
+  if (report.seconds > 0.0)
+    rates = ": " + rate_text(static_cast<double>(symbols) / report.seconds) + " symbols/s, " +
+            rate_text(static_cast<double>(report.bars) / report.seconds) + " symbol-bars/s";
+  std::fprintf(stderr, "%s (%zu ok, %s), %s in %.3f s%s, backend %s\n", count_of(symbols, "symbol").c_str(),
+               report.computed(), count_of(report.errors.size(), "error").c_str(),
+               count_of(report.bars, "bar").c_str(), report.seconds, rates.c_str(),
                std::string(backend_name(report.backend)).c_str());
-  print_time_formats(report.ranking);
+  if (report.filtered_out > 0)
+    std::fprintf(stderr, "%s left out by --state, --min-signal or --min-bars\n",
+                 count_of(report.filtered_out, "symbol").c_str());
+  std::size_t filled = 0, filled_symbols = 0;
+  for (const auto* list : {&report.ranking, &report.stale})
+    for (const Ranked& r : *list)
+      if (r.filled_bars > 0) {
+        filled += r.filled_bars;
+        ++filled_symbols;
+      }
+  if (filled > 0)
+    std::fprintf(stderr, "note: %s forward-filled in %s (column filled_bars)\n",
+                 (count_of(filled, "missing close") + (filled == 1 ? " was" : " were")).c_str(),
+                 count_of(filled_symbols, "symbol").c_str());
+  print_time_formats(report);
   if (report.errors.empty()) return;
   std::fprintf(stderr, "errors (%zu):\n", report.errors.size());
   for (std::size_t i = 0; i < std::min(report.errors.size(), kMaxErrorsPrinted); ++i)
@@ -427,13 +646,13 @@ ScanCommand::ScanCommand(CLI::App& app, bool demo) : demo_(demo) {
     command_->add_option("--seed", demo_seed_, "Seed of the synthetic market")
         ->capture_default_str();
     top_ = 10;
-    bottom_ = 10;
   } else {
     command_ = app.add_subcommand(
         "scan",
-        "Compute many symbols and rank them by their latest Average_Signal (strongest long "
-        "first). Prints the top of the ranking, a summary line and the symbols that could not "
-        "be computed; a bad symbol never stops the others.");
+        "Compute many symbols and rank them by their latest Average_Signal, ties broken by "
+        "the consensus of the six families, the most recent entry, then the symbol. Prints "
+        "a LONG and a SHORT table, the neutral and stale symbols, a summary line and the "
+        "symbols that could not be computed; a bad symbol never stops the others.");
     command_
         ->add_option("PATH", paths_,
                      "A directory of per-symbol CSV files (symbol = file stem), a long-format "
@@ -441,13 +660,28 @@ ScanCommand::ScanCommand(CLI::App& app, bool demo) : demo_(demo) {
                      "given. Without PATH: the bundled synthetic market (see `atc demo`)")
         ->check(CLI::ExistingPath);
   }
-  command_->add_option("--top", top_, "Rows of the ranking to print from the top")
+  command_->add_option("--top", top_, "Rows of each table (LONG, SHORT) to print")->capture_default_str();
+  bottom_option_ = command_->add_option("--bottom", bottom_, "Rows of the SHORT table [default: --top]");
+  command_->add_option("--sort", sort_, "Order of the ranking: signal, consensus, symbol, bars or entry "
+                                        "(most recent first); ties fall back to the default order")
+      ->check(CLI::IsMember({"signal", "consensus", "symbol", "bars", "entry"}))
       ->capture_default_str();
-  command_->add_option("--bottom", bottom_, "Rows to print from the bottom (strongest shorts)")
+  command_->add_option("--state", state_, "Rank only the symbols whose last bar is in this state")
+      ->check(CLI::IsMember({"long", "short", "neutral"}, CLI::ignore_case));
+  command_->add_option("--min-signal", min_signal_, "Rank only the symbols with |Average_Signal| >= X")
+      ->check(CLI::Range(0.0, 1.0));
+  command_->add_option("--min-bars", min_bars_, "Rank only the symbols with at least N bars since listing "
+                                                "(counted within --last)");
+  command_->add_option("--last", last_bars_, "Compute on the last N bars of each series only, as a chart "
+                                             "with a limited history would; 0 = all")
       ->capture_default_str();
+  command_->add_flag("--include-stale", include_stale_,
+                     "Rank the stale symbols too (last bar more than one of their bars before the "
+                     "latest last bar of the scan); they are marked stale");
   command_->add_option("--csv", csv_file_, "Write the full ranking as CSV");
   command_->add_option("--json", json_file_,
-                       "Write the full ranking, the symbol errors and the parameters as JSON");
+                       "Write the full ranking, the stale symbols, the symbol errors and the "
+                       "parameters as JSON");
   command_->add_option("-o,--output", output_file_,
                        "Write the full ranking to FILE, as CSV or JSON by its extension")
       ->check([](const std::string& file) {
@@ -466,11 +700,22 @@ int ScanCommand::run() const {
   const ComputeOptions options = engine_.options();
   check_can_compute(config, options);
 
+  Selection selection;
+  if (!state_.empty()) {
+    const char first = static_cast<char>(std::tolower(static_cast<unsigned char>(state_.front())));
+    selection.state = first == 'l' ? 1 : (first == 's' ? -1 : 0);
+  }
+  selection.min_signal = min_signal_;
+  selection.min_bars = min_bars_;
+  selection.include_stale = include_stale_;
+  selection.sort = kSortKeys.at(sort_);
+
   std::vector<SymbolError> read_errors;
   const bool synthetic = demo_ || paths_.empty();
-  const Universe universe =
+  Universe universe =
       synthetic ? Universe::from_market(demo::make_market(demo_symbols_, demo_bars_, demo_seed_))
                 : Universe::from_paths(paths_, input_flags_.options(), read_errors);
+  if (last_bars_ > 0) universe.keep_last(last_bars_);
   if (demo_)
     std::printf(
         "atc demo: a synthetic market generated in code (seed %llu), not real prices.\n"
@@ -481,8 +726,8 @@ int ScanCommand::run() const {
   else if (synthetic)
     std::fprintf(stderr, "no PATH given: scanning the bundled synthetic market (atc demo)\n");
 
-  const ScanReport report = compute_ranking(universe, config, options, std::move(read_errors));
-  if (!report.ranking.empty()) print_table(report.ranking, top_, bottom_);
+  const ScanReport report = compute_ranking(universe, config, options, std::move(read_errors), selection);
+  if (report.computed() > 0) print_tables(report, selection, top_, bottom_option_->count() ? bottom_ : top_);
   print_summary(report);
 
   if (!csv_file_.empty()) write_ranking_csv(csv_file_, report.ranking);
@@ -491,7 +736,7 @@ int ScanCommand::run() const {
     if (lower_extension(output_file_) == ".json") write_ranking_json(output_file_, report, config);
     else write_ranking_csv(output_file_, report.ranking);
   }
-  if (report.ranking.empty()) {
+  if (report.computed() == 0) {
     std::fprintf(stderr, "error: no symbol could be computed\n");
     return kExitFailure;
   }

@@ -1,5 +1,5 @@
 // `atc scan [PATH...]` and `atc demo`: compute many symbols and rank them by their
-// latest Average_Signal.
+// latest Average_Signal (the order of README "Ranking").
 #pragma once
 
 #include <cstddef>
@@ -31,6 +31,13 @@ class ScanCommand {
   std::vector<std::string> paths_;
   std::size_t top_ = 20;
   std::size_t bottom_ = 0;
+  CLI::Option* bottom_option_ = nullptr;  // unset: the SHORT table has --top rows
+  std::string sort_ = "signal";
+  std::string state_;
+  double min_signal_ = 0.0;
+  std::size_t min_bars_ = 0;
+  std::size_t last_bars_ = 0;  // 0: every bar
+  bool include_stale_ = false;
   std::string csv_file_;
   std::string json_file_;
   std::string output_file_;

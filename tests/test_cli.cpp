@@ -236,7 +236,7 @@ TEST_F(CliTest, ScanReadsASymbolGivenTwiceOnceAndSaysSo) {
   write_series(path("b") / "ONCE.csv", 200, 16);
   const ProgramRun run = atc("scan '" + path("a").string() + "' '" + path("b").string() + "' --backend cpu");
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_TRUE(contains(run.err, "3 symbols (2 ok, 1 errors)")) << run.err;
+  EXPECT_TRUE(contains(run.err, "3 symbols (2 ok, 1 error)")) << run.err;
   EXPECT_TRUE(contains(run.err, "is already read from")) << run.err;
 }
 
@@ -249,7 +249,7 @@ TEST_F(CliTest, ScanRanksTheGoodSymbolsAndListsTheBadOne) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   for (const char* symbol : {"GOOD0", "GOOD1", "GOOD2"}) EXPECT_TRUE(contains(run.out, symbol)) << run.out;
   EXPECT_FALSE(contains(run.out, "BAD"));
-  EXPECT_TRUE(contains(run.err, "4 symbols (3 ok, 1 errors), 800 bars in ")) << run.err;
+  EXPECT_TRUE(contains(run.err, "4 symbols (3 ok, 1 error), 800 bars in ")) << run.err;
   EXPECT_TRUE(contains(run.err, "symbol 'BAD', bar 50")) << run.err;
   EXPECT_TRUE(contains(run.err, "timestamp 2000-02-20")) << run.err;
 
@@ -278,7 +278,7 @@ TEST_F(CliTest, ScanReportsAnEquityThatOverflowsAsAnErrorOfItsSymbol) {
   write_series(path("data") / "HOT.csv", 3000, 11);
   const ProgramRun run = atc("scan '" + path("data").string() + "' --lambda 50 -o '" + path("rank.json").string() + "'");
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_TRUE(contains(run.err, "2 symbols (1 ok, 1 errors)")) << run.err;
+  EXPECT_TRUE(contains(run.err, "2 symbols (1 ok, 1 error)")) << run.err;
   EXPECT_TRUE(contains(run.err, "symbol 'HOT', bar ")) << run.err;
   EXPECT_TRUE(contains(run.err, "no longer finite")) << run.err;
   const auto json = nlohmann::json::parse(read_text(path("rank.json")));
@@ -301,7 +301,7 @@ TEST_F(CliTest, ScanReadsALongFormatFileAndReportsMalformedFilesPerSymbol) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_TRUE(contains(run.out, "AAA"));
   EXPECT_TRUE(contains(run.out, "BBB"));
-  EXPECT_TRUE(contains(run.err, "3 symbols (2 ok, 1 errors)")) << run.err;
+  EXPECT_TRUE(contains(run.err, "3 symbols (2 ok, 1 error)")) << run.err;
   EXPECT_TRUE(contains(run.err, path("broken.csv").string() + ":1:1: ")) << run.err;
 }
 
@@ -337,7 +337,7 @@ TEST_F(CliTest, TimeFormatSettlesAmbiguousDatesAndIsReported) {
   const ProgramRun scan = atc("scan '" + path("dir").string() + "' --backend reference --time-format dmy");
   EXPECT_EQ(scan.exit_code, 0) << scan.err;
   EXPECT_TRUE(contains(scan.out, "EU")) << scan.out;
-  EXPECT_TRUE(contains(scan.err, "2 symbols (1 ok, 1 errors)")) << scan.err;
+  EXPECT_TRUE(contains(scan.err, "2 symbols (1 ok, 1 error)")) << scan.err;
   EXPECT_TRUE(contains(scan.err, "timestamps read as dd/mm/yyyy (1 symbol)")) << scan.err;
   EXPECT_TRUE(contains(scan.err, "does not fit --time-format dmy")) << "a given format holds for every file";
 
@@ -454,9 +454,212 @@ TEST_F(CliTest, VersionAndHelp) {
   EXPECT_TRUE(contains(version.out, "atc ")) << version.out;
   const ProgramRun help = atc("scan --help");
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* flag : {"--top", "--json", "--kama-w", "--short-threshold", "--config", "--devices", "--gaps",
+  for (const char* flag : {"--top", "--sort", "--state", "--min-signal", "--min-bars", "--last", "--include-stale", "--json", "--kama-w", "--short-threshold", "--config", "--devices", "--gaps",
                            "--time-format"})
     EXPECT_TRUE(contains(help.out, flag)) << flag;
+}
+
+namespace ranking_tests {
+
+using nlohmann::json;
+
+// -1 when row a must come first by the default order of README "Ranking", 1 when b must,
+// 0 when the keys tie (then the symbol decides).
+int default_order(const json& a, const json& b) {
+  const auto number = [](const json& v) { return v.is_null() ? -2.0 : v.get<double>(); };
+  for (const char* key : {"average_signal", "consensus"}) {
+    if (number(a[key]) != number(b[key])) return number(a[key]) > number(b[key]) ? -1 : 1;
+  }
+  const auto since = [](const json& r) {
+    return r["bars_since_entry"].is_null() ? SIZE_MAX : r["bars_since_entry"].get<std::size_t>();
+  };
+  if (since(a) != since(b)) return since(a) < since(b) ? -1 : 1;
+  return 0;
+}
+
+}  // namespace ranking_tests
+
+TEST_F(CliTest, ScanBreaksTiesByConsensusThenLatestEntryThenSymbol) {
+  const ProgramRun run = atc("demo --symbols 80 --bars 400 --backend reference -o '" + path("rank.json").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto document = nlohmann::json::parse(read_text(path("rank.json")));
+  EXPECT_EQ(document["order"], nlohmann::json({"average_signal descending", "consensus descending",
+                                               "bars_since_entry ascending (none last)", "symbol"}));
+  const auto& ranking = document["ranking"];
+  ASSERT_EQ(ranking.size(), 80u);
+  std::size_t signal_ties = 0, consensus_ties = 0;
+  for (std::size_t i = 1; i < ranking.size(); ++i) {
+    const auto &a = ranking[i - 1], &b = ranking[i];
+    const int order = ranking_tests::default_order(a, b);
+    EXPECT_LE(order, 0) << a.dump() << "\nbefore\n" << b.dump();
+    if (order == 0) EXPECT_LT(a["symbol"].get<std::string>(), b["symbol"].get<std::string>());
+    if (a["average_signal"] == b["average_signal"]) {
+      ++signal_ties;
+      if (a["consensus"] == b["consensus"]) ++consensus_ties;
+    }
+  }
+  EXPECT_GT(signal_ties, 0u) << "the market must hold ties for this test to mean something";
+  EXPECT_GT(consensus_ties, 0u);
+  for (const auto& r : ranking) {
+    ASSERT_TRUE(r["consensus"].is_number()) << r.dump();
+    EXPECT_LE(std::abs(r["consensus"].get<double>()), 1.0);
+  }
+}
+
+TEST_F(CliTest, ScanPrintsLongAndShortTablesAndTheNeutralCount) {
+  const ProgramRun run = atc("demo --symbols 40 --bars 400 --top 3 --backend reference");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(contains(run.out, "LONG (")) << run.out;
+  EXPECT_TRUE(contains(run.out, "SHORT (")) << run.out;
+  EXPECT_TRUE(contains(run.out, "neutral symbol")) << run.out;
+  EXPECT_TRUE(contains(run.out, "... and ")) << "tables hold --top rows: " << run.out;
+  const ProgramRun longs = atc("demo --symbols 40 --bars 400 --state long --backend reference");
+  ASSERT_EQ(longs.exit_code, 0) << longs.err;
+  EXPECT_TRUE(contains(longs.out, "LONG (")) << longs.out;
+  EXPECT_FALSE(contains(longs.out, "SHORT")) << longs.out;
+}
+
+TEST_F(CliTest, ScanMarksASymbolWhoseDataEndedEarlierStaleAndRanksItOnlyOnRequest) {
+  fs::create_directories(path("data"));
+  write_series(path("data") / "FRESH.csv", 300, 1);
+  write_series(path("data") / "DAYLATE.csv", 299, 2);  // one bar behind: not stale
+  write_series(path("data") / "OLD.csv", 295, 3);      // five bars behind
+  std::ofstream untimed(path("data") / "UNTIMED.csv");  // no timestamps: never stale
+  untimed << "close\n";
+  for (double c : atc::test::random_walk(250, 4)) untimed << c << "\n";
+  untimed.close();
+
+  const ProgramRun run = atc("scan '" + path("data").string() + "' --backend reference -o '" + path("rank.json").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto document = nlohmann::json::parse(read_text(path("rank.json")));
+  std::vector<std::string> ranked;
+  for (const auto& r : document["ranking"]) {
+    ranked.push_back(r["symbol"]);
+    EXPECT_FALSE(r["stale"].get<bool>()) << r.dump();
+  }
+  std::sort(ranked.begin(), ranked.end());
+  EXPECT_EQ(ranked, (std::vector<std::string>{"DAYLATE", "FRESH", "UNTIMED"}));
+  ASSERT_EQ(document["stale_symbols"].size(), 1u);
+  EXPECT_EQ(document["stale_symbols"][0]["symbol"], "OLD");
+  EXPECT_TRUE(contains(run.out, "1 stale symbol")) << run.out;
+  EXPECT_TRUE(contains(run.out, "OLD (last bar " + date_after(294) + ")")) << run.out;
+
+  const ProgramRun included = atc("scan '" + path("data").string() + "' --include-stale --backend reference --csv '" +
+                                  path("rank.csv").string() + "'");
+  ASSERT_EQ(included.exit_code, 0) << included.err;
+  const std::vector<std::string> csv = lines_of(read_text(path("rank.csv")));
+  ASSERT_EQ(csv.size(), 5u);
+  const std::vector<std::string> header = split(csv[0]);
+  const auto stale_column = std::find(header.begin(), header.end(), "stale") - header.begin();
+  ASSERT_LT(static_cast<std::size_t>(stale_column), header.size());
+  for (std::size_t i = 1; i < csv.size(); ++i) {
+    const std::vector<std::string> row = split(csv[i]);
+    EXPECT_EQ(row[static_cast<std::size_t>(stale_column)], row[1] == "OLD" ? "true" : "false") << csv[i];
+  }
+}
+
+TEST_F(CliTest, ScanFiltersByStateSignalAndBars) {
+  const std::string demo = "demo --symbols 60 --bars 400 --backend reference -o '" + path("rank.json").string() + "'";
+  const auto ranking_of = [&](const std::string& flags) {
+    const ProgramRun run = atc(demo + " " + flags);
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    return nlohmann::json::parse(read_text(path("rank.json")));
+  };
+  const auto all = ranking_of("");
+  ASSERT_EQ(all["ranking"].size(), 60u);
+
+  for (const char* state : {"long", "short", "neutral"}) {
+    const auto only = ranking_of(std::string("--state ") + state);
+    std::size_t expected = 0;
+    for (const auto& r : all["ranking"]) expected += r["state"] == std::string(state == std::string("long") ? "LONG" : state == std::string("short") ? "SHORT" : "NEUTRAL");
+    EXPECT_EQ(only["ranking"].size(), expected) << state;
+    EXPECT_EQ(only["filtered_out"].get<std::size_t>(), 60u - expected) << state;
+  }
+
+  const auto strong = ranking_of("--min-signal 0.9");
+  EXPECT_LT(strong["ranking"].size(), 60u);
+  EXPECT_GT(strong["ranking"].size(), 0u);
+  for (const auto& r : strong["ranking"]) EXPECT_GE(std::abs(r["average_signal"].get<double>()), 0.9) << r.dump();
+
+  const auto listed_long = ranking_of("--min-bars 400");
+  EXPECT_LT(listed_long["ranking"].size(), 60u) << "the demo lists a few symbols late";
+  for (const auto& r : listed_long["ranking"]) EXPECT_EQ(r["bars"], 400) << r.dump();
+}
+
+TEST_F(CliTest, ScanSortsBySymbolBarsEntryOrConsensus) {
+  const std::string demo = "demo --symbols 40 --bars 400 --backend reference -o '" + path("rank.json").string() + "'";
+  const auto ranking_of = [&](const std::string& key) {
+    const ProgramRun run = atc(demo + " --sort " + key);
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    return nlohmann::json::parse(read_text(path("rank.json")))["ranking"];
+  };
+  const auto by_symbol = ranking_of("symbol");
+  for (std::size_t i = 1; i < by_symbol.size(); ++i)
+    EXPECT_LT(by_symbol[i - 1]["symbol"].get<std::string>(), by_symbol[i]["symbol"].get<std::string>());
+  const auto by_bars = ranking_of("bars");
+  for (std::size_t i = 1; i < by_bars.size(); ++i) EXPECT_GE(by_bars[i - 1]["bars"], by_bars[i]["bars"]);
+  const auto by_entry = ranking_of("entry");
+  for (std::size_t i = 1; i < by_entry.size(); ++i) {
+    const auto &a = by_entry[i - 1]["bars_since_entry"], &b = by_entry[i]["bars_since_entry"];
+    if (!a.is_null() && !b.is_null()) EXPECT_LE(a.get<std::size_t>(), b.get<std::size_t>());
+    EXPECT_FALSE(a.is_null() && !b.is_null()) << "symbols without an entry come last";
+  }
+  const auto by_consensus = ranking_of("consensus");
+  for (std::size_t i = 1; i < by_consensus.size(); ++i)
+    EXPECT_GE(by_consensus[i - 1]["consensus"].get<double>(), by_consensus[i]["consensus"].get<double>());
+  EXPECT_EQ(atc("demo --sort volume").exit_code, 2);
+}
+
+TEST_F(CliTest, ScanLastComputesOnTheLastBarsAsIfTheFileHeldOnlyThose) {
+  fs::create_directories(path("full"));
+  fs::create_directories(path("sliced"));
+  const fs::path full = write_series(path("full") / "X.csv", 400, 21);
+  const std::vector<std::string> lines = lines_of(read_text(full));
+  std::ofstream sliced(path("sliced") / "X.csv");
+  sliced << lines[0] << "\n";
+  for (std::size_t t = lines.size() - 150; t < lines.size(); ++t) sliced << lines[t] << "\n";
+  sliced.close();
+
+  const auto row_of = [&](const std::string& arguments) {
+    const ProgramRun run = atc("scan " + arguments + " --backend reference -o '" + path("rank.json").string() + "'");
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    return nlohmann::json::parse(read_text(path("rank.json")))["ranking"].at(0);
+  };
+  const auto last = row_of("'" + path("full").string() + "' --last 150");
+  const auto expected = row_of("'" + path("sliced").string() + "'");
+  EXPECT_EQ(last, expected);
+  EXPECT_EQ(last["bars"], 150);
+  EXPECT_NE(row_of("'" + path("full").string() + "'")["bars"], 150);
+}
+
+TEST_F(CliTest, AUsageErrorIsShortAndPointsToTheHelp) {
+  const ProgramRun run = atc("scan --frobnicate");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_TRUE(contains(run.err, "--frobnicate")) << run.err;
+  EXPECT_TRUE(contains(run.err, "run 'atc scan --help'")) << run.err;
+  EXPECT_LT(lines_of(run.err).size(), 10u) << run.err;
+  EXPECT_TRUE(run.out.empty()) << run.out;
+}
+
+TEST_F(CliTest, NumbersAreWrittenInTheirShortestExactForm) {
+  const fs::path input = write_series(path("BTC.csv"), 200, 22,
+                                      [](std::vector<std::string>& c) { c.back() = "120461.6"; });
+  const ProgramRun run = atc("compute '" + input.string() + "' --backend reference");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(split(lines_of(run.out).back())[1], "120461.6") << "not 120461.60000000001";
+}
+
+TEST_F(CliTest, CountsAreWrittenWithTheirSingularOrPlural) {
+  const fs::path input = write_series(path("ONE.csv"), 200, 23, [](std::vector<std::string>& c) { c[100] = ""; });
+  const ProgramRun run = atc("scan '" + input.string() + "' --gaps ffill --backend reference");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(contains(run.err, "1 symbol (1 ok, 0 errors), 200 bars in ")) << run.err;
+  EXPECT_TRUE(contains(run.err, "1 missing close was forward-filled in 1 symbol")) << run.err;
+  EXPECT_TRUE(contains(run.err, "timestamps read as yyyy-mm-dd (1 symbol)")) << run.err;
+  EXPECT_FALSE(contains(run.err, "1 symbols")) << run.err;
+  const ProgramRun compute = atc("compute '" + input.string() + "' --gaps ffill --backend reference");
+  ASSERT_EQ(compute.exit_code, 0) << compute.err;
+  EXPECT_TRUE(contains(compute.err, "note: 1 missing close was forward-filled")) << compute.err;
 }
 
 }  // namespace

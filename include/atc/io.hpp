@@ -59,6 +59,7 @@ struct CsvSeries {
   // "epoch milliseconds"): their order is that of the instants it gives. Empty without a
   // timestamp column or when no format could be settled (see issues).
   std::string time_format;
+  TimeFormat timestamp_format = TimeFormat::Auto;  // the format named by time_format; Auto when none
   std::vector<double> close;
   std::vector<double> open, high, low, volume;  // empty when the file has no such column
   // The first few data problems of this symbol (a bad cell reads as NaN). A symbol with
@@ -85,7 +86,12 @@ std::vector<CsvSeries> read_long_csv(const std::filesystem::path& path, const Cs
 // `ticker`) column, else the one symbol of a wide file (named by the file stem).
 std::vector<CsvSeries> read_symbols_csv(const std::filesystem::path& path, const CsvReadOptions& options = {});
 
-// Shortest text that reads back as the same double, at most 17 significant digits;
+// The instant of series.timestamps[row] in seconds since 1970-01-01 00:00 (UTC when the
+// timestamps carry an offset, the wall clock as written otherwise); nullopt when the
+// series has no settled format or that cell gives no instant (it then has an issue).
+std::optional<double> timestamp_seconds(const CsvSeries& series, std::size_t row);
+
+// Shortest text that reads back as the same double (120461.6, not 120461.60000000001);
 // empty for NaN (how the CSV outputs write "no value").
 std::string format_number(double value);
 

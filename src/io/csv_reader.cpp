@@ -288,8 +288,10 @@ class TimestampChecker {
     const std::vector<TimeCell>& times = pending.times;
     const TimestampFields* reference = settled.reference ? &*times[*settled.reference].fields : nullptr;
     const bool ambiguous = reference && settled.format == TimeFormat::Auto;
-    if (reference && !ambiguous)
+    if (reference && !ambiguous) {
       series.time_format = detail::format_name(settled.format, reference->separator, reference->utc_offset);
+      series.timestamp_format = settled.format;
+    }
 
     std::vector<DataIssue> issues;
     const auto issue = [&](const TimeCell& cell, const std::string& reason) {

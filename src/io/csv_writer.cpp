@@ -34,10 +34,9 @@ Column discrete_column(std::string name, std::span<const std::int8_t> values) {
 
 std::string format_number(double value) {
   if (std::isnan(value)) return {};
-  // 17 significant digits (like %.17g): every double reads back exactly.
+  // Without a precision to_chars writes the shortest text that reads back exactly.
   char buffer[32];
-  const auto result =
-      std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::general, 17);
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
   return std::string(buffer, result.ptr);
 }
 

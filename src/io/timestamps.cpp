@@ -196,3 +196,16 @@ std::string format_name(TimeFormat format, char separator, bool utc_offset) {
 }
 
 }  // namespace atc::io::detail
+
+namespace atc::io {
+
+std::optional<double> timestamp_seconds(const CsvSeries& series, std::size_t row) {
+  if (series.timestamp_format == TimeFormat::Auto || row >= series.timestamps.size()) return std::nullopt;
+  const std::optional<detail::TimestampFields> fields = detail::split_timestamp(series.timestamps[row]);
+  if (!fields) return std::nullopt;
+  const std::optional<detail::Instant> instant = detail::instant_of(*fields, series.timestamp_format);
+  if (!instant) return std::nullopt;
+  return static_cast<double>(instant->seconds) + instant->nanoseconds * 1e-9;
+}
+
+}  // namespace atc::io
