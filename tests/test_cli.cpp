@@ -492,7 +492,9 @@ TEST_F(CliTest, ScanBreaksTiesByConsensusThenLatestEntryThenSymbol) {
     const auto &a = ranking[i - 1], &b = ranking[i];
     const int order = ranking_tests::default_order(a, b);
     EXPECT_LE(order, 0) << a.dump() << "\nbefore\n" << b.dump();
-    if (order == 0) EXPECT_LT(a["symbol"].get<std::string>(), b["symbol"].get<std::string>());
+    if (order == 0) {
+      EXPECT_LT(a["symbol"].get<std::string>(), b["symbol"].get<std::string>());
+    }
     if (a["average_signal"] == b["average_signal"]) {
       ++signal_ties;
       if (a["consensus"] == b["consensus"]) ++consensus_ties;
@@ -601,7 +603,9 @@ TEST_F(CliTest, ScanSortsBySymbolBarsEntryOrConsensus) {
   const auto by_entry = ranking_of("entry");
   for (std::size_t i = 1; i < by_entry.size(); ++i) {
     const auto &a = by_entry[i - 1]["bars_since_entry"], &b = by_entry[i]["bars_since_entry"];
-    if (!a.is_null() && !b.is_null()) EXPECT_LE(a.get<std::size_t>(), b.get<std::size_t>());
+    if (!a.is_null() && !b.is_null()) {
+      EXPECT_LE(a.get<std::size_t>(), b.get<std::size_t>());
+    }
     EXPECT_FALSE(a.is_null() && !b.is_null()) << "symbols without an entry come last";
   }
   const auto by_consensus = ranking_of("consensus");
