@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "atc/atomic_write.hpp"
 #include "atc/config.hpp"
 #include "atc/outputs.hpp"
 
@@ -106,11 +107,5 @@ void write_outputs_csv(std::ostream& out, std::span<const std::string> timestamp
 
 // Appends `text` to `row` as one CSV field, quoted when it holds a comma, quote or newline.
 void append_csv_field(std::string& row, std::string_view text);
-
-// Writes a file through `write` into a temporary file beside `path`, then renames it over
-// `path`: a reader never sees a partial file, and a failure (full disk, an exception
-// from `write`) leaves the previous file at `path` as it was. Throws atc::Error naming
-// the file and the reason (strerror).
-void write_file_atomically(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write);
 
 }  // namespace atc::io

@@ -19,44 +19,40 @@ bool fits(double v, int d) {
   return std::fabs(m) < kDecimalLimit && m / kPow10[d] == v;
 }
 
-// The exponent of the lowest set bit of v ≠ 0 (v = odd · 2^result).
-int lowest_bit(double v) {
+}  // namespace
+
+double power_of_ten(int d) { return kPow10[d]; }
+
+int lowest_set_bit(double v) {
   int e = 0;
   const double f = std::frexp(std::fabs(v), &e);
   const auto mantissa = static_cast<std::uint64_t>(std::ldexp(f, 53));
   return e - 53 + __builtin_ctzll(mantissa);
 }
 
-}  // namespace
+bool DecimalPrefix::take(double v) {
+  if (!fits(v, decimals)) {
+    const double magnitude = std::max(largest, std::fabs(v));
+    int wider = decimals + 1;
+    while (wider <= kMaxDecimals && !(fits(v, wider) && std::rint(magnitude * kPow10[wider]) < kDecimalLimit))
+      ++wider;
+    if (wider > kMaxDecimals) return false;
+    decimals = wider;
+  }
+  largest = std::max(largest, std::fabs(v));
+  return true;
+}
 
 SeriesTicks series_ticks(const double* close, const double* src, std::size_t n) {
   SeriesTicks out;
   const bool own_src = src != close;
-  // Decimal prefix: the smallest d fitting every value so far. A larger d stands for the
-  // same decimals while the largest magnitude still fits 2^50, so d only grows.
-  int d = 0;
-  double largest = 0.0;  // of the decimal prefix
+  DecimalPrefix prefix;
   std::size_t binary_from = n;
-  for (std::size_t t = 0; t < n && binary_from == n; ++t) {
-    for (int k = 0; k < (own_src ? 2 : 1); ++k) {
-      const double v = k == 0 ? close[t] : src[t];
-      if (!fits(v, d)) {
-        const double magnitude = std::max(largest, std::fabs(v));
-        int wider = d + 1;
-        while (wider <= kMaxDecimals &&
-               !(fits(v, wider) && std::rint(magnitude * kPow10[wider]) < kDecimalLimit))
-          ++wider;
-        if (wider > kMaxDecimals) {
-          binary_from = t;
-          break;
-        }
-        d = wider;
-      }
-      largest = std::max(largest, std::fabs(v));
-    }
-  }
-  out.scale.decimal = kPow10[d];
-  out.max_tick = std::rint(largest * kPow10[d]);
+  for (std::size_t t = 0; t < n && binary_from == n; ++t)
+    for (int k = 0; k < (own_src ? 2 : 1) && binary_from == n; ++k)
+      if (!prefix.take(k == 0 ? close[t] : src[t])) binary_from = t;
+  out.scale.decimal = kPow10[prefix.decimals];
+  out.max_tick = std::rint(prefix.largest * kPow10[prefix.decimals]);
   if (binary_from == n) return out;  // decimal throughout
   out.scale.binary_from = static_cast<int>(binary_from);
 
@@ -68,12 +64,12 @@ SeriesTicks series_ticks(const double* close, const double* src, std::size_t n) 
     for (int j = 0; j < (own_src ? 2 : 1); ++j) {
       const double v = j == 0 ? close[t] : src[t];
       if (v == 0.0) continue;
-      k = std::max(k, -lowest_bit(v));
+      k = std::max(k, -lowest_set_bit(v));
       all_largest = std::max(all_largest, std::fabs(v));
     }
   }
   if (all_largest == 0.0) k = 0;
-  if (k > 1023 || k < -1022) {
+  if (!binary_scale_representable(k)) {
     out.representable = false;
     return out;
   }

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "atc/error.hpp"
-#include "atc/io.hpp"
+#include "atc/atomic_write.hpp"
 
 namespace atc::io {
 

@@ -1,0 +1,353 @@
+// atc::LiveEngine: the symbols' states (live_state.hpp), the per-bar calls over all of
+// them on a few threads, and the state file.
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <thread>
+#include <type_traits>
+#include <unordered_map>
+
+#include "atc/atomic_write.hpp"
+#include "atc/error.hpp"
+#include "atc/live.hpp"
+#include "live_state.hpp"
+
+namespace atc {
+
+using detail::live::BarOutputs;
+using detail::live::Params;
+using detail::live::SymbolState;
+
+struct LiveEngine::Impl {
+  Params params;
+  int threads;
+  std::vector<std::string> symbols;
+  std::unordered_map<std::string, std::size_t> index;
+  std::vector<SymbolState> states;
+  LiveBar bar;  // the last update's (or peek's) outputs
+  LiveBar committed;
+
+  Impl(const Config& config, int thread_count) : params(config), threads(thread_count) {}
+
+  // Runs f(i) for every symbol, split over the threads when there are many symbols.
+  template <class F>
+  void for_each_symbol(const F& f) const {
+    const std::size_t n = states.size();
+    unsigned workers = threads > 0 ? static_cast<unsigned>(threads) : std::max(1u, std::thread::hardware_concurrency());
+    // Below ~500 symbols a thread start costs more than the work it would take.
+    workers = static_cast<unsigned>(std::clamp<std::size_t>(n / 512, 1, workers));
+    const auto part = [&](std::size_t w) {
+      for (std::size_t i = n * w / workers; i < n * (w + 1) / workers; ++i) f(i);
+    };
+    std::vector<std::jthread> pool;
+    for (unsigned w = 1; w < workers; ++w) pool.emplace_back(part, w);
+    part(0);
+  }
+
+  void resize_bar(LiveBar& b) const {
+    const std::size_t n = states.size();
+    b.average_signal.resize(n);
+    for (auto& c : b.family_signal) c.resize(n);
+    for (auto& c : b.family_equity) c.resize(n);
+    for (auto* c : {&b.trend, &b.state, &b.direction, &b.long_entry, &b.short_entry}) c->resize(n);
+    b.bar.resize(n);
+    b.updated.resize(n);
+    b.status.resize(n);
+  }
+
+  void emit(LiveBar& b, std::size_t i, const SymbolState& s, const BarOutputs& o, bool updated) const {
+    b.average_signal[i] = o.average;
+    for (int f = 0; f < kFamilies; ++f) {
+      b.family_signal[f][i] = o.family_signal[f];
+      b.family_equity[f][i] = o.family_equity[f];
+    }
+    b.trend[i] = o.trend;
+    b.state[i] = o.state;
+    b.direction[i] = o.direction;
+    b.long_entry[i] = o.long_entry;
+    b.short_entry[i] = o.short_entry;
+    b.bar[i] = s.core.bars - 1;
+    b.updated[i] = updated ? 1 : 0;
+    b.status[i] = detail::live::status_of(s, params, symbols[i]);
+  }
+
+  void check_lengths(std::span<const double> closes, std::span<const double> src,
+                     std::span<const std::uint8_t> has_bar) const {
+    const auto check = [&](std::size_t size, const char* what) {
+      if (size != states.size())
+        throw InputError(std::string("live update: ") + what + " has " + std::to_string(size) + " values for " +
+                         std::to_string(states.size()) + " symbols");
+    };
+    check(closes.size(), "closes");
+    if (!src.empty()) check(src.size(), "src");
+    if (!has_bar.empty()) check(has_bar.size(), "has_bar");
+  }
+
+  // One bar for every symbol into `bar`; commit = false works on copies of the states.
+  const LiveBar& advance(std::span<const double> closes, std::span<const double> src,
+                         std::span<const std::uint8_t> has_bar, bool commit) {
+    check_lengths(closes, src, has_bar);
+    resize_bar(bar);
+    for_each_symbol([&](std::size_t i) {
+      SymbolState& s = states[i];
+      const bool offered = has_bar.empty() || has_bar[i] != 0;
+      if (!offered || s.core.fatal != StatusCode::Ok) {
+        emit(bar, i, s, s.core.last, false);
+        return;
+      }
+      const double close = closes[i], source = src.empty() ? close : src[i];
+      if (const std::string reason = detail::live::reject_reason(close, source); !reason.empty()) {
+        emit(bar, i, s, s.core.last, false);
+        bar.status[i] = SymbolStatus{StatusCode::NonFinite, s.core.bars,
+                                     "symbol '" + symbols[i] + "', bar " + std::to_string(s.core.bars) + ": " +
+                                         reason + " (" + std::to_string(close) + "); the bar is not taken",
+                                     0};
+        if (close <= 0.0) bar.status[i].code = StatusCode::NonPositivePrice;
+        return;
+      }
+      if (commit) {
+        const BarOutputs o = detail::live::step(s, params, close, source, symbols[i]);
+        emit(bar, i, s, o, true);
+      } else {
+        SymbolState scratch = s;
+        const BarOutputs o = detail::live::step(scratch, params, close, source, symbols[i]);
+        emit(bar, i, scratch, o, true);
+      }
+    });
+    if (commit) committed = bar;
+    return bar;
+  }
+};
+
+LiveEngine::LiveEngine(const Config& config, int threads) {
+  config.validate();
+  impl_ = std::make_unique<Impl>(config, threads);
+}
+LiveEngine::~LiveEngine() = default;
+LiveEngine::LiveEngine(LiveEngine&&) noexcept = default;
+LiveEngine& LiveEngine::operator=(LiveEngine&&) noexcept = default;
+
+const Config& LiveEngine::config() const { return impl_->params.config; }
+const std::vector<std::string>& LiveEngine::symbols() const { return impl_->symbols; }
+std::size_t LiveEngine::size() const { return impl_->symbols.size(); }
+
+std::vector<SymbolStatus> LiveEngine::add(std::span<const SeriesView> histories) {
+  Impl& m = *impl_;
+  for (std::size_t h = 0; h < histories.size(); ++h) {
+    const std::string name(histories[h].symbol);
+    if (m.index.contains(name)) throw InputError("live: symbol '" + name + "' is already present");
+    for (std::size_t g = 0; g < h; ++g)
+      if (histories[g].symbol == histories[h].symbol) throw InputError("live: symbol '" + name + "' is given twice");
+    if (!histories[h].src.empty() && histories[h].src.size() != histories[h].close.size())
+      throw InputError("live: symbol '" + name + "': src has " + std::to_string(histories[h].src.size()) +
+                       " bars but close has " + std::to_string(histories[h].close.size()));
+  }
+  const std::size_t first = m.states.size();
+  for (const SeriesView& h : histories) {
+    m.index.emplace(std::string(h.symbol), m.symbols.size());
+    m.symbols.emplace_back(h.symbol);
+    m.states.push_back(detail::live::make_state(m.params));
+  }
+  std::vector<SymbolStatus> status(histories.size());
+  // The histories, each on its own (leading NaNs: not listed yet; then every bar valid).
+  m.for_each_symbol([&](std::size_t i) {
+    if (i < first) return;
+    const SeriesView& h = histories[i - first];
+    SymbolState& s = m.states[i];
+    const auto valid = [&](std::size_t t) {
+      return std::isfinite(h.close[t]) && (h.src.empty() || std::isfinite(h.src[t]));
+    };
+    std::size_t t = 0;
+    while (t < h.close.size() && !valid(t)) ++t;
+    for (; t < h.close.size() && s.core.fatal == StatusCode::Ok; ++t) {
+      const double close = h.close[t], source = h.src.empty() ? close : h.src[t];
+      if (const std::string reason = detail::live::reject_reason(close, source); !reason.empty()) {
+        s.core.fatal = close <= 0.0 ? StatusCode::NonPositivePrice : StatusCode::NonFinite;
+        s.core.fatal_bar = static_cast<std::int64_t>(t);
+        s.fatal_message = "symbol '" + m.symbols[i] + "', bar " + std::to_string(t) + ": " + reason + " in its history";
+        s.core.last = BarOutputs{};
+        break;
+      }
+      detail::live::step(s, m.params, close, source, m.symbols[i]);
+    }
+    status[i - first] = detail::live::status_of(s, m.params, m.symbols[i]);
+  });
+  m.resize_bar(m.committed);
+  for (std::size_t i = 0; i < m.states.size(); ++i) {
+    const bool fresh = i >= first;
+    if (fresh || m.committed.status.empty()) m.emit(m.committed, i, m.states[i], m.states[i].core.last, false);
+  }
+  m.bar = m.committed;
+  return status;
+}
+
+void LiveEngine::remove(std::string_view symbol) {
+  Impl& m = *impl_;
+  const auto it = m.index.find(std::string(symbol));
+  if (it == m.index.end()) throw InputError("live: symbol '" + std::string(symbol) + "' is not present");
+  const std::size_t i = it->second;
+  m.symbols.erase(m.symbols.begin() + static_cast<std::ptrdiff_t>(i));
+  m.states.erase(m.states.begin() + static_cast<std::ptrdiff_t>(i));
+  m.index.clear();
+  for (std::size_t k = 0; k < m.symbols.size(); ++k) m.index.emplace(m.symbols[k], k);
+  m.resize_bar(m.committed);
+  for (std::size_t k = 0; k < m.states.size(); ++k) m.emit(m.committed, k, m.states[k], m.states[k].core.last, false);
+  m.bar = m.committed;
+}
+
+const LiveBar& LiveEngine::update(std::span<const double> closes, std::span<const double> src,
+                                  std::span<const std::uint8_t> has_bar) {
+  return impl_->advance(closes, src, has_bar, true);
+}
+
+const LiveBar& LiveEngine::peek(std::span<const double> closes, std::span<const double> src,
+                                std::span<const std::uint8_t> has_bar) {
+  return impl_->advance(closes, src, has_bar, false);
+}
+
+const LiveBar& LiveEngine::last() const { return impl_->committed; }
+
+std::size_t LiveEngine::state_bytes_per_symbol() const {
+  return sizeof(detail::live::Core) + (static_cast<std::size_t>(impl_->params.max_length) + 2) * sizeof(double);
+}
+
+// --- the state file ----------------------------------------------------------------------
+// Little-endian, 64-bit: "ATCLIVE\n", u32 version, u32 sizeof(Core), the Config fields,
+// u64 symbols, then per symbol: its name, its Core as bytes, its ring, its error message;
+// last a u64 FNV-1a hash of everything before it.
+
+namespace {
+
+constexpr char kMagic[8] = {'A', 'T', 'C', 'L', 'I', 'V', 'E', '\n'};
+constexpr std::uint32_t kVersion = 1;
+static_assert(std::is_trivially_copyable_v<detail::live::Core>);
+static_assert(std::endian::native == std::endian::little, "the state file is little-endian");
+
+std::uint64_t fnv1a(std::string_view bytes) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+struct Writer {
+  std::string bytes;
+  template <class T>
+  void put(const T& value) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    bytes.append(reinterpret_cast<const char*>(&value), sizeof value);
+  }
+  void put_text(std::string_view text) {
+    put(static_cast<std::uint64_t>(text.size()));
+    bytes.append(text);
+  }
+};
+
+struct Reader {
+  std::string_view bytes;
+  std::string file;
+  std::size_t at = 0;
+  [[noreturn]] void corrupt(const std::string& why) const {
+    throw InputError(file + ": not a usable atc live state file (" + why + ")");
+  }
+  template <class T>
+  T get() {
+    T value;
+    if (bytes.size() - at < sizeof value) corrupt("truncated at byte " + std::to_string(at));
+    std::memcpy(&value, bytes.data() + at, sizeof value);
+    at += sizeof value;
+    return value;
+  }
+  std::string get_text(std::size_t limit) {
+    const auto size = get<std::uint64_t>();
+    if (size > limit || bytes.size() - at < size) corrupt("a text field of " + std::to_string(size) + " bytes");
+    std::string text(bytes.substr(at, size));
+    at += size;
+    return text;
+  }
+};
+
+void put_config(Writer& w, const Config& c) {
+  for (int len : c.length) w.put(static_cast<std::int32_t>(len));
+  for (double x : c.weight) w.put(x);
+  w.put(static_cast<std::uint8_t>(c.robustness));
+  for (double x : {c.lambda, c.decay, c.long_threshold, c.short_threshold}) w.put(x);
+  w.put(static_cast<std::int32_t>(c.cutout));
+  w.put(static_cast<std::uint8_t>(c.strategy));
+}
+
+Config get_config(Reader& r) {
+  Config c;
+  for (int& len : c.length) len = r.get<std::int32_t>();
+  for (double& x : c.weight) x = r.get<double>();
+  c.robustness = static_cast<Robustness>(r.get<std::uint8_t>());
+  for (double* x : {&c.lambda, &c.decay, &c.long_threshold, &c.short_threshold}) *x = r.get<double>();
+  c.cutout = r.get<std::int32_t>();
+  c.strategy = r.get<std::uint8_t>() != 0;
+  try {
+    c.validate();
+  } catch (const ConfigError& e) {
+    r.corrupt(std::string("its parameters are invalid: ") + e.what());
+  }
+  return c;
+}
+
+}  // namespace
+
+void LiveEngine::save(const std::filesystem::path& path) const {
+  const Impl& m = *impl_;
+  Writer w;
+  w.bytes.append(kMagic, sizeof kMagic);
+  w.put(kVersion);
+  w.put(static_cast<std::uint32_t>(sizeof(detail::live::Core)));
+  put_config(w, m.params.config);
+  w.put(static_cast<std::uint64_t>(m.symbols.size()));
+  for (std::size_t i = 0; i < m.symbols.size(); ++i) {
+    w.put_text(m.symbols[i]);
+    w.put(m.states[i].core);
+    for (double x : m.states[i].ring) w.put(x);
+    w.put_text(m.states[i].fatal_message);
+  }
+  w.put(fnv1a(w.bytes));
+  io::write_file_atomically(path, [&](std::ostream& out) { out.write(w.bytes.data(), static_cast<std::streamsize>(w.bytes.size())); });
+}
+
+LiveEngine LiveEngine::restore(const std::filesystem::path& path, int threads) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path.string() + ": cannot open the live state file");
+  const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  Reader r{bytes, path.string()};
+  if (bytes.size() < sizeof kMagic + 8 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+    r.corrupt("no atc live header");
+  std::uint64_t stored_hash = 0;
+  std::memcpy(&stored_hash, bytes.data() + bytes.size() - 8, 8);
+  if (fnv1a(std::string_view(bytes).substr(0, bytes.size() - 8)) != stored_hash) r.corrupt("its checksum does not match");
+  r.bytes = std::string_view(bytes).substr(0, bytes.size() - 8);
+  r.at = sizeof kMagic;
+  if (const auto version = r.get<std::uint32_t>(); version != kVersion)
+    r.corrupt("version " + std::to_string(version) + ", this build reads version " + std::to_string(kVersion));
+  if (r.get<std::uint32_t>() != sizeof(detail::live::Core)) r.corrupt("written by a build with another state layout");
+  LiveEngine engine(get_config(r), threads);
+  Impl& m = *engine.impl_;
+  const auto count = r.get<std::uint64_t>();
+  for (std::uint64_t k = 0; k < count; ++k) {
+    std::string name = r.get_text(1 << 20);
+    SymbolState s = detail::live::make_state(m.params);
+    s.core = r.get<detail::live::Core>();
+    for (double& x : s.ring) x = r.get<double>();
+    s.fatal_message = r.get_text(1 << 20);
+    if (!m.index.emplace(name, m.symbols.size()).second) r.corrupt("symbol '" + name + "' twice");
+    m.symbols.push_back(std::move(name));
+    m.states.push_back(std::move(s));
+  }
+  if (r.at != r.bytes.size()) r.corrupt(std::to_string(r.bytes.size() - r.at) + " bytes after the last symbol");
+  m.resize_bar(m.committed);
+  for (std::size_t i = 0; i < m.states.size(); ++i) m.emit(m.committed, i, m.states[i], m.states[i].core.last, false);
+  m.bar = m.committed;
+  return engine;
+}
+
+}  // namespace atc

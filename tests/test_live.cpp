@@ -1,0 +1,325 @@
+// atc::LiveEngine against the batch: initialised on the first bars of each symbol and
+// updated bar by bar, every output of every bar has the bits of compute_batch over the
+// bars the symbol was given, ties, tick-scale changes, missing and refused bars included;
+// peek changes nothing; save → restore → continue equals never stopping.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <random>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "atc/atc.hpp"
+#include "atc/io.hpp"
+#include "atc/live.hpp"
+#include "support/batch.hpp"
+#include "support/compare.hpp"
+#include "support/random_walk.hpp"
+
+namespace atc {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// One bar of one symbol as the live engine gave it.
+struct Row {
+  double average;
+  std::array<double, kFamilies> signal, equity;
+  std::array<std::int8_t, 5> classes;
+};
+
+Row row_of(const LiveBar& b, std::size_t i) {
+  Row r{b.average_signal[i], {}, {}, {b.trend[i], b.state[i], b.direction[i], b.long_entry[i], b.short_entry[i]}};
+  for (int f = 0; f < kFamilies; ++f) {
+    r.signal[f] = b.family_signal[f][i];
+    r.equity[f] = b.family_equity[f][i];
+  }
+  return r;
+}
+
+bool same_row(const Row& a, const Row& b) {
+  if (!test::same_bits(a.average, b.average) || a.classes != b.classes) return false;
+  for (int f = 0; f < kFamilies; ++f)
+    if (!test::same_bits(a.signal[f], b.signal[f]) || !test::same_bits(a.equity[f], b.equity[f])) return false;
+  return true;
+}
+
+Row batch_row(const SymbolOutputView& v, std::size_t t) {
+  Row r{v.average_signal[t], {}, {}, {v.trend[t], v.state[t], v.direction[t], v.long_entry[t], v.short_entry[t]}};
+  for (int f = 0; f < kFamilies; ++f) {
+    r.signal[f] = v.family_signal[f][t];
+    r.equity[f] = v.family_equity[f][t];
+  }
+  return r;
+}
+
+// How the updates are offered: a symbol may have no bar (0), a bar (1) or a refused bad
+// value (2) at each update.
+using Schedule = std::function<int(std::size_t symbol, std::size_t update)>;
+
+struct Simulation {
+  std::size_t history = 50;   // bars of each series given to add()
+  Schedule schedule = [](std::size_t, std::size_t) { return 1; };
+  int peek_every = 0;          // > 0: peek (twice, once with other closes) before every n-th update
+  int save_at = -1;            // ≥ 0: save and restore at this update, the rest on the restored engine
+};
+
+// Runs the live engine over `batch` and checks every bar it gave against compute_batch
+// over the same bars. Returns the bars compared.
+std::size_t check_live_against_batch(const test::OwnedBatch& batch, const Config& config, const Simulation& sim) {
+  const std::size_t n_symbols = batch.size();
+  std::size_t longest = 0;
+  for (const auto& c : batch.close) longest = std::max(longest, c.size());
+  const bool own_src = std::any_of(batch.src.begin(), batch.src.end(), [](const auto& s) { return !s.empty(); });
+
+  LiveEngine live(config, 2);
+  std::vector<SeriesView> histories;
+  std::vector<std::vector<double>> given_close(n_symbols), given_src(n_symbols);
+  for (std::size_t i = 0; i < n_symbols; ++i) {
+    const std::size_t h = std::min(sim.history, batch.close[i].size());
+    given_close[i].assign(batch.close[i].begin(), batch.close[i].begin() + static_cast<long>(h));
+    if (!batch.src[i].empty()) given_src[i].assign(batch.src[i].begin(), batch.src[i].begin() + static_cast<long>(h));
+  }
+  for (std::size_t i = 0; i < n_symbols; ++i) histories.push_back({batch.names[i], given_close[i], given_src[i]});
+  live.add(histories);
+
+  std::vector<std::vector<std::pair<std::size_t, Row>>> rows(n_symbols);  // (bar in given series, outputs)
+  std::vector<double> closes(n_symbols), src(n_symbols);
+  std::vector<std::uint8_t> has_bar(n_symbols);
+  std::unique_ptr<LiveEngine> restored;
+  LiveEngine* engine = &live;
+  const fs::path state_file = fs::temp_directory_path() / ("atc_test_live_" + std::to_string(::getpid()) + ".state");
+  std::mt19937_64 rng(5);
+  for (std::size_t u = 0; sim.history + u < longest; ++u) {
+    const std::size_t t = sim.history + u;
+    std::vector<int> kind(n_symbols);
+    for (std::size_t i = 0; i < n_symbols; ++i) {
+      kind[i] = t < batch.close[i].size() && std::isfinite(batch.close[i][t]) ? sim.schedule(i, u) : 0;
+      has_bar[i] = kind[i] != 0;
+      closes[i] = kind[i] == 2 ? -1.0 : (kind[i] == 1 ? batch.close[i][t] : kNaN);
+      src[i] = kind[i] == 1 && !batch.src[i].empty() ? batch.src[i][t] : closes[i];
+    }
+    const std::span<const double> src_span = own_src ? std::span<const double>(src) : std::span<const double>();
+    if (sim.save_at >= 0 && u == static_cast<std::size_t>(sim.save_at)) {
+      engine->save(state_file);
+      restored = std::make_unique<LiveEngine>(LiveEngine::restore(state_file, 2));
+      EXPECT_EQ(restored->symbols(), live.symbols());
+      engine = restored.get();
+    }
+    if (sim.peek_every > 0 && u % static_cast<std::size_t>(sim.peek_every) == 0) {
+      std::vector<double> other(closes);
+      for (double& c : other) c *= 1.01;
+      engine->peek(other, {}, has_bar);
+      const LiveBar peeked = engine->peek(closes, src_span, has_bar);
+      const LiveBar& updated = engine->update(closes, src_span, has_bar);
+      for (std::size_t i = 0; i < n_symbols; ++i)
+        EXPECT_TRUE(same_row(row_of(peeked, i), row_of(updated, i))) << batch.names[i] << " update " << u;
+    } else {
+      engine->update(closes, src_span, has_bar);
+    }
+    const LiveBar& bar = engine->last();
+    for (std::size_t i = 0; i < n_symbols; ++i) {
+      if (kind[i] == 2) {
+        EXPECT_EQ(bar.status[i].code, StatusCode::NonPositivePrice) << bar.status[i].message;
+        EXPECT_EQ(bar.updated[i], 0);
+      }
+      if (kind[i] != 1) continue;
+      EXPECT_EQ(bar.updated[i], 1);
+      given_close[i].push_back(closes[i]);
+      if (!batch.src[i].empty()) given_src[i].push_back(src[i]);
+      rows[i].push_back({given_close[i].size() - 1, row_of(bar, i)});
+    }
+  }
+  fs::remove(state_file);
+  std::size_t given_bars = 0;
+  for (const auto& r : rows) given_bars += r.size();
+
+  // The batch over exactly the bars each symbol was given.
+  std::vector<SeriesView> given;
+  for (std::size_t i = 0; i < n_symbols; ++i) given.push_back({batch.names[i], given_close[i], given_src[i]});
+  ComputeOptions options;
+  options.backend = Backend::Cpu;
+  const BatchResult expected = compute_batch(given, config, options);
+  std::size_t compared = 0, skipped_bars = 0;
+  const LiveBar& final_bar = engine->last();
+  for (std::size_t i = 0; i < n_symbols; ++i) {
+    const SymbolStatus& status = expected.status[i];
+    if (!status.ok()) {
+      skipped_bars += rows[i].size();
+      if (status.code == StatusCode::TooShort || status.code == StatusCode::EquityOverflow) {
+        EXPECT_EQ(final_bar.status[i].code, status.code) << batch.names[i] << ": " << status.message;
+      }
+      continue;
+    }
+    EXPECT_TRUE(final_bar.status[i].ok()) << final_bar.status[i].message;
+    const SymbolOutputView v = expected.outputs.view(i);
+    for (const auto& [t, r] : rows[i]) {
+      EXPECT_TRUE(same_row(r, batch_row(v, t)))
+          << batch.names[i] << " bar " << t << ": live Average_Signal " << r.average << ", batch "
+          << v.average_signal[t];
+      if (!same_row(r, batch_row(v, t))) return compared;  // the first difference is enough
+      ++compared;
+    }
+  }
+  std::printf("%zu live bars of %zu symbols compared with the batch bit for bit\n", compared, n_symbols);
+  EXPECT_EQ(compared + skipped_bars, given_bars);
+  return compared;
+}
+
+TEST(LiveEngine, RaggedRandomWalksWithLateListingsMatchTheBatchAtEveryBar) {
+  const test::OwnedBatch batch = test::ragged_batch(
+      {.symbols = 40, .min_bars = 60, .max_bars = 900, .max_leading_nans = 80, .seed = 3});
+  const std::size_t compared = check_live_against_batch(batch, Config{}, Simulation{});
+  EXPECT_GT(compared, 10000u);
+}
+
+TEST(LiveEngine, TickGridsWithTiesAndScaleChangesMatchTheBatch) {
+  test::OwnedBatch batch;
+  for (int s = 0; s < 6; ++s) batch.add("GRID" + std::to_string(s), test::grid_walk(700, 20 + s, 0.01, 50.0, 0.4));
+  // Cents that gain a third decimal, then a value that fits no decimal scale (binary from
+  // there on), then one with more fractional bits than any before.
+  std::vector<double> widening = test::grid_walk(700, 31, 0.01, 80.0, 0.3);
+  widening[300] += 0.005;
+  widening[500] = std::nextafter(widening[500], 1e9);
+  widening[600] = std::nextafter(widening[600] / 16.0, 0.0);  // finer binary ticks than any before
+  batch.add("WIDENING", widening);
+  std::vector<double> binary_early = test::grid_walk(700, 32, 0.05, 20.0, 0.3);
+  binary_early[40] = std::nextafter(binary_early[40], 0.0);  // within the history
+  batch.add("BINARY", binary_early);
+  Config config;
+  config.robustness = Robustness::Wide;
+  const std::size_t compared = check_live_against_batch(batch, config, Simulation{.history = 30});
+  EXPECT_GT(compared, 5000u);
+}
+
+TEST(LiveEngine, CutoutStrategyWeightsAndAnOwnSource) {
+  test::OwnedBatch batch;
+  for (int s = 0; s < 5; ++s) {
+    std::vector<double> close = test::random_walk(600, 40 + s, 30.0, 0.02);
+    std::vector<double> src(close.size());
+    for (std::size_t t = 0; t < close.size(); ++t) src[t] = close[t] * (t % 2 ? 1.003 : 0.998);
+    batch.add("S" + std::to_string(s), close, src);
+  }
+  Config config;
+  config.cutout = 90;
+  config.strategy = true;
+  config.weight = {1.0, 2.0, 0.5, 1.5, 1.0, 3.0};
+  config.long_threshold = 0.2;
+  config.short_threshold = -0.3;
+  config.length = {10, 15, 20, 25, 12, 8};
+  EXPECT_GT(check_live_against_batch(batch, config, Simulation{.history = 100}), 2000u);
+}
+
+TEST(LiveEngine, MissingAndRefusedBarsHoldTheState) {
+  const test::OwnedBatch batch = test::ragged_batch({.symbols = 12, .min_bars = 300, .max_bars = 600, .seed = 9});
+  Simulation sim;
+  sim.history = 70;
+  sim.schedule = [](std::size_t symbol, std::size_t update) {
+    if ((symbol + update) % 7 == 0) return 0;        // no bar this time
+    if ((symbol * 3 + update) % 29 == 0) return 2;   // a bad close: refused, state kept
+    return 1;
+  };
+  EXPECT_GT(check_live_against_batch(batch, Config{}, sim), 2000u);
+}
+
+TEST(LiveEngine, PeekChangesNothingAndSaveRestoreContinuesWithTheSameBits) {
+  const test::OwnedBatch batch = test::ragged_batch({.symbols = 10, .min_bars = 200, .max_bars = 500, .seed = 12});
+  Simulation sim;
+  sim.history = 120;
+  sim.peek_every = 3;
+  sim.save_at = 90;
+  EXPECT_GT(check_live_against_batch(batch, Config{}, sim), 1000u);
+}
+
+TEST(LiveEngine, MarketData) {
+  const char* dir = std::getenv("ATC_TEST_DATA_DIR");
+  if (dir == nullptr || *dir == '\0') GTEST_SKIP() << "ATC_TEST_DATA_DIR is not set";
+  test::OwnedBatch batch;
+  for (const char* name : {"GOOG", "EURUSD", "BTCUSD"}) {
+    const fs::path file = fs::path(dir) / (std::string(name) + ".csv");
+    if (!fs::exists(file)) GTEST_SKIP() << file << " is missing";
+    batch.add(name, io::read_series_csv(file).close);
+  }
+  EXPECT_GT(check_live_against_batch(batch, Config{}, Simulation{.history = 200}), 3000u);
+}
+
+TEST(LiveEngine, EquityOverflowEndsTheSymbolAtTheBatchesBar) {
+  test::OwnedBatch batch;
+  batch.add("HOT", test::random_walk(3000, 11));
+  batch.add("CALM", test::random_walk(3000, 12, 100.0, 0.0005));
+  Config config;
+  config.lambda = 50.0;
+  ComputeOptions options;
+  options.backend = Backend::Cpu;
+  const BatchResult expected = compute_batch(batch.views(), config, options);
+  ASSERT_EQ(expected.status[0].code, StatusCode::EquityOverflow);
+  LiveEngine live(config);
+  const std::vector<SeriesView> start{{"HOT", std::span<const double>(batch.close[0]).first(100), {}}};
+  live.add(start);
+  for (std::size_t t = 100; t < 3000 && live.last().status[0].ok(); ++t) live.update(std::vector<double>{batch.close[0][t]});
+  EXPECT_EQ(live.last().status[0].code, StatusCode::EquityOverflow);
+  EXPECT_EQ(live.last().status[0].bar, expected.status[0].bar);
+  EXPECT_TRUE(std::isnan(live.last().average_signal[0]));
+}
+
+TEST(LiveEngine, AddRemoveAndBadCallsAreClearErrors) {
+  LiveEngine live(Config{});
+  const std::vector<double> a = test::random_walk(200, 1), b = test::random_walk(50, 2);
+  const std::vector<SeriesView> two{{"A", a, {}}, {"B", b, {}}};
+  const std::vector<SymbolStatus> status = live.add(two);
+  EXPECT_TRUE(status[0].ok()) << status[0].message;
+  EXPECT_EQ(status[1].code, StatusCode::TooShort);  // warming up, not an error of the state
+  EXPECT_THROW(live.add(two), InputError);
+  EXPECT_THROW(live.update(std::vector<double>{1.0}), InputError);  // 1 value for 2 symbols
+  live.remove("A");
+  EXPECT_EQ(live.symbols(), std::vector<std::string>{"B"});
+  EXPECT_THROW(live.remove("A"), InputError);
+  // The remaining symbol continues as if A had never been there.
+  for (int t = 0; t < 40; ++t) live.update(std::vector<double>{b.back() * (1.0 + 0.01 * (t % 3))});
+  EXPECT_TRUE(live.last().status[0].ok()) << live.last().status[0].message;
+  EXPECT_GT(live.state_bytes_per_symbol(), 1000u);
+  EXPECT_THROW(LiveEngine(Config{.cutout = -1}), ConfigError);
+}
+
+TEST(LiveEngine, ACorruptOrForeignStateFileIsAClearError) {
+  LiveEngine live(Config{});
+  const std::vector<double> a = test::random_walk(200, 1);
+  live.add(std::vector<SeriesView>{{"A", a, {}}});
+  const fs::path file = fs::temp_directory_path() / ("atc_test_live_bad_" + std::to_string(::getpid()));
+  live.save(file);
+  std::string bytes;
+  {
+    std::ifstream in(file, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const auto expect_refused = [&](const std::string& content, const std::string& why) {
+    std::ofstream(file, std::ios::binary | std::ios::trunc) << content;
+    try {
+      (void)LiveEngine::restore(file);
+      ADD_FAILURE() << "accepted: " << why;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
+    }
+  };
+  std::string flipped = bytes;
+  flipped[bytes.size() / 2] ^= 0x10;
+  expect_refused(flipped, "a flipped bit");
+  expect_refused(bytes.substr(0, bytes.size() - 9), "truncated");
+  expect_refused("symbol,close\nA,1\n", "a CSV file");
+  expect_refused("", "an empty file");
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
+  EXPECT_EQ(LiveEngine::restore(file).symbols(), std::vector<std::string>{"A"});
+  fs::remove(file);
+}
+
+}  // namespace
+}  // namespace atc
