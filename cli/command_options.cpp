@@ -142,11 +142,22 @@ void InputFlags::add_to(CLI::App& command) {
       ->check(CLI::IsMember({"auto", "ymd", "dmy", "mdy", "epoch-s", "epoch-ms"}))
       ->capture_default_str()
       ->group(kInputGroup);
+  std::vector<std::string> separators{"auto"};
+  for (const io::CsvSeparator& separator : io::kCsvSeparators) separators.emplace_back(separator.name);
+  command
+      .add_option("--separator", separator_,
+                  "Cell separator of CSV files: auto (the one of comma, semicolon, tab, pipe "
+                  "that splits the header into the most cells), comma, semicolon, tab or pipe. "
+                  "With semicolon, numbers may have a decimal comma (1,5)")
+      ->check(CLI::IsMember(separators))
+      ->capture_default_str()
+      ->group(kInputGroup);
 }
 
 io::CsvReadOptions InputFlags::options() const {
   io::CsvReadOptions options;
   options.time_format = io::parse_time_format(time_format_).value_or(io::TimeFormat::Auto);
+  options.separator = io::parse_separator(separator_).value_or(0);
   return options;
 }
 

@@ -63,6 +63,7 @@ class InputFlags {
 
  private:
   std::string time_format_ = "auto";
+  std::string separator_ = "auto";
 };
 
 // Validates `config` and checks that the backend of `options` can run here, before any

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -100,6 +103,81 @@ TEST_F(CsvTest, QuotesCrlfAndByteOrderMarkAreHandled) {
   EXPECT_EQ(s.timestamps, (std::vector<std::string>{"2024-01-02", "2024-01-03"}));
   EXPECT_EQ(s.close, (std::vector<double>{1.5, 2.0}));
   EXPECT_TRUE(s.issues.empty());
+}
+
+TEST_F(CsvTest, SemicolonTabAndPipeSeparatorsAreDetectedFromTheHeader) {
+  const std::vector<double> close{1.75, 2.25};
+  for (const auto& [separator, name] : atc::io::kCsvSeparators) {
+    const std::string s(1, separator);
+    const CsvSeries series = atc::io::read_series_csv(
+        write(std::string(name) + ".csv", "date" + s + "open" + s + "close\n2024-01-02" + s + "1.5" + s +
+                                              "1.75\n2024-01-03" + s + "\"1.75\"" + s + "2.25\n"));
+    EXPECT_EQ(series.separator, separator) << name;
+    EXPECT_EQ(series.close, close) << name;
+    EXPECT_EQ(series.open, (std::vector<double>{1.5, 1.75})) << name;
+    EXPECT_EQ(series.timestamps, (std::vector<std::string>{"2024-01-02", "2024-01-03"})) << name;
+    EXPECT_TRUE(series.issues.empty()) << name;
+  }
+}
+
+TEST_F(CsvTest, ASeparatorInsideQuotesDoesNotCount) {
+  const CsvSeries s = atc::io::read_series_csv(write("q.csv", "\"date, UTC\";close\n2024-01-02;1,5\n"));
+  EXPECT_EQ(s.separator, ';');
+  EXPECT_EQ(s.close, (std::vector<double>{1.5}));
+}
+
+TEST_F(CsvTest, DecimalCommasOfSemicolonFilesReadAsTheSameDoublesAsPoints) {
+  // Values whose nearest double takes correct rounding: 0.1, 2.675, 9007199254740993,
+  // the smallest normal double; and exponents.
+  const std::vector<std::string> texts{"0.1", "2.675", "9007199254740993", "2.2250738585072014e-308",
+                                       "1.5e3", "123456.789012345678"};
+  std::string points = "close\n", commas = "close\n";
+  for (const std::string& text : texts) {
+    points += text + "\n";
+    std::string comma = text;
+    std::replace(comma.begin(), comma.end(), '.', ',');
+    commas += "\"" + comma + "\";\n";  // the ';' after the cell makes the file semicolon separated
+  }
+  commas.replace(0, 6, "close;x\n");
+  const CsvSeries expected = atc::io::read_series_csv(write("points.csv", points));
+  const CsvSeries decimal_comma = atc::io::read_series_csv(write("commas.csv", commas));
+  EXPECT_TRUE(decimal_comma.issues.empty()) << decimal_comma.issues.front().message;
+  ASSERT_EQ(decimal_comma.close.size(), texts.size());
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(decimal_comma.close[i]), std::bit_cast<std::uint64_t>(expected.close[i]))
+        << texts[i];
+    EXPECT_EQ(decimal_comma.close[i], std::stod(texts[i])) << texts[i];
+  }
+}
+
+TEST_F(CsvTest, DecimalCommasAreNumbersOnlyInSemicolonFiles) {
+  const CsvSeries tab = atc::io::read_series_csv(write("tab.csv", "date\tclose\n2024-01-02\t1,5\n"));
+  ASSERT_EQ(tab.issues.size(), 1u);
+  EXPECT_NE(tab.issues[0].message.find("'1,5' in column 'close' is not a number"), std::string::npos)
+      << tab.issues[0].message;
+  // A thousands separator is not a decimal point: two of them make no number.
+  const CsvSeries semicolon = atc::io::read_series_csv(write("sc.csv", "date;close\n2024-01-02;1,234,5\n"));
+  EXPECT_EQ(semicolon.issues.size(), 1u);
+}
+
+TEST_F(CsvTest, AHeaderThatTwoSeparatorsSplitAlikeIsAnErrorNamingThem) {
+  const fs::path path = write("tie.csv", "date,x;close\n2024-01-02;1,5\n");
+  const std::string message = read_error(path);
+  EXPECT_EQ(message.rfind(path.string() + ":1:1: ", 0), 0u) << message;
+  EXPECT_NE(message.find("comma and semicolon"), std::string::npos) << message;
+  atc::io::CsvReadOptions options;
+  options.separator = *atc::io::parse_separator("semicolon");
+  const CsvSeries s = atc::io::read_series_csv(path, options);
+  EXPECT_EQ(s.close, (std::vector<double>{1.5})) << "a given separator settles it";
+}
+
+TEST_F(CsvTest, AHeaderQuotedWholeNamesTheSeparatorItHolds) {
+  const std::string message = read_error(write("whole.csv", "\"date;close\"\n\"2024-01-02;1\"\n"));
+  EXPECT_NE(message.find("no 'close' column"), std::string::npos) << message;
+  EXPECT_NE(message.find("one cell holding a semicolon"), std::string::npos) << message;
+  EXPECT_NE(message.find("--separator semicolon"), std::string::npos) << message;
+  const std::string tab = read_error(write("tab.csv", "\"date\tclose\"\n"));
+  EXPECT_NE(tab.find("one cell holding a tab"), std::string::npos) << tab;
 }
 
 TEST_F(CsvTest, MissingCloseColumnNamesFileLineAndColumn) {

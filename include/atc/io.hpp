@@ -1,8 +1,9 @@
-// Reading price series from CSV files. Malformed files throw atc::InputError with
+// Reading price series from CSV files (comma, semicolon, tab or pipe separated). Malformed files throw atc::InputError with
 // "FILE:LINE:COLUMN: reason"; per-symbol data problems (unsorted or duplicate
 // timestamps, bad cells in one symbol of a long-format file) are collected instead.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -34,10 +35,22 @@ enum class TimeFormat {
 std::string_view time_format_key(TimeFormat format);
 std::optional<TimeFormat> parse_time_format(std::string_view key);
 
+// The cell separators a CSV file may use, with their names for --separator.
+struct CsvSeparator {
+  char character;
+  std::string_view name;
+};
+inline constexpr std::array<CsvSeparator, 4> kCsvSeparators{
+    {{',', "comma"}, {';', "semicolon"}, {'\t', "tab"}, {'|', "pipe"}}};
+// The separator of that name, or nullopt.
+std::optional<char> parse_separator(std::string_view name);
+
 struct CsvReadOptions {
   // Auto settles the format of each series from its values; anything else is required of
   // every timestamp (and decides dd/mm against mm/dd when no day is above 12).
   TimeFormat time_format = TimeFormat::Auto;
+  // One of kCsvSeparators, or 0: the one that splits the header into the most cells.
+  char separator = 0;
 };
 
 // A problem in one symbol's data that leaves the rest of the file readable: a cell that
@@ -54,6 +67,9 @@ struct DataIssue {
 struct CsvSeries {
   std::string symbol;                   // file stem, or the `symbol` column
   std::string source;                   // file it came from
+  // The cell separator the file was read with. With ';' a number may also have a decimal
+  // comma: "1,5" reads as the same double as "1.5".
+  char separator = ',';
   std::vector<std::string> timestamps;  // as written in the file; empty if no such column
   // The format the timestamps were read in ("yyyy-mm-dd", "dd/mm/yyyy with UTC offsets",
   // "epoch milliseconds"): their order is that of the instants it gives. Empty without a

@@ -67,15 +67,21 @@ std::string read_file(const std::filesystem::path& path) {
   return std::move(text).str();
 }
 
-// An empty cell is NaN ("no value"); nullopt when the text is not a number.
-std::optional<double> parse_number(std::string_view text) {
+// An empty cell is NaN ("no value"); nullopt when the text is not a number. With
+// `decimal_comma` a number may have ',' for its decimal point, read by the same
+// algorithm as '.': "1,5" is exactly the double of "1.5".
+std::optional<double> parse_number(std::string_view text, bool decimal_comma) {
   text = trim(text);
   if (text.empty()) return kNaN;
   if (text.front() == '+') text.remove_prefix(1);
-  double value = 0.0;
-  const auto [end, ec] = fast_float::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
+  for (const char point : {'.', ','}) {
+    if (point == ',' && !decimal_comma) break;
+    double value = 0.0;
+    const auto [end, ec] = fast_float::from_chars_advanced(
+        text.data(), text.data() + text.size(), value, fast_float::parse_options(fast_float::chars_format::general, point));
+    if (ec == std::errc() && end == text.data() + text.size()) return value;
+  }
+  return std::nullopt;
 }
 
 // Which column holds what; -1 when the file has no such column.
@@ -123,8 +129,18 @@ Layout layout_of(const std::vector<CsvCell>& header, const CsvTokenizer& tokens)
     for (std::size_t i = 0; i < header.size() && names.size() < 8 * kEchoLimit; ++i)
       names += (names.empty() ? "" : ", ") + echo(header[i].text);
     if (names.size() >= 8 * kEchoLimit) names += ", … (" + std::to_string(header.size()) + " columns)";
-    tokens.fail(header.empty() ? 1 : header[0].line, 1,
-                "no 'close' column in the header (found: " + names + ")");
+    std::string reason = "no 'close' column in the header (found: " + names + ")";
+    // One quoted cell holding a separator: a header quoted whole, e.g. "date;close".
+    if (header.size() == 1)
+      for (const CsvSeparator& separator : kCsvSeparators)
+        if (separator.character != tokens.separator() &&
+            header[0].text.find(separator.character) != std::string_view::npos) {
+          reason += "; the header is one cell holding a " + std::string(separator.name) +
+                    ": is it quoted whole? pass --separator " + std::string(separator.name) +
+                    " if the file is separated by it";
+          break;
+        }
+    tokens.fail(header.empty() ? 1 : header[0].line, 1, reason);
   }
   return layout;
 }
@@ -175,7 +191,8 @@ class SeriesBuilder {
 
  private:
   double number(CsvSeries& series, const CsvCell& cell, std::string_view column) const {
-    if (const std::optional<double> value = parse_number(cell.text)) return *value;
+    if (const std::optional<double> value = parse_number(cell.text, tokens_.separator() == ';'))
+      return *value;
     std::string reason = "'";  // built step by step: GCC 12 warns falsely on "..." + string&&
     reason.append(echo(cell.text)).append("' in column '").append(column).append("' is not a number");
     add_issue(series.issues, tokens_, long_format_, series, cell.line, cell.column, reason);
@@ -354,10 +371,11 @@ class TimestampChecker {
   TimeFormat option_;
 };
 
-CsvSeries empty_series(std::string symbol, const std::filesystem::path& path) {
+CsvSeries empty_series(std::string symbol, const std::filesystem::path& path, char separator) {
   CsvSeries series;
   series.symbol = std::move(symbol);
   series.source = path.string();
+  series.separator = separator;
   return series;
 }
 
@@ -366,8 +384,9 @@ struct Header {
   Layout layout;
 };
 
-Header read_header(const std::filesystem::path& path) {
+Header read_header(const std::filesystem::path& path, const CsvReadOptions& options) {
   CsvTokenizer tokens(read_file(path), path.string());
+  tokens.set_separator(options.separator ? options.separator : tokens.detect_separator());
   std::vector<CsvCell> header;
   if (!tokens.next_row(header))
     tokens.fail(1, 1, "empty file: expected a header row naming the columns (e.g. date,close)");
@@ -396,7 +415,7 @@ std::vector<CsvSeries> read_rows(const std::filesystem::path& path, Header heade
 
   std::vector<PendingSeries> pending;
   std::unordered_map<std::string, std::size_t> index_of;
-  if (!long_format) pending.push_back({empty_series(path.stem().string(), path), {}});
+  if (!long_format) pending.push_back({empty_series(path.stem().string(), path, tokens.separator()), {}});
 
   std::vector<CsvCell> row;
   while (tokens.next_row(row)) {
@@ -407,7 +426,7 @@ std::vector<CsvSeries> read_rows(const std::filesystem::path& path, Header heade
       const std::string symbol(trim(cell.text));
       if (symbol.empty()) tokens.fail(cell.line, cell.column, "empty symbol");
       const auto [it, inserted] = index_of.try_emplace(symbol, pending.size());
-      if (inserted) pending.push_back({empty_series(symbol, path), {}});
+      if (inserted) pending.push_back({empty_series(symbol, path, tokens.separator()), {}});
       index = it->second;
     }
     builder.add_row(pending[index], row);
@@ -457,8 +476,14 @@ std::optional<TimeFormat> parse_time_format(std::string_view key) {
   return std::nullopt;
 }
 
+std::optional<char> parse_separator(std::string_view name) {
+  for (const CsvSeparator& separator : kCsvSeparators)
+    if (separator.name == name) return separator.character;
+  return std::nullopt;
+}
+
 CsvSeries read_series_csv(const std::filesystem::path& path, const CsvReadOptions& options) {
-  std::vector<CsvSeries> series = read_rows(path, read_header(path), options);
+  std::vector<CsvSeries> series = read_rows(path, read_header(path, options), options);
   if (series.size() > 1)
     throw InputError(path.string() + ": holds " + std::to_string(series.size()) +
                      " symbols (" + series[0].symbol + ", " + series[1].symbol +
@@ -468,7 +493,7 @@ CsvSeries read_series_csv(const std::filesystem::path& path, const CsvReadOption
 }
 
 std::vector<CsvSeries> read_long_csv(const std::filesystem::path& path, const CsvReadOptions& options) {
-  Header header = read_header(path);
+  Header header = read_header(path, options);
   if (header.layout.symbol < 0)
     throw InputError(detail::location(path.string(), header.tokens.row_line(), 1) +
                      "no 'symbol' column in the header of a long-format file");
@@ -476,7 +501,7 @@ std::vector<CsvSeries> read_long_csv(const std::filesystem::path& path, const Cs
 }
 
 std::vector<CsvSeries> read_symbols_csv(const std::filesystem::path& path, const CsvReadOptions& options) {
-  return read_rows(path, read_header(path), options);
+  return read_rows(path, read_header(path, options), options);
 }
 
 }  // namespace atc::io
