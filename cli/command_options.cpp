@@ -152,12 +152,18 @@ void InputFlags::add_to(CLI::App& command) {
       ->check(CLI::IsMember(separators))
       ->capture_default_str()
       ->group(kInputGroup);
+  command
+      .add_option("--close-column", close_column_,
+                  "The column read as close, e.g. \"Adj Close\" [default: close, else adj close "
+                  "(adj_close, adjclose), else price]")
+      ->group(kInputGroup);
 }
 
 io::CsvReadOptions InputFlags::options() const {
   io::CsvReadOptions options;
   options.time_format = io::parse_time_format(time_format_).value_or(io::TimeFormat::Auto);
   options.separator = io::parse_separator(separator_).value_or(0);
+  options.close_column = close_column_;
   return options;
 }
 

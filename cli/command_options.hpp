@@ -64,6 +64,7 @@ class InputFlags {
  private:
   std::string time_format_ = "auto";
   std::string separator_ = "auto";
+  std::string close_column_;
 };
 
 // Validates `config` and checks that the backend of `options` can run here, before any

@@ -67,6 +67,8 @@ int ComputeCommand::run() const {
 
   if (!series.time_format.empty())
     std::fprintf(stderr, "note: timestamps read as %s\n", series.time_format.c_str());
+  if (series.close_column != "close")
+    std::fprintf(stderr, "note: close read from column '%s'\n", series.close_column.c_str());
 
   const SeriesView view{series.symbol, series.close, {}};
   const BatchResult result = compute_batch(std::span(&view, 1), config, options);

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "atc/atc.hpp"
+#include "atc/io.hpp"
 #include "support/random_walk.hpp"
 
 namespace {
@@ -192,6 +193,51 @@ TEST_F(CliTest, ComputeReportsABadCellByFileLineAndColumn) {
   const ProgramRun run = atc("compute '" + input.string() + "' --backend reference");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_TRUE(contains(run.err, input.string() + ":11:12: ")) << run.err;
+}
+
+// `bars` rows of a random walk as "date<sep>close<sep>adjusted", the adjusted close 0.9 of it.
+std::string price_rows(std::size_t bars, std::uint64_t seed, char separator, bool decimal_comma) {
+  std::string text;
+  const std::vector<double> close = atc::test::random_walk(bars, seed);
+  for (std::size_t t = 0; t < bars; ++t) {
+    std::string cells[2] = {atc::io::format_number(close[t]), atc::io::format_number(close[t] * 0.9)};
+    if (decimal_comma)
+      for (std::string& cell : cells) std::replace(cell.begin(), cell.end(), '.', ',');
+    text += date_after(t) + separator + cells[0] + separator + cells[1] + "\n";
+  }
+  return text;
+}
+
+TEST_F(CliTest, ComputeReadsSemicolonDecimalCommaAndTabFilesLikeTheirCommaTwins) {
+  std::ofstream(path("comma.csv")) << "date,close,adj close\n" << price_rows(150, 21, ',', false);
+  std::ofstream(path("semicolon.csv")) << "date;close;adj close\n" << price_rows(150, 21, ';', true);
+  std::ofstream(path("tab.csv")) << "date\tclose\tadj close\n" << price_rows(150, 21, '\t', false);
+  const ProgramRun comma = atc("compute '" + path("comma.csv").string() + "' --backend reference");
+  ASSERT_EQ(comma.exit_code, 0) << comma.err;
+  for (const char* twin : {"semicolon.csv", "tab.csv"}) {
+    const ProgramRun run = atc("compute '" + path(twin).string() + "' --backend reference");
+    ASSERT_EQ(run.exit_code, 0) << twin << ": " << run.err;
+    EXPECT_EQ(run.out, comma.out) << twin;
+  }
+}
+
+TEST_F(CliTest, CloseColumnChoosesTheAdjustedClose) {
+  std::ofstream(path("both.csv")) << "Date,Close,Adj Close\n" << price_rows(150, 22, ',', false);
+  std::ofstream adjusted_only(path("adjusted.csv"));
+  adjusted_only << "Date,Close\n";
+  const std::vector<double> close = atc::test::random_walk(150, 22);
+  for (std::size_t t = 0; t < close.size(); ++t)
+    adjusted_only << date_after(t) << "," << atc::io::format_number(close[t] * 0.9) << "\n";
+  adjusted_only.close();
+  const ProgramRun expected = atc("compute '" + path("adjusted.csv").string() + "' --backend reference");
+  const ProgramRun run =
+      atc("compute '" + path("both.csv").string() + "' --close-column 'adj close' --backend reference");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, expected.out);
+  EXPECT_TRUE(contains(run.err, "close read from column 'Adj Close'")) << run.err;
+  const ProgramRun missing = atc("scan '" + path("adjusted.csv").string() + "' --close-column adj_close");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_TRUE(contains(missing.out + missing.err, "no column 'adj_close' (--close-column)")) << missing.err;
 }
 
 TEST_F(CliTest, ScanWritesJsonOfANonUtf8SymbolAndNamesTheReasonWhenItCannotWrite) {

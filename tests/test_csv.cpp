@@ -180,12 +180,54 @@ TEST_F(CsvTest, AHeaderQuotedWholeNamesTheSeparatorItHolds) {
   EXPECT_NE(tab.find("one cell holding a tab"), std::string::npos) << tab;
 }
 
+TEST_F(CsvTest, CloseIsTheDefaultThenAnAdjustedCloseThenPrice) {
+  const std::string yahoo = "Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,1,3,1,2,1.5,100\n";
+  const CsvSeries close = atc::io::read_series_csv(write("yahoo.csv", yahoo));
+  EXPECT_EQ(close.close, (std::vector<double>{2.0}));
+  EXPECT_EQ(close.close_column, "Close");
+  atc::io::CsvReadOptions adjusted;
+  adjusted.close_column = "ADJ CLOSE";
+  const CsvSeries chosen = atc::io::read_series_csv(write("yahoo.csv", yahoo), adjusted);
+  EXPECT_EQ(chosen.close, (std::vector<double>{1.5}));
+  EXPECT_EQ(chosen.close_column, "Adj Close");
+  for (const char* name : {"adj close", "Adj_Close", "adjclose", "Adjusted Close"}) {
+    const CsvSeries alone = atc::io::read_series_csv(write("adj.csv", std::string("date,") + name + "\n2024-01-02,7\n"));
+    EXPECT_EQ(alone.close, (std::vector<double>{7.0})) << name;
+  }
+  const CsvSeries price = atc::io::read_series_csv(write("p.csv", "time,price\n1,3\n"));
+  EXPECT_EQ(price.close, (std::vector<double>{3.0}));
+  const CsvSeries close_over_price = atc::io::read_series_csv(write("cp.csv", "time,price,close\n1,3,4\n"));
+  EXPECT_EQ(close_over_price.close, (std::vector<double>{4.0}));
+  const CsvSeries adjusted_over_price = atc::io::read_series_csv(write("ap.csv", "time,price,adj_close\n1,3,5\n"));
+  EXPECT_EQ(adjusted_over_price.close, (std::vector<double>{5.0}));
+}
+
+TEST_F(CsvTest, AMissingCloseColumnGivenByNameIsAnErrorNamingIt) {
+  atc::io::CsvReadOptions options;
+  options.close_column = "Adj Close";
+  const fs::path path = write("x.csv", "date,close\n2024-01-02,1\n");
+  try {
+    atc::io::read_series_csv(path, options);
+    ADD_FAILURE() << "no InputError";
+  } catch (const atc::InputError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.rfind(path.string() + ":1:1: no column 'Adj Close' (--close-column)", 0), 0u) << message;
+  }
+}
+
+TEST_F(CsvTest, TimestampColumnsHaveTheirCommonNames) {
+  for (const char* name : {"timestamp", "Time", "DATE", "datetime", "date_time", "open_time"}) {
+    const CsvSeries s = atc::io::read_series_csv(write("t.csv", std::string(name) + ",close\n1700000000,1\n"));
+    EXPECT_EQ(s.timestamps, (std::vector<std::string>{"1700000000"})) << name;
+  }
+}
+
 TEST_F(CsvTest, MissingCloseColumnNamesFileLineAndColumn) {
-  const fs::path path = write("noclose.csv", "date,open,price\n2024-01-02,1,2\n");
+  const fs::path path = write("noclose.csv", "date,open,last\n2024-01-02,1,2\n");
   const std::string message = read_error(path);
   EXPECT_EQ(message.rfind(path.string() + ":1:1: ", 0), 0u) << message;
   EXPECT_NE(message.find("close"), std::string::npos) << message;
-  EXPECT_NE(message.find("price"), std::string::npos) << "lists the columns found: " << message;
+  EXPECT_NE(message.find("last"), std::string::npos) << "lists the columns found: " << message;
 }
 
 TEST_F(CsvTest, HugeCellsAndHeadersAreEchoedShortened) {

@@ -51,6 +51,10 @@ struct CsvReadOptions {
   TimeFormat time_format = TimeFormat::Auto;
   // One of kCsvSeparators, or 0: the one that splits the header into the most cells.
   char separator = 0;
+  // The column read as close (case-insensitive), e.g. "Adj Close". Empty: `close`, else
+  // an adjusted close (`adj close`, `adj_close`, `adjclose`, `adjusted close`,
+  // `adjusted_close`), else `price`.
+  std::string close_column{};
 };
 
 // A problem in one symbol's data that leaves the rest of the file readable: a cell that
@@ -63,13 +67,15 @@ struct DataIssue {
 };
 
 // One symbol's bars as read from a file. Column names are matched case-insensitively:
-// timestamp/time/date (or an unnamed first column), open, high, low, close, volume.
+// timestamp/time/date/datetime/date_time/open_time (or an unnamed first column), open,
+// high, low, close (see CsvReadOptions::close_column), volume.
 struct CsvSeries {
   std::string symbol;                   // file stem, or the `symbol` column
   std::string source;                   // file it came from
   // The cell separator the file was read with. With ';' a number may also have a decimal
   // comma: "1,5" reads as the same double as "1.5".
   char separator = ',';
+  std::string close_column;  // the header name of the column read as close
   std::vector<std::string> timestamps;  // as written in the file; empty if no such column
   // The format the timestamps were read in ("yyyy-mm-dd", "dd/mm/yyyy with UTC offsets",
   // "epoch milliseconds"): their order is that of the instants it gives. Empty without a

@@ -89,22 +89,65 @@ struct Layout {
   std::size_t cells = 0;
   int timestamp = -1, symbol = -1;
   int open = -1, high = -1, low = -1, close = -1, volume = -1;
+  int adjusted_close = -1, price = -1;  // stand-ins for close, see choose_close
 };
 
-Layout layout_of(const std::vector<CsvCell>& header, const CsvTokenizer& tokens) {
+// The header's names for a message, shortened when there are many.
+std::string header_names(const std::vector<CsvCell>& header) {
+  std::string names;
+  for (std::size_t i = 0; i < header.size() && names.size() < 8 * kEchoLimit; ++i)
+    names += (names.empty() ? "" : ", ") + echo(header[i].text);
+  if (names.size() >= 8 * kEchoLimit) names += ", … (" + std::to_string(header.size()) + " columns)";
+  return names;
+}
+
+// The column read as close: the one --close-column names, else `close`, else an adjusted
+// close, else `price`.
+void choose_close(Layout& layout, const std::vector<CsvCell>& header, const CsvTokenizer& tokens,
+                  const std::string& close_column) {
+  const std::size_t line = header.empty() ? 1 : header[0].line;
+  if (!close_column.empty()) {
+    const std::string wanted = lower(trim(close_column));
+    const auto named = std::find_if(header.begin(), header.end(),
+                                    [&](const CsvCell& cell) { return lower(trim(cell.text)) == wanted; });
+    if (named == header.end())
+      tokens.fail(line, 1, "no column '" + echo(close_column) + "' (--close-column) in the header (found: " +
+                               header_names(header) + ")");
+    layout.close = static_cast<int>(named - header.begin());
+    return;
+  }
+  if (layout.close < 0) layout.close = layout.adjusted_close >= 0 ? layout.adjusted_close : layout.price;
+  if (layout.close >= 0) return;
+  std::string reason = "no 'close' column in the header (found: " + header_names(header) + ")";
+  // One quoted cell holding a separator: a header quoted whole, e.g. "date;close".
+  if (header.size() == 1)
+    for (const CsvSeparator& separator : kCsvSeparators)
+      if (separator.character != tokens.separator() &&
+          header[0].text.find(separator.character) != std::string_view::npos) {
+        reason += "; the header is one cell holding a " + std::string(separator.name) +
+                  ": is it quoted whole? pass --separator " + std::string(separator.name) +
+                  " if the file is separated by it";
+        break;
+      }
+  tokens.fail(line, 1, reason);
+}
+
+Layout layout_of(const std::vector<CsvCell>& header, const CsvTokenizer& tokens, const std::string& close_column) {
   Layout layout;
   layout.cells = header.size();
   struct Role {
-    std::array<std::string_view, 4> names;
+    std::array<std::string_view, 6> names;
     int Layout::*column;
   };
-  static constexpr std::array<Role, 7> kRoles{{
-      {{"timestamp", "time", "date", "datetime"}, &Layout::timestamp},
+  static constexpr std::array<Role, 9> kRoles{{
+      {{"timestamp", "time", "date", "datetime", "date_time", "open_time"}, &Layout::timestamp},
       {{"symbol", "ticker"}, &Layout::symbol},
       {{"open"}, &Layout::open},
       {{"high"}, &Layout::high},
       {{"low"}, &Layout::low},
       {{"close"}, &Layout::close},
+      {{"adj close", "adj_close", "adjclose", "adjusted close", "adjusted_close"}, &Layout::adjusted_close},
+      {{"price"}, &Layout::price},
       {{"volume"}, &Layout::volume},
   }};
   for (std::size_t i = 0; i < header.size(); ++i) {
@@ -124,24 +167,7 @@ Layout layout_of(const std::vector<CsvCell>& header, const CsvTokenizer& tokens)
   }
   if (layout.timestamp < 0 && !header.empty() && trim(header[0].text).empty())
     layout.timestamp = 0;  // an unnamed first column, as pandas writes its index
-  if (layout.close < 0) {
-    std::string names;
-    for (std::size_t i = 0; i < header.size() && names.size() < 8 * kEchoLimit; ++i)
-      names += (names.empty() ? "" : ", ") + echo(header[i].text);
-    if (names.size() >= 8 * kEchoLimit) names += ", … (" + std::to_string(header.size()) + " columns)";
-    std::string reason = "no 'close' column in the header (found: " + names + ")";
-    // One quoted cell holding a separator: a header quoted whole, e.g. "date;close".
-    if (header.size() == 1)
-      for (const CsvSeparator& separator : kCsvSeparators)
-        if (separator.character != tokens.separator() &&
-            header[0].text.find(separator.character) != std::string_view::npos) {
-          reason += "; the header is one cell holding a " + std::string(separator.name) +
-                    ": is it quoted whole? pass --separator " + std::string(separator.name) +
-                    " if the file is separated by it";
-          break;
-        }
-    tokens.fail(header.empty() ? 1 : header[0].line, 1, reason);
-  }
+  choose_close(layout, header, tokens, close_column);
   return layout;
 }
 
@@ -371,17 +397,10 @@ class TimestampChecker {
   TimeFormat option_;
 };
 
-CsvSeries empty_series(std::string symbol, const std::filesystem::path& path, char separator) {
-  CsvSeries series;
-  series.symbol = std::move(symbol);
-  series.source = path.string();
-  series.separator = separator;
-  return series;
-}
-
 struct Header {
   CsvTokenizer tokens;
   Layout layout;
+  std::string close_name;  // the close column's name as written
 };
 
 Header read_header(const std::filesystem::path& path, const CsvReadOptions& options) {
@@ -390,8 +409,8 @@ Header read_header(const std::filesystem::path& path, const CsvReadOptions& opti
   std::vector<CsvCell> header;
   if (!tokens.next_row(header))
     tokens.fail(1, 1, "empty file: expected a header row naming the columns (e.g. date,close)");
-  const Layout layout = layout_of(header, tokens);
-  return {std::move(tokens), layout};
+  const Layout layout = layout_of(header, tokens, options.close_column);
+  return {std::move(tokens), layout, std::string(trim(header[layout.close].text))};
 }
 
 void check_cell_count(const CsvTokenizer& tokens, const Layout& layout,
@@ -413,9 +432,18 @@ std::vector<CsvSeries> read_rows(const std::filesystem::path& path, Header heade
   const bool long_format = layout.symbol >= 0;
   const SeriesBuilder builder(layout, tokens, long_format);
 
+  CsvSeries blank;  // what every series of the file starts from
+  blank.source = path.string();
+  blank.separator = tokens.separator();
+  blank.close_column = header.close_name;
+  const auto new_series = [&](std::string symbol) {
+    PendingSeries series{blank, {}};
+    series.series.symbol = std::move(symbol);
+    return series;
+  };
   std::vector<PendingSeries> pending;
   std::unordered_map<std::string, std::size_t> index_of;
-  if (!long_format) pending.push_back({empty_series(path.stem().string(), path, tokens.separator()), {}});
+  if (!long_format) pending.push_back(new_series(path.stem().string()));
 
   std::vector<CsvCell> row;
   while (tokens.next_row(row)) {
@@ -426,7 +454,7 @@ std::vector<CsvSeries> read_rows(const std::filesystem::path& path, Header heade
       const std::string symbol(trim(cell.text));
       if (symbol.empty()) tokens.fail(cell.line, cell.column, "empty symbol");
       const auto [it, inserted] = index_of.try_emplace(symbol, pending.size());
-      if (inserted) pending.push_back({empty_series(symbol, path, tokens.separator()), {}});
+      if (inserted) pending.push_back(new_series(symbol));
       index = it->second;
     }
     builder.add_row(pending[index], row);
