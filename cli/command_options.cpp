@@ -157,7 +157,23 @@ void InputFlags::add_to(CLI::App& command) {
                   "The column read as close, e.g. \"Adj Close\" [default: close, else adj close "
                   "(adj_close, adjclose), else price]")
       ->group(kInputGroup);
+  std::string sources;
+  std::vector<std::string> source_names;
+  for (const io::PriceSource& source : io::kPriceSources) {
+    source_names.emplace_back(source.name);
+    sources += (sources.empty() ? "" : ", ") + std::string(source.name);
+    if (source.divisor != 1.0) sources += " = " + io::price_source_formula(source);
+  }
+  command
+      .add_option("--source", source_,
+                  "The moving averages' source (the indicator's src): " + sources +
+                      ". Returns and crossovers stay on close")
+      ->check(CLI::IsMember(source_names))
+      ->capture_default_str()
+      ->group(kInputGroup);
 }
+
+const io::PriceSource& InputFlags::source() const { return *io::find_price_source(source_); }
 
 io::CsvReadOptions InputFlags::options() const {
   io::CsvReadOptions options;

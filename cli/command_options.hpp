@@ -60,9 +60,12 @@ class InputFlags {
  public:
   void add_to(CLI::App& command);
   io::CsvReadOptions options() const;
+  // The moving averages' source (--source); close by default.
+  const io::PriceSource& source() const;
 
  private:
   std::string time_format_ = "auto";
+  std::string source_ = "close";
   std::string separator_ = "auto";
   std::string close_column_;
 };

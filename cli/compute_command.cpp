@@ -70,7 +70,10 @@ int ComputeCommand::run() const {
   if (series.close_column != "close")
     std::fprintf(stderr, "note: close read from column '%s'\n", series.close_column.c_str());
 
-  const SeriesView view{series.symbol, series.close, {}};
+  // Close as the source is the library's default (an empty src).
+  const io::PriceSource& source = input_flags_.source();
+  const std::vector<double> src = source.name == "close" ? std::vector<double>() : io::price_source_values(series, source);
+  const SeriesView view{series.symbol, series.close, src};
   const BatchResult result = compute_batch(std::span(&view, 1), config, options);
   const SymbolStatus& status = result.status.front();
   if (!status.ok()) {

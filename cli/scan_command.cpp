@@ -32,8 +32,9 @@ struct SymbolError {
 class Universe {
  public:
   static Universe from_paths(const std::vector<std::string>& paths, const io::CsvReadOptions& options,
-                             std::vector<SymbolError>& errors) {
+                             const io::PriceSource& source, std::vector<SymbolError>& errors) {
     Universe universe;
+    universe.source_ = &source;
     for (const std::string& path : paths) {  // each path fails alone, with its reason
       std::error_code error;
       if (fs::is_directory(path, error)) {
@@ -46,8 +47,8 @@ class Universe {
         universe.read(path, options, errors);
       }
     }
-    for (const io::CsvSeries& s : universe.files_)
-      universe.views_.push_back({s.symbol, s.close, {}});
+    for (std::size_t i = 0; i < universe.files_.size(); ++i)
+      universe.views_.push_back({universe.files_[i].symbol, universe.files_[i].close, universe.src_of_files_[i]});
     return universe;
   }
 
@@ -121,7 +122,18 @@ class Universe {
                             "duplicate"});
           continue;
         }
+        // Close as the source is the library's default (an empty src).
+        std::vector<double> src;
+        if (source_->name != "close") {
+          try {
+            src = io::price_source_values(s, *source_);
+          } catch (const InputError& e) {
+            errors.push_back({s.symbol, e.what()});
+            continue;
+          }
+        }
         files_.push_back(std::move(s));
+        src_of_files_.push_back(std::move(src));
         continue;
       }
       std::string message = s.issues.front().message;
@@ -132,6 +144,8 @@ class Universe {
   }
 
   std::vector<io::CsvSeries> files_;
+  std::vector<std::vector<double>> src_of_files_;  // src of each of files_, empty for close
+  const io::PriceSource* source_ = nullptr;
   std::map<std::string, std::string> sources_;  // symbol -> the file it was read from
   demo::Market market_;
   std::vector<SeriesView> views_;
@@ -468,9 +482,12 @@ int ScanCommand::run() const {
 
   std::vector<SymbolError> read_errors;
   const bool synthetic = demo_ || paths_.empty();
+  if (synthetic && input_flags_.source().name != "close")
+    throw CLI::ValidationError("--source " + std::string(input_flags_.source().name) +
+                               ": the synthetic market has closes only; give a PATH");
   const Universe universe =
       synthetic ? Universe::from_market(demo::make_market(demo_symbols_, demo_bars_, demo_seed_))
-                : Universe::from_paths(paths_, input_flags_.options(), read_errors);
+                : Universe::from_paths(paths_, input_flags_.options(), input_flags_.source(), read_errors);
   if (demo_)
     std::printf(
         "atc demo: a synthetic market generated in code (seed %llu), not real prices.\n"

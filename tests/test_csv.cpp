@@ -626,6 +626,47 @@ TEST_F(CsvTest, LongFormatSymbolsWithAmbiguousDatesFollowTheFile) {
   EXPECT_TRUE(mentions(alone, "--time-format")) << reasons(alone);
 }
 
+TEST(PriceSources, EverySourceIsItsFormulaAddedLeftToRight) {
+  CsvSeries series;
+  series.open = {1.1, 3.0};
+  series.high = {1.3, 3.7};
+  series.low = {0.9, 2.9};
+  series.close = {1.2, 3.3};
+  const auto expected_of = [&](std::string_view name, std::size_t t) {
+    const double o = series.open[t], h = series.high[t], l = series.low[t], c = series.close[t];
+    if (name == "open") return o;
+    if (name == "high") return h;
+    if (name == "low") return l;
+    if (name == "close") return c;
+    if (name == "hl2") return (h + l) / 2;
+    if (name == "hlc3") return (h + l + c) / 3;
+    return (o + h + l + c) / 4;  // ohlc4
+  };
+  for (const atc::io::PriceSource& source : atc::io::kPriceSources) {
+    const std::vector<double> values = atc::io::price_source_values(series, source);
+    ASSERT_EQ(values.size(), 2u) << source.name;
+    for (std::size_t t = 0; t < values.size(); ++t)
+      EXPECT_EQ(std::bit_cast<std::uint64_t>(values[t]), std::bit_cast<std::uint64_t>(expected_of(source.name, t)))
+          << source.name << " bar " << t;
+  }
+  EXPECT_EQ(atc::io::price_source_formula(*atc::io::find_price_source("ohlc4")), "(open + high + low + close) / 4");
+  EXPECT_EQ(atc::io::price_source_formula(*atc::io::find_price_source("low")), "low");
+  EXPECT_EQ(atc::io::find_price_source("hl3"), nullptr);
+}
+
+TEST(PriceSources, AColumnTheFileLacksIsAnErrorNamingIt) {
+  CsvSeries series;
+  series.source = "x.csv";
+  series.close = {1.0, 2.0};
+  series.high = {1.5, 2.5};
+  try {
+    atc::io::price_source_values(series, *atc::io::find_price_source("hl2"));
+    ADD_FAILURE() << "no InputError";
+  } catch (const atc::InputError& e) {
+    EXPECT_STREQ(e.what(), "x.csv: no 'low' column, which --source hl2 needs");
+  }
+}
+
 TEST(CsvFormat, TimeFormatKeysReadBack) {
   for (TimeFormat format : {TimeFormat::Auto, TimeFormat::YearMonthDay, TimeFormat::DayMonthYear,
                             TimeFormat::MonthDayYear, TimeFormat::EpochSeconds, TimeFormat::EpochMilliseconds})

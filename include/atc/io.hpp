@@ -107,6 +107,33 @@ std::vector<CsvSeries> read_long_csv(const std::filesystem::path& path, const Cs
 // `ticker`) column, else the one symbol of a wide file (named by the file stem).
 std::vector<CsvSeries> read_symbols_csv(const std::filesystem::path& path, const CsvReadOptions& options = {});
 
+// A source of the moving averages (the indicator's `src`) from a series' columns: their
+// sum, added left to right in double as listed, divided by `divisor` (Pine's hl2, hlc3,
+// ohlc4). Close stays the series of the returns and crossovers whatever the source.
+struct PriceSource {
+  std::string_view name;                    // as --source takes it
+  std::array<std::string_view, 4> columns;  // unused slots are empty
+  double divisor;
+};
+inline constexpr std::array<PriceSource, 7> kPriceSources{{
+    {"open", {"open"}, 1.0},
+    {"high", {"high"}, 1.0},
+    {"low", {"low"}, 1.0},
+    {"close", {"close"}, 1.0},
+    {"hl2", {"high", "low"}, 2.0},
+    {"hlc3", {"high", "low", "close"}, 3.0},
+    {"ohlc4", {"open", "high", "low", "close"}, 4.0},
+}};
+// The source of that name, or nullptr.
+const PriceSource* find_price_source(std::string_view name);
+// The formula as text, e.g. "(high + low) / 2".
+std::string price_source_formula(const PriceSource& source);
+
+// The bars of `source` for `series`: ((open + high) + low) + close, then / 4 for ohlc4.
+// Throws InputError "FILE: no 'high' column, which --source hl2 needs" when the file
+// has no such column.
+std::vector<double> price_source_values(const CsvSeries& series, const PriceSource& source);
+
 // Shortest text that reads back as the same double, at most 17 significant digits;
 // empty for NaN (how the CSV outputs write "no value").
 std::string format_number(double value);

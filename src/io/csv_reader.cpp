@@ -533,3 +533,43 @@ std::vector<CsvSeries> read_symbols_csv(const std::filesystem::path& path, const
 }
 
 }  // namespace atc::io
+
+namespace atc::io {
+
+const PriceSource* find_price_source(std::string_view name) {
+  for (const PriceSource& source : kPriceSources)
+    if (source.name == name) return &source;
+  return nullptr;
+}
+
+std::string price_source_formula(const PriceSource& source) {
+  std::string sum;
+  for (const std::string_view column : source.columns)
+    if (!column.empty()) sum += (sum.empty() ? "" : " + ") + std::string(column);
+  if (source.divisor == 1.0) return sum;
+  return "(" + sum + ") / " + format_number(source.divisor);
+}
+
+std::vector<double> price_source_values(const CsvSeries& series, const PriceSource& source) {
+  using Column = std::vector<double> CsvSeries::*;
+  static constexpr std::array<std::pair<std::string_view, Column>, 4> kColumns{{
+      {"open", &CsvSeries::open}, {"high", &CsvSeries::high}, {"low", &CsvSeries::low}, {"close", &CsvSeries::close}}};
+  const auto column_values = [&](std::string_view column) -> const std::vector<double>& {
+    const auto named = std::find_if(kColumns.begin(), kColumns.end(), [&](const auto& c) { return c.first == column; });
+    const std::vector<double>& values = series.*(named->second);
+    if (values.size() != series.close.size())  // an absent column is empty
+      throw InputError(series.source + ": no '" + std::string(column) + "' column, which --source " +
+                       std::string(source.name) + " needs");
+    return values;
+  };
+  std::vector<double> values = column_values(source.columns[0]);
+  for (std::size_t c = 1; c < source.columns.size() && !source.columns[c].empty(); ++c) {
+    const std::vector<double>& addend = column_values(source.columns[c]);
+    for (std::size_t t = 0; t < values.size(); ++t) values[t] += addend[t];
+  }
+  if (source.divisor != 1.0)
+    for (double& value : values) value /= source.divisor;
+  return values;
+}
+
+}  // namespace atc::io
