@@ -32,8 +32,9 @@ ComputeCommand::ComputeCommand(CLI::App& app) {
       "trend, state, direction, long_entry, short_entry. Numbers have 17 significant digits "
       "(they read back exactly); NaN (no value yet) is an empty field.");
   command_->add_option("INPUT", input_,
-                       "CSV with a close column (timestamp/date, open, high, low, volume "
-                       "optional), or a long-format CSV with a symbol column (see --symbol)")
+                       "CSV (comma, semicolon, tab or pipe separated) with a close column "
+                       "(timestamp/date, open, high, low, volume optional), or a long-format "
+                       "CSV with a symbol column (see --symbol)")
       ->required()
       ->check(CLI::ExistingFile);
   command_->add_option("-o,--output", output_, "Write the CSV here instead of to stdout");
