@@ -142,11 +142,44 @@ void InputFlags::add_to(CLI::App& command) {
       ->check(CLI::IsMember({"auto", "ymd", "dmy", "mdy", "epoch-s", "epoch-ms"}))
       ->capture_default_str()
       ->group(kInputGroup);
+  std::vector<std::string> separators{"auto"};
+  for (const io::CsvSeparator& separator : io::kCsvSeparators) separators.emplace_back(separator.name);
+  command
+      .add_option("--separator", separator_,
+                  "Cell separator of CSV files: auto (the one of comma, semicolon, tab, pipe "
+                  "that splits the header into the most cells), comma, semicolon, tab or pipe. "
+                  "With semicolon, numbers may have a decimal comma (1,5)")
+      ->check(CLI::IsMember(separators))
+      ->capture_default_str()
+      ->group(kInputGroup);
+  command
+      .add_option("--close-column", close_column_,
+                  "The column read as close, e.g. \"Adj Close\" [default: close, else adj close "
+                  "(adj_close, adjclose), else price]")
+      ->group(kInputGroup);
+  std::string sources;
+  std::vector<std::string> source_names;
+  for (const io::PriceSource& source : io::kPriceSources) {
+    source_names.emplace_back(source.name);
+    sources += (sources.empty() ? "" : ", ") + std::string(source.name);
+    if (source.divisor != 1.0) sources += " = " + io::price_source_formula(source);
+  }
+  command
+      .add_option("--source", source_,
+                  "The moving averages' source (the indicator's src): " + sources +
+                      ". Returns and crossovers stay on close")
+      ->check(CLI::IsMember(source_names))
+      ->capture_default_str()
+      ->group(kInputGroup);
 }
+
+const io::PriceSource& InputFlags::source() const { return *io::find_price_source(source_); }
 
 io::CsvReadOptions InputFlags::options() const {
   io::CsvReadOptions options;
   options.time_format = io::parse_time_format(time_format_).value_or(io::TimeFormat::Auto);
+  options.separator = io::parse_separator(separator_).value_or(0);
+  options.close_column = close_column_;
   return options;
 }
 

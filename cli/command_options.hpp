@@ -60,9 +60,14 @@ class InputFlags {
  public:
   void add_to(CLI::App& command);
   io::CsvReadOptions options() const;
+  // The moving averages' source (--source); close by default.
+  const io::PriceSource& source() const;
 
  private:
   std::string time_format_ = "auto";
+  std::string source_ = "close";
+  std::string separator_ = "auto";
+  std::string close_column_;
 };
 
 // "1 symbol", "3 symbols": a count and its noun, plural unless the count is 1.

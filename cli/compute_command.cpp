@@ -32,8 +32,9 @@ ComputeCommand::ComputeCommand(CLI::App& app) {
       "trend, state, direction, long_entry, short_entry. Numbers are written in the fewest digits "
       "that read back exactly; NaN (no value yet) is an empty field.");
   command_->add_option("INPUT", input_,
-                       "CSV with a close column (timestamp/date, open, high, low, volume "
-                       "optional), or a long-format CSV with a symbol column (see --symbol)")
+                       "CSV (comma, semicolon, tab or pipe separated) with a close column "
+                       "(timestamp/date, open, high, low, volume optional), or a long-format "
+                       "CSV with a symbol column (see --symbol)")
       ->required()
       ->check(CLI::ExistingFile);
   command_->add_option("-o,--output", output_, "Write the CSV here instead of to stdout");
@@ -67,8 +68,13 @@ int ComputeCommand::run() const {
 
   if (!series.time_format.empty())
     std::fprintf(stderr, "note: timestamps read as %s\n", series.time_format.c_str());
+  if (series.close_column != "close")
+    std::fprintf(stderr, "note: close read from column '%s'\n", series.close_column.c_str());
 
-  const SeriesView view{series.symbol, series.close, {}};
+  // Close as the source is the library's default (an empty src).
+  const io::PriceSource& source = input_flags_.source();
+  const std::vector<double> src = source.name == "close" ? std::vector<double>() : io::price_source_values(series, source);
+  const SeriesView view{series.symbol, series.close, src};
   const BatchResult result = compute_batch(std::span(&view, 1), config, options);
   const SymbolStatus& status = result.status.front();
   if (!status.ok()) {

@@ -33,7 +33,7 @@ struct SymbolError {
 class Universe {
  public:
   static Universe from_paths(const std::vector<std::string>& paths, const io::CsvReadOptions& options,
-                             std::vector<SymbolError>& errors) {
+                             const io::PriceSource& source, std::vector<SymbolError>& errors) {
     std::vector<fs::path> files;
     for (const std::string& path : paths) {  // each path fails alone, with its reason
       std::error_code error;
@@ -48,6 +48,7 @@ class Universe {
       }
     }
     Universe universe;
+    universe.source_ = &source;
     // A few files read in a blink; thousands take long enough to wonder.
     constexpr std::size_t kFilesForProgress = 200;
     ProgressBar progress(files.size() > kFilesForProgress ? files.size() : 0, "files read");
@@ -56,8 +57,8 @@ class Universe {
       progress.update(i + 1);
     }
     progress.finish();
-    for (const io::CsvSeries& s : universe.files_)
-      universe.views_.push_back({s.symbol, s.close, {}});
+    for (std::size_t i = 0; i < universe.files_.size(); ++i)
+      universe.views_.push_back({universe.files_[i].symbol, universe.files_[i].close, universe.src_of_files_[i]});
     universe.first_bar_.assign(universe.views_.size(), 0);
     return universe;
   }
@@ -80,6 +81,7 @@ class Universe {
       const std::size_t size = views_[s].close.size();
       if (size <= bars) continue;
       views_[s].close = views_[s].close.subspan(size - bars);
+      if (!views_[s].src.empty()) views_[s].src = views_[s].src.subspan(size - bars);
       first_bar_[s] += size - bars;
     }
   }
@@ -152,7 +154,18 @@ class Universe {
                             "duplicate"});
           continue;
         }
+        // Close as the source is the library's default (an empty src).
+        std::vector<double> src;
+        if (source_->name != "close") {
+          try {
+            src = io::price_source_values(s, *source_);
+          } catch (const InputError& e) {
+            errors.push_back({s.symbol, e.what()});
+            continue;
+          }
+        }
         files_.push_back(std::move(s));
+        src_of_files_.push_back(std::move(src));
         continue;
       }
       std::string message = s.issues.front().message;
@@ -163,6 +176,8 @@ class Universe {
   }
 
   std::vector<io::CsvSeries> files_;
+  std::vector<std::vector<double>> src_of_files_;  // src of each of files_, empty for close
+  const io::PriceSource* source_ = nullptr;
   std::map<std::string, std::string> sources_;  // symbol -> the file it was read from
   demo::Market market_;
   std::vector<SeriesView> views_;
@@ -712,9 +727,12 @@ int ScanCommand::run() const {
 
   std::vector<SymbolError> read_errors;
   const bool synthetic = demo_ || paths_.empty();
+  if (synthetic && input_flags_.source().name != "close")
+    throw CLI::ValidationError("--source " + std::string(input_flags_.source().name) +
+                               ": the synthetic market has closes only; give a PATH");
   Universe universe =
       synthetic ? Universe::from_market(demo::make_market(demo_symbols_, demo_bars_, demo_seed_))
-                : Universe::from_paths(paths_, input_flags_.options(), read_errors);
+                : Universe::from_paths(paths_, input_flags_.options(), input_flags_.source(), read_errors);
   if (last_bars_ > 0) universe.keep_last(last_bars_);
   if (demo_)
     std::printf(

@@ -7,11 +7,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -19,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "atc/atc.hpp"
+#include "atc/io.hpp"
 #include "support/random_walk.hpp"
 
 namespace {
@@ -192,6 +195,129 @@ TEST_F(CliTest, ComputeReportsABadCellByFileLineAndColumn) {
   const ProgramRun run = atc("compute '" + input.string() + "' --backend reference");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_TRUE(contains(run.err, input.string() + ":11:12: ")) << run.err;
+}
+
+// `bars` rows of a random walk as "date<sep>close<sep>adjusted", the adjusted close 0.9 of it.
+std::string price_rows(std::size_t bars, std::uint64_t seed, char separator, bool decimal_comma) {
+  std::string text;
+  const std::vector<double> close = atc::test::random_walk(bars, seed);
+  for (std::size_t t = 0; t < bars; ++t) {
+    std::string cells[2] = {atc::io::format_number(close[t]), atc::io::format_number(close[t] * 0.9)};
+    if (decimal_comma)
+      for (std::string& cell : cells) std::replace(cell.begin(), cell.end(), '.', ',');
+    text += date_after(t) + separator + cells[0] + separator + cells[1] + "\n";
+  }
+  return text;
+}
+
+TEST_F(CliTest, ComputeReadsSemicolonDecimalCommaAndTabFilesLikeTheirCommaTwins) {
+  std::ofstream(path("comma.csv")) << "date,close,adj close\n" << price_rows(150, 21, ',', false);
+  std::ofstream(path("semicolon.csv")) << "date;close;adj close\n" << price_rows(150, 21, ';', true);
+  std::ofstream(path("tab.csv")) << "date\tclose\tadj close\n" << price_rows(150, 21, '\t', false);
+  const ProgramRun comma = atc("compute '" + path("comma.csv").string() + "' --backend reference");
+  ASSERT_EQ(comma.exit_code, 0) << comma.err;
+  for (const char* twin : {"semicolon.csv", "tab.csv"}) {
+    const ProgramRun run = atc("compute '" + path(twin).string() + "' --backend reference");
+    ASSERT_EQ(run.exit_code, 0) << twin << ": " << run.err;
+    EXPECT_EQ(run.out, comma.out) << twin;
+  }
+}
+
+TEST_F(CliTest, CloseColumnChoosesTheAdjustedClose) {
+  std::ofstream(path("both.csv")) << "Date,Close,Adj Close\n" << price_rows(150, 22, ',', false);
+  std::ofstream adjusted_only(path("adjusted.csv"));
+  adjusted_only << "Date,Close\n";
+  const std::vector<double> close = atc::test::random_walk(150, 22);
+  for (std::size_t t = 0; t < close.size(); ++t)
+    adjusted_only << date_after(t) << "," << atc::io::format_number(close[t] * 0.9) << "\n";
+  adjusted_only.close();
+  const ProgramRun expected = atc("compute '" + path("adjusted.csv").string() + "' --backend reference");
+  const ProgramRun run =
+      atc("compute '" + path("both.csv").string() + "' --close-column 'adj close' --backend reference");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, expected.out);
+  EXPECT_TRUE(contains(run.err, "close read from column 'Adj Close'")) << run.err;
+  const ProgramRun missing = atc("scan '" + path("adjusted.csv").string() + "' --close-column adj_close");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_TRUE(contains(missing.out + missing.err, "no column 'adj_close' (--close-column)")) << missing.err;
+}
+
+TEST_F(CliTest, EverySourceGivesTheLibrarysResultForThatSrc) {
+  const std::size_t bars = 160;
+  const std::vector<double> close = atc::test::random_walk(bars, 23), drift = atc::test::random_walk(bars, 24);
+  std::vector<double> open(bars), high(bars), low(bars);
+  std::ofstream file(path("ohlc.csv"));
+  file << "date,open,high,low,close\n";
+  for (std::size_t t = 0; t < bars; ++t) {
+    // Parsed back from their shortest text, so the file and the test hold the same doubles.
+    open[t] = std::stod(atc::io::format_number(close[t] * (1 + (drift[t] - drift[0]) * 1e-3)));
+    high[t] = std::stod(atc::io::format_number(std::max(open[t], close[t]) * 1.01));
+    low[t] = std::stod(atc::io::format_number(std::min(open[t], close[t]) * 0.985));
+    file << date_after(t) << "," << atc::io::format_number(open[t]) << "," << atc::io::format_number(high[t]) << ","
+         << atc::io::format_number(low[t]) << "," << atc::io::format_number(close[t]) << "\n";
+  }
+  file.close();
+  const std::vector<std::pair<std::string, std::function<double(std::size_t)>>> sources{
+      {"open", [&](std::size_t t) { return open[t]; }},
+      {"high", [&](std::size_t t) { return high[t]; }},
+      {"low", [&](std::size_t t) { return low[t]; }},
+      {"close", [&](std::size_t t) { return close[t]; }},
+      {"hl2", [&](std::size_t t) { return (high[t] + low[t]) / 2; }},
+      {"hlc3", [&](std::size_t t) { return (high[t] + low[t] + close[t]) / 3; }},
+      {"ohlc4", [&](std::size_t t) { return (open[t] + high[t] + low[t] + close[t]) / 4; }},
+  };
+  ASSERT_EQ(sources.size(), atc::io::kPriceSources.size());
+  atc::ComputeOptions options;
+  options.backend = atc::Backend::Reference;
+  std::string close_output;
+  for (const auto& [name, src_at] : sources) {
+    const ProgramRun run = atc("compute '" + path("ohlc.csv").string() + "' --source " + name + " --backend reference");
+    ASSERT_EQ(run.exit_code, 0) << name << ": " << run.err;
+    if (name == "close") close_output = run.out;
+    std::vector<double> src(bars);
+    for (std::size_t t = 0; t < bars; ++t) src[t] = src_at(t);
+    const atc::SeriesView view{"ohlc", close, src};
+    const atc::BatchResult expected = atc::compute_batch(std::span(&view, 1), atc::Config{}, options);
+    ASSERT_TRUE(expected.status[0].ok()) << expected.status[0].message;
+    const std::vector<std::string> lines = lines_of(run.out);
+    ASSERT_EQ(lines.size(), bars + 1) << name;
+    const auto average = expected.outputs.view(0).average_signal;
+    for (std::size_t t = 0; t < bars; ++t) {
+      const std::string cell = split(lines[t + 1])[2];
+      if (std::isnan(average[t])) {
+        ASSERT_EQ(cell, "") << name << " bar " << t;
+      } else {
+        ASSERT_EQ(std::stod(cell), average[t]) << name << " bar " << t;
+        ASSERT_EQ(std::stod(split(lines[t + 1])[1]), close[t]) << "the close column stays close";
+      }
+    }
+  }
+  const ProgramRun plain = atc("compute '" + path("ohlc.csv").string() + "' --backend reference");
+  EXPECT_EQ(plain.out, close_output) << "close is the default source";
+  const ProgramRun hl2 = atc("compute '" + path("ohlc.csv").string() + "' --source hl2 --backend reference");
+  EXPECT_NE(hl2.out, close_output) << "the test data tell the sources apart";
+}
+
+TEST_F(CliTest, ASourceColumnAFileLacksCostsOnlyThatSymbol) {
+  fs::create_directories(path("prices"));
+  write_series(path("prices") / "CLOSEONLY.csv", 200, 25);
+  std::ofstream full(path("prices") / "FULL.csv");
+  full << "date,high,low,close\n";
+  const std::vector<double> close = atc::test::random_walk(200, 26);
+  for (std::size_t t = 0; t < close.size(); ++t)
+    full << date_after(t) << "," << close[t] * 1.01 << "," << close[t] * 0.99 << "," << close[t] << "\n";
+  full.close();
+  const ProgramRun run = atc("scan '" + path("prices").string() + "' --source hl2 --backend reference");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(contains(run.out, "FULL")) << run.out;
+  EXPECT_TRUE(contains(run.out + run.err, "CLOSEONLY.csv: no 'high' column, which --source hl2 needs"))
+      << run.out << run.err;
+  const ProgramRun compute = atc("compute '" + (path("prices") / "CLOSEONLY.csv").string() + "' --source ohlc4");
+  EXPECT_EQ(compute.exit_code, 1);
+  EXPECT_TRUE(contains(compute.err, "no 'open' column, which --source ohlc4 needs")) << compute.err;
+  const ProgramRun synthetic = atc("scan --source hl2");
+  EXPECT_EQ(synthetic.exit_code, 2);
+  EXPECT_TRUE(contains(synthetic.err, "the synthetic market has closes only")) << synthetic.err;
 }
 
 TEST_F(CliTest, ScanWritesJsonOfANonUtf8SymbolAndNamesTheReasonWhenItCannotWrite) {

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -102,12 +105,129 @@ TEST_F(CsvTest, QuotesCrlfAndByteOrderMarkAreHandled) {
   EXPECT_TRUE(s.issues.empty());
 }
 
+TEST_F(CsvTest, SemicolonTabAndPipeSeparatorsAreDetectedFromTheHeader) {
+  const std::vector<double> close{1.75, 2.25};
+  for (const auto& [separator, name] : atc::io::kCsvSeparators) {
+    const std::string s(1, separator);
+    const CsvSeries series = atc::io::read_series_csv(
+        write(std::string(name) + ".csv", "date" + s + "open" + s + "close\n2024-01-02" + s + "1.5" + s +
+                                              "1.75\n2024-01-03" + s + "\"1.75\"" + s + "2.25\n"));
+    EXPECT_EQ(series.separator, separator) << name;
+    EXPECT_EQ(series.close, close) << name;
+    EXPECT_EQ(series.open, (std::vector<double>{1.5, 1.75})) << name;
+    EXPECT_EQ(series.timestamps, (std::vector<std::string>{"2024-01-02", "2024-01-03"})) << name;
+    EXPECT_TRUE(series.issues.empty()) << name;
+  }
+}
+
+TEST_F(CsvTest, ASeparatorInsideQuotesDoesNotCount) {
+  const CsvSeries s = atc::io::read_series_csv(write("q.csv", "\"date, UTC\";close\n2024-01-02;1,5\n"));
+  EXPECT_EQ(s.separator, ';');
+  EXPECT_EQ(s.close, (std::vector<double>{1.5}));
+}
+
+TEST_F(CsvTest, DecimalCommasOfSemicolonFilesReadAsTheSameDoublesAsPoints) {
+  // Values whose nearest double takes correct rounding: 0.1, 2.675, 9007199254740993,
+  // the smallest normal double; and exponents.
+  const std::vector<std::string> texts{"0.1", "2.675", "9007199254740993", "2.2250738585072014e-308",
+                                       "1.5e3", "123456.789012345678"};
+  std::string points = "close\n", commas = "close\n";
+  for (const std::string& text : texts) {
+    points += text + "\n";
+    std::string comma = text;
+    std::replace(comma.begin(), comma.end(), '.', ',');
+    commas += "\"" + comma + "\";\n";  // the ';' after the cell makes the file semicolon separated
+  }
+  commas.replace(0, 6, "close;x\n");
+  const CsvSeries expected = atc::io::read_series_csv(write("points.csv", points));
+  const CsvSeries decimal_comma = atc::io::read_series_csv(write("commas.csv", commas));
+  EXPECT_TRUE(decimal_comma.issues.empty()) << decimal_comma.issues.front().message;
+  ASSERT_EQ(decimal_comma.close.size(), texts.size());
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    EXPECT_EQ(std::bit_cast<std::uint64_t>(decimal_comma.close[i]), std::bit_cast<std::uint64_t>(expected.close[i]))
+        << texts[i];
+    EXPECT_EQ(decimal_comma.close[i], std::stod(texts[i])) << texts[i];
+  }
+}
+
+TEST_F(CsvTest, DecimalCommasAreNumbersOnlyInSemicolonFiles) {
+  const CsvSeries tab = atc::io::read_series_csv(write("tab.csv", "date\tclose\n2024-01-02\t1,5\n"));
+  ASSERT_EQ(tab.issues.size(), 1u);
+  EXPECT_NE(tab.issues[0].message.find("'1,5' in column 'close' is not a number"), std::string::npos)
+      << tab.issues[0].message;
+  // A thousands separator is not a decimal point: two of them make no number.
+  const CsvSeries semicolon = atc::io::read_series_csv(write("sc.csv", "date;close\n2024-01-02;1,234,5\n"));
+  EXPECT_EQ(semicolon.issues.size(), 1u);
+}
+
+TEST_F(CsvTest, AHeaderThatTwoSeparatorsSplitAlikeIsAnErrorNamingThem) {
+  const fs::path path = write("tie.csv", "date,x;close\n2024-01-02;1,5\n");
+  const std::string message = read_error(path);
+  EXPECT_EQ(message.rfind(path.string() + ":1:1: ", 0), 0u) << message;
+  EXPECT_NE(message.find("comma and semicolon"), std::string::npos) << message;
+  atc::io::CsvReadOptions options;
+  options.separator = *atc::io::parse_separator("semicolon");
+  const CsvSeries s = atc::io::read_series_csv(path, options);
+  EXPECT_EQ(s.close, (std::vector<double>{1.5})) << "a given separator settles it";
+}
+
+TEST_F(CsvTest, AHeaderQuotedWholeNamesTheSeparatorItHolds) {
+  const std::string message = read_error(write("whole.csv", "\"date;close\"\n\"2024-01-02;1\"\n"));
+  EXPECT_NE(message.find("no 'close' column"), std::string::npos) << message;
+  EXPECT_NE(message.find("one cell holding a semicolon"), std::string::npos) << message;
+  EXPECT_NE(message.find("--separator semicolon"), std::string::npos) << message;
+  const std::string tab = read_error(write("tab.csv", "\"date\tclose\"\n"));
+  EXPECT_NE(tab.find("one cell holding a tab"), std::string::npos) << tab;
+}
+
+TEST_F(CsvTest, CloseIsTheDefaultThenAnAdjustedCloseThenPrice) {
+  const std::string yahoo = "Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,1,3,1,2,1.5,100\n";
+  const CsvSeries close = atc::io::read_series_csv(write("yahoo.csv", yahoo));
+  EXPECT_EQ(close.close, (std::vector<double>{2.0}));
+  EXPECT_EQ(close.close_column, "Close");
+  atc::io::CsvReadOptions adjusted;
+  adjusted.close_column = "ADJ CLOSE";
+  const CsvSeries chosen = atc::io::read_series_csv(write("yahoo.csv", yahoo), adjusted);
+  EXPECT_EQ(chosen.close, (std::vector<double>{1.5}));
+  EXPECT_EQ(chosen.close_column, "Adj Close");
+  for (const char* name : {"adj close", "Adj_Close", "adjclose", "Adjusted Close"}) {
+    const CsvSeries alone = atc::io::read_series_csv(write("adj.csv", std::string("date,") + name + "\n2024-01-02,7\n"));
+    EXPECT_EQ(alone.close, (std::vector<double>{7.0})) << name;
+  }
+  const CsvSeries price = atc::io::read_series_csv(write("p.csv", "time,price\n1,3\n"));
+  EXPECT_EQ(price.close, (std::vector<double>{3.0}));
+  const CsvSeries close_over_price = atc::io::read_series_csv(write("cp.csv", "time,price,close\n1,3,4\n"));
+  EXPECT_EQ(close_over_price.close, (std::vector<double>{4.0}));
+  const CsvSeries adjusted_over_price = atc::io::read_series_csv(write("ap.csv", "time,price,adj_close\n1,3,5\n"));
+  EXPECT_EQ(adjusted_over_price.close, (std::vector<double>{5.0}));
+}
+
+TEST_F(CsvTest, AMissingCloseColumnGivenByNameIsAnErrorNamingIt) {
+  atc::io::CsvReadOptions options;
+  options.close_column = "Adj Close";
+  const fs::path path = write("x.csv", "date,close\n2024-01-02,1\n");
+  try {
+    atc::io::read_series_csv(path, options);
+    ADD_FAILURE() << "no InputError";
+  } catch (const atc::InputError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.rfind(path.string() + ":1:1: no column 'Adj Close' (--close-column)", 0), 0u) << message;
+  }
+}
+
+TEST_F(CsvTest, TimestampColumnsHaveTheirCommonNames) {
+  for (const char* name : {"timestamp", "Time", "DATE", "datetime", "date_time", "open_time"}) {
+    const CsvSeries s = atc::io::read_series_csv(write("t.csv", std::string(name) + ",close\n1700000000,1\n"));
+    EXPECT_EQ(s.timestamps, (std::vector<std::string>{"1700000000"})) << name;
+  }
+}
+
 TEST_F(CsvTest, MissingCloseColumnNamesFileLineAndColumn) {
-  const fs::path path = write("noclose.csv", "date,open,price\n2024-01-02,1,2\n");
+  const fs::path path = write("noclose.csv", "date,open,last\n2024-01-02,1,2\n");
   const std::string message = read_error(path);
   EXPECT_EQ(message.rfind(path.string() + ":1:1: ", 0), 0u) << message;
   EXPECT_NE(message.find("close"), std::string::npos) << message;
-  EXPECT_NE(message.find("price"), std::string::npos) << "lists the columns found: " << message;
+  EXPECT_NE(message.find("last"), std::string::npos) << "lists the columns found: " << message;
 }
 
 TEST_F(CsvTest, HugeCellsAndHeadersAreEchoedShortened) {
@@ -504,6 +624,47 @@ TEST_F(CsvTest, LongFormatSymbolsWithAmbiguousDatesFollowTheFile) {
   // Alone in its file, LATE is ambiguous.
   const CsvSeries alone = atc::io::read_series_csv(write("LATE.csv", "date,close\n02/02/2025,1\n03/02/2025,2\n"));
   EXPECT_TRUE(mentions(alone, "--time-format")) << reasons(alone);
+}
+
+TEST(PriceSources, EverySourceIsItsFormulaAddedLeftToRight) {
+  CsvSeries series;
+  series.open = {1.1, 3.0};
+  series.high = {1.3, 3.7};
+  series.low = {0.9, 2.9};
+  series.close = {1.2, 3.3};
+  const auto expected_of = [&](std::string_view name, std::size_t t) {
+    const double o = series.open[t], h = series.high[t], l = series.low[t], c = series.close[t];
+    if (name == "open") return o;
+    if (name == "high") return h;
+    if (name == "low") return l;
+    if (name == "close") return c;
+    if (name == "hl2") return (h + l) / 2;
+    if (name == "hlc3") return (h + l + c) / 3;
+    return (o + h + l + c) / 4;  // ohlc4
+  };
+  for (const atc::io::PriceSource& source : atc::io::kPriceSources) {
+    const std::vector<double> values = atc::io::price_source_values(series, source);
+    ASSERT_EQ(values.size(), 2u) << source.name;
+    for (std::size_t t = 0; t < values.size(); ++t)
+      EXPECT_EQ(std::bit_cast<std::uint64_t>(values[t]), std::bit_cast<std::uint64_t>(expected_of(source.name, t)))
+          << source.name << " bar " << t;
+  }
+  EXPECT_EQ(atc::io::price_source_formula(*atc::io::find_price_source("ohlc4")), "(open + high + low + close) / 4");
+  EXPECT_EQ(atc::io::price_source_formula(*atc::io::find_price_source("low")), "low");
+  EXPECT_EQ(atc::io::find_price_source("hl3"), nullptr);
+}
+
+TEST(PriceSources, AColumnTheFileLacksIsAnErrorNamingIt) {
+  CsvSeries series;
+  series.source = "x.csv";
+  series.close = {1.0, 2.0};
+  series.high = {1.5, 2.5};
+  try {
+    atc::io::price_source_values(series, *atc::io::find_price_source("hl2"));
+    ADD_FAILURE() << "no InputError";
+  } catch (const atc::InputError& e) {
+    EXPECT_STREQ(e.what(), "x.csv: no 'low' column, which --source hl2 needs");
+  }
 }
 
 TEST(CsvFormat, TimeFormatKeysReadBack) {

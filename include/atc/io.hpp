@@ -1,8 +1,9 @@
-// Reading price series from CSV files. Malformed files throw atc::InputError with
+// Reading price series from CSV files (comma, semicolon, tab or pipe separated). Malformed files throw atc::InputError with
 // "FILE:LINE:COLUMN: reason"; per-symbol data problems (unsorted or duplicate
 // timestamps, bad cells in one symbol of a long-format file) are collected instead.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -35,10 +36,26 @@ enum class TimeFormat {
 std::string_view time_format_key(TimeFormat format);
 std::optional<TimeFormat> parse_time_format(std::string_view key);
 
+// The cell separators a CSV file may use, with their names for --separator.
+struct CsvSeparator {
+  char character;
+  std::string_view name;
+};
+inline constexpr std::array<CsvSeparator, 4> kCsvSeparators{
+    {{',', "comma"}, {';', "semicolon"}, {'\t', "tab"}, {'|', "pipe"}}};
+// The separator of that name, or nullopt.
+std::optional<char> parse_separator(std::string_view name);
+
 struct CsvReadOptions {
   // Auto settles the format of each series from its values; anything else is required of
   // every timestamp (and decides dd/mm against mm/dd when no day is above 12).
   TimeFormat time_format = TimeFormat::Auto;
+  // One of kCsvSeparators, or 0: the one that splits the header into the most cells.
+  char separator = 0;
+  // The column read as close (case-insensitive), e.g. "Adj Close". Empty: `close`, else
+  // an adjusted close (`adj close`, `adj_close`, `adjclose`, `adjusted close`,
+  // `adjusted_close`), else `price`.
+  std::string close_column{};
 };
 
 // A problem in one symbol's data that leaves the rest of the file readable: a cell that
@@ -51,10 +68,15 @@ struct DataIssue {
 };
 
 // One symbol's bars as read from a file. Column names are matched case-insensitively:
-// timestamp/time/date (or an unnamed first column), open, high, low, close, volume.
+// timestamp/time/date/datetime/date_time/open_time (or an unnamed first column), open,
+// high, low, close (see CsvReadOptions::close_column), volume.
 struct CsvSeries {
   std::string symbol;                   // file stem, or the `symbol` column
   std::string source;                   // file it came from
+  // The cell separator the file was read with. With ';' a number may also have a decimal
+  // comma: "1,5" reads as the same double as "1.5".
+  char separator = ',';
+  std::string close_column;  // the header name of the column read as close
   std::vector<std::string> timestamps;  // as written in the file; empty if no such column
   // The format the timestamps were read in ("yyyy-mm-dd", "dd/mm/yyyy with UTC offsets",
   // "epoch milliseconds"): their order is that of the instants it gives. Empty without a
@@ -91,6 +113,33 @@ std::vector<CsvSeries> read_symbols_csv(const std::filesystem::path& path, const
 // timestamps carry an offset, the wall clock as written otherwise); nullopt when the
 // series has no settled format or that cell gives no instant (it then has an issue).
 std::optional<double> timestamp_seconds(const CsvSeries& series, std::size_t row);
+
+// A source of the moving averages (the indicator's `src`) from a series' columns: their
+// sum, added left to right in double as listed, divided by `divisor` (Pine's hl2, hlc3,
+// ohlc4). Close stays the series of the returns and crossovers whatever the source.
+struct PriceSource {
+  std::string_view name;                    // as --source takes it
+  std::array<std::string_view, 4> columns;  // unused slots are empty
+  double divisor;
+};
+inline constexpr std::array<PriceSource, 7> kPriceSources{{
+    {"open", {"open"}, 1.0},
+    {"high", {"high"}, 1.0},
+    {"low", {"low"}, 1.0},
+    {"close", {"close"}, 1.0},
+    {"hl2", {"high", "low"}, 2.0},
+    {"hlc3", {"high", "low", "close"}, 3.0},
+    {"ohlc4", {"open", "high", "low", "close"}, 4.0},
+}};
+// The source of that name, or nullptr.
+const PriceSource* find_price_source(std::string_view name);
+// The formula as text, e.g. "(high + low) / 2".
+std::string price_source_formula(const PriceSource& source);
+
+// The bars of `source` for `series`: ((open + high) + low) + close, then / 4 for ohlc4.
+// Throws InputError "FILE: no 'high' column, which --source hl2 needs" when the file
+// has no such column.
+std::vector<double> price_source_values(const CsvSeries& series, const PriceSource& source);
 
 // Shortest text that reads back as the same double (120461.6, not 120461.60000000001);
 // empty for NaN (how the CSV outputs write "no value").

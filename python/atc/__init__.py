@@ -29,6 +29,7 @@ from ._compute import (
     compute_atc_signals,
 )
 from ._config import FAMILIES, ATCConfig
+from ._price_source import PRICE_SOURCES, price_source
 
 for _exc in (Error, ConfigError, InputError, BackendUnavailable, Cancelled):
     _exc.__module__ = __name__
@@ -69,6 +70,7 @@ __all__ = [
     "FAMILIES",
     "HUNDREDTHS_NAN",
     "InputError",
+    "PRICE_SOURCES",
     "STANDARD_OUTPUTS",
     "__version__",
     "compute_atc_batch",
@@ -76,5 +78,6 @@ __all__ = [
     "cuda_available",
     "plot",
     "plot_heatmap",
+    "price_source",
     "resolve_backend",
 ]

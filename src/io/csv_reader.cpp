@@ -67,15 +67,21 @@ std::string read_file(const std::filesystem::path& path) {
   return std::move(text).str();
 }
 
-// An empty cell is NaN ("no value"); nullopt when the text is not a number.
-std::optional<double> parse_number(std::string_view text) {
+// An empty cell is NaN ("no value"); nullopt when the text is not a number. With
+// `decimal_comma` a number may have ',' for its decimal point, read by the same
+// algorithm as '.': "1,5" is exactly the double of "1.5".
+std::optional<double> parse_number(std::string_view text, bool decimal_comma) {
   text = trim(text);
   if (text.empty()) return kNaN;
   if (text.front() == '+') text.remove_prefix(1);
-  double value = 0.0;
-  const auto [end, ec] = fast_float::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
+  for (const char point : {'.', ','}) {
+    if (point == ',' && !decimal_comma) break;
+    double value = 0.0;
+    const auto [end, ec] = fast_float::from_chars_advanced(
+        text.data(), text.data() + text.size(), value, fast_float::parse_options(fast_float::chars_format::general, point));
+    if (ec == std::errc() && end == text.data() + text.size()) return value;
+  }
+  return std::nullopt;
 }
 
 // Which column holds what; -1 when the file has no such column.
@@ -83,22 +89,65 @@ struct Layout {
   std::size_t cells = 0;
   int timestamp = -1, symbol = -1;
   int open = -1, high = -1, low = -1, close = -1, volume = -1;
+  int adjusted_close = -1, price = -1;  // stand-ins for close, see choose_close
 };
 
-Layout layout_of(const std::vector<CsvCell>& header, const CsvTokenizer& tokens) {
+// The header's names for a message, shortened when there are many.
+std::string header_names(const std::vector<CsvCell>& header) {
+  std::string names;
+  for (std::size_t i = 0; i < header.size() && names.size() < 8 * kEchoLimit; ++i)
+    names += (names.empty() ? "" : ", ") + echo(header[i].text);
+  if (names.size() >= 8 * kEchoLimit) names += ", … (" + std::to_string(header.size()) + " columns)";
+  return names;
+}
+
+// The column read as close: the one --close-column names, else `close`, else an adjusted
+// close, else `price`.
+void choose_close(Layout& layout, const std::vector<CsvCell>& header, const CsvTokenizer& tokens,
+                  const std::string& close_column) {
+  const std::size_t line = header.empty() ? 1 : header[0].line;
+  if (!close_column.empty()) {
+    const std::string wanted = lower(trim(close_column));
+    const auto named = std::find_if(header.begin(), header.end(),
+                                    [&](const CsvCell& cell) { return lower(trim(cell.text)) == wanted; });
+    if (named == header.end())
+      tokens.fail(line, 1, "no column '" + echo(close_column) + "' (--close-column) in the header (found: " +
+                               header_names(header) + ")");
+    layout.close = static_cast<int>(named - header.begin());
+    return;
+  }
+  if (layout.close < 0) layout.close = layout.adjusted_close >= 0 ? layout.adjusted_close : layout.price;
+  if (layout.close >= 0) return;
+  std::string reason = "no 'close' column in the header (found: " + header_names(header) + ")";
+  // One quoted cell holding a separator: a header quoted whole, e.g. "date;close".
+  if (header.size() == 1)
+    for (const CsvSeparator& separator : kCsvSeparators)
+      if (separator.character != tokens.separator() &&
+          header[0].text.find(separator.character) != std::string_view::npos) {
+        reason += "; the header is one cell holding a " + std::string(separator.name) +
+                  ": is it quoted whole? pass --separator " + std::string(separator.name) +
+                  " if the file is separated by it";
+        break;
+      }
+  tokens.fail(line, 1, reason);
+}
+
+Layout layout_of(const std::vector<CsvCell>& header, const CsvTokenizer& tokens, const std::string& close_column) {
   Layout layout;
   layout.cells = header.size();
   struct Role {
-    std::array<std::string_view, 4> names;
+    std::array<std::string_view, 6> names;
     int Layout::*column;
   };
-  static constexpr std::array<Role, 7> kRoles{{
-      {{"timestamp", "time", "date", "datetime"}, &Layout::timestamp},
+  static constexpr std::array<Role, 9> kRoles{{
+      {{"timestamp", "time", "date", "datetime", "date_time", "open_time"}, &Layout::timestamp},
       {{"symbol", "ticker"}, &Layout::symbol},
       {{"open"}, &Layout::open},
       {{"high"}, &Layout::high},
       {{"low"}, &Layout::low},
       {{"close"}, &Layout::close},
+      {{"adj close", "adj_close", "adjclose", "adjusted close", "adjusted_close"}, &Layout::adjusted_close},
+      {{"price"}, &Layout::price},
       {{"volume"}, &Layout::volume},
   }};
   for (std::size_t i = 0; i < header.size(); ++i) {
@@ -118,14 +167,7 @@ Layout layout_of(const std::vector<CsvCell>& header, const CsvTokenizer& tokens)
   }
   if (layout.timestamp < 0 && !header.empty() && trim(header[0].text).empty())
     layout.timestamp = 0;  // an unnamed first column, as pandas writes its index
-  if (layout.close < 0) {
-    std::string names;
-    for (std::size_t i = 0; i < header.size() && names.size() < 8 * kEchoLimit; ++i)
-      names += (names.empty() ? "" : ", ") + echo(header[i].text);
-    if (names.size() >= 8 * kEchoLimit) names += ", … (" + std::to_string(header.size()) + " columns)";
-    tokens.fail(header.empty() ? 1 : header[0].line, 1,
-                "no 'close' column in the header (found: " + names + ")");
-  }
+  choose_close(layout, header, tokens, close_column);
   return layout;
 }
 
@@ -175,7 +217,8 @@ class SeriesBuilder {
 
  private:
   double number(CsvSeries& series, const CsvCell& cell, std::string_view column) const {
-    if (const std::optional<double> value = parse_number(cell.text)) return *value;
+    if (const std::optional<double> value = parse_number(cell.text, tokens_.separator() == ';'))
+      return *value;
     std::string reason = "'";  // built step by step: GCC 12 warns falsely on "..." + string&&
     reason.append(echo(cell.text)).append("' in column '").append(column).append("' is not a number");
     add_issue(series.issues, tokens_, long_format_, series, cell.line, cell.column, reason);
@@ -356,25 +399,20 @@ class TimestampChecker {
   TimeFormat option_;
 };
 
-CsvSeries empty_series(std::string symbol, const std::filesystem::path& path) {
-  CsvSeries series;
-  series.symbol = std::move(symbol);
-  series.source = path.string();
-  return series;
-}
-
 struct Header {
   CsvTokenizer tokens;
   Layout layout;
+  std::string close_name;  // the close column's name as written
 };
 
-Header read_header(const std::filesystem::path& path) {
+Header read_header(const std::filesystem::path& path, const CsvReadOptions& options) {
   CsvTokenizer tokens(read_file(path), path.string());
+  tokens.set_separator(options.separator ? options.separator : tokens.detect_separator());
   std::vector<CsvCell> header;
   if (!tokens.next_row(header))
     tokens.fail(1, 1, "empty file: expected a header row naming the columns (e.g. date,close)");
-  const Layout layout = layout_of(header, tokens);
-  return {std::move(tokens), layout};
+  const Layout layout = layout_of(header, tokens, options.close_column);
+  return {std::move(tokens), layout, std::string(trim(header[layout.close].text))};
 }
 
 void check_cell_count(const CsvTokenizer& tokens, const Layout& layout,
@@ -396,9 +434,18 @@ std::vector<CsvSeries> read_rows(const std::filesystem::path& path, Header heade
   const bool long_format = layout.symbol >= 0;
   const SeriesBuilder builder(layout, tokens, long_format);
 
+  CsvSeries blank;  // what every series of the file starts from
+  blank.source = path.string();
+  blank.separator = tokens.separator();
+  blank.close_column = header.close_name;
+  const auto new_series = [&](std::string symbol) {
+    PendingSeries series{blank, {}};
+    series.series.symbol = std::move(symbol);
+    return series;
+  };
   std::vector<PendingSeries> pending;
   std::unordered_map<std::string, std::size_t> index_of;
-  if (!long_format) pending.push_back({empty_series(path.stem().string(), path), {}});
+  if (!long_format) pending.push_back(new_series(path.stem().string()));
 
   std::vector<CsvCell> row;
   while (tokens.next_row(row)) {
@@ -409,7 +456,7 @@ std::vector<CsvSeries> read_rows(const std::filesystem::path& path, Header heade
       const std::string symbol(trim(cell.text));
       if (symbol.empty()) tokens.fail(cell.line, cell.column, "empty symbol");
       const auto [it, inserted] = index_of.try_emplace(symbol, pending.size());
-      if (inserted) pending.push_back({empty_series(symbol, path), {}});
+      if (inserted) pending.push_back(new_series(symbol));
       index = it->second;
     }
     builder.add_row(pending[index], row);
@@ -459,8 +506,14 @@ std::optional<TimeFormat> parse_time_format(std::string_view key) {
   return std::nullopt;
 }
 
+std::optional<char> parse_separator(std::string_view name) {
+  for (const CsvSeparator& separator : kCsvSeparators)
+    if (separator.name == name) return separator.character;
+  return std::nullopt;
+}
+
 CsvSeries read_series_csv(const std::filesystem::path& path, const CsvReadOptions& options) {
-  std::vector<CsvSeries> series = read_rows(path, read_header(path), options);
+  std::vector<CsvSeries> series = read_rows(path, read_header(path, options), options);
   if (series.size() > 1)
     throw InputError(path.string() + ": holds " + std::to_string(series.size()) +
                      " symbols (" + series[0].symbol + ", " + series[1].symbol +
@@ -470,7 +523,7 @@ CsvSeries read_series_csv(const std::filesystem::path& path, const CsvReadOption
 }
 
 std::vector<CsvSeries> read_long_csv(const std::filesystem::path& path, const CsvReadOptions& options) {
-  Header header = read_header(path);
+  Header header = read_header(path, options);
   if (header.layout.symbol < 0)
     throw InputError(detail::location(path.string(), header.tokens.row_line(), 1) +
                      "no 'symbol' column in the header of a long-format file");
@@ -478,7 +531,47 @@ std::vector<CsvSeries> read_long_csv(const std::filesystem::path& path, const Cs
 }
 
 std::vector<CsvSeries> read_symbols_csv(const std::filesystem::path& path, const CsvReadOptions& options) {
-  return read_rows(path, read_header(path), options);
+  return read_rows(path, read_header(path, options), options);
+}
+
+}  // namespace atc::io
+
+namespace atc::io {
+
+const PriceSource* find_price_source(std::string_view name) {
+  for (const PriceSource& source : kPriceSources)
+    if (source.name == name) return &source;
+  return nullptr;
+}
+
+std::string price_source_formula(const PriceSource& source) {
+  std::string sum;
+  for (const std::string_view column : source.columns)
+    if (!column.empty()) sum += (sum.empty() ? "" : " + ") + std::string(column);
+  if (source.divisor == 1.0) return sum;
+  return "(" + sum + ") / " + format_number(source.divisor);
+}
+
+std::vector<double> price_source_values(const CsvSeries& series, const PriceSource& source) {
+  using Column = std::vector<double> CsvSeries::*;
+  static constexpr std::array<std::pair<std::string_view, Column>, 4> kColumns{{
+      {"open", &CsvSeries::open}, {"high", &CsvSeries::high}, {"low", &CsvSeries::low}, {"close", &CsvSeries::close}}};
+  const auto column_values = [&](std::string_view column) -> const std::vector<double>& {
+    const auto named = std::find_if(kColumns.begin(), kColumns.end(), [&](const auto& c) { return c.first == column; });
+    const std::vector<double>& values = series.*(named->second);
+    if (values.size() != series.close.size())  // an absent column is empty
+      throw InputError(series.source + ": no '" + std::string(column) + "' column, which --source " +
+                       std::string(source.name) + " needs");
+    return values;
+  };
+  std::vector<double> values = column_values(source.columns[0]);
+  for (std::size_t c = 1; c < source.columns.size() && !source.columns[c].empty(); ++c) {
+    const std::vector<double>& addend = column_values(source.columns[c]);
+    for (std::size_t t = 0; t < values.size(); ++t) values[t] += addend[t];
+  }
+  if (source.divisor != 1.0)
+    for (double& value : values) value /= source.divisor;
+  return values;
 }
 
 }  // namespace atc::io

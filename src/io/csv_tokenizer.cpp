@@ -1,6 +1,10 @@
 #include "io/csv_tokenizer.hpp"
 
+#include <algorithm>
+#include <array>
+
 #include "atc/error.hpp"
+#include "atc/io.hpp"
 
 namespace atc::io::detail {
 namespace {
@@ -18,6 +22,28 @@ std::string location(std::string_view source, std::size_t line, std::size_t colu
 CsvTokenizer::CsvTokenizer(std::string text, std::string source)
     : text_(std::move(text)), source_(std::move(source)) {
   if (std::string_view(text_).starts_with(kUtf8Bom)) pos_ = line_start_ = kUtf8Bom.size();
+}
+
+char CsvTokenizer::detect_separator() const {
+  std::size_t begin = pos_, line = line_;
+  while (begin < text_.size() && is_line_end(text_[begin])) line += text_[begin++] == '\n';
+  std::array<std::size_t, kCsvSeparators.size()> cells;
+  cells.fill(1);
+  bool quoted = false;
+  for (std::size_t i = begin; i < text_.size() && (quoted || !is_line_end(text_[i])); ++i) {
+    if (text_[i] == '"') quoted = !quoted;  // an escaped "" toggles twice
+    if (quoted) continue;
+    for (std::size_t s = 0; s < kCsvSeparators.size(); ++s) cells[s] += text_[i] == kCsvSeparators[s].character;
+  }
+  const auto best = std::max_element(cells.begin(), cells.end());
+  if (*best == 1) return ',';
+  std::string tied;
+  for (std::size_t s = 0; s < kCsvSeparators.size(); ++s)
+    if (cells[s] == *best) tied += (tied.empty() ? "" : " and ") + std::string(kCsvSeparators[s].name);
+  if (std::count(cells.begin(), cells.end(), *best) > 1)
+    fail(line, 1, "the header splits into " + std::to_string(*best) + " cells at " + tied +
+                      " alike: cannot tell the separator; pass --separator");
+  return kCsvSeparators[static_cast<std::size_t>(best - cells.begin())].character;
 }
 
 void CsvTokenizer::fail(std::size_t line, std::size_t column, std::string_view reason) const {
@@ -57,8 +83,9 @@ std::string_view CsvTokenizer::read_quoted_cell() {
     content = *unescaped;
   }
   ++pos_;  // closing quote
-  while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t')) ++pos_;
-  if (pos_ < text_.size() && text_[pos_] != ',' && !is_line_end(text_[pos_]))
+  while (pos_ < text_.size() && text_[pos_] != separator_ && (text_[pos_] == ' ' || text_[pos_] == '\t'))
+    ++pos_;
+  if (pos_ < text_.size() && text_[pos_] != separator_ && !is_line_end(text_[pos_]))
     fail(line_, column_of(pos_), "unexpected character after a closing quote");
   return content;
 }
@@ -79,11 +106,11 @@ bool CsvTokenizer::next_row(std::vector<CsvCell>& cells) {
       cell.text = read_quoted_cell();
     } else {
       const std::size_t begin = pos_;
-      while (pos_ < text_.size() && text_[pos_] != ',' && !is_line_end(text_[pos_])) ++pos_;
+      while (pos_ < text_.size() && text_[pos_] != separator_ && !is_line_end(text_[pos_])) ++pos_;
       cell.text = std::string_view(text_.data() + begin, pos_ - begin);
     }
     cells.push_back(cell);
-    if (pos_ < text_.size() && text_[pos_] == ',') {
+    if (pos_ < text_.size() && text_[pos_] == separator_) {
       ++pos_;
       continue;
     }

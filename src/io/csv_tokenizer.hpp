@@ -1,5 +1,6 @@
-// Splits CSV text (RFC 4180: quoted cells with "" escapes, LF or CRLF line ends) into
-// rows of cells, remembering where each cell starts for error messages.
+// Splits CSV text (RFC 4180: quoted cells with "" escapes, LF or CRLF line ends; the cell
+// separator a comma or another one) into rows of cells, remembering where each cell
+// starts for error messages.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +20,13 @@ struct CsvCell {
 class CsvTokenizer {
  public:
   CsvTokenizer(std::string text, std::string source);
+
+  // The separator among kCsvSeparators that splits the first row that is not blank
+  // (the header) into the most cells, quotes respected; a comma when none splits it.
+  // Throws InputError naming them when two split it into the same number of cells.
+  char detect_separator() const;
+  void set_separator(char separator) { separator_ = separator; }
+  char separator() const { return separator_; }
 
   // Reads the next row that is not blank into `cells`; false at the end of the text.
   // Throws InputError for an unterminated quote or text after a closing quote.
@@ -40,6 +48,7 @@ class CsvTokenizer {
 
   std::string text_;
   std::string source_;
+  char separator_ = ',';
   std::size_t pos_ = 0;
   std::size_t line_ = 1;
   std::size_t line_start_ = 0;
