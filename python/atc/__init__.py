@@ -29,6 +29,7 @@ from ._compute import (
     compute_atc_signals,
 )
 from ._config import FAMILIES, ATCConfig
+from ._live import LiveEngine
 from ._price_source import PRICE_SOURCES, price_source
 
 for _exc in (Error, ConfigError, InputError, BackendUnavailable, Cancelled):
@@ -70,6 +71,7 @@ __all__ = [
     "FAMILIES",
     "HUNDREDTHS_NAN",
     "InputError",
+    "LiveEngine",
     "PRICE_SOURCES",
     "STANDARD_OUTPUTS",
     "__version__",

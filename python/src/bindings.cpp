@@ -17,6 +17,7 @@
 #include <optional>
 #include <span>
 #include <stop_token>
+#include <type_traits>
 #include <string>
 #include <vector>
 
@@ -225,6 +226,47 @@ nb::dict compute_one(const Series& close, const atc::Config& config,
   return to_python(std::move(result), config);
 }
 
+// One bar of a LiveEngine as {name: 1-D array (copied)} in the batch's column names, plus
+// bar, updated and the status (code, bar, message).
+nb::dict live_bar_to_python(const atc::LiveBar& b) {
+  const auto array = [](const auto& values) {
+    using T = typename std::decay_t<decltype(values)>::value_type;
+    auto* copy = new std::vector<T>(values);
+    nb::capsule owner(copy, [](void* p) noexcept { delete static_cast<std::vector<T>*>(p); });
+    return nb::cast(nb::ndarray<nb::numpy, T, nb::ndim<1>>(copy->data(), {copy->size()}, owner));
+  };
+  nb::dict d;
+  d["Average_Signal"] = array(b.average_signal);
+  for (atc::Family f : atc::kAllFamilies)
+    d[(std::string(atc::family_name(f)) + "_Signal").c_str()] = array(b.family_signal[static_cast<int>(f)]);
+  for (atc::Family f : atc::kAllFamilies)
+    d[(std::string(atc::family_name(f)) + "_S").c_str()] = array(b.family_equity[static_cast<int>(f)]);
+  d["trend"] = array(b.trend);
+  d["state"] = array(b.state);
+  d["direction"] = array(b.direction);
+  d["long_entry"] = array(b.long_entry);
+  d["short_entry"] = array(b.short_entry);
+  d["bar"] = array(b.bar);
+  d["updated"] = array(b.updated);
+  std::vector<std::string> codes, messages;
+  std::vector<std::int64_t> bars;
+  for (const atc::SymbolStatus& s : b.status) {
+    codes.emplace_back(atc::status_code_name(s.code));
+    messages.push_back(s.message);
+    bars.push_back(s.bar);
+  }
+  d["status_code"] = codes;
+  d["status_bar"] = bars;
+  d["status_message"] = messages;
+  return d;
+}
+
+std::span<const double> optional_span(const std::optional<Series>& s) {
+  return s ? std::span<const double>(s->data(), s->size()) : std::span<const double>{};
+}
+
+using Mask = nb::ndarray<const std::uint8_t, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
+
 }  // namespace
 
 NB_MODULE(_atc, m) {
@@ -273,6 +315,60 @@ NB_MODULE(_atc, m) {
            "backend"_a = "auto", "outputs"_a = "standard", "calibration"_a = nb::none(),
            "threads"_a = 0, "gaps"_a = "error", "streams"_a = 4, "chunk_symbols"_a = 0,
            "device_memory_limit"_a = 0, "devices"_a = std::vector<int>{}, "precision"_a = "float64");
+
+  nb::class_<atc::LiveEngine>(m, "LiveEngine", "Exact per-bar updates of a universe (see atc.LiveEngine).")
+      .def(nb::init<const atc::Config&, int>(), "config"_a, "threads"_a = 0)
+      .def_prop_ro("symbols", &atc::LiveEngine::symbols)
+      .def_prop_ro("state_bytes_per_symbol", &atc::LiveEngine::state_bytes_per_symbol)
+      .def("add",
+           [](atc::LiveEngine& e, const std::vector<Series>& closes, const std::vector<std::string>& symbols,
+              const std::optional<std::vector<Series>>& srcs) {
+             if (closes.size() != symbols.size() || (srcs && srcs->size() != closes.size()))
+               throw atc::InputError("live add: one close series (and src) per symbol");
+             std::vector<atc::SeriesView> views(closes.size());
+             for (std::size_t i = 0; i < closes.size(); ++i) {
+               views[i] = {symbols[i], {closes[i].data(), closes[i].size()}, {}};
+               if (srcs) views[i].src = {(*srcs)[i].data(), (*srcs)[i].size()};
+             }
+             std::vector<atc::SymbolStatus> status;
+             {
+               nb::gil_scoped_release unlocked;
+               status = e.add(views);
+             }
+             std::vector<std::string> messages;
+             for (const auto& s : status) messages.push_back(s.ok() ? std::string() : s.message);
+             return messages;
+           },
+           "closes"_a, "symbols"_a, "srcs"_a = nb::none())
+      .def("remove", &atc::LiveEngine::remove, "symbol"_a)
+      .def("update",
+           [](atc::LiveEngine& e, const Series& closes, const std::optional<Series>& src, const std::optional<Mask>& has_bar) {
+             const atc::LiveBar* bar = nullptr;
+             {
+               nb::gil_scoped_release unlocked;
+               bar = &e.update({closes.data(), closes.size()}, optional_span(src),
+                               has_bar ? std::span<const std::uint8_t>(has_bar->data(), has_bar->size())
+                                       : std::span<const std::uint8_t>{});
+             }
+             return live_bar_to_python(*bar);
+           },
+           "closes"_a, "src"_a = nb::none(), "has_bar"_a = nb::none())
+      .def("peek",
+           [](atc::LiveEngine& e, const Series& closes, const std::optional<Series>& src, const std::optional<Mask>& has_bar) {
+             const atc::LiveBar* bar = nullptr;
+             {
+               nb::gil_scoped_release unlocked;
+               bar = &e.peek({closes.data(), closes.size()}, optional_span(src),
+                             has_bar ? std::span<const std::uint8_t>(has_bar->data(), has_bar->size())
+                                     : std::span<const std::uint8_t>{});
+             }
+             return live_bar_to_python(*bar);
+           },
+           "closes"_a, "src"_a = nb::none(), "has_bar"_a = nb::none())
+      .def("last", [](const atc::LiveEngine& e) { return live_bar_to_python(e.last()); })
+      .def("save", [](const atc::LiveEngine& e, const std::string& path) { e.save(path); }, "path"_a)
+      .def_static("restore", [](const std::string& path, int threads) { return atc::LiveEngine::restore(path, threads); },
+                  "path"_a, "threads"_a = 0);
 
   m.def("compute_table", &compute_table, "close"_a, "symbols"_a, "config"_a, "options"_a,
         "src"_a = nb::none(),
