@@ -37,7 +37,9 @@ struct Row {
   std::array<std::int8_t, 5> classes;
 };
 
-Row row_of(const LiveBar& b, std::size_t i) {
+// Bar i of a LiveBar's columns or of a symbol's batch outputs (the same member names).
+template <class Columns>
+Row row_of(const Columns& b, std::size_t i) {
   Row r{b.average_signal[i], {}, {}, {b.trend[i], b.state[i], b.direction[i], b.long_entry[i], b.short_entry[i]}};
   for (int f = 0; f < kFamilies; ++f) {
     r.signal[f] = b.family_signal[f][i];
@@ -51,15 +53,6 @@ bool same_row(const Row& a, const Row& b) {
   for (int f = 0; f < kFamilies; ++f)
     if (!test::same_bits(a.signal[f], b.signal[f]) || !test::same_bits(a.equity[f], b.equity[f])) return false;
   return true;
-}
-
-Row batch_row(const SymbolOutputView& v, std::size_t t) {
-  Row r{v.average_signal[t], {}, {}, {v.trend[t], v.state[t], v.direction[t], v.long_entry[t], v.short_entry[t]}};
-  for (int f = 0; f < kFamilies; ++f) {
-    r.signal[f] = v.family_signal[f][t];
-    r.equity[f] = v.family_equity[f][t];
-  }
-  return r;
 }
 
 // How the updates are offered: a symbol may have no bar (0), a bar (1) or a refused bad
@@ -163,10 +156,10 @@ std::size_t check_live_against_batch(const test::OwnedBatch& batch, const Config
     EXPECT_TRUE(final_bar.status[i].ok()) << final_bar.status[i].message;
     const SymbolOutputView v = expected.outputs.view(i);
     for (const auto& [t, r] : rows[i]) {
-      EXPECT_TRUE(same_row(r, batch_row(v, t)))
+      EXPECT_TRUE(same_row(r, row_of(v, t)))
           << batch.names[i] << " bar " << t << ": live Average_Signal " << r.average << ", batch "
           << v.average_signal[t];
-      if (!same_row(r, batch_row(v, t))) return compared;  // the first difference is enough
+      if (!same_row(r, row_of(v, t))) return compared;  // the first difference is enough
       ++compared;
     }
   }

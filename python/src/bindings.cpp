@@ -267,6 +267,21 @@ std::span<const double> optional_span(const std::optional<Series>& s) {
 
 using Mask = nb::ndarray<const std::uint8_t, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
 
+// LiveEngine::update or ::peek with the GIL released.
+template <const atc::LiveBar& (atc::LiveEngine::*kAdvance)(std::span<const double>, std::span<const double>,
+                                                            std::span<const std::uint8_t>)>
+nb::dict live_advance(atc::LiveEngine& e, const Series& closes, const std::optional<Series>& src,
+                      const std::optional<Mask>& has_bar) {
+  const atc::LiveBar* bar = nullptr;
+  {
+    nb::gil_scoped_release unlocked;
+    bar = &(e.*kAdvance)({closes.data(), closes.size()}, optional_span(src),
+                         has_bar ? std::span<const std::uint8_t>(has_bar->data(), has_bar->size())
+                                 : std::span<const std::uint8_t>{});
+  }
+  return live_bar_to_python(*bar);
+}
+
 }  // namespace
 
 NB_MODULE(_atc, m) {
@@ -341,30 +356,8 @@ NB_MODULE(_atc, m) {
            },
            "closes"_a, "symbols"_a, "srcs"_a = nb::none())
       .def("remove", &atc::LiveEngine::remove, "symbol"_a)
-      .def("update",
-           [](atc::LiveEngine& e, const Series& closes, const std::optional<Series>& src, const std::optional<Mask>& has_bar) {
-             const atc::LiveBar* bar = nullptr;
-             {
-               nb::gil_scoped_release unlocked;
-               bar = &e.update({closes.data(), closes.size()}, optional_span(src),
-                               has_bar ? std::span<const std::uint8_t>(has_bar->data(), has_bar->size())
-                                       : std::span<const std::uint8_t>{});
-             }
-             return live_bar_to_python(*bar);
-           },
-           "closes"_a, "src"_a = nb::none(), "has_bar"_a = nb::none())
-      .def("peek",
-           [](atc::LiveEngine& e, const Series& closes, const std::optional<Series>& src, const std::optional<Mask>& has_bar) {
-             const atc::LiveBar* bar = nullptr;
-             {
-               nb::gil_scoped_release unlocked;
-               bar = &e.peek({closes.data(), closes.size()}, optional_span(src),
-                             has_bar ? std::span<const std::uint8_t>(has_bar->data(), has_bar->size())
-                                     : std::span<const std::uint8_t>{});
-             }
-             return live_bar_to_python(*bar);
-           },
-           "closes"_a, "src"_a = nb::none(), "has_bar"_a = nb::none())
+      .def("update", &live_advance<&atc::LiveEngine::update>, "closes"_a, "src"_a = nb::none(), "has_bar"_a = nb::none())
+      .def("peek", &live_advance<&atc::LiveEngine::peek>, "closes"_a, "src"_a = nb::none(), "has_bar"_a = nb::none())
       .def("last", [](const atc::LiveEngine& e) { return live_bar_to_python(e.last()); })
       .def("save", [](const atc::LiveEngine& e, const std::string& path) { e.save(path); }, "path"_a)
       .def_static("restore", [](const std::string& path, int threads) { return atc::LiveEngine::restore(path, threads); },
