@@ -46,15 +46,26 @@ def resolve_backend(backend: str = "auto") -> str:
     return _resolve_backend(backend)
 
 
+def _require(module: str, extra: str, feature: str) -> None:
+    """A clear ImportError naming the extra to install when an optional dependency is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise ImportError(f"atc.{feature.removeprefix('atc.')} needs {module}: pip install 'atc[{extra}]' "
+                          f"(or pip install {module})")
+
+
 def __getattr__(name: str) -> Any:
     # matplotlib is only imported when a chart is asked for.
     if name in ("plot", "plot_heatmap"):
+        _require("matplotlib", "plot", name)
         from . import _plot
 
         return getattr(_plot, name)
     if name == "dask":  # needs dask.distributed, imported on first use
         import importlib
 
+        _require("distributed", "dask", "atc.dask")
         return importlib.import_module(".dask", __name__)
     raise AttributeError(f"module 'atc' has no attribute {name!r}")
 

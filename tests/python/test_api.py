@@ -224,3 +224,12 @@ def test_the_cli_csv_and_python_name_and_order_the_columns_alike(close: pd.Serie
     assert header[0] == "close"
     assert header[1:] == python_names
     assert "KAMA_MA_28" in python_names and "KAMA_Signal_28" in python_names and "KAMA_S_22" in python_names
+
+
+def test_a_missing_optional_dependency_names_the_extra(monkeypatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a))
+    with pytest.raises(ImportError, match=r"pip install 'atc\[plot\]'"):
+        atc.plot  # noqa: B018
