@@ -54,8 +54,8 @@ std::vector<CsvSeries> read_long_csv(const std::filesystem::path& path);
 // `ticker`) column, else the one symbol of a wide file (named by the file stem).
 std::vector<CsvSeries> read_symbols_csv(const std::filesystem::path& path);
 
-// Shortest text that reads back as the same double, at most 17 significant digits;
-// empty for NaN (how the CSV outputs write "no value").
+// 17 significant digits (like %.17g), which read back as the same double; empty for
+// NaN (how the CSV outputs write "no value").
 std::string format_number(double value);
 
 // Writes one symbol's outputs as CSV, one row per bar: `timestamp` (when `timestamps` is
