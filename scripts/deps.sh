@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building and testing atc needs, when it is missing: Debian packages
-# (as root, through apt-get) and Python packages (through pip).
+# (as root, through apt-get) and Python packages (through pip). Arguments name more
+# Debian packages (scripts/fuzz.sh asks for clang this way).
 set -euo pipefail
 
 debian_packages=(build-essential cmake libgtest-dev libbenchmark-dev libcli11-dev
-                 nlohmann-json3-dev libtomlplusplus-dev libfast-float-dev)
+                 nlohmann-json3-dev libtomlplusplus-dev libfast-float-dev "$@")
 missing=()
 for pkg in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
