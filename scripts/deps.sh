@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs what building and testing atc needs, when it is missing: Debian packages
 # (as root, through apt-get) and Python packages (through pip).
-#   scripts/deps.sh [--cpp-only]    --cpp-only: no Python packages (the demo needs none)
+#   scripts/deps.sh [--cpp-only] [PACKAGE...]
+# --cpp-only: no Python packages (the demo needs none); PACKAGEs: more Debian packages
+# (scripts/fuzz.sh asks for clang this way).
 set -euo pipefail
+cpp_only=0
+if [[ ${1:-} == --cpp-only ]]; then cpp_only=1; shift; fi
 
 debian_packages=(build-essential cmake libgtest-dev libbenchmark-dev libcli11-dev
-                 nlohmann-json3-dev libtomlplusplus-dev libfast-float-dev)
+                 nlohmann-json3-dev libtomlplusplus-dev libfast-float-dev "$@")
 missing=()
 for pkg in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -21,5 +25,5 @@ if ((${#missing[@]})); then
   fi
 fi
 
-[[ ${1:-} == --cpp-only ]] && exit 0
+((cpp_only)) && exit 0
 python3 -m pip install -q --disable-pip-version-check -r "$(dirname "$0")/../requirements-dev.txt"

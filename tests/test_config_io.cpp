@@ -65,6 +65,29 @@ TEST(ConfigFile, InvalidUtf8AndControlCharactersAreRefusedBeforeParsing) {
   EXPECT_NE(config_error_of(latin1).find("not valid UTF-8"), std::string::npos) << config_error_of(latin1);
 }
 
+TEST(ConfigFile, NonAsciiOutsideCommentsAndStringsIsRefusedBeforeTomlParsing) {
+  // toml++ 3.3 reaches an "unreachable" branch on each of these (found by fuzz_config).
+  for (const std::string text : {
+           "[t\xEF\xBA\xBF" "eust]\n",          // in a table header
+           "ema_len = 10\xC3\xA4\n",            // in a bare value
+           "x = 0a\":\xEF\xAE\xBF\"\n",         // a quote inside a bare value opens no string
+           "x = =\"\xC3\xA4\"\n",               // nor does one after a value's first character
+           "x = 1979-05-27{\"\xC3\xA4\"\n",        // nor one after a brace in a value
+           "x = \"a\"\xC3\xA4\n",               // right after a string
+           "x = \"\\\xC3\xA4\"\n",              // escaped
+           "x = \"\"\"\\\n\xC3\xA4\"\"\"\n",    // after a line-ending backslash
+           "x = \"\"\"a\"\"\"\"\xC3\xA4\"\n"}) {  // after a multi-line string
+    const auto path = write_file("atc_non_ascii.toml", text);
+    EXPECT_NE(config_error_of(path).find("non-ASCII character outside a comment"), std::string::npos)
+        << text << ": " << config_error_of(path);
+  }
+  const auto ok = write_file("atc_non_ascii_ok.toml",
+                             "\xEF\xBB\xBF# L\xC3\xA4nge\nema_len = 20  # \xC3\xA4\nrobustness = 'Wide'\n");
+  EXPECT_EQ(config_error_of(ok), "");
+  const auto string = write_file("atc_non_ascii_string.toml", "robustness = \"W\xC3\xA4" "de\"\n");
+  EXPECT_NE(config_error_of(string).find("unknown value"), std::string::npos) << config_error_of(string);
+}
+
 TEST(ConfigFile, AHugeFileIsRefusedByItsSize) {
   const auto path = write_file("atc_huge.json", "{\"ema_len\": 20" + std::string(100'000, ' ') + "}");
   EXPECT_NE(config_error_of(path).find("too large"), std::string::npos) << config_error_of(path);

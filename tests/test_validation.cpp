@@ -510,6 +510,20 @@ TEST_P(ForwardFill, CountsFilledBarsAndEqualsTheFilledSeries) {
   expect_identical_outputs(filled.outputs.view(0), by_hand.outputs.view(0));
 }
 
+// Found by fuzz_compute: a NaN src beside a close ≤ 0 was filled, the close kept, and the
+// next return divided by zero. The close is an error of its own, filled or not.
+TEST_P(ForwardFill, ANonPositiveCloseBesideANaNSrcIsStillAnError) {
+  std::vector<double> close = test::random_walk(300, 14);
+  std::vector<double> src = close;
+  for (double bad : {0.0, -0.0, -2.5}) {
+    close[180] = bad;
+    src[180] = kNaN;
+    const BatchResult result = run(close, src, GapPolicy::ForwardFill);
+    EXPECT_EQ(result.status[0].code, StatusCode::NonPositivePrice) << bad << ": " << result.status[0].message;
+    EXPECT_EQ(result.status[0].bar, 180);
+  }
+}
+
 TEST_P(ForwardFill, ReturnIsZeroAcrossTheGap) {
   std::vector<double> close = test::random_walk(300, 12);
   std::fill(close.begin() + 150, close.begin() + 160, kNaN);

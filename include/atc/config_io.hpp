@@ -41,7 +41,8 @@ ParameterValue get_parameter(const Config& config, std::string_view name);
 
 // Reads the parameters of a JSON (.json) or TOML (.toml) file on top of `base`; keys
 // not in the file keep their value from `base`. Throws ConfigError for an unreadable
-// or unparsable file, an unknown key or a wrong type. Does not call Config::validate.
+// or unparsable file, an unknown key or a wrong type, and for non-ASCII text in a TOML
+// file outside its comments and strings. Does not call Config::validate.
 Config load_config_file(const std::filesystem::path& path, Config base = {});
 
 }  // namespace atc::io

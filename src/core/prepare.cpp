@@ -88,13 +88,19 @@ PreparedBatch prepare(std::span<const SeriesView> input, const Config& config, G
       if (!std::isfinite(s.close[t]) || (has_src && !std::isfinite(s.src[t]))) {
         const bool close_bad = !std::isfinite(s.close[t]);
         const bool only_nan = !std::isinf(s.close[t]) && !(has_src && std::isinf(s.src[t]));
-        if (gaps == GapPolicy::ForwardFill && only_nan) {
+        // A NaN src beside a finite close is filled only when that close is a price.
+        const bool fillable = only_nan && (close_bad || s.close[t] > 0.0);
+        if (gaps == GapPolicy::ForwardFill && fillable) {
           ++filled_bars;
           continue;
         }
-        bad = fail(s.symbol, StatusCode::NonFinite, static_cast<std::int64_t>(t),
-                   std::string(close_bad ? "close" : "src") + " is " +
-                       number(close_bad ? s.close[t] : s.src[t]) + " after the series started");
+        if (!close_bad && s.close[t] <= 0.0)
+          bad = fail(s.symbol, StatusCode::NonPositivePrice, static_cast<std::int64_t>(t),
+                     "close is " + number(s.close[t]) + " (prices must be > 0)");
+        else
+          bad = fail(s.symbol, StatusCode::NonFinite, static_cast<std::int64_t>(t),
+                     std::string(close_bad ? "close" : "src") + " is " +
+                         number(close_bad ? s.close[t] : s.src[t]) + " after the series started");
       } else if (s.close[t] <= 0.0) {
         bad = fail(s.symbol, StatusCode::NonPositivePrice, static_cast<std::int64_t>(t),
                    "close is " + number(s.close[t]) + " (prices must be > 0)");

@@ -141,6 +141,46 @@ void check_config_text(const std::filesystem::path& path, const std::string& tex
                       " levels deep (a config file holds parameters only)");
 }
 
+// toml++ 3.3 (Debian 12's) reaches undefined behaviour (an "unreachable" branch of its
+// whitespace test) on many non-ASCII characters outside strings, e.g. in or after a bare
+// value, which it reads ahead up to a space, ']', '}', ',' or '#'. The keys and values
+// of a config are ASCII, so non-ASCII text is accepted only where toml++ copes with it:
+// in comments and in strings that open between tokens, and nowhere after a multi-line
+// string opens (its end is not tracked here).
+void check_toml_text(const std::filesystem::path& path, std::string_view text) {
+  enum class Inside { Space, Bare, BasicString, LiteralString, Comment };
+  Inside inside = Inside::Space;
+  bool multi_line = false;
+  std::size_t line = 1;
+  constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+  for (std::size_t i = text.starts_with(kUtf8Bom) ? kUtf8Bom.size() : 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const auto ascii = [&](std::size_t k) { return k >= text.size() || static_cast<unsigned char>(text[k]) < 0x80; };
+    const bool in_text = inside == Inside::Comment || inside == Inside::BasicString || inside == Inside::LiteralString;
+    if ((!ascii(i) && (multi_line || !in_text)) || (inside == Inside::BasicString && c == '\\' && !ascii(i + 1)))
+      throw ConfigError(path.string() + ":" + std::to_string(line) +
+                        ": non-ASCII character outside a comment or a string");
+    if (c == '\n') ++line;
+    if (inside == Inside::BasicString || inside == Inside::LiteralString) {
+      if (c == '\n' || c == (inside == Inside::BasicString ? '"' : '\'')) inside = Inside::Space;
+      else if (inside == Inside::BasicString && c == '\\' && text.substr(i + 1, 1) != "\n") ++i;  // e.g. \"
+    } else if (inside == Inside::Comment) {
+      if (c == '\n') inside = Inside::Space;
+    } else if (c == '#') {
+      inside = Inside::Comment;
+    } else if (std::string_view(" \t\r\n]},").find(c) != std::string_view::npos) {
+      inside = Inside::Space;
+    } else if (inside == Inside::Space && (c == '[' || c == '{')) {
+      // an array, inline table or table header opens: a string may follow
+    } else if (inside == Inside::Space && (c == '"' || c == '\'')) {
+      if (text.substr(i, 3) == std::string(3, c)) multi_line = true;
+      else inside = c == '"' ? Inside::BasicString : Inside::LiteralString;
+    } else {
+      inside = Inside::Bare;  // a quote here is read as part of the bare value
+    }
+  }
+}
+
 std::string read_text(const std::filesystem::path& path) {
   std::error_code error;
   const std::uintmax_t size = std::filesystem::file_size(path, error);
@@ -199,7 +239,9 @@ Config load_json(const std::filesystem::path& path, Config config) {
 Config load_toml(const std::filesystem::path& path, Config config) {
   toml::table document;
   try {
-    document = toml::parse(read_text(path), path.string());
+    const std::string text = read_text(path);
+    check_toml_text(path, text);
+    document = toml::parse(text, path.string());
   } catch (const toml::parse_error& e) {
     const auto& begin = e.source().begin;
     throw ConfigError(path.string() + ":" + std::to_string(begin.line) + ":" +
