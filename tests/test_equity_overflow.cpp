@@ -73,6 +73,29 @@ TEST(EquityOverflow, FamilyWeightNearTheTopOfTheDoubleRangeIsAnErrorNamingTheBar
   EXPECT_EQ(run(batch, config, Backend::Reference).status[0].bar, run(batch, config, Backend::Cpu).status[0].bar);
 }
 
+// Found by fuzz_compute: six family equities near 1e308 are each finite, but Σ X_S is
+// not, and Average_Signal becomes ∞/∞. That is the same error, at the same bar in every
+// backend (and in the live engine).
+TEST(EquityOverflow, FiniteEquitiesWhoseSumOverflowsAreTheSameError) {
+  Config config;
+  config.weight = {1e308, 1e308, 1e308, 1e308, 1e308, 1e308};
+  test::OwnedBatch batch;
+  batch.add("WALK", test::random_walk(400, 3));
+  const BatchResult reference = run(batch, config, Backend::Reference);
+  ASSERT_EQ(reference.status[0].code, StatusCode::EquityOverflow) << reference.status[0].message;
+  const BatchResult cpu = run(batch, config, Backend::Cpu);
+  EXPECT_EQ(cpu.status[0].code, StatusCode::EquityOverflow);
+  EXPECT_EQ(cpu.status[0].bar, reference.status[0].bar);
+  expect_finite_or_cleared(reference);
+
+  LiveEngine live(config);
+  live.add(std::vector<SeriesView>{{"WALK", std::span<const double>(batch.close[0]).first(1), {}}});
+  for (std::size_t t = 1; t < 400 && live.last().status[0].code != StatusCode::EquityOverflow; ++t)
+    live.update(std::vector<double>{batch.close[0][t]});
+  EXPECT_EQ(live.last().status[0].code, StatusCode::EquityOverflow);
+  EXPECT_EQ(live.last().status[0].bar, reference.status[0].bar);
+}
+
 TEST(EquityOverflow, TheReportedBarIsTheFirstOneWithANonFiniteEquity) {
   Config config;
   config.lambda = 50.0;  // La = 0.05: growth-weighted returns compound past 1e308 within a few hundred bars

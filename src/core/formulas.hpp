@@ -110,9 +110,9 @@ struct AverageSignalT {
 
 // §10 without reading the 60 equities: past the cutout, a non-finite per-MA equity
 // makes its family's Layer-1 signal NaN (Σ s·E / Σ E with an E of ∞ or NaN), a
-// non-finite family equity makes Average_Signal NaN, and nothing else does (the
-// denominators are at least 0.25 a term). So a bar's equities are all finite exactly
-// when this sum of seven values is not NaN.
+// non-finite family equity makes Average_Signal NaN, and so do finite equities whose
+// sum overflows; nothing else does (the denominators are at least 0.25 a term). This sum
+// of the seven values is NaN exactly at the bars that are an equity-overflow error.
 template <class T, class Signals>
 ATC_HD T equity_probe(T average, const Signals& family_signal) {
   T sum = average;

@@ -257,13 +257,14 @@ BarOutputs step(SymbolState& s, const Params& p, double close, double src, std::
     const double x_signal = ti < config.cutout ? kNaN : formulas::round2(num / den);
     const double x_equity = c.family_equity[f].step(ti, config.cutout, config.weight[f], adjusted,
                                                     c.family_signal_prev[f], p.keep);
-    finite = finite && (ti < config.cutout || std::isfinite(x_equity));
+    finite = finite && (ti < config.cutout || (std::isfinite(x_equity) && !std::isnan(x_signal)));
     c.family_signal_prev[f] = x_signal;
     out.family_signal[f] = x_signal;
     out.family_equity[f] = x_equity;
     average.add(x_signal, x_equity);
   }
   out.average = ti < config.cutout ? kNaN : average.value();
+  finite = finite && (ti < config.cutout || !std::isnan(out.average));
   const double a = config.strategy ? c.average_prev : out.average;
   const auto bar = c.classifier.step(a, c.a_prev, config.long_threshold, config.short_threshold);
   out.trend = bar.trend;

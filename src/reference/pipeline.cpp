@@ -97,11 +97,12 @@ Classification classify(std::span<const double> average, double long_threshold,
 namespace atc::detail {
 namespace {
 
-// The first bar from the cutout on at which `equity` is not finite, if before `first`.
-void track_nonfinite(const reference::Series& equity, int cutout, std::int64_t& first) {
-  const std::size_t end = first < 0 ? equity.size() : static_cast<std::size_t>(first);
+// The first bar from the cutout on at which `values` (an equity, a Layer-1 signal or
+// Average_Signal) is not finite, if before `first`.
+void track_nonfinite(const reference::Series& values, int cutout, std::int64_t& first) {
+  const std::size_t end = first < 0 ? values.size() : static_cast<std::size_t>(first);
   for (std::size_t t = static_cast<std::size_t>(cutout); t < end; ++t) {
-    if (!std::isfinite(equity[t])) {
+    if (!std::isfinite(values[t])) {
       first = static_cast<std::int64_t>(t);
       return;
     }
@@ -135,6 +136,9 @@ void run_reference(const PreparedBatch& batch, const Config& config, OutputColum
       family_equity.push_back(
           equity(config.weight[f], family_signal.back(), r, la, de, config.cutout));
       track_nonfinite(family_equity.back(), config.cutout, nonfinite);
+      // Finite equities can still sum past the largest double (Σ E of Layer 1 or Σ X_S):
+      // the NaN that leaves is the same error.
+      track_nonfinite(family_signal.back(), config.cutout, nonfinite);
       if (out.family_signal[f])
         std::copy(family_signal[f].begin(), family_signal[f].end(), out.family_signal[f] + ps.out_offset);
       if (out.family_signal_hundredths[f])
@@ -151,6 +155,7 @@ void run_reference(const PreparedBatch& batch, const Config& config, OutputColum
       }
     }
     const Series average = average_signal(family_signal, family_equity, config.cutout);
+    track_nonfinite(average, config.cutout, nonfinite);
     std::copy(average.begin(), average.end(), out.average_signal + ps.out_offset);
     if (out.trend) {
       const Classification c =
