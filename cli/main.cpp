@@ -8,6 +8,7 @@
 #include "atc/error.hpp"
 #include "chart_command.hpp"
 #include "compute_command.hpp"
+#include "live_command.hpp"
 #include "scan_command.hpp"
 
 namespace {
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   const ComputeCommand compute(app);
   const ScanCommand scan(app, false);
   const ScanCommand demo(app, true);
+  const LiveCommand live(app);
   const ChartCommand plot(app, "plot",
                           "Draw one symbol's price chart with the ATC colouring, a family's MAs and "
                           "the entries to PNG/SVG (runs `python3 -m atc plot`; needs the Python "
@@ -57,6 +59,7 @@ int main(int argc, char** argv) {
     if (scan.selected()) return scan.run();
     if (plot.selected()) return plot.run();
     if (heatmap.selected()) return heatmap.run();
+    if (live.selected()) return live.run();
     return demo.run();
   } catch (const atc::ConfigError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

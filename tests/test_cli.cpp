@@ -13,6 +13,7 @@
 #include <functional>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <span>
 #include <sstream>
 #include <string>
@@ -562,6 +563,50 @@ TEST_F(CliTest, ConfigFileErrorsNameTheKey) {
 
   std::ofstream(path("p.yaml")) << "ema_len: 20\n";
   EXPECT_EQ(atc("compute '" + input.string() + "' --config '" + path("p.yaml").string() + "'").exit_code, 2);
+}
+
+TEST_F(CliTest, LiveFollowsStdinWithTheBatchBitsAndResumesFromItsState) {
+  // Full files of 400 bars; the live run starts from their first 300 and reads the rest
+  // as timestamp,symbol,close lines (one bar per timestamp, both symbols).
+  fs::create_directories(path("full"));
+  fs::create_directories(path("history"));
+  std::ofstream ticks(path("ticks.csv"));
+  std::vector<std::vector<std::string>> rows;
+  for (const char* symbol : {"AAA", "BBB"}) {
+    const fs::path full = write_series(path("full") / (std::string(symbol) + ".csv"), 400, symbol[0]);
+    const std::vector<std::string> lines = lines_of(read_text(full));
+    std::ofstream history(path("history") / (std::string(symbol) + ".csv"));
+    for (std::size_t i = 0; i <= 300; ++i) history << lines[i] << "\n";  // header + 300 bars
+    rows.emplace_back(lines.begin() + 301, lines.end());
+  }
+  for (std::size_t t = 0; t < 100; ++t)
+    for (std::size_t s = 0; s < 2; ++s) {
+      const std::vector<std::string> cells = split(rows[s][t]);
+      ticks << cells[0] << "," << (s == 0 ? "AAA" : "BBB") << "," << cells[1] << "\n";
+    }
+  ticks.close();
+  const ProgramRun run = atc("live '" + path("history").string() + "' --every-bar --json --save '" +
+                             path("live.state").string() + "' < '" + path("ticks.csv").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(contains(run.err, "100 bars taken")) << run.err;
+  std::map<std::string, double> last_average;
+  std::size_t lines = 0;
+  for (const std::string& line : lines_of(run.out)) {
+    const auto json = nlohmann::json::parse(line);
+    last_average[json["symbol"].get<std::string>()] = json["Average_Signal"].get<double>();
+    ++lines;
+  }
+  EXPECT_EQ(lines, 200u);
+  for (const char* symbol : {"AAA", "BBB"}) {
+    const ProgramRun full = atc("compute '" + (path("full") / (std::string(symbol) + ".csv")).string() + "'");
+    ASSERT_EQ(full.exit_code, 0) << full.err;
+    const std::vector<std::string> out = lines_of(full.out);
+    EXPECT_EQ(std::stod(split(out.back())[2]), last_average[symbol]) << symbol << ": live equals compute's last bar";
+  }
+  const ProgramRun resumed = atc("live --resume '" + path("live.state").string() + "' < /dev/null");
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_TRUE(contains(resumed.err, "live: 2 symbols")) << resumed.err;
+  EXPECT_EQ(atc("live < /dev/null").exit_code, 2);  // neither PATHs nor --resume
 }
 
 TEST_F(CliTest, CudaWithoutAGpuIsAClearError) {
