@@ -30,6 +30,7 @@ from ._compute import (
 )
 from ._config import FAMILIES, ATCConfig
 from ._live import LiveEngine
+from . import _accessor  # noqa: F401  (registers series.atc and frame.atc)
 from ._price_source import PRICE_SOURCES, price_source
 
 for _exc in (Error, ConfigError, InputError, BackendUnavailable, Cancelled):

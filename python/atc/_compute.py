@@ -108,7 +108,7 @@ def compute_atc_signals(
     backend: BackendName = "auto",
     calibration: str | None = None,
     **params: Any,
-) -> dict[str, pd.Series]:
+) -> pd.DataFrame:
     """ATC signals of one price series, as in the original ``compute_atc_signals``.
 
     Args:
@@ -122,9 +122,11 @@ def compute_atc_signals(
             equities are added as ``EMA_MA_28``, ``EMA_Signal_28``, ``EMA_S_28``, ...
 
     Returns:
-        Series keyed ``Average_Signal``, ``EMA_Signal``..``KAMA_Signal``, ``EMA_S``..
-        ``KAMA_S``, ``trend``, ``state``, ``direction``, ``long_entry``, ``short_entry``
-        (discrete ones int8), indexed like ``prices``.
+        A DataFrame indexed like ``prices`` with the columns ``Average_Signal``,
+        ``EMA_Signal``..``KAMA_Signal``, ``EMA_S``..``KAMA_S``, ``trend``, ``state``,
+        ``direction``, ``long_entry``, ``short_entry`` (discrete ones int8). Indexing it
+        by name gives the Series the original returned in a dict (``out["Average_Signal"]``);
+        ``dict(out.items())`` is that dict.
 
     Raises:
         ConfigError: invalid parameters. InputError: the series cannot be computed
@@ -143,10 +145,9 @@ def compute_atc_signals(
     )
     if index is None:
         index = pd.RangeIndex(close.size)
-    return {
-        key: pd.Series(column, index=index, name=key, copy=False)
-        for key, column in native["columns"].items()
-    }
+    return pd.DataFrame(
+        {key: pd.Series(column, index=index, name=key, copy=False) for key, column in native["columns"].items()}
+    )
 
 
 # --------------------------------------------------------------------------- batches

@@ -233,3 +233,24 @@ def test_a_missing_optional_dependency_names_the_extra(monkeypatch) -> None:
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a))
     with pytest.raises(ImportError, match=r"pip install 'atc\[plot\]'"):
         atc.plot  # noqa: B018
+
+
+def test_signals_come_as_a_dataframe_that_still_reads_like_the_dict(close: pd.Series) -> None:
+    out = atc.compute_atc_signals(close)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == list(atc.STANDARD_OUTPUTS)
+    assert out.index.equals(close.index)
+    legacy = dict(out.items())  # the original's dict of Series
+    assert set(legacy) == set(atc.STANDARD_OUTPUTS) and legacy["state"].dtype == np.int8
+
+
+def test_pandas_accessors(close: pd.Series) -> None:
+    expected = atc.compute_atc_signals(close, ema_len=20)
+    pd.testing.assert_frame_equal(close.atc.signals(ema_len=20), expected)
+    ohlc = pd.DataFrame({"Open": close, "Close": close})
+    pd.testing.assert_frame_equal(ohlc.atc.signals(ema_len=20), expected)
+    frame = random_walks(300, 3, late=False)
+    pd.testing.assert_frame_equal(frame.atc.batch(backend="cpu")["Average_Signal"],
+                                  atc.compute_atc_batch(frame, backend="cpu")["Average_Signal"])
+    with pytest.raises(KeyError, match="no 'close' column"):
+        frame.atc.signals()
