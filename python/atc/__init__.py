@@ -30,6 +30,7 @@ from ._compute import (
 )
 from ._config import FAMILIES, ATCConfig
 from ._live import LiveEngine
+from ._timeframes import MultiTimeframeResult, compute_multi_timeframe, resample_closes
 from . import _accessor  # noqa: F401  (registers series.atc and frame.atc)
 from ._price_source import PRICE_SOURCES, price_source
 
@@ -84,14 +85,17 @@ __all__ = [
     "HUNDREDTHS_NAN",
     "InputError",
     "LiveEngine",
+    "MultiTimeframeResult",
     "PRICE_SOURCES",
     "STANDARD_OUTPUTS",
     "__version__",
     "compute_atc_batch",
     "compute_atc_signals",
+    "compute_multi_timeframe",
     "cuda_available",
     "plot",
     "plot_heatmap",
     "price_source",
+    "resample_closes",
     "resolve_backend",
 ]
