@@ -212,7 +212,8 @@ const LiveBar& LiveEngine::peek(std::span<const double> closes, std::span<const 
 const LiveBar& LiveEngine::last() const { return impl_->committed; }
 
 std::size_t LiveEngine::state_bytes_per_symbol() const {
-  return sizeof(detail::live::Core) + (static_cast<std::size_t>(impl_->params.max_length) + 2) * sizeof(double);
+  return sizeof(detail::live::Core) +
+         (static_cast<std::size_t>(impl_->params.max_length) + 2) * (sizeof(double) + sizeof(exact::Wide));
 }
 
 // --- the state file ----------------------------------------------------------------------
@@ -339,6 +340,7 @@ LiveEngine LiveEngine::restore(const std::filesystem::path& path, int threads) {
     s.core = r.get<detail::live::Core>();
     for (double& x : s.ring) x = r.get<double>();
     s.fatal_message = r.get_text(1 << 20);
+    detail::live::refresh_ticks(s);
     if (!m.index.emplace(name, m.symbols.size()).second) r.corrupt("symbol '" + name + "' twice");
     m.symbols.push_back(std::move(name));
     m.states.push_back(std::move(s));

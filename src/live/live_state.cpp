@@ -30,10 +30,14 @@ double src_at(const SymbolState& s, std::int64_t t) {
   return s.ring[static_cast<std::size_t>(t) % s.ring.size()];
 }
 
+// The ticks of bar t's src in the current scale (converted once, when it arrived).
+Wide tick_at(const SymbolState& s, std::int64_t t) {
+  return s.ring_ticks[static_cast<std::size_t>(t) % s.ring_ticks.size()];
+}
+
 // Window sums and KAMA noise of every chain summed afresh over the ring, in the current
 // scale: after the switch to binary ticks (old values are read anew).
 void resum(SymbolState& s, const Params& p, std::int64_t t) {
-  const exact::TickScale scale = scale_of(s.core);
   for (int f = 0; f < kFamilies; ++f) {
     for (int i = 0; i < kLengthsPerFamily; ++i) {
       Chain& chain = s.core.chains[f][i];
@@ -42,14 +46,14 @@ void resum(SymbolState& s, const Params& p, std::int64_t t) {
         chain.sum_y = chain.sum_w = 0;
         const std::int64_t first = std::max<std::int64_t>(0, t - len + 1);
         for (std::int64_t u = first; u <= t; ++u) {
-          const Wide v = ticks_of(src_at(s, u), scale);
+          const Wide v = tick_at(s, u);
           chain.sum_y += v;
           chain.sum_w += exact::times(v, u - first + 1);
         }
       } else if (f == static_cast<int>(Family::KAMA)) {
         chain.sum_y = 0;
         for (std::int64_t u = std::max<std::int64_t>(1, t - len + 1); u <= t; ++u) {
-          const Wide diff = ticks_of(src_at(s, u), scale) - ticks_of(src_at(s, u - 1), scale);
+          const Wide diff = tick_at(s, u) - tick_at(s, u - 1);
           chain.sum_y += diff < 0 ? -diff : diff;
         }
       }
@@ -58,12 +62,13 @@ void resum(SymbolState& s, const Params& p, std::int64_t t) {
 }
 
 // Every held integer times `factor` (a finer scale of the same kind: exact).
-void rescale(Core& c, long long factor) {
-  for (auto& family : c.chains)
+void rescale(SymbolState& s, long long factor) {
+  for (auto& family : s.core.chains)
     for (Chain& chain : family) {
       chain.sum_y = exact::times(chain.sum_y, factor);
       chain.sum_w = exact::times(chain.sum_w, factor);
     }
+  for (Wide& v : s.ring_ticks) v = exact::times(v, factor);
 }
 
 // Takes v into the tick scale (§3a.1, as series_ticks decides it over a whole series):
@@ -80,7 +85,7 @@ bool take_value(SymbolState& s, const Params& p, double v, std::int64_t t, bool&
     DecimalPrefix prefix{c.decimals, c.largest_decimal};
     if (prefix.take(v)) {
       if (prefix.decimals > c.decimals && t > 0)
-        rescale(c, static_cast<long long>(power_of_ten(prefix.decimals - c.decimals)));
+        rescale(s, static_cast<long long>(power_of_ten(prefix.decimals - c.decimals)));
       c.decimals = prefix.decimals;
       c.largest_decimal = prefix.largest;
     } else {
@@ -118,7 +123,7 @@ double advance_ma(Chain& chain, int family, int len, const SymbolState& s, std::
     case Family::DEMA: {
       if (t == len - 1) {  // the exact mean of the first len values, rounded once (§3a.3)
         Wide sum = 0;
-        for (std::int64_t u = 0; u < len; ++u) sum += ticks_of(src_at(s, u), scale);
+        for (std::int64_t u = 0; u < len; ++u) sum += tick_at(s, u);
         chain.value = exact::tick_value(sum, static_cast<exact::UWide>(len), scale, 0);
       } else if (t >= len) {
         chain.value = formulas::ema_step(chain.value, x, alpha);
@@ -136,15 +141,15 @@ double advance_ma(Chain& chain, int family, int len, const SymbolState& s, std::
     case Family::KAMA: {
       double er = 0.0;
       if (!resummed && t >= 1) {
-        const Wide diff = ticks_of(x, scale) - ticks_of(src_at(s, t - 1), scale);
+        const Wide diff = tick_at(s, t) - tick_at(s, t - 1);
         chain.sum_y += diff < 0 ? -diff : diff;
         if (t > len) {
-          const Wide old = ticks_of(src_at(s, t - len), scale) - ticks_of(src_at(s, t - len - 1), scale);
+          const Wide old = tick_at(s, t - len) - tick_at(s, t - len - 1);
           chain.sum_y -= old < 0 ? -old : old;
         }
       }
       if (t >= len) {
-        const Wide signal = ticks_of(x, scale) - ticks_of(src_at(s, t - len), scale);
+        const Wide signal = tick_at(s, t) - tick_at(s, t - len);
         er = exact::efficiency_ratio(signal < 0 ? -signal : signal, chain.sum_y);
       }
       chain.value = formulas::kama_step(t == 0 ? 0.0 : chain.value, formulas::kama_sc(er), x);
@@ -152,10 +157,10 @@ double advance_ma(Chain& chain, int family, int len, const SymbolState& s, std::
     }
     default: {  // SMA ("HMA"), WMA, LSMA: running exact sums
       if (!resummed) {
-        const Wide v = ticks_of(x, scale);
+        const Wide v = tick_at(s, t);
         if (t >= len) {
           chain.sum_w = chain.sum_w - chain.sum_y + exact::times(v, len);
-          chain.sum_y += v - ticks_of(src_at(s, t - len), scale);
+          chain.sum_y += v - tick_at(s, t - len);
         } else {
           chain.sum_y += v;
           chain.sum_w += exact::times(v, t + 1);
@@ -194,7 +199,15 @@ SymbolState make_state(const Params& p) {
   SymbolState s;
   // KAMA's noise drops the change from bar t − L − 1 to t − L: L + 2 values back.
   s.ring.assign(static_cast<std::size_t>(p.max_length) + 2, 0.0);
+  s.ring_ticks.assign(s.ring.size(), 0);
   return s;
+}
+
+void refresh_ticks(SymbolState& s) {
+  const exact::TickScale scale = scale_of(s.core);
+  const auto size = static_cast<std::int64_t>(s.ring.size());
+  for (std::int64_t u = std::max<std::int64_t>(0, s.core.bars - size); u < s.core.bars; ++u)
+    s.ring_ticks[static_cast<std::size_t>(u % size)] = ticks_of(src_at(s, u), scale);
 }
 
 std::string reject_reason(double close, double src) {
@@ -220,8 +233,15 @@ BarOutputs step(SymbolState& s, const Params& p, double close, double src, std::
     return c.last;
   }
   s.ring[static_cast<std::size_t>(t) % s.ring.size()] = src;
-  if (resum_needed) resum(s, p, t);
   const exact::TickScale scale = scale_of(c);
+  if (resum_needed) {
+    c.bars = t + 1;  // refresh_ticks covers bar t too
+    refresh_ticks(s);
+    c.bars = t;
+    resum(s, p, t);
+  } else {
+    s.ring_ticks[static_cast<std::size_t>(t) % s.ring_ticks.size()] = ticks_of(src, scale);
+  }
   const Wide close_ticks = ticks_of(close, scale);
 
   const double adjusted = t > 0 ? (close - c.close_prev) / c.close_prev * formulas::growth_factor(p.la, ti, config.cutout)

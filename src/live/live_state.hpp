@@ -75,6 +75,7 @@ struct Core {
 struct SymbolState {
   Core core;
   std::vector<double> ring;  // the last max_length + 2 src values, bar t at t % size
+  std::vector<Wide> ring_ticks;  // their ticks in the current scale (derived from ring)
   std::string fatal_message;
 };
 
@@ -93,6 +94,9 @@ BarOutputs step(SymbolState& s, const Params& p, double close, double src, std::
 
 // A fresh state sized for `p`.
 SymbolState make_state(const Params& p);
+
+// ring_ticks from ring and the scale (after a restore, or a change to binary ticks).
+void refresh_ticks(SymbolState& s);
 
 // The status a batch over the symbol's bars so far would report.
 SymbolStatus status_of(const SymbolState& s, const Params& p, std::string_view symbol);
