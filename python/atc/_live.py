@@ -31,8 +31,7 @@ class LiveEngine:
 
     def __init__(self, history: Any = None, *, config: ATCConfig | None = None, threads: int = 0,
                  **params: Any) -> None:
-        self._config = ATCConfig.from_params(config, **params)
-        self._engine = _atc.LiveEngine(self._config.to_native(), threads)
+        self._engine = _atc.LiveEngine(ATCConfig.from_params(config, **params).to_native(), threads)
         self.errors: dict[str, str] = {}
         if history is not None:
             self.add(history)
@@ -42,7 +41,6 @@ class LiveEngine:
         """The engine saved at ``path`` (raises InputError for a corrupt or foreign file)."""
         self = cls.__new__(cls)
         self._engine = _atc.LiveEngine.restore(str(path), threads)
-        self._config = None  # held by the engine
         self.errors = {}
         return self
 
@@ -75,15 +73,16 @@ class LiveEngine:
     def _arrays(self, closes: Any, src: Any) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
         symbols = self._engine.symbols
         if isinstance(closes, (pd.Series, Mapping)):
-            given = dict(closes.items())
-            unknown = [k for k in given if str(k) not in set(symbols)]
+            given = {str(k): v for k, v in closes.items()}
+            known = set(symbols)
+            unknown = [k for k in given if k not in known]
             if unknown:
                 raise _atc.InputError(f"live update: unknown symbols {unknown[:5]}")
             values = np.array([given.get(s, np.nan) for s in symbols], dtype=np.float64)
             has_bar = np.array([s in given for s in symbols], dtype=np.uint8)
             src_values = None
             if src is not None:
-                src_given = dict(src.items())
+                src_given = {str(k): v for k, v in src.items()}
                 src_values = np.array([src_given.get(s, np.nan) for s in symbols], dtype=np.float64)
             return values, src_values, has_bar
         values = np.ascontiguousarray(np.asarray(closes, dtype=np.float64))
