@@ -9,13 +9,14 @@
 #include "ticks.hpp"
 
 namespace atc::detail {
-namespace {
 
-std::string describe(std::string_view symbol, std::int64_t bar, const std::string& reason) {
+std::string symbol_message(std::string_view symbol, std::int64_t bar, const std::string& reason) {
   std::string msg = "symbol '" + std::string(symbol) + "'";
   if (bar >= 0) msg += ", bar " + std::to_string(bar);
   return msg + ": " + reason;
 }
+
+namespace {
 
 std::string number(double x) {
   if (std::isnan(x)) return "NaN";
@@ -27,7 +28,7 @@ std::string number(double x) {
 
 SymbolStatus fail(std::string_view symbol, StatusCode code, std::int64_t bar,
                   const std::string& reason) {
-  return SymbolStatus{code, bar, describe(symbol, bar, reason), 0};
+  return SymbolStatus{code, bar, symbol_message(symbol, bar, reason), 0};
 }
 
 }  // namespace
@@ -46,9 +47,7 @@ void fail_nonfinite_equities(const PreparedBatch& batch, std::span<const SeriesV
     const PreparedSeries& ps = batch.series[k];
     const auto bar = static_cast<std::int64_t>(ps.out_offset - out_offsets[i]) + nonfinite_equity_bar[k];
     const std::size_t filled = status[i].filled_bars;
-    status[i] = fail(input[i].symbol, StatusCode::EquityOverflow, bar,
-                     "an equity curve is no longer finite (the growth-weighted returns compound beyond the "
-                     "range of doubles); use fewer bars, a smaller lambda or smaller family weights");
+    status[i] = fail(input[i].symbol, StatusCode::EquityOverflow, bar, std::string(kEquityOverflowReason));
     status[i].filled_bars = filled;
     outputs.clear_rows(out_offsets[i], out_offsets[i + 1]);
   }

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <span>
 #include <stop_token>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "atc/batch.hpp"
@@ -65,6 +67,13 @@ OutputColumns columns_of(BatchOutputs& outputs);
 
 // g[t] = exp(La·(t − cutout)) for t < n, shared by all symbols of a batch.
 std::vector<double> growth_table(const Config& config, std::size_t n);
+
+// "symbol 'X', bar N: reason" (no bar when bar < 0): how every status message reads.
+std::string symbol_message(std::string_view symbol, std::int64_t bar, const std::string& reason);
+// The reason of StatusCode::EquityOverflow (§10), for the batch and the live engine alike.
+inline constexpr std::string_view kEquityOverflowReason =
+    "an equity curve is no longer finite (the growth-weighted returns compound beyond the range of doubles); "
+    "use fewer bars, a smaller lambda or smaller family weights";
 
 // Throws atc::Cancelled when a stop was requested (ComputeOptions::stop).
 void throw_if_cancelled(const std::stop_token& stop);

@@ -10,10 +10,12 @@
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "atc/atomic_write.hpp"
 #include "atc/error.hpp"
 #include "atc/live.hpp"
+#include "../core/prepared.hpp"
 #include "live_state.hpp"
 
 namespace atc {
@@ -103,8 +105,9 @@ struct LiveEngine::Impl {
       if (const std::string reason = detail::live::reject_reason(close, source); !reason.empty()) {
         emit(bar, i, s, s.core.last, false);
         bar.status[i] = SymbolStatus{StatusCode::NonFinite, s.core.bars,
-                                     "symbol '" + symbols[i] + "', bar " + std::to_string(s.core.bars) + ": " +
-                                         reason + " (" + std::to_string(close) + "); the bar is not taken",
+                                     detail::symbol_message(symbols[i], s.core.bars,
+                                                            reason + " (" + std::to_string(close) +
+                                                                "); the bar is not taken"),
                                      0};
         if (close <= 0.0) bar.status[i].code = StatusCode::NonPositivePrice;
         return;
@@ -137,11 +140,11 @@ std::size_t LiveEngine::size() const { return impl_->symbols.size(); }
 
 std::vector<SymbolStatus> LiveEngine::add(std::span<const SeriesView> histories) {
   Impl& m = *impl_;
+  std::unordered_set<std::string_view> given;  // a set: 100,000 symbols are checked in linear time
   for (std::size_t h = 0; h < histories.size(); ++h) {
     const std::string name(histories[h].symbol);
     if (m.index.contains(name)) throw InputError("live: symbol '" + name + "' is already present");
-    for (std::size_t g = 0; g < h; ++g)
-      if (histories[g].symbol == histories[h].symbol) throw InputError("live: symbol '" + name + "' is given twice");
+    if (!given.insert(histories[h].symbol).second) throw InputError("live: symbol '" + name + "' is given twice");
     if (!histories[h].src.empty() && histories[h].src.size() != histories[h].close.size())
       throw InputError("live: symbol '" + name + "': src has " + std::to_string(histories[h].src.size()) +
                        " bars but close has " + std::to_string(histories[h].close.size()));
@@ -168,7 +171,7 @@ std::vector<SymbolStatus> LiveEngine::add(std::span<const SeriesView> histories)
       if (const std::string reason = detail::live::reject_reason(close, source); !reason.empty()) {
         s.core.fatal = close <= 0.0 ? StatusCode::NonPositivePrice : StatusCode::NonFinite;
         s.core.fatal_bar = static_cast<std::int64_t>(t);
-        s.fatal_message = "symbol '" + m.symbols[i] + "', bar " + std::to_string(t) + ": " + reason + " in its history";
+        s.fatal_message = detail::symbol_message(m.symbols[i], static_cast<std::int64_t>(t), reason + " in its history");
         s.core.last = BarOutputs{};
         break;
       }

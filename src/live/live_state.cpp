@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "../core/prepared.hpp"
 #include "../core/ticks.hpp"
 
 namespace atc::detail::live {
@@ -109,9 +110,6 @@ void fail(SymbolState& s, StatusCode code, std::int64_t bar, std::string message
   s.core.last = BarOutputs{};
 }
 
-std::string bar_message(std::string_view symbol, std::int64_t bar, const std::string& reason) {
-  return "symbol '" + std::string(symbol) + "'" + (bar >= 0 ? ", bar " + std::to_string(bar) : "") + ": " + reason;
-}
 
 // The MA of one chain at bar t, its sums advanced (src x of bar t in the ring already).
 double advance_ma(Chain& chain, int family, int len, const SymbolState& s, std::int64_t t,
@@ -224,12 +222,12 @@ BarOutputs step(SymbolState& s, const Params& p, double close, double src, std::
   const Config& config = p.config;
   if (p.la * (static_cast<double>(t) - config.cutout) > formulas::kMaxGrowthExponent) {
     fail(s, StatusCode::GrowthOverflow, t,
-         bar_message(symbol, t, "lambda/1000 * (bars - 1 - cutout) > 700 would overflow the growth factor"));
+         symbol_message(symbol, t, "lambda/1000 * (bars - 1 - cutout) > 700 would overflow the growth factor"));
     return c.last;
   }
   bool resum_needed = false;
   if (!take_value(s, p, close, t, resum_needed) || !take_value(s, p, src, t, resum_needed)) {
-    fail(s, StatusCode::TickRange, t, bar_message(symbol, t, "prices outside the range of exact window arithmetic"));
+    fail(s, StatusCode::TickRange, t, symbol_message(symbol, t, "prices outside the range of exact window arithmetic"));
     return c.last;
   }
   s.ring[static_cast<std::size_t>(t) % s.ring.size()] = src;
@@ -298,9 +296,7 @@ BarOutputs step(SymbolState& s, const Params& p, double close, double src, std::
   c.bars = t + 1;
   if (!finite) {
     fail(s, StatusCode::EquityOverflow, t,
-         bar_message(symbol, t,
-                     "an equity curve is no longer finite (the growth-weighted returns compound beyond the "
-                     "range of doubles); use fewer bars, a smaller lambda or smaller family weights"));
+         symbol_message(symbol, t, std::string(kEquityOverflowReason)));
     return c.last;
   }
   c.last = out;
@@ -311,16 +307,16 @@ SymbolStatus status_of(const SymbolState& s, const Params& p, std::string_view s
   const Core& c = s.core;
   if (c.fatal != StatusCode::Ok) return SymbolStatus{c.fatal, c.fatal_bar, s.fatal_message, 0};
   const auto n = static_cast<std::size_t>(c.bars);
-  if (n == 0) return SymbolStatus{StatusCode::Empty, -1, bar_message(symbol, -1, "no bar with a finite close yet"), 0};
+  if (n == 0) return SymbolStatus{StatusCode::Empty, -1, symbol_message(symbol, -1, "no bar with a finite close yet"), 0};
   if (n < p.min_bars)
     return SymbolStatus{StatusCode::TooShort, -1,
-                        bar_message(symbol, -1,
+                        symbol_message(symbol, -1,
                                     std::to_string(n) + " valid bars, the slowest MA needs " +
                                         std::to_string(p.min_bars)),
                         0};
   if (static_cast<std::size_t>(p.config.cutout) >= n)
     return SymbolStatus{StatusCode::TooShort, -1,
-                        bar_message(symbol, -1,
+                        symbol_message(symbol, -1,
                                     "cutout = " + std::to_string(p.config.cutout) + " leaves none of its " +
                                         std::to_string(n) + " valid bars to compute"),
                         0};
