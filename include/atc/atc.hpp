@@ -4,12 +4,14 @@
 
 #include <span>
 
+#include "atc/backtest.hpp"
 #include "atc/batch.hpp"
 #include "atc/config.hpp"
 #include "atc/error.hpp"
 #include "atc/live.hpp"
 #include "atc/outputs.hpp"
 #include "atc/pinned.hpp"
+#include "atc/sweep.hpp"
 
 namespace atc {
 

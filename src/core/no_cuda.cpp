@@ -1,5 +1,6 @@
 // Linked when the library is built without CUDA: the cuda backend is never usable.
 #include "atc/error.hpp"
+#include "../sweep/sweep_plan.hpp"
 #include "prepared.hpp"
 
 namespace atc::detail {
@@ -8,6 +9,10 @@ bool cuda_built() { return false; }
 bool cuda_device_usable() { return false; }
 
 void run_cuda(const PreparedBatch&, const Config&, OutputColumns, const ComputeOptions&) {
+  throw BackendUnavailable("this build of atc has no CUDA backend (nvcc was not found at build time)");
+}
+
+void run_cuda_sweep(const PreparedBatch&, std::span<const SweepConfig>, const SweepOptions&, const SweepSink&) {
   throw BackendUnavailable("this build of atc has no CUDA backend (nvcc was not found at build time)");
 }
 

@@ -53,13 +53,10 @@ void fail_nonfinite_equities(const PreparedBatch& batch, std::span<const SeriesV
   }
 }
 
-PreparedBatch prepare(std::span<const SeriesView> input, const Config& config, GapPolicy gaps,
-                      std::span<const std::size_t> out_offsets, std::vector<SymbolStatus>& status) {
+PreparedBatch prepare_prices(std::span<const SeriesView> input, GapPolicy gaps, std::span<const std::size_t> out_offsets,
+                            std::vector<SymbolStatus>& status) {
   PreparedBatch batch;
   status.assign(input.size(), SymbolStatus{});
-  const std::size_t min_bars = config.min_bars();
-  const double la = config.growth_rate();
-
   for (std::size_t i = 0; i < input.size(); ++i) {
     const SeriesView& s = input[i];
     const bool has_src = !s.src.empty();
@@ -110,26 +107,6 @@ PreparedBatch prepare(std::span<const SeriesView> input, const Config& config, G
       continue;
     }
     const std::size_t n = total - start;
-    if (n < min_bars) {
-      status[i] = fail(s.symbol, StatusCode::TooShort, -1,
-                       "only " + std::to_string(n) + " valid bars; the slowest moving average needs " +
-                           std::to_string(min_bars));
-      continue;
-    }
-    if (static_cast<std::size_t>(config.cutout) >= n) {
-      status[i] = fail(s.symbol, StatusCode::TooShort, -1,
-                       "cutout = " + std::to_string(config.cutout) + " leaves none of its " + std::to_string(n) +
-                           " valid bars to compute");
-      continue;
-    }
-    const double exponent = la * (static_cast<double>(n) - 1.0 - config.cutout);
-    if (exponent > formulas::kMaxGrowthExponent) {
-      status[i] = fail(s.symbol, StatusCode::GrowthOverflow, -1,
-                       "lambda/1000 * (bars - 1 - cutout) = " + number(exponent) +
-                           " > 700 would overflow the growth factor; use fewer bars or a smaller lambda");
-      continue;
-    }
-
     PreparedSeries p;
     p.n = n;
     p.out_offset = out_offsets[i] + start;
@@ -149,19 +126,57 @@ PreparedBatch prepare(std::span<const SeriesView> input, const Config& config, G
       p.src = has_src ? s.src.data() + start : p.close;
     }
     const SeriesTicks ticks = series_ticks(p.close, p.src, n);
-    const SumWidth width = sum_width(ticks, config.max_length());
-    if (width == SumWidth::OutOfRange) {
-      status[i] = fail(s.symbol, StatusCode::TickRange, -1,
-                       "its prices span too wide a range for exact window arithmetic (largest tick " +
-                           number(ticks.max_tick) + "; see docs/SEMANTICS.md §3a)");
-      continue;
-    }
     p.ticks = ticks.scale;
-    p.wide = width == SumWidth::Wide;
-    batch.any_wide = batch.any_wide || p.wide;
+    p.max_tick = ticks.max_tick;
+    p.ticks_representable = ticks.representable;
     batch.series.push_back(p);
     batch.batch_index.push_back(i);
     batch.max_bars = std::max(batch.max_bars, n);
+  }
+  return batch;
+}
+
+SymbolStatus admit(const PreparedSeries& p, std::string_view symbol, const Config& config, bool& wide) {
+  const std::size_t n = p.n;
+  const std::size_t min_bars = config.min_bars();
+  if (n < min_bars)
+    return fail(symbol, StatusCode::TooShort, -1,
+                "only " + std::to_string(n) + " valid bars; the slowest moving average needs " +
+                    std::to_string(min_bars));
+  if (static_cast<std::size_t>(config.cutout) >= n)
+    return fail(symbol, StatusCode::TooShort, -1,
+                "cutout = " + std::to_string(config.cutout) + " leaves none of its " + std::to_string(n) +
+                    " valid bars to compute");
+  const double exponent = config.growth_rate() * (static_cast<double>(n) - 1.0 - config.cutout);
+  if (exponent > formulas::kMaxGrowthExponent)
+    return fail(symbol, StatusCode::GrowthOverflow, -1,
+                "lambda/1000 * (bars - 1 - cutout) = " + number(exponent) +
+                    " > 700 would overflow the growth factor; use fewer bars or a smaller lambda");
+  const SumWidth width = sum_width(SeriesTicks{p.ticks, p.max_tick, p.ticks_representable}, config.max_length());
+  if (width == SumWidth::OutOfRange)
+    return fail(symbol, StatusCode::TickRange, -1,
+                "its prices span too wide a range for exact window arithmetic (largest tick " +
+                    number(p.max_tick) + "; see docs/SEMANTICS.md §3a)");
+  wide = width == SumWidth::Wide;
+  return {};
+}
+
+PreparedBatch prepare(std::span<const SeriesView> input, const Config& config, GapPolicy gaps,
+                      std::span<const std::size_t> out_offsets, std::vector<SymbolStatus>& status) {
+  PreparedBatch priced = prepare_prices(input, gaps, out_offsets, status);
+  PreparedBatch batch;
+  batch.filled = std::move(priced.filled);  // the series point into these buffers, which move along
+  for (std::size_t k = 0; k < priced.series.size(); ++k) {
+    PreparedSeries p = priced.series[k];
+    const std::size_t i = priced.batch_index[k];
+    const std::size_t filled = status[i].filled_bars;
+    status[i] = admit(p, input[i].symbol, config, p.wide);
+    status[i].filled_bars = filled;
+    if (!status[i].ok()) continue;
+    batch.any_wide = batch.any_wide || p.wide;
+    batch.series.push_back(p);
+    batch.batch_index.push_back(i);
+    batch.max_bars = std::max(batch.max_bars, p.n);
   }
   return batch;
 }

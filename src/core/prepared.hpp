@@ -25,6 +25,8 @@ struct PreparedSeries {
   std::size_t n = 0;
   std::size_t out_offset = 0;  // row of the computed series' bar 0 in BatchOutputs
   exact::TickScale ticks;      // §3a.1
+  double max_tick = 0.0;       // largest |tick| of its values (SeriesTicks)
+  bool ticks_representable = true;
   bool wide = false;           // window sums need 128-bit integers (else exact in doubles)
 };
 
@@ -37,6 +39,13 @@ struct PreparedBatch {
 };
 
 // Validates every symbol, writing status[i] for each; symbols that fail are left out.
+// Two steps: prepare_prices checks what does not depend on the configuration (finite,
+// positive prices, gaps) and finds each series' ticks; admit checks a series against a
+// configuration (enough bars, cutout, growth, tick range) and decides its sum width. A
+// sweep runs the first once and the second per configuration.
+PreparedBatch prepare_prices(std::span<const SeriesView> input, GapPolicy gaps, std::span<const std::size_t> out_offsets,
+                             std::vector<SymbolStatus>& status);
+SymbolStatus admit(const PreparedSeries& series, std::string_view symbol, const Config& config, bool& wide);
 PreparedBatch prepare(std::span<const SeriesView> input, const Config& config,
                       GapPolicy gaps, std::span<const std::size_t> out_offsets,
                       std::vector<SymbolStatus>& status);

@@ -1,0 +1,300 @@
+// The CUDA sweep: the priced series go to the device once, sorted by length, and each
+// configuration runs the fused path on the contiguous range of them it admits (the
+// length checks of admission are monotone in the number of bars), then one thread per
+// series reduces its columns to a SweepCell (src/sweep/sweep_cell.hpp) in the device.
+// Only the cells (and the kept series) come back. Configurations take turns on a few
+// lanes (a stream with its own columns), so that one configuration's small launch
+// overlaps the next ones'. When the universe's columns do not fit the device's memory
+// for one lane, the series are cut into chunks that each run every configuration.
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "../sweep/sweep_plan.hpp"
+#include "check.hpp"
+#include "device_buffer.hpp"
+#include "fused.hpp"
+
+namespace atc::cuda {
+namespace {
+
+using detail::PreparedBatch;
+using detail::SweepCell;
+using detail::SweepConfig;
+
+constexpr int kReduceThreads = 128;
+
+__global__ void reduce_kernel(const double* close, const long long* offset, const DeviceColumns out, int series,
+                              int source, int side, double fee_rate, SweepCell* cells) {
+  const int i = static_cast<int>(blockIdx.x) * blockDim.x + static_cast<int>(threadIdx.x);
+  if (i >= series) return;
+  const long long row = offset[i];
+  const detail::SweepSeriesColumns columns{close + row,
+                                           out.average_signal + row,
+                                           out.classification[0] + row,
+                                           out.classification[1] + row,
+                                           out.classification[2] + row,
+                                           out.classification[3] + row,
+                                           out.classification[4] + row,
+                                           offset[i + 1] - row};
+  cells[i] = detail::reduce_series(columns, source, side, fee_rate, out.nonfinite_equity_bar[i]);
+}
+
+template <class T>
+struct PinnedDeleter {
+  void operator()(T* p) const { cudaFreeHost(p); }
+};
+template <class T>
+std::unique_ptr<T[], PinnedDeleter<T>> pinned(std::size_t count) {
+  T* p = nullptr;
+  ATC_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&p), std::max<std::size_t>(count, 1) * sizeof(T)));
+  return std::unique_ptr<T[], PinnedDeleter<T>>(p);
+}
+
+class Stream {
+ public:
+  Stream() { ATC_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking)); }
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+  ~Stream() { cudaStreamDestroy(stream_); }
+  cudaStream_t get() const { return stream_; }
+
+ private:
+  cudaStream_t stream_ = nullptr;
+};
+
+// The series of one chunk on the device, in the order of `order` (longest first).
+struct DeviceSeries {
+  std::vector<std::uint32_t> order;  // position -> priced series
+  std::vector<long long> offset;     // [series + 1], rows of the chunk
+  DeviceBuffer<long long> d_offset;
+  DeviceBuffer<exact::TickScale> d_ticks;
+  DeviceBuffer<double> d_close, d_src;  // d_src empty: src = close
+  std::size_t rows = 0, max_bars = 0;
+};
+
+DeviceSeries upload(const PreparedBatch& priced, std::span<const std::uint32_t> order) {
+  DeviceSeries d;
+  d.order.assign(order.begin(), order.end());
+  d.offset.assign(1, 0);
+  bool own_src = false;
+  for (std::uint32_t k : order) {
+    const detail::PreparedSeries& p = priced.series[k];
+    d.offset.push_back(d.offset.back() + static_cast<long long>(p.n));
+    d.max_bars = std::max(d.max_bars, p.n);
+    own_src = own_src || p.src != p.close;
+  }
+  d.rows = static_cast<std::size_t>(d.offset.back());
+  std::vector<double> close(d.rows), src(own_src ? d.rows : 0);
+  std::vector<exact::TickScale> ticks;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const detail::PreparedSeries& p = priced.series[order[i]];
+    std::copy(p.close, p.close + p.n, close.begin() + d.offset[i]);
+    if (own_src) std::copy(p.src, p.src + p.n, src.begin() + d.offset[i]);
+    ticks.push_back(p.ticks);
+  }
+  d.d_offset = to_device<long long>(d.offset);
+  d.d_ticks = to_device<exact::TickScale>(ticks);
+  d.d_close = to_device<double>(close);
+  if (own_src) d.d_src = to_device<double>(src);
+  return d;
+}
+
+// One stream with the columns of one configuration in flight.
+struct Lane {
+  Stream stream;
+  DeviceBuffer<double> growth, average;
+  DeviceBuffer<std::int8_t> classification, workspace;
+  DeviceBuffer<long long> nonfinite;
+  DeviceBuffer<SweepCell> cells;
+  std::unique_ptr<double[], PinnedDeleter<double>> growth_host;
+  std::unique_ptr<SweepCell[], PinnedDeleter<SweepCell>> cells_host;
+  // The configuration in flight, delivered when the lane is next needed.
+  std::size_t config = 0;
+  int first = 0, count = 0;  // the range of positions it runs
+  bool busy = false;
+
+  Lane(std::size_t rows, std::size_t series, std::size_t max_bars)
+      : growth(max_bars),
+        average(rows),
+        classification(rows * kFusedClassOutputs),
+        workspace(rows * kFamilies),
+        nonfinite(series),
+        cells(series),
+        growth_host(pinned<double>(max_bars)),
+        cells_host(pinned<SweepCell>(series)) {}
+
+  DeviceColumns columns(std::size_t rows) {
+    DeviceColumns out;
+    out.average_signal = average.data();
+    for (int c = 0; c < kFusedClassOutputs; ++c) out.classification[c] = classification.data() + c * rows;
+    out.nonfinite_equity_bar = nonfinite.data();
+    return out;
+  }
+};
+
+// Bytes of device memory a lane needs for `rows` rows of `series` series.
+std::size_t lane_bytes(std::size_t rows, std::size_t series, std::size_t max_bars) {
+  return rows * (sizeof(double) + kFusedClassOutputs + kFamilies) + series * (sizeof(long long) + sizeof(SweepCell)) +
+         max_bars * sizeof(double);
+}
+
+class ChunkRun {
+ public:
+  ChunkRun(const PreparedBatch& priced, std::span<const std::uint32_t> order, std::span<const SweepConfig> configs,
+           const SweepOptions& options, const detail::SweepSink& sink, int lanes)
+      : priced_(priced), configs_(configs), options_(options), sink_(sink), series_(upload(priced, order)) {
+    position_of_.assign(priced.series.size(), -1);
+    for (std::size_t i = 0; i < series_.order.size(); ++i) position_of_[series_.order[i]] = static_cast<int>(i);
+    for (int l = 0; l < lanes; ++l)
+      lanes_.push_back(std::make_unique<Lane>(series_.rows, series_.order.size(), series_.max_bars));
+  }
+
+  void run() {
+    for (std::size_t c = 0; c < configs_.size(); ++c) {
+      detail::throw_if_cancelled(options_.compute.stop);
+      Lane& lane = *lanes_[c % lanes_.size()];
+      finish(lane);
+      launch(lane, c);
+    }
+    for (const auto& lane : lanes_) finish(*lane);
+  }
+
+ private:
+  void launch(Lane& lane, std::size_t c) {
+    const SweepConfig& sc = configs_[c];
+    int first = -1, last = -1;
+    bool wide = false;
+    for (std::size_t a = 0; a < sc.admitted.size(); ++a) {
+      const int position = position_of_[sc.admitted[a]];
+      if (position < 0) continue;  // in another chunk
+      first = first < 0 ? position : std::min(first, position);
+      last = std::max(last, position);
+      wide = wide || sc.wide[a] != 0;
+    }
+    lane.config = c;
+    lane.busy = true;
+    lane.first = first;
+    lane.count = first < 0 ? 0 : last - first + 1;
+    if (lane.count == 0) return;
+    // The longest series of the range comes first: the growth table covers it.
+    const std::size_t bars = series_.offset[first + 1] - series_.offset[first];
+    const std::vector<double> growth = detail::growth_table(*sc.config, bars);
+    std::copy(growth.begin(), growth.end(), lane.growth_host.get());
+    const cudaStream_t stream = lane.stream.get();
+    ATC_CUDA_CHECK(cudaMemcpyAsync(lane.growth.data(), lane.growth_host.get(), bars * sizeof(double),
+                                   cudaMemcpyHostToDevice, stream));
+    FusedInput in;
+    in.close = series_.d_close.data();
+    in.src = series_.d_src.size() > 0 ? series_.d_src.data() : nullptr;
+    in.offset = series_.d_offset.data() + first;
+    in.ticks = series_.d_ticks.data() + first;
+    in.growth = lane.growth.data();
+    in.series = lane.count;
+    in.wide = wide ? 1 : 0;
+    FusedParams params = make_fused_params(*sc.config, -1);
+    params.concurrent_series = static_cast<long long>(lane.count) * static_cast<long long>(lanes_.size());
+    const DeviceColumns out = lane.columns(series_.rows);
+    launch_fused(in, params, out, lane.workspace.data(), stream);
+    const int blocks = (lane.count + kReduceThreads - 1) / kReduceThreads;
+    reduce_kernel<<<blocks, kReduceThreads, 0, stream>>>(
+        series_.d_close.data(), in.offset, out, lane.count, static_cast<int>(options_.backtest.source),
+        static_cast<int>(options_.backtest.side), options_.backtest.fee_bps / 10'000.0, lane.cells.data());
+    ATC_CUDA_CHECK_LAUNCH("reduce_kernel");
+    ATC_CUDA_CHECK(cudaMemcpyAsync(lane.cells_host.get(), lane.cells.data(), lane.count * sizeof(SweepCell),
+                                   cudaMemcpyDeviceToHost, stream));
+  }
+
+  // Waits for the lane's configuration and hands its cells and kept series to the sink.
+  void finish(Lane& lane) {
+    if (!lane.busy) return;
+    lane.busy = false;
+    ATC_CUDA_CHECK(cudaStreamSynchronize(lane.stream.get()));
+    const SweepConfig& sc = configs_[lane.config];
+    series_k_.clear();
+    cells_.clear();
+    for (std::uint32_t k : sc.admitted) {
+      const int position = position_of_[k];
+      if (position < 0) continue;
+      series_k_.push_back(k);
+      cells_.push_back(lane.cells_host[position - lane.first]);
+    }
+    if (!cells_.empty()) sink_.cells(lane.config, series_k_, cells_);
+    for (std::uint32_t k : sc.keep) {
+      const int position = position_of_[k];
+      if (position < 0) continue;
+      const auto row = static_cast<std::size_t>(series_.offset[position]);
+      const std::size_t n = priced_.series[k].n;
+      average_.resize(n);
+      code_.resize(n);
+      const int code_column = options_.backtest.source == PositionSource::State ? 1 : 2;
+      ATC_CUDA_CHECK(cudaMemcpy(average_.data(), lane.average.data() + row, n * sizeof(double), cudaMemcpyDeviceToHost));
+      ATC_CUDA_CHECK(cudaMemcpy(code_.data(), lane.classification.data() + code_column * series_.rows + row, n,
+                                cudaMemcpyDeviceToHost));
+      sink_.kept(lane.config, k, average_, code_);
+    }
+  }
+
+  const PreparedBatch& priced_;
+  std::span<const SweepConfig> configs_;
+  const SweepOptions& options_;
+  const detail::SweepSink& sink_;
+  DeviceSeries series_;
+  std::vector<int> position_of_;  // priced series -> position in this chunk, or -1
+  std::vector<std::unique_ptr<Lane>> lanes_;
+  std::vector<std::uint32_t> series_k_;
+  std::vector<SweepCell> cells_;
+  std::vector<double> average_;
+  std::vector<std::int8_t> code_;
+};
+
+}  // namespace
+}  // namespace atc::cuda
+
+namespace atc::detail {
+
+void run_cuda_sweep(const PreparedBatch& priced, std::span<const SweepConfig> configs, const SweepOptions& options,
+                    const SweepSink& sink) {
+  if (priced.series.empty() || configs.empty()) return;
+  const int device = options.compute.devices.empty() ? 0 : options.compute.devices.front();
+  int previous = 0;
+  ATC_CUDA_CHECK(cudaGetDevice(&previous));
+  ATC_CUDA_CHECK(cudaSetDevice(device));
+  struct Restore {
+    int device;
+    ~Restore() { cudaSetDevice(device); }
+  } restore{previous};
+
+  // Longest first, so that every configuration's admitted series are one range.
+  std::vector<std::uint32_t> order(priced.series.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::uint32_t a, std::uint32_t b) { return priced.series[a].n > priced.series[b].n; });
+
+  // Chunks of the sorted series whose inputs and lanes fit the memory the options allow.
+  std::size_t free_bytes = 0, total_bytes = 0;
+  ATC_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+  std::size_t budget = free_bytes / 10 * 8;
+  if (options.compute.device_memory_limit > 0) budget = std::min(budget, options.compute.device_memory_limit);
+  const int lanes = std::max(1, options.compute.streams);
+  const std::size_t max_bars = priced.series[order.front()].n;
+  for (std::size_t first = 0; first < order.size();) {
+    std::size_t end = first, rows = 0;
+    while (end < order.size()) {
+      const std::size_t more = rows + priced.series[order[end]].n, series = end + 1 - first;
+      const std::size_t need = more * 2 * sizeof(double) + series * (sizeof(long long) + sizeof(exact::TickScale)) +
+                               static_cast<std::size_t>(lanes) * cuda::lane_bytes(more, series, max_bars);
+      if (need > budget && end > first) break;
+      rows = more;
+      ++end;
+    }
+    cuda::ChunkRun(priced, std::span(order).subspan(first, end - first), configs, options, sink, lanes).run();
+    first = end;
+  }
+}
+
+}  // namespace atc::detail
