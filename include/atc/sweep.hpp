@@ -57,6 +57,8 @@ struct SweepResult {
   std::vector<SweepRow> rows;
   std::vector<SweepSeries> kept;  ///< in the order of SweepOptions::keep
   Backend backend = Backend::Reference;
+  /// Device memory the cuda backend held at its peak (0 on the host backends).
+  std::size_t device_bytes = 0;
 
   const SweepRow& row(std::size_t config, std::size_t symbol) const { return rows[config * symbols.size() + symbol]; }
 };

@@ -137,6 +137,12 @@ struct Lane {
   }
 };
 
+// Bytes of device memory the inputs of `rows` rows of `series` series take (close and
+// src at most, offsets, tick scales).
+std::size_t input_bytes(std::size_t rows, std::size_t series) {
+  return rows * 2 * sizeof(double) + series * (sizeof(long long) + sizeof(exact::TickScale)) + sizeof(long long);
+}
+
 // Bytes of device memory a lane needs for `rows` rows of `series` series.
 std::size_t lane_bytes(std::size_t rows, std::size_t series, std::size_t max_bars) {
   return rows * (sizeof(double) + kFusedClassOutputs + kFamilies) + series * (sizeof(long long) + sizeof(SweepCell)) +
@@ -257,9 +263,9 @@ class ChunkRun {
 
 namespace atc::detail {
 
-void run_cuda_sweep(const PreparedBatch& priced, std::span<const SweepConfig> configs, const SweepOptions& options,
-                    const SweepSink& sink) {
-  if (priced.series.empty() || configs.empty()) return;
+std::size_t run_cuda_sweep(const PreparedBatch& priced, std::span<const SweepConfig> configs,
+                           const SweepOptions& options, const SweepSink& sink) {
+  if (priced.series.empty() || configs.empty()) return 0;
   const int device = options.compute.devices.empty() ? 0 : options.compute.devices.front();
   int previous = 0;
   ATC_CUDA_CHECK(cudaGetDevice(&previous));
@@ -282,19 +288,22 @@ void run_cuda_sweep(const PreparedBatch& priced, std::span<const SweepConfig> co
   if (options.compute.device_memory_limit > 0) budget = std::min(budget, options.compute.device_memory_limit);
   const int lanes = std::max(1, options.compute.streams);
   const std::size_t max_bars = priced.series[order.front()].n;
+  std::size_t peak = 0;
   for (std::size_t first = 0; first < order.size();) {
-    std::size_t end = first, rows = 0;
-    while (end < order.size()) {
+    std::size_t end = first, bytes = 0;
+    for (std::size_t rows = 0; end < order.size(); ++end) {
       const std::size_t more = rows + priced.series[order[end]].n, series = end + 1 - first;
-      const std::size_t need = more * 2 * sizeof(double) + series * (sizeof(long long) + sizeof(exact::TickScale)) +
+      const std::size_t need = cuda::input_bytes(more, series) +
                                static_cast<std::size_t>(lanes) * cuda::lane_bytes(more, series, max_bars);
       if (need > budget && end > first) break;
       rows = more;
-      ++end;
+      bytes = need;
     }
     cuda::ChunkRun(priced, std::span(order).subspan(first, end - first), configs, options, sink, lanes).run();
+    peak = std::max(peak, bytes);
     first = end;
   }
+  return peak;
 }
 
 }  // namespace atc::detail

@@ -35,8 +35,9 @@ struct SweepSink {
       kept;
 };
 
-// The CUDA sweep (src/cuda/sweep.cu; src/core/no_cuda.cpp without CUDA).
-void run_cuda_sweep(const PreparedBatch& priced, std::span<const SweepConfig> configs, const SweepOptions& options,
+// The CUDA sweep (src/cuda/sweep.cu; src/core/no_cuda.cpp without CUDA). Returns the
+// device bytes it held at its peak.
+std::size_t run_cuda_sweep(const PreparedBatch& priced, std::span<const SweepConfig> configs, const SweepOptions& options,
                     const SweepSink& sink);
 
 }  // namespace atc::detail
