@@ -232,8 +232,10 @@ def _status_frame(
         index=symbols.rename("symbol"),
     )
     if refused:
+        # No bar is at fault: the whole column is (and a refused src may have failed at bar 0).
         positions = list(refused)
-        frame.iloc[positions, frame.columns.get_loc("code")] = NON_NUMERIC
+        for name, value in (("code", NON_NUMERIC), ("bar", -1), ("label", None), ("filled_bars", 0)):
+            frame.iloc[positions, frame.columns.get_loc(name)] = value
         frame.iloc[positions, frame.columns.get_loc("message")] = list(refused.values())
     return frame
 

@@ -220,12 +220,8 @@ def _from_mapping(data: Mapping[Any, Any], what: str) -> Prices:
     return frame
 
 
-def _is_datetime(column: pd.Series) -> bool:
-    if pd.api.types.is_datetime64_any_dtype(column.dtype):
-        return True
-    return column.dtype.kind == "O" and pd.api.types.infer_dtype(column, skipna=True) in (
-        "datetime", "datetime64", "date"
-    )
+def _holds_dates(column: pd.Series) -> bool:
+    return pd.api.types.infer_dtype(column, skipna=True) in ("datetime", "datetime64", "date")
 
 
 def _time_label(frame: pd.DataFrame, time_column: str | None, what: str) -> Any | None:
@@ -241,7 +237,12 @@ def _time_label(frame: pd.DataFrame, time_column: str | None, what: str) -> Any 
     named = find_column(frame.columns, TIME_NAMES)
     if named is not None:
         return named
-    typed = [label for label, column in frame.items() if _is_datetime(column)]
+    # By dtype first: building a Series per column would cost more than the engine on a
+    # frame of many symbols; only object columns are looked into.
+    typed = [
+        label for j, (label, dtype) in enumerate(frame.dtypes.items())
+        if pd.api.types.is_datetime64_any_dtype(dtype) or (dtype.kind == "O" and _holds_dates(frame.iloc[:, j]))
+    ]
     if len(typed) > 1:
         raise InputError(f"{what}: several datetime columns ({', '.join(map(str, typed[:5]))}); "
                          f"pass time_column= to say which is the time")
@@ -301,24 +302,31 @@ def _from_long(
     labels = [c for c in frame.columns if c != symbol and c != time]
     fields = _field_labels(labels, close_column, source, "column", what)
     if len(fields) == 1:
-        values: Any = frame[fields[0]].to_numpy()
+        values: Any = frame[fields[0]].array  # its own dtype: a nullable or text column stays one
     else:
         values = combine_source([frame[f].to_numpy(dtype=np.float64) for f in fields])
-    names = frame[symbol].to_numpy()
-    missing = pd.isna(names)
-    if missing.any():
-        raise InputError(f"{what}: row {int(np.argmax(missing))} has no symbol")
-    rows = pd.DataFrame({"time": times.to_numpy(), "symbol": names})
-    repeated = rows.duplicated().to_numpy()
+    # Codes instead of the labels: symbols numbered in order of first appearance (the
+    # CLI's order for a long file), times in any order.
+    codes, keys = pd.factorize(frame[symbol])
+    if (codes < 0).any():
+        raise InputError(f"{what}: row {int(np.argmax(codes < 0))} has no symbol")
+    time_codes, distinct_times = pd.factorize(times)
+    pairs = codes.astype(np.int64) * (len(distinct_times) + 1) + time_codes
+    repeated = pd.Index(pairs).duplicated()
     if repeated.any():
         i = int(np.argmax(repeated))
-        raise InputError(f"{what}: symbol '{names[i]}' has more than one row at {times[i]}")
+        raise InputError(f"{what}: symbol '{keys[codes[i]]}' has more than one row at {times[i]}")
     order = np.asarray(times.argsort(kind="stable"))
-    positions = pd.Series(names[order]).groupby(names[order], sort=False).indices
+    order = order[np.argsort(codes[order], kind="stable")]  # by symbol, each in time order
+    counts = np.bincount(codes, minlength=len(keys))
+    numpy_values = isinstance(values, (np.ndarray, pd.arrays.NumpyExtensionArray))
+    if len(keys) and numpy_values and (counts == len(distinct_times)).all() and (time_codes >= 0).all():
+        # Every symbol on every time (the usual case): the pivot is one reshape.
+        block = np.asarray(values)[order].reshape(len(keys), -1).T
+        return pd.DataFrame(block, index=times[order[: counts[0]]], columns=keys)
     series = {}
-    for key in pd.unique(names):  # symbols in order of first appearance, as the CLI reads them
-        taken = order[positions[key]]
-        series[key] = pd.Series(values[taken], index=times[taken], name=key)
+    for key, taken in zip(keys, np.split(order, np.cumsum(counts)[:-1])):
+        series[key] = pd.Series(values.take(taken), index=times[taken], name=key)
     return _from_mapping(series, what)
 
 

@@ -144,6 +144,19 @@ def test_a_long_frame_is_pivoted(ohlc: dict[str, pd.DataFrame], expected: atc.AT
     assert_same(out, expected, any_order=True)
 
 
+def test_a_long_frame_with_every_symbol_on_every_time(wide: pd.DataFrame) -> None:
+    listed = wide.iloc[40:]  # no symbol listed late: the pivot is one reshape
+    long = _long({"Close": listed})
+    shuffled = long.sample(frac=1.0, random_state=5)
+    out = atc.compute_atc_batch(shuffled, backend="cpu")
+    assert out.average_signal.index.name == "time"
+    assert_same(out, atc.compute_atc_batch(listed, backend="cpu"), any_order=True)
+    text = long.astype({"Close": object})
+    text.loc[text["symbol"] == "MSFT", "Close"] = "?"
+    with pytest.warns(atc.ATCWarning, match="symbol 'MSFT': the column is not numeric"):
+        assert atc.compute_atc_batch(text, backend="cpu").status.loc["MSFT", "code"] == "non-numeric"
+
+
 @pytest.mark.parametrize(
     "names",
     [
@@ -306,13 +319,14 @@ def test_the_ragged_path_names_the_symbol_too(wide: pd.DataFrame) -> None:
 # --------------------------------------------------------------------------- text columns
 
 
-def _assert_refused(out: atc.ATCResult, symbol: str, expected: atc.ATCResult) -> None:
+def _assert_refused(out: atc.ATCResult, symbol: str, expected: atc.ATCResult, start: str | None = None) -> None:
+    """``symbol`` failed as any failed symbol does (NaN / 0 outputs), the others computed."""
     errors = out.errors.set_index("symbol")
     assert list(errors.index) == [symbol]
     assert errors.loc[symbol, "code"] == "non-numeric"
-    assert errors.loc[symbol, "bar"] == -1
+    assert errors.loc[symbol, "bar"] == -1 and out.status.loc[symbol, "filled_bars"] == 0
     message = errors.loc[symbol, "message"]
-    assert message.startswith(f"symbol '{symbol}': the column is not numeric"), message
+    assert message.startswith(start or f"symbol '{symbol}': the column is not numeric"), message
     assert out.average_signal[symbol].isna().all() and (out.state[symbol] == 0).all()
     good = [s for s in out.symbols if s != symbol]
     for key in expected:
@@ -361,5 +375,6 @@ def test_a_text_src_column_fails_its_symbol(wide: pd.DataFrame, expected: atc.AT
     src["AAPL"] = "x"
     with pytest.warns(atc.ATCWarning, match="symbol 'AAPL': its src column is not numeric"):
         out = atc.compute_atc_batch(wide, src=src, backend="cpu")
-    assert out.status.loc["AAPL", "code"] == "non-numeric"
-    assert (out.status.drop("AAPL")["code"] == "ok").all()
+    _assert_refused(out, "AAPL", atc.compute_atc_batch(wide, src=wide, backend="cpu"),
+                    "symbol 'AAPL': its src column is not numeric")
+    assert pd.isna(out.status.loc["AAPL", "label"])
