@@ -294,7 +294,9 @@ def _run(
     if isinstance(src, str):  # a source formula over the input's own OHLC fields
         src_prices = normalize_input(data, **shape, source=src)
     else:
-        src_prices = None if src is None else normalize_input(src, symbols=symbols, time_column=time_column, what="src")
+        src_prices = (
+            None if src is None else normalize_input(src, symbols=symbols, time_column=time_column, what="src")
+        )
 
     if isinstance(prices, dict):
         # Different calendars: each symbol is computed on its own bars, then aligned.
@@ -309,17 +311,15 @@ def _run(
                 refused[i] = reason
         src_list = None
         if src_prices is not None:
-            src_series = (
-                dict(src_prices.items()) if isinstance(src_prices, pd.DataFrame) else src_prices
-            )
+            src_series = dict(src_prices.items()) if isinstance(src_prices, pd.DataFrame) else src_prices
             if list(src_series) != keys:
                 raise ValueError("src must be a dict with the same keys as data")
             src_list = []
             for i, (key, s) in enumerate(src_series.items()):
-                values, reason = series_values(s, key, f"src[{key!r}]")
+                values, reason = series_values(s, key, f"src[{key!r}]", "its src column")
                 src_list.append(values)
                 if reason is not None:
-                    refused.setdefault(i, reason.replace("the column", "its src column", 1))
+                    refused.setdefault(i, reason)
         native = _atc.compute_series(closes, [str(k) for k in keys], native_cfg, options, src_list)
         return _ragged_result(native, series, pd.Index(keys), refused)
 
@@ -329,9 +329,8 @@ def _run(
         if not isinstance(src_prices, pd.DataFrame) or src_prices.shape != prices.shape:
             shape_of = src_prices.shape if isinstance(src_prices, pd.DataFrame) else "several calendars"
             raise ValueError(f"src has shape {shape_of} but data has {prices.shape}")
-        src_values, src_refused = table_values(src_prices, "src")
-        for i, reason in src_refused.items():
-            refused.setdefault(i, reason.replace("the column", "its src column", 1))
+        src_values, src_refused = table_values(src_prices, "src", "its src column")
+        refused = src_refused | refused  # a symbol refused twice: its close's reason
     native = _atc.compute_table(values, [str(c) for c in prices.columns], native_cfg, options, src_values)
     return _table_result(native, prices.index, prices.columns, refused)
 

@@ -99,9 +99,10 @@ def _numeric(column: pd.Series) -> tuple[np.ndarray | None, str | None]:
     ):
         return column.to_numpy(dtype=np.float64, na_value=np.nan), None
     # The first value that is no number, to show what the column holds.
-    odd = next((v for v in column.dropna() if isinstance(v, bool) or not isinstance(v, (int, float, Decimal, np.number))), None)
+    numbers = (int, float, Decimal, np.number)
+    odd = next((v for v in column.dropna() if isinstance(v, bool) or not isinstance(v, numbers)), None)
     example = "" if odd is None else f", e.g. {odd!r}"
-    return None, f"the column is not numeric (dtype {dtype}{example})"
+    return None, f"not numeric (dtype {dtype}{example})"
 
 
 def _refuse_complex(frame: pd.DataFrame, what: str) -> None:
@@ -110,7 +111,7 @@ def _refuse_complex(frame: pd.DataFrame, what: str) -> None:
             raise TypeError(f"{what} column {name!r}: complex values cannot be prices")
 
 
-def table_values(frame: pd.DataFrame, what: str) -> tuple[np.ndarray, dict[int, str]]:
+def table_values(frame: pd.DataFrame, what: str, noun: str = "the column") -> tuple[np.ndarray, dict[int, str]]:
     """Bars x symbols as float64 in Fortran order (each symbol's bars contiguous), and the
     columns that are not numeric (position -> message naming the symbol), left NaN there
     so that the engine fails them as it fails any empty symbol."""
@@ -123,20 +124,22 @@ def table_values(frame: pd.DataFrame, what: str) -> tuple[np.ndarray, dict[int, 
     for j in range(frame.shape[1]):
         values, reason = _numeric(frame.iloc[:, j])
         if values is None:
-            refused[j] = f"symbol '{frame.columns[j]}': {reason}"
+            refused[j] = f"symbol '{frame.columns[j]}': {noun} is {reason}"
             out[:, j] = np.nan
         else:
             out[:, j] = values
     return out, refused
 
 
-def series_values(series: pd.Series, symbol: Any, what: str) -> tuple[np.ndarray, str | None]:
+def series_values(
+    series: pd.Series, symbol: Any, what: str, noun: str = "the column"
+) -> tuple[np.ndarray, str | None]:
     """One symbol's values as contiguous float64 (all NaN, with the message, when not numeric)."""
     if series.dtype.kind == "c":
         raise TypeError(f"{what}: complex values cannot be prices")
     values, reason = _numeric(series)
     if values is None:
-        return np.full(len(series), np.nan), f"symbol '{symbol}': {reason}"
+        return np.full(len(series), np.nan), f"symbol '{symbol}': {noun} is {reason}"
     return np.ascontiguousarray(values), None
 
 
@@ -338,7 +341,8 @@ def _from_fields(frame: pd.DataFrame, close_column: str | None, source: str, wha
                          f"or (ticker, field)")
     level = _field_level(columns, close_column, what)
     fields = list(columns.unique(level=level))
-    parts = [frame.xs(label, axis=1, level=level) for label in _field_labels(fields, close_column, source, "field", what)]
+    labels = _field_labels(fields, close_column, source, "field", what)
+    parts = [frame.xs(label, axis=1, level=level) for label in labels]
     if len(parts) == 1:
         wide = parts[0]
     else:
