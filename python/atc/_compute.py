@@ -15,6 +15,16 @@ import pandas as pd
 
 from . import _atc
 from ._config import FAMILIES, ATCConfig
+from ._inputs import (
+    NON_NUMERIC,
+    check_index,
+    device_to_host,
+    float64,
+    is_device_array,
+    normalize_input,
+    series_values,
+    table_values,
+)
 
 BackendName = Literal["auto", "reference", "cpu", "cuda"]
 OutputsName = Literal["standard", "compact", "scan", "average"]
@@ -80,21 +90,13 @@ def _options(
 # --------------------------------------------------------------------------- one series
 
 
-def _float64(values: Any, what: str) -> np.ndarray:
-    """`values` as float64; complex numbers are an error (NumPy would drop their imaginary part)."""
-    arr = np.asarray(values)
-    if arr.dtype.kind == "c":
-        raise TypeError(f"{what}: complex values cannot be prices")
-    return arr.astype(np.float64, copy=False)
-
-
 def _as_series_values(values: Any, what: str) -> tuple[np.ndarray, pd.Index | None]:
     if isinstance(values, pd.DataFrame):
         raise TypeError(f"{what} must be one series (a Series, list or 1-D array), not a DataFrame")
     index = values.index if isinstance(values, pd.Series) else None
-    if _is_device_array(values):
-        values = _device_to_host(values)
-    arr = np.ascontiguousarray(_float64(values, what))
+    if is_device_array(values):
+        values = device_to_host(values)
+    arr = np.ascontiguousarray(float64(values, what))
     if arr.ndim != 1:
         raise ValueError(f"{what} must be 1-D, got shape {arr.shape}")
     return arr, index
@@ -140,6 +142,8 @@ def compute_atc_signals(
         if src_values.shape != close.shape:
             raise ValueError(f"src has {src_values.size} values but prices has {close.size}")
     name = prices.name if isinstance(prices, pd.Series) and prices.name is not None else "series"
+    if index is not None:
+        check_index(index, f"symbol '{name}': the index")
     native = _atc.compute(
         close, cfg.to_native(), _options(backend, None, "standard", calibration), src_values, str(name)
     )
@@ -207,36 +211,16 @@ class ATCResult(Mapping[str, pd.DataFrame]):
         return pd.DataFrame({key: frame.iloc[-1] for key, frame in self._frames.items()})
 
 
-def _is_device_array(obj: Any) -> bool:
-    if hasattr(obj, "__cuda_array_interface__"):
-        return True
-    device = getattr(obj, "__dlpack_device__", None)
-    if device is None or isinstance(obj, np.ndarray):
-        return False
-    return device()[0] not in (1, 3)  # kDLCPU, kDLCUDAHost
+def _status_frame(
+    native: dict, symbols: pd.Index, index: pd.Index, rows: np.ndarray, refused: Mapping[int, str]
+) -> pd.DataFrame:
+    """Per-symbol status; ``rows[i]`` is the row of ``index`` where symbol i failed, or -1.
 
-
-def _device_to_host(obj: Any) -> np.ndarray:
-    """Copies a GPU array (CuPy, or anything with __cuda_array_interface__/DLPack) to host.
-
-    The engine's CUDA backend takes host buffers and does its own transfers, so device
-    input costs one explicit device-to-host copy here. A zero-copy path for device
-    input would replace this function.
+    ``refused``: symbols refused before the engine (position -> message), whose values went
+    in as NaN so that their outputs are those of any failed symbol; their code says why.
     """
-    try:
-        import cupy
-    except ImportError as exc:
-        raise TypeError("GPU arrays are accepted through CuPy, which is not installed") from exc
-    device_array = (
-        cupy.asarray(obj) if hasattr(obj, "__cuda_array_interface__") else cupy.from_dlpack(obj)
-    )
-    return cupy.asnumpy(device_array)
-
-
-def _status_frame(native: dict, symbols: pd.Index, index: pd.Index, rows: np.ndarray) -> pd.DataFrame:
-    """Per-symbol status; ``rows[i]`` is the row of ``index`` where symbol i failed, or -1."""
     status = native["status"]
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "code": status["code"],
             "bar": np.asarray(status["bar"], dtype=np.int64),
@@ -247,20 +231,29 @@ def _status_frame(native: dict, symbols: pd.Index, index: pd.Index, rows: np.nda
         },
         index=symbols.rename("symbol"),
     )
+    if refused:
+        # No bar is at fault: the whole column is (and a refused src may have failed at bar 0).
+        positions = list(refused)
+        for name, value in (("code", NON_NUMERIC), ("bar", -1), ("label", None), ("filled_bars", 0)):
+            frame.iloc[positions, frame.columns.get_loc(name)] = value
+        frame.iloc[positions, frame.columns.get_loc("message")] = list(refused.values())
+    return frame
 
 
-def _table_result(native: dict, index: pd.Index, columns: pd.Index) -> ATCResult:
+def _table_result(native: dict, index: pd.Index, columns: pd.Index, refused: Mapping[int, str]) -> ATCResult:
     bars, symbols = len(index), len(columns)
     frames = {
         # Symbol-major flat column -> (bars x symbols) Fortran view, no copy.
         key: pd.DataFrame(flat.reshape(symbols, bars).T, index=index, columns=columns, copy=False)
         for key, flat in native["columns"].items()
     }
-    status = _status_frame(native, columns, index, np.asarray(native["status"]["bar"], dtype=np.int64))
+    status = _status_frame(native, columns, index, np.asarray(native["status"]["bar"], dtype=np.int64), refused)
     return ATCResult(frames, status, native["backend"])
 
 
-def _ragged_result(native: dict, series: Sequence[pd.Series], columns: pd.Index) -> ATCResult:
+def _ragged_result(
+    native: dict, series: Sequence[pd.Series], columns: pd.Index, refused: Mapping[int, str]
+) -> ATCResult:
     union = series[0].index
     for s in series[1:]:
         union = union.union(s.index)
@@ -280,15 +273,8 @@ def _ragged_result(native: dict, series: Sequence[pd.Series], columns: pd.Index)
     failed = bars >= 0
     failed_rows = np.full(len(bars), -1, dtype=np.int64)
     failed_rows[failed] = rows[starts[failed] + bars[failed]]
-    status = _status_frame(native, columns, union, failed_rows)
+    status = _status_frame(native, columns, union, failed_rows, refused)
     return ATCResult(frames, status, native["backend"])
-
-
-def _table_values(frame: pd.DataFrame, what: str) -> np.ndarray:
-    for name, dtype in frame.dtypes.items():
-        if dtype.kind == "c":
-            raise TypeError(f"{what} column {name!r}: complex values cannot be prices")
-    return np.asfortranarray(frame.to_numpy(dtype=np.float64))
 
 
 def _run(
@@ -297,57 +283,56 @@ def _run(
     cfg: ATCConfig,
     options: _atc.Options,
     symbols: Sequence[Any] | None,
+    *,
+    time_column: str | None = None,
+    close_column: str | None = None,
 ) -> ATCResult:
     """Normalises the input, runs the engine, and wraps the outputs (no warning)."""
     native_cfg = cfg.to_native()
-    if isinstance(data, Mapping) and not isinstance(data, pd.DataFrame):
-        keys = list(data)
-        series = [v if isinstance(v, pd.Series) else pd.Series(_float64(v, f"data[{k!r}]")) for k, v in data.items()]
-        same_index = all(s.index.equals(series[0].index) for s in series[1:])
-        if same_index or not series:
-            frame = pd.DataFrame(dict(zip(keys, series)), index=series[0].index if series else None)
-            frame.columns = pd.Index(keys)
-            src_frame = pd.DataFrame(dict(src)) if isinstance(src, Mapping) else src
-            return _run(frame, src_frame, cfg, options, None)
-        # Different calendars: each symbol is computed on its own bars, then aligned.
-        for key, s in zip(keys, series):
-            if not (s.index.is_unique and s.index.is_monotonic_increasing):
-                raise ValueError(f"series {key!r}: its index must be unique and increasing")
-        src_list = None
-        if src is not None:
-            if not isinstance(src, Mapping) or list(src) != keys:
-                raise ValueError("src must be a dict with the same keys as data")
-            src_list = [np.ascontiguousarray(_float64(src[k], f"src[{k!r}]")) for k in keys]
-        native = _atc.compute_series(
-            [np.ascontiguousarray(_float64(s.to_numpy(), f"data[{k!r}]")) for k, s in zip(keys, series)],
-            [str(k) for k in keys], native_cfg, options, src_list,
-        )
-        return _ragged_result(native, series, pd.Index(keys))
-
-    if isinstance(data, pd.Series):
-        data = data.to_frame(name=data.name if data.name is not None else "series")
-    if isinstance(data, pd.DataFrame):
-        frame = data
+    shape = {"symbols": symbols, "time_column": time_column, "close_column": close_column}
+    prices = normalize_input(data, **shape)
+    if isinstance(src, str):  # a source formula over the input's own OHLC fields
+        src_prices = normalize_input(data, **shape, source=src)
     else:
-        arr = _device_to_host(data) if _is_device_array(data) else _float64(data, "data")
-        if arr.ndim != 2:
-            raise ValueError(f"data must be 2-D (bars x symbols), got shape {arr.shape}")
-        columns = pd.Index(symbols) if symbols is not None else pd.RangeIndex(arr.shape[1])
-        if len(columns) != arr.shape[1]:
-            raise ValueError(f"{len(columns)} symbols given for {arr.shape[1]} columns")
-        frame = pd.DataFrame(arr, columns=columns, copy=False)
-    src_values = None
-    if src is not None:
-        src_frame = src if isinstance(src, pd.DataFrame) else pd.DataFrame(
-            _device_to_host(src) if _is_device_array(src) else _float64(src, "src")
+        src_prices = (
+            None if src is None else normalize_input(src, symbols=symbols, time_column=time_column, what="src")
         )
-        if src_frame.shape != frame.shape:
-            raise ValueError(f"src has shape {src_frame.shape} but data has {frame.shape}")
-        src_values = _table_values(src_frame, "src")
-    native = _atc.compute_table(
-        _table_values(frame, "data"), [str(c) for c in frame.columns], native_cfg, options, src_values
-    )
-    return _table_result(native, frame.index, frame.columns)
+
+    if isinstance(prices, dict):
+        # Different calendars: each symbol is computed on its own bars, then aligned.
+        keys = list(prices)
+        series = list(prices.values())
+        refused: dict[int, str] = {}
+        closes = []
+        for i, (key, s) in enumerate(prices.items()):
+            values, reason = series_values(s, key, f"data[{key!r}]")
+            closes.append(values)
+            if reason is not None:
+                refused[i] = reason
+        src_list = None
+        if src_prices is not None:
+            src_series = dict(src_prices.items()) if isinstance(src_prices, pd.DataFrame) else src_prices
+            if list(src_series) != keys:
+                raise ValueError("src must be a dict with the same keys as data")
+            src_list = []
+            for i, (key, s) in enumerate(src_series.items()):
+                values, reason = series_values(s, key, f"src[{key!r}]", "its src column")
+                src_list.append(values)
+                if reason is not None:
+                    refused.setdefault(i, reason)
+        native = _atc.compute_series(closes, [str(k) for k in keys], native_cfg, options, src_list)
+        return _ragged_result(native, series, pd.Index(keys), refused)
+
+    values, refused = table_values(prices, "data")
+    src_values = None
+    if src_prices is not None:
+        if not isinstance(src_prices, pd.DataFrame) or src_prices.shape != prices.shape:
+            shape_of = src_prices.shape if isinstance(src_prices, pd.DataFrame) else "several calendars"
+            raise ValueError(f"src has shape {shape_of} but data has {prices.shape}")
+        src_values, src_refused = table_values(src_prices, "src", "its src column")
+        refused = src_refused | refused  # a symbol refused twice: its close's reason
+    native = _atc.compute_table(values, [str(c) for c in prices.columns], native_cfg, options, src_values)
+    return _table_result(native, prices.index, prices.columns, refused)
 
 
 def _warn_errors(result: ATCResult, stacklevel: int) -> None:
@@ -370,6 +355,8 @@ def compute_atc_batch(
     *,
     config: ATCConfig | None = None,
     symbols: Sequence[Any] | None = None,
+    time_column: str | None = None,
+    close_column: str | None = None,
     backend: BackendName = "auto",
     use_cuda_kernels: bool | None = None,
     use_streams: bool | None = None,
@@ -387,13 +374,38 @@ def compute_atc_batch(
     """ATC for many symbols at once.
 
     Args:
-        data: closes as a DataFrame (columns = symbols; leading NaNs = listed late), a
-            dict of Series (different calendars are computed per symbol, then aligned on
-            the union of the indexes), a 2-D array (bars x symbols), or a CuPy/GPU array
-            (copied to host first: the CUDA backend takes host buffers for now).
-        src: optional MA source of the same shape (or a dict with the same keys).
+        data: the closes, oldest first (leading NaNs = listed late), as
+
+            - a wide DataFrame: index = time, columns = symbols; or with the time as a
+              column (a datetime column, or one named time/timestamp/date/datetime/
+              date_time/open_time, any case; ``time_column`` names it explicitly);
+            - a long DataFrame: one row per (time, symbol) with a symbol (or ticker)
+              column, a time column (or a datetime index) and a close column (close,
+              else Adj Close / adj_close..., else price; ``close_column`` names it).
+              Rows may come in any order; two rows of one (time, symbol) are an error.
+              Each symbol is one Series of the dict form below;
+            - a DataFrame with (field, ticker) or (ticker, field) columns, as
+              ``yf.download([...])`` gives (``group_by="ticker"`` too): its Close field
+              (same choice as for a long frame);
+            - a polars DataFrame/LazyFrame or a pyarrow Table: converted with
+              ``to_pandas()``, then one of the above (column names are the symbols);
+            - a dict of Series (different calendars are computed per symbol, then
+              aligned on the union of the indexes), a Series, a 2-D array (bars x
+              symbols), or a CuPy/GPU array (copied to host first: the CUDA backend
+              takes host buffers for now).
+
+            Every index must be unique and increasing (InputError naming the symbol, or
+            for a shared index its first bad position). A column that is not numeric
+            (text, dates...) fails its symbol only: code "non-numeric" in
+            ``result.errors``.
+        src: optional MA source of the same shape (or a dict with the same keys), or
+            for an input with OHLC fields (long or (field, ticker)) a name of
+            :data:`atc.PRICE_SOURCES` ("hl2", "hlc3", "ohlc4"...) computed from them.
         config, params: ATCConfig, and/or its fields as keywords.
         symbols: column names for array input.
+        time_column: the time column of a wide or long DataFrame (case-insensitive).
+        close_column: the close column of a long frame, or the field of a (field,
+            ticker) frame, e.g. "Adj Close" (case-insensitive).
         backend: "auto" (CUDA when available, else cpu), "reference", "cpu", "cuda".
         use_cuda_kernels: True selects "cuda", False "cpu" (the original flag).
         use_streams, num_streams: CUDA pipeline streams (False = 1 stream; None = the
@@ -416,7 +428,8 @@ def compute_atc_batch(
 
     Raises:
         ConfigError: invalid parameters. BackendUnavailable: "cuda" requested without
-        a usable device.
+        a usable device. InputError: an input that cannot be read as bars x symbols
+        (an index not increasing, a repeated (time, symbol), a missing column...).
     """
     cfg = ATCConfig.from_params(config, **params)
     options = _options(
@@ -425,6 +438,6 @@ def compute_atc_batch(
         chunk_symbols=chunk_symbols, device_memory_limit=device_memory_limit, devices=devices,
         precision=precision,
     )
-    result = _run(data, src, cfg, options, symbols)
+    result = _run(data, src, cfg, options, symbols, time_column=time_column, close_column=close_column)
     _warn_errors(result, stacklevel=2)
     return result

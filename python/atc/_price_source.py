@@ -1,6 +1,10 @@
-"""The moving averages' source (the indicator's ``src``) from a frame of OHLC columns."""
+"""The moving averages' source (the indicator's ``src``) from a frame of OHLC columns, and
+the column names the package recognises (the CLI's CSV header names)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +21,45 @@ PRICE_SOURCES: dict[str, tuple[str, ...]] = {
     "ohlc4": ("open", "high", "low", "close"),
 }
 
+# Column names, trimmed and case-insensitive, as the CLI reads a CSV header
+# (src/io/csv_reader.cpp): the time, the symbol of a long table, and the stand-ins for
+# a missing close (an adjusted close, else a price).
+TIME_NAMES: tuple[str, ...] = ("timestamp", "time", "date", "datetime", "date_time", "open_time")
+SYMBOL_NAMES: tuple[str, ...] = ("symbol", "ticker")
+ADJUSTED_CLOSE_NAMES: tuple[str, ...] = ("adj close", "adj_close", "adjclose", "adjusted close", "adjusted_close")
+
+
+def column_key(label: Any) -> str:
+    """A column label as it is matched against names: trimmed, lower case."""
+    return str(label).strip().lower()
+
+
+def find_column(labels: Iterable[Any], names: Iterable[str]) -> Any | None:
+    """The first of ``labels`` (in their order) whose key is one of ``names``, or None."""
+    wanted = set(names)
+    return next((label for label in labels if column_key(label) in wanted), None)
+
+
+def close_label(labels: Iterable[Any], close_column: str | None = None) -> Any | None:
+    """The label read as close: the one ``close_column`` names, else ``close``, else an
+    adjusted close, else ``price`` (the CLI's order, --close-column included); None if none."""
+    labels = list(labels)
+    if close_column is not None:
+        return find_column(labels, (column_key(close_column),))
+    for names in (("close",), ADJUSTED_CLOSE_NAMES, ("price",)):
+        found = find_column(labels, names)
+        if found is not None:
+            return found
+    return None
+
+
+def combine_source(parts: Sequence[np.ndarray]) -> np.ndarray:
+    """The source from its columns' float64 values: added left to right, divided by the count."""
+    total = parts[0]
+    for values in parts[1:]:
+        total = total + values
+    return total / len(parts)
+
 
 def price_source(frame: pd.DataFrame, source: str = "close") -> pd.Series:
     """The ``src`` series of ``source`` from ``frame``'s columns (matched case-insensitively).
@@ -31,13 +74,10 @@ def price_source(frame: pd.DataFrame, source: str = "close") -> pd.Series:
     """
     if source not in PRICE_SOURCES:
         raise ValueError(f"unknown source {source!r}: one of {', '.join(PRICE_SOURCES)}")
-    by_name = {str(column).strip().lower(): column for column in frame.columns}
-    missing = [name for name in PRICE_SOURCES[source] if name not in by_name]
+    labels = [find_column(frame.columns, (name,)) for name in PRICE_SOURCES[source]]
+    missing = [name for name, label in zip(PRICE_SOURCES[source], labels) if label is None]
     if missing:
         found = ", ".join(str(c) for c in frame.columns[:20])
         raise ValueError(f"no {missing[0]!r} column, which source {source!r} needs (columns: {found})")
-    columns = [frame[by_name[name]].to_numpy(dtype=np.float64) for name in PRICE_SOURCES[source]]
-    total = columns[0]
-    for values in columns[1:]:
-        total = total + values
-    return pd.Series(total / len(columns), index=frame.index, name=source)
+    total = combine_source([frame[label].to_numpy(dtype=np.float64) for label in labels])
+    return pd.Series(total, index=frame.index, name=source)
