@@ -59,6 +59,9 @@ struct SweepResult {
   Backend backend = Backend::Reference;
   /// Device memory the cuda backend held at its peak (0 on the host backends).
   std::size_t device_bytes = 0;
+  /// CUDA streams it ran on (0 on the host backends): at least ComputeOptions::streams,
+  /// more for a small universe, whose configurations are latency-bound one by one.
+  int streams = 0;
 
   const SweepRow& row(std::size_t config, std::size_t symbol) const { return rows[config * symbols.size() + symbol]; }
 };

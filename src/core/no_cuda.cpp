@@ -12,7 +12,8 @@ void run_cuda(const PreparedBatch&, const Config&, OutputColumns, const ComputeO
   throw BackendUnavailable("this build of atc has no CUDA backend (nvcc was not found at build time)");
 }
 
-std::size_t run_cuda_sweep(const PreparedBatch&, std::span<const SweepConfig>, const SweepOptions&, const SweepSink&) {
+std::size_t run_cuda_sweep(const PreparedBatch&, std::span<const SweepConfig>, const SweepOptions&, const SweepSink&,
+                           int&) {
   throw BackendUnavailable("this build of atc has no CUDA backend (nvcc was not found at build time)");
 }
 

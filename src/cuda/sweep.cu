@@ -4,8 +4,8 @@
 // series reduces its columns to a SweepCell (src/sweep/sweep_cell.hpp) in the device.
 // Only the cells (and the kept series) come back. Configurations take turns on a few
 // lanes (a stream with its own columns), so that one configuration's small launch
-// overlaps the next ones'. When the universe's columns do not fit the device's memory
-// for one lane, the series are cut into chunks that each run every configuration.
+// overlaps the next ones' (lanes enough for kSeriesInFlight series). When the
+// universe's columns do not fit the device's memory for one lane, the series are cut into chunks that each run every configuration.
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -27,6 +27,8 @@ using detail::SweepCell;
 using detail::SweepConfig;
 
 constexpr int kReduceThreads = 128;
+constexpr std::size_t kSeriesInFlight = 4096;
+constexpr int kMaxLanes = 32;
 
 __global__ void reduce_kernel(const double* close, const long long* offset, const DeviceColumns out, int series,
                               int source, int side, double fee_rate, SweepCell* cells) {
@@ -264,7 +266,7 @@ class ChunkRun {
 namespace atc::detail {
 
 std::size_t run_cuda_sweep(const PreparedBatch& priced, std::span<const SweepConfig> configs,
-                           const SweepOptions& options, const SweepSink& sink) {
+                           const SweepOptions& options, const SweepSink& sink, int& streams) {
   if (priced.series.empty() || configs.empty()) return 0;
   const int device = options.compute.devices.empty() ? 0 : options.compute.devices.front();
   int previous = 0;
@@ -286,7 +288,12 @@ std::size_t run_cuda_sweep(const PreparedBatch& priced, std::span<const SweepCon
   ATC_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
   std::size_t budget = free_bytes / 10 * 8;
   if (options.compute.device_memory_limit > 0) budget = std::min(budget, options.compute.device_memory_limit);
-  const int lanes = std::max(1, options.compute.streams);
+  // Each configuration's launch runs its bars in sequence (~1 µs a bar), so a sweep of
+  // small universes is latency-bound: enough lanes keep kSeriesInFlight series on the
+  // device (at least the options' streams, at most kMaxLanes; their columns are small).
+  const auto wanted = static_cast<int>((cuda::kSeriesInFlight + priced.series.size() - 1) / priced.series.size());
+  const int lanes = std::max(std::max(1, options.compute.streams), std::min(wanted, cuda::kMaxLanes));
+  streams = lanes;
   const std::size_t max_bars = priced.series[order.front()].n;
   std::size_t peak = 0;
   for (std::size_t first = 0; first < order.size();) {

@@ -217,7 +217,7 @@ SweepResult sweep(std::span<const SeriesView> input, std::span<const Config> con
       kept.position[start + t] = backtest_detail::side_position(code[t], side);
   };
   if (backend == Backend::Cuda)
-    result.device_bytes = detail::run_cuda_sweep(priced, plan, options, sink);
+    result.device_bytes = detail::run_cuda_sweep(priced, plan, options, sink, result.streams);
   else
     run_host_sweep(backend, priced, plan, options, sink);
 

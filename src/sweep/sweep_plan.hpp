@@ -36,8 +36,8 @@ struct SweepSink {
 };
 
 // The CUDA sweep (src/cuda/sweep.cu; src/core/no_cuda.cpp without CUDA). Returns the
-// device bytes it held at its peak.
+// device bytes it held at its peak, and the streams it ran on in `streams`.
 std::size_t run_cuda_sweep(const PreparedBatch& priced, std::span<const SweepConfig> configs, const SweepOptions& options,
-                    const SweepSink& sink);
+                    const SweepSink& sink, int& streams);
 
 }  // namespace atc::detail

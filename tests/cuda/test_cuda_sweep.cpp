@@ -84,7 +84,7 @@ TEST(CudaSweep, ManyRandomConfigurationsEqualTheCpuSweep) {
   std::mt19937_64 rng(seed);
   std::vector<Config> configs(96);
   for (Config& c : configs) {
-    for (int& l : c.length) l = std::uniform_int_distribution<int>(5, 120)(rng);
+    for (int& l : c.length) l = std::uniform_int_distribution<int>(10, 120)(rng);
     c.robustness = static_cast<Robustness>(std::uniform_int_distribution<int>(0, 2)(rng));
     c.lambda = std::uniform_real_distribution<double>(0.0, 1.0)(rng);
     c.decay = std::uniform_real_distribution<double>(0.0, 5.0)(rng);
