@@ -6,6 +6,7 @@ holds one float64 block) and comes back as NumPy views of the engine's output co
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal
@@ -260,10 +261,7 @@ def _table_result(native: dict, index: pd.Index, columns: pd.Index) -> ATCResult
     return ATCResult(frames, status, native["backend"])
 
 
-def _ragged_result(native: dict, series: Sequence[pd.Series], columns: pd.Index) -> ATCResult:
-    union = series[0].index
-    for s in series[1:]:
-        union = union.union(s.index)
+def _ragged_result(native: dict, series: Sequence[pd.Series], columns: pd.Index, union: pd.Index) -> ATCResult:
     rows = np.concatenate([union.get_indexer(s.index) for s in series]) if series else np.empty(0, int)
     cols = np.repeat(np.arange(len(series)), [len(s) for s in series])
     frames = {}
@@ -291,15 +289,41 @@ def _table_values(frame: pd.DataFrame, what: str) -> np.ndarray:
     return np.asfortranarray(frame.to_numpy(dtype=np.float64))
 
 
-def _run(
-    data: Any,
-    src: Any,
-    cfg: ATCConfig,
-    options: _atc.Options,
-    symbols: Sequence[Any] | None,
-) -> ATCResult:
-    """Normalises the input, runs the engine, and wraps the outputs (no warning)."""
-    native_cfg = cfg.to_native()
+@dataclasses.dataclass
+class _Prices:
+    """Price input as the engine takes it (one conversion for batches, sweeps and backtests).
+
+    A table: ``close`` is a (bars x symbols) Fortran float64 array on ``index``. Ragged
+    (a dict of Series on different calendars): ``close`` is one 1-D array per symbol,
+    ``series`` the Series themselves, and ``index`` the union of their indexes.
+    """
+
+    close: np.ndarray | list[np.ndarray]
+    src: np.ndarray | list[np.ndarray] | None
+    columns: pd.Index
+    index: pd.Index
+    series: list[pd.Series] | None = None
+
+    @property
+    def names(self) -> list[str]:
+        """Symbol names as the engine reports them."""
+        return [str(c) for c in self.columns]
+
+    def bars(self, i: int) -> pd.Index:
+        """The index of symbol ``i``'s bars."""
+        return self.index if self.series is None else self.series[i].index
+
+    def close_of(self, i: int) -> np.ndarray:
+        return np.ascontiguousarray(self.close[:, i]) if self.series is None else self.close[i]
+
+    def src_of(self, i: int) -> np.ndarray | None:
+        if self.src is None:
+            return None
+        return np.ascontiguousarray(self.src[:, i]) if self.series is None else self.src[i]
+
+
+def _prices(data: Any, src: Any, symbols: Sequence[Any] | None) -> _Prices:
+    """Normalises the price input of compute_atc_batch (and src) for the engine."""
     if isinstance(data, Mapping) and not isinstance(data, pd.DataFrame):
         keys = list(data)
         series = [v if isinstance(v, pd.Series) else pd.Series(_float64(v, f"data[{k!r}]")) for k, v in data.items()]
@@ -308,7 +332,7 @@ def _run(
             frame = pd.DataFrame(dict(zip(keys, series)), index=series[0].index if series else None)
             frame.columns = pd.Index(keys)
             src_frame = pd.DataFrame(dict(src)) if isinstance(src, Mapping) else src
-            return _run(frame, src_frame, cfg, options, None)
+            return _prices(frame, src_frame, None)
         # Different calendars: each symbol is computed on its own bars, then aligned.
         for key, s in zip(keys, series):
             if not (s.index.is_unique and s.index.is_monotonic_increasing):
@@ -318,11 +342,13 @@ def _run(
             if not isinstance(src, Mapping) or list(src) != keys:
                 raise ValueError("src must be a dict with the same keys as data")
             src_list = [np.ascontiguousarray(_float64(src[k], f"src[{k!r}]")) for k in keys]
-        native = _atc.compute_series(
-            [np.ascontiguousarray(_float64(s.to_numpy(), f"data[{k!r}]")) for k, s in zip(keys, series)],
-            [str(k) for k in keys], native_cfg, options, src_list,
+        union = series[0].index
+        for s in series[1:]:
+            union = union.union(s.index)
+        return _Prices(
+            close=[np.ascontiguousarray(_float64(s.to_numpy(), f"data[{k!r}]")) for k, s in zip(keys, series)],
+            src=src_list, columns=pd.Index(keys), index=union, series=series,
         )
-        return _ragged_result(native, series, pd.Index(keys))
 
     if isinstance(data, pd.Series):
         data = data.to_frame(name=data.name if data.name is not None else "series")
@@ -344,10 +370,24 @@ def _run(
         if src_frame.shape != frame.shape:
             raise ValueError(f"src has shape {src_frame.shape} but data has {frame.shape}")
         src_values = _table_values(src_frame, "src")
-    native = _atc.compute_table(
-        _table_values(frame, "data"), [str(c) for c in frame.columns], native_cfg, options, src_values
-    )
-    return _table_result(native, frame.index, frame.columns)
+    return _Prices(close=_table_values(frame, "data"), src=src_values, columns=frame.columns, index=frame.index)
+
+
+def _run(
+    data: Any,
+    src: Any,
+    cfg: ATCConfig,
+    options: _atc.Options,
+    symbols: Sequence[Any] | None,
+) -> ATCResult:
+    """Normalises the input, runs the engine, and wraps the outputs (no warning)."""
+    native_cfg = cfg.to_native()
+    prices = _prices(data, src, symbols)
+    if prices.series is not None:
+        native = _atc.compute_series(prices.close, prices.names, native_cfg, options, prices.src)
+        return _ragged_result(native, prices.series, prices.columns, prices.index)
+    native = _atc.compute_table(prices.close, prices.names, native_cfg, options, prices.src)
+    return _table_result(native, prices.index, prices.columns)
 
 
 def _warn_errors(result: ATCResult, stacklevel: int) -> None:
