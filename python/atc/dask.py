@@ -141,7 +141,7 @@ def sweep_distributed(
         raise ValueError(f"configs_per_task must be >= 1, got {configs_per_task}")
     kwargs = {"source": source, "side": side, "fee_bps": fee_bps, "bars_per_year": backtest.bars_per_year,
               "backend": backend, "gaps": gaps, "threads": threads}
-    [remote_frame] = client.scatter([frame], broadcast=True)
+    [remote_frame] = client.scatter([frame], broadcast=True, hash=False)
     starts = range(0, len(cfgs), configs_per_task)
     futures = [client.submit(_sweep_chunk, remote_frame, cfgs[lo:lo + configs_per_task], kwargs, pure=False)
                for lo in starts]
