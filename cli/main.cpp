@@ -10,6 +10,7 @@
 #include "compute_command.hpp"
 #include "live_command.hpp"
 #include "scan_command.hpp"
+#include "sweep_command.hpp"
 
 namespace {
 
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
   const ScanCommand scan(app, false);
   const ScanCommand demo(app, true);
   const LiveCommand live(app);
+  const SweepCommand sweep(app);
   const ChartCommand plot(app, "plot",
                           "Draw one symbol's price chart with the ATC colouring, a family's MAs and "
                           "the entries to PNG/SVG (runs `python3 -m atc plot`; needs the Python "
@@ -60,6 +62,7 @@ int main(int argc, char** argv) {
     if (plot.selected()) return plot.run();
     if (heatmap.selected()) return heatmap.run();
     if (live.selected()) return live.run();
+    if (sweep.selected()) return sweep.run();
     return demo.run();
   } catch (const atc::ConfigError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

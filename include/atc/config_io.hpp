@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "atc/config.hpp"
 
@@ -44,5 +45,28 @@ ParameterValue get_parameter(const Config& config, std::string_view name);
 // or unparsable file, an unknown key or a wrong type, and for non-ASCII text in a TOML
 // file outside its comments and strings. Does not call Config::validate.
 Config load_config_file(const std::filesystem::path& path, Config base = {});
+
+// One axis of a parameter grid: a parameter of parameters() (or "len": the six base
+// lengths together) and its values.
+struct GridAxis {
+  std::string name;
+  std::vector<ParameterValue> values;
+};
+
+// Parses "NAME=V1,V2,..." where a value is as the parameter's kind reads it (integer,
+// number, Narrow/Medium/Wide, true/false), and an Integer or Number value may be a range
+// START:STOP:STEP (STOP included; numbers rounded to the decimals the text shows).
+// Throws ConfigError naming the text for an unknown name or an unreadable value.
+GridAxis parse_grid_axis(std::string_view text);
+
+// Every combination of the axes' values over `base`, the last axis varying fastest, each
+// validated. Throws ConfigError naming the parameter and value (a value invalid on its
+// own), or the combination, before anything is computed; also when there are more than
+// kMaxGridConfigs combinations.
+inline constexpr std::size_t kMaxGridConfigs = 10'000'000;
+std::vector<Config> expand_grid(const Config& base, std::span<const GridAxis> axes);
+
+// "ema_len=14" / "robustness=Wide": a grid value as text, for tables and errors.
+std::string format_parameter_value(const ParameterValue& value);
 
 }  // namespace atc::io

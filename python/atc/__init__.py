@@ -7,6 +7,8 @@ A thin layer over the C++ engine (reference, cpu and cuda backends)::
     result = atc.compute_atc_batch(prices_frame, backend="auto")
     result.average_signal        # DataFrame, bars x symbols
     result.errors                # symbols that could not be computed
+    rows = atc.sweep(prices_frame, grid={"ema_len": [14, 28], "robustness": ["Narrow", "Wide"]})
+    atc.rank_configs(rows, metric="sharpe")   # configurations, best first
 
 Charts: :func:`atc.plot`, :func:`atc.plot_heatmap` (matplotlib). Clusters:
 :mod:`atc.dask` (dask.distributed). Benchmark: ``python -m atc.bench``.
@@ -30,6 +32,7 @@ from ._compute import (
 )
 from ._config import FAMILIES, ATCConfig
 from ._live import LiveEngine
+from ._sweep import HIGHER_IS_BETTER, LAST_BAR_OUTPUTS, METRICS, backtest, rank_configs, sweep
 from ._timeframes import MultiTimeframeResult, compute_multi_timeframe, resample_closes
 from . import _accessor  # noqa: F401  (registers series.atc and frame.atc)
 from ._price_source import PRICE_SOURCES, price_source
@@ -82,13 +85,17 @@ __all__ = [
     "DISCRETE_OUTPUTS",
     "Error",
     "FAMILIES",
+    "HIGHER_IS_BETTER",
     "HUNDREDTHS_NAN",
     "InputError",
+    "LAST_BAR_OUTPUTS",
     "LiveEngine",
+    "METRICS",
     "MultiTimeframeResult",
     "PRICE_SOURCES",
     "STANDARD_OUTPUTS",
     "__version__",
+    "backtest",
     "compute_atc_batch",
     "compute_atc_signals",
     "compute_multi_timeframe",
@@ -96,6 +103,8 @@ __all__ = [
     "plot",
     "plot_heatmap",
     "price_source",
+    "rank_configs",
     "resample_closes",
     "resolve_backend",
+    "sweep",
 ]

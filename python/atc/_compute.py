@@ -6,6 +6,7 @@ holds one float64 block) and comes back as NumPy views of the engine's output co
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal
@@ -277,18 +278,50 @@ def _ragged_result(
     return ATCResult(frames, status, native["backend"])
 
 
-def _run(
+@dataclasses.dataclass
+class _Prices:
+    """Price input as the engine takes it: one conversion for batches, sweeps and backtests.
+
+    A table: ``close`` is a (bars x symbols) Fortran float64 array on ``index``. Ragged
+    (different calendars): ``close`` is one 1-D array per symbol, ``series`` the Series
+    themselves and ``index`` the union of their indexes. ``refused``: symbols refused
+    before the engine (position -> message; their values go in as NaN).
+    """
+
+    close: np.ndarray | list[np.ndarray]
+    src: np.ndarray | list[np.ndarray] | None
+    columns: pd.Index
+    index: pd.Index
+    series: list[pd.Series] | None = None
+    refused: dict[int, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        """Symbol names as the engine reports them."""
+        return [str(c) for c in self.columns]
+
+    def bars(self, i: int) -> pd.Index:
+        """The index of symbol ``i``'s bars."""
+        return self.index if self.series is None else self.series[i].index
+
+    def close_of(self, i: int) -> np.ndarray:
+        return np.ascontiguousarray(self.close[:, i]) if self.series is None else self.close[i]
+
+    def src_of(self, i: int) -> np.ndarray | None:
+        if self.src is None:
+            return None
+        return np.ascontiguousarray(self.src[:, i]) if self.series is None else self.src[i]
+
+
+def _prices(
     data: Any,
     src: Any,
-    cfg: ATCConfig,
-    options: _atc.Options,
     symbols: Sequence[Any] | None,
     *,
     time_column: str | None = None,
     close_column: str | None = None,
-) -> ATCResult:
-    """Normalises the input, runs the engine, and wraps the outputs (no warning)."""
-    native_cfg = cfg.to_native()
+) -> _Prices:
+    """Normalises every accepted input shape (and src) into what the engine takes."""
     shape = {"symbols": symbols, "time_column": time_column, "close_column": close_column}
     prices = normalize_input(data, **shape)
     if isinstance(src, str):  # a source formula over the input's own OHLC fields
@@ -320,8 +353,11 @@ def _run(
                 src_list.append(values)
                 if reason is not None:
                     refused.setdefault(i, reason)
-        native = _atc.compute_series(closes, [str(k) for k in keys], native_cfg, options, src_list)
-        return _ragged_result(native, series, pd.Index(keys), refused)
+        union = series[0].index
+        for s in series[1:]:
+            union = union.union(s.index)
+        return _Prices(close=closes, src=src_list, columns=pd.Index(keys), index=union, series=series,
+                       refused=refused)
 
     values, refused = table_values(prices, "data")
     src_values = None
@@ -331,8 +367,27 @@ def _run(
             raise ValueError(f"src has shape {shape_of} but data has {prices.shape}")
         src_values, src_refused = table_values(src_prices, "src", "its src column")
         refused = src_refused | refused  # a symbol refused twice: its close's reason
-    native = _atc.compute_table(values, [str(c) for c in prices.columns], native_cfg, options, src_values)
-    return _table_result(native, prices.index, prices.columns, refused)
+    return _Prices(close=values, src=src_values, columns=prices.columns, index=prices.index, refused=refused)
+
+
+def _run(
+    data: Any,
+    src: Any,
+    cfg: ATCConfig,
+    options: _atc.Options,
+    symbols: Sequence[Any] | None,
+    *,
+    time_column: str | None = None,
+    close_column: str | None = None,
+) -> ATCResult:
+    """Normalises the input, runs the engine, and wraps the outputs (no warning)."""
+    native_cfg = cfg.to_native()
+    prices = _prices(data, src, symbols, time_column=time_column, close_column=close_column)
+    if prices.series is not None:
+        native = _atc.compute_series(prices.close, prices.names, native_cfg, options, prices.src)
+        return _ragged_result(native, prices.series, prices.columns, prices.refused)
+    native = _atc.compute_table(prices.close, prices.names, native_cfg, options, prices.src)
+    return _table_result(native, prices.index, prices.columns, prices.refused)
 
 
 def _warn_errors(result: ATCResult, stacklevel: int) -> None:

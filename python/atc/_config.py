@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import operator
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import _atc
@@ -120,3 +121,50 @@ def _canonical(params: Mapping[str, Any]) -> dict[str, Any]:
             raise TypeError(f"parameter {name!r} given twice (as {key!r} and an alias)")
         out[name] = value
     return out
+
+
+def _with_value(error: Exception, where: str) -> Exception:
+    """``error`` (ConfigError or TypeError) with ``where`` in front of its message."""
+    kind = _atc.ConfigError if isinstance(error, _atc.ConfigError) else type(error)
+    return kind(f"{where}: {error}")
+
+
+def grid_configs(grid: Mapping[str, Sequence[Any]], base: ATCConfig) -> list[tuple[dict[str, Any], ATCConfig]]:
+    """Every combination of a parameter grid over ``base``, as (params, validated config).
+
+    ``grid`` maps ATCConfig fields (or their older aliases) to lists of values; the
+    combinations come in ``itertools.product`` order (the last parameter varies fastest)
+    and ``params`` uses the canonical field names. Each value is validated on its own
+    first, so that an invalid one raises ConfigError (a ValueError) or TypeError naming
+    the parameter and the value; a combination that is invalid only as a whole (a short
+    threshold above the long one, say) names the combination.
+    """
+    if not isinstance(grid, Mapping):
+        raise TypeError(f"grid must be a dict {{parameter: [values]}}, not {type(grid).__name__}")
+    if not grid:
+        raise ValueError("grid is empty: give at least one parameter and its values")
+    canonical = _canonical({name: None for name in grid})
+    names = list(canonical)
+    columns: list[list[Any]] = []
+    for key, name in zip(grid, names):
+        values = grid[key]
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            raise TypeError(f"grid[{key!r}] must be a list of values, not {type(values).__name__} {values!r}")
+        values = list(values)
+        if not values:
+            raise ValueError(f"grid[{key!r}] has no values")
+        for value in values:
+            try:
+                base.replace(**{name: value})
+            except (_atc.ConfigError, TypeError) as exc:
+                raise _with_value(exc, f"grid value {name}={value!r}") from None
+        columns.append(values)
+    combos = []
+    for values in itertools.product(*columns):
+        params = dict(zip(names, values))
+        try:
+            combos.append((params, base.replace(**params)))
+        except (_atc.ConfigError, TypeError) as exc:
+            shown = ", ".join(f"{k}={v!r}" for k, v in params.items())
+            raise _with_value(exc, f"grid combination {shown}") from None
+    return combos

@@ -3,16 +3,15 @@
 Symbols are independent, so a universe splits into partitions of columns, one task per
 partition. Each worker runs the same engine with backend "auto" by default (its GPU when
 it has one, else its CPU cores); results are bit-identical to a local run on the same
-backend because every symbol is computed exactly as it would be locally.
+backend because every symbol is computed exactly as it would be locally. Parameter
+sweeps split the other way: chunks of configurations, each task a local atc.sweep.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from distributed import Client
 
@@ -81,63 +80,78 @@ def scan_distributed(
     return result
 
 
-def _grid_configs(grid: Mapping[str, Sequence[Any]], base: ATCConfig) -> list[tuple[dict[str, Any], ATCConfig]]:
-    """Every combination of the grid as (params, validated config); errors raised here."""
-    if not grid:
-        raise ValueError("grid is empty: give at least one parameter and its values")
-    names = list(grid)
-    combos = []
-    for values in itertools.product(*(list(grid[n]) for n in names)):
-        params = dict(zip(names, values))
-        combos.append((params, base.replace(**params)))
-    return combos
+def _sweep_chunk(frame: pd.DataFrame, configs: list[ATCConfig], kwargs: dict[str, Any]) -> pd.DataFrame:
+    # Runs on a worker: atc.sweep of one chunk of the configurations, on every symbol.
+    from . import _sweep
+
+    return _sweep.sweep(frame, configs=configs, **kwargs)
 
 
 def sweep_distributed(
     frame: pd.DataFrame,
-    grid: Mapping[str, Sequence[Any]],
+    grid: Mapping[str, Sequence[Any]] | None,
     client: Client,
-    partition_size: int = 500,
+    configs_per_task: int | None = None,
     *,
+    configs: Sequence[ATCConfig | Mapping[str, Any]] | None = None,
+    base: ATCConfig | None = None,
     config: ATCConfig | None = None,
+    source: str = "state",
+    side: str = "long-short",
+    fee_bps: float = 0.0,
+    bars_per_year: float | None = None,
     backend: str = "auto",
+    gaps: str = "error",
+    threads: int = 0,
 ) -> pd.DataFrame:
-    """Scans ``frame`` once per combination of a parameter grid, on a cluster.
+    """:func:`atc.sweep` on a cluster: the configurations split into chunks, one task each.
+
+    Every task runs ``atc.sweep`` of its chunk of configurations on the whole ``frame``
+    (scattered once), so the result is the DataFrame a local ``atc.sweep`` gives, bit
+    for bit: one row per (configuration, symbol) with ``config``, the parameter
+    columns, ``symbol``, ``code``, ``message``, the last bar's outputs and the backtest
+    metrics.
 
     Args:
         frame: closes, bars x symbols.
-        grid: ATCConfig field -> values, e.g. ``{"ema_len": [14, 28], "lambda_param":
-            [0.02, 0.5], "robustness": ["Narrow", "Wide"]}``; every combination runs.
+        grid: ATCConfig field -> values (every combination runs), or None with ``configs``.
         client: a connected ``distributed.Client``.
-        partition_size: symbols per task (tasks = combinations x partitions).
-        config: base parameters the grid overrides.
-        backend: engine backend on the workers.
-
-    Returns:
-        A tidy DataFrame, one row per (combination, symbol): the grid's parameters,
-        ``symbol``, the last bar's ``Average_Signal``, ``trend``, ``state``,
-        ``direction``, ``long_entry``, ``short_entry`` and ``code`` ("ok" or why the
-        symbol could not be computed).
+        configs_per_task: configurations per task (default: about two tasks per worker).
+        configs, base, source, side, fee_bps, bars_per_year, backend, gaps, threads: as
+            in :func:`atc.sweep` (``config`` is an older name of ``base``).
+            ``bars_per_year`` is inferred here, once, when None.
     """
-    base = ATCConfig() if config is None else config
-    combos = _grid_configs(grid, base)
-    options = {"backend": backend, "use_cuda_kernels": None, "outputs": "scan", "calibration": None}
-    _options(**options)
-    parts = client.scatter(_partitions(frame, partition_size))  # sent once, reused by every combination
-    futures = [
-        client.submit(_latest_partition, part, cfg, options, pure=False)
-        for _, cfg in combos
-        for part in parts
-    ]
-    latest = client.gather(futures)
-    rows = []
-    per_combo = len(parts)
-    for k, (params, _) in enumerate(combos):
-        block = pd.concat(latest[k * per_combo:(k + 1) * per_combo]).rename_axis("symbol").reset_index()
-        for name, value in reversed(params.items()):
-            block.insert(0, name, value)
-        rows.append(block)
-    out = pd.concat(rows, ignore_index=True)
-    for name in ("trend", "state", "direction", "long_entry", "short_entry"):
-        out[name] = out[name].astype(np.int8)
+    from . import _sweep
+    from ._compute import _prices
+
+    if config is not None:
+        if base is not None:
+            raise TypeError("give base or config (its older name), not both")
+        base = config
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"frame must be a DataFrame (bars x symbols), not {type(frame).__name__}")
+    cfgs, params = _sweep._configurations(grid, configs, base)
+    prices = _prices(frame, None, None)
+    backtest = _sweep._backtest_options(source, side, fee_bps, bars_per_year, prices)
+    _options(backend, None, "scan", None, threads=threads, gaps=gaps)  # invalid options fail here
+    if configs_per_task is None:
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        configs_per_task = max(1, -(-len(cfgs) // (2 * workers)))
+    if configs_per_task < 1:
+        raise ValueError(f"configs_per_task must be >= 1, got {configs_per_task}")
+    kwargs = {"source": source, "side": side, "fee_bps": fee_bps, "bars_per_year": backtest.bars_per_year,
+              "backend": backend, "gaps": gaps, "threads": threads}
+    [remote_frame] = client.scatter([frame], broadcast=True, hash=False)
+    starts = range(0, len(cfgs), configs_per_task)
+    futures = [client.submit(_sweep_chunk, remote_frame, cfgs[lo:lo + configs_per_task], kwargs, pure=False)
+               for lo in starts]
+    blocks, backends = [], set()
+    for lo, block in zip(starts, client.gather(futures)):
+        backends.add(block.attrs.get("backend", ""))
+        rows = block.loc[:, "symbol":]  # the chunk's own parameter columns are replaced by the grid's
+        rows.insert(0, "config", block["config"].to_numpy() + lo)
+        blocks.append(rows)
+    out = _sweep._with_params(pd.concat(blocks, ignore_index=True), params)
+    out.attrs["backend"] = ",".join(sorted(backends))
+    out.attrs["bars_per_year"] = backtest.bars_per_year
     return out

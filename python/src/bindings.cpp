@@ -7,6 +7,7 @@
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/array.h>
 #include <nanobind/stl/optional.h>
+#include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/string_view.h>
 #include <nanobind/stl/vector.h>
@@ -149,14 +150,15 @@ nb::dict to_python(atc::BatchResult&& result, const atc::Config& config) {
 
 // Runs `compute(options)` on a worker thread with the GIL released, while this thread
 // checks for signals every 20 ms: Ctrl-C requests the engine's stop (it polls between
-// series, SIMD groups and chunks) and the KeyboardInterrupt is raised once it has
-// stopped, instead of after the whole computation.
+// series, SIMD groups, chunks and sweep configurations) and the KeyboardInterrupt is
+// raised once it has stopped, instead of after the whole computation.
 template <class Compute>
-atc::BatchResult interruptible(atc::ComputeOptions options, Compute&& compute) {
+auto interruptible(atc::ComputeOptions options, Compute&& compute) {
+  using Result = std::invoke_result_t<Compute&, const atc::ComputeOptions&>;
   std::stop_source stop;
   options.stop = stop.get_token();
   bool interrupted = false;
-  std::future<atc::BatchResult> task;
+  std::future<Result> task;
   {
     nb::gil_scoped_release unlocked;
     task = std::async(std::launch::async, [&] { return compute(options); });
@@ -178,27 +180,28 @@ atc::BatchResult interruptible(atc::ComputeOptions options, Compute&& compute) {
   throw nb::python_error();
 }
 
-nb::dict compute_table(const Table& close, const std::vector<std::string>& symbols,
-                       const atc::Config& config, const atc::ComputeOptions& options,
-                       const std::optional<Table>& src) {
+// The price inputs of batches and sweeps as the engine's views, in one place: a
+// (bars x symbols) Fortran table (leading NaNs = listed late), or one series per symbol
+// (different lengths). The views point into the NumPy buffers, which the caller keeps.
+std::vector<atc::SeriesView> table_views(const Table& close, const std::vector<std::string>& symbols,
+                                         const std::optional<Table>& src) {
   const std::size_t bars = close.shape(0);
   if (close.shape(1) != symbols.size())
     throw atc::InputError("the table has " + std::to_string(close.shape(1)) + " columns but " +
                           std::to_string(symbols.size()) + " symbol names were given");
   if (src && (src->shape(0) != bars || src->shape(1) != close.shape(1)))
     throw atc::InputError("src must have the same shape as the close table");
-  const std::span<const double> close_span(close.data(), close.size());
-  const std::span<const double> src_span =
-      src ? std::span<const double>(src->data(), src->size()) : std::span<const double>{};
-  atc::BatchResult result = interruptible(options, [&](const atc::ComputeOptions& o) {
-    return atc::compute_table(close_span, bars, symbols, config, o, src_span);
-  });
-  return to_python(std::move(result), config);
+  std::vector<atc::SeriesView> views(symbols.size());
+  for (std::size_t s = 0; s < symbols.size(); ++s) {
+    views[s].symbol = symbols[s];
+    views[s].close = {close.data() + s * bars, bars};
+    if (src) views[s].src = {src->data() + s * bars, bars};
+  }
+  return views;
 }
 
-nb::dict compute_series(const std::vector<Series>& closes, const std::vector<std::string>& symbols,
-                        const atc::Config& config, const atc::ComputeOptions& options,
-                        const std::optional<std::vector<Series>>& srcs) {
+std::vector<atc::SeriesView> series_views(const std::vector<Series>& closes, const std::vector<std::string>& symbols,
+                                          const std::optional<std::vector<Series>>& srcs) {
   if (closes.size() != symbols.size())
     throw atc::InputError(std::to_string(closes.size()) + " series but " +
                           std::to_string(symbols.size()) + " symbol names were given");
@@ -210,6 +213,22 @@ nb::dict compute_series(const std::vector<Series>& closes, const std::vector<std
     views[i].close = {closes[i].data(), closes[i].size()};
     if (srcs) views[i].src = {(*srcs)[i].data(), (*srcs)[i].size()};
   }
+  return views;
+}
+
+nb::dict compute_table(const Table& close, const std::vector<std::string>& symbols,
+                       const atc::Config& config, const atc::ComputeOptions& options,
+                       const std::optional<Table>& src) {
+  const std::vector<atc::SeriesView> views = table_views(close, symbols, src);
+  atc::BatchResult result = interruptible(
+      options, [&](const atc::ComputeOptions& o) { return atc::compute_batch(views, config, o); });
+  return to_python(std::move(result), config);
+}
+
+nb::dict compute_series(const std::vector<Series>& closes, const std::vector<std::string>& symbols,
+                        const atc::Config& config, const atc::ComputeOptions& options,
+                        const std::optional<std::vector<Series>>& srcs) {
+  const std::vector<atc::SeriesView> views = series_views(closes, symbols, srcs);
   atc::BatchResult result = interruptible(
       options, [&](const atc::ComputeOptions& o) { return atc::compute_batch(views, config, o); });
   return to_python(std::move(result), config);
@@ -282,6 +301,177 @@ nb::dict live_advance(atc::LiveEngine& e, const Series& closes, const std::optio
   return live_bar_to_python(*bar);
 }
 
+
+// ----------------------------------------------------------------------------- sweeps
+
+// Trades and periods are counts (int64 columns); the other metrics are doubles.
+bool integral_metric(atc::Metric metric) {
+  return metric == atc::Metric::Trades || metric == atc::Metric::Periods;
+}
+
+std::int64_t integral_value(const atc::BacktestMetrics& m, atc::Metric metric) {
+  return metric == atc::Metric::Trades ? m.trades : m.periods;
+}
+
+// The metrics table as [{name, higher_is_better, help, dtype}], in the order of
+// BacktestMetrics: every front end takes its metric names from here.
+nb::list metrics_table() {
+  nb::list out;
+  for (const atc::MetricInfo& info : atc::metrics()) {
+    nb::dict d;
+    d["name"] = std::string(info.name);
+    d["higher_is_better"] = info.higher_is_better;
+    d["help"] = std::string(info.help);
+    d["dtype"] = integral_metric(info.metric) ? "int64" : "float64";
+    out.append(d);
+  }
+  return out;
+}
+
+atc::BacktestOptions make_backtest_options(std::string_view source, std::string_view side, double fee_bps,
+                                           double bars_per_year) {
+  atc::BacktestOptions o;
+  const auto src = atc::parse_position_source(source);
+  if (!src) throw atc::ConfigError(choices_error("source", source, "state or direction"));
+  const auto sd = atc::parse_position_side(side);
+  if (!sd) throw atc::ConfigError(choices_error("side", side, "long-short, long-only or short-only"));
+  o.source = *src;
+  o.side = *sd;
+  o.fee_bps = fee_bps;
+  o.bars_per_year = bars_per_year;
+  o.validate();
+  return o;
+}
+
+// A vector moved into a NumPy array that owns it.
+template <class T>
+nb::object owned_array(std::vector<T>&& values) {
+  auto* owned = new std::vector<T>(std::move(values));
+  nb::capsule owner(owned, [](void* p) noexcept { delete static_cast<std::vector<T>*>(p); });
+  return nb::cast(nb::ndarray<nb::numpy, T, nb::ndim<1>>(owned->data(), {owned->size()}, owner));
+}
+
+// {name: metric} of one backtest: floats, and ints for the counts.
+nb::dict metrics_to_python(const atc::BacktestMetrics& m) {
+  nb::dict d;
+  for (const atc::MetricInfo& info : atc::metrics()) {
+    if (integral_metric(info.metric))
+      d[std::string(info.name).c_str()] = integral_value(m, info.metric);
+    else
+      d[std::string(info.name).c_str()] = atc::metric_value(m, info.metric);
+  }
+  return d;
+}
+
+// A SweepResult as columns, one entry per row (config-major): {symbols, backend,
+// columns: {config, symbol (indexes), code, bar, message, filled_bars, Average_Signal,
+// trend, state, direction, long_entry, short_entry, <metric>...}, kept: [{config,
+// symbol, Average_Signal, position}]}.
+nb::dict sweep_to_python(atc::SweepResult&& result) {
+  const std::size_t n = result.rows.size();
+  std::vector<std::int64_t> config(n), symbol(n), bar(n), filled(n);
+  std::vector<std::string> codes(n), messages(n);
+  std::vector<double> average(n);
+  std::vector<std::int8_t> trend(n), state(n), direction(n), long_entry(n), short_entry(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const atc::SweepRow& r = result.rows[i];
+    config[i] = static_cast<std::int64_t>(r.config);
+    symbol[i] = static_cast<std::int64_t>(r.symbol);
+    codes[i] = atc::status_code_name(r.status.code);
+    messages[i] = r.status.message;
+    bar[i] = r.status.bar;
+    filled[i] = static_cast<std::int64_t>(r.status.filled_bars);
+    average[i] = r.average_signal;
+    trend[i] = r.trend;
+    state[i] = r.state;
+    direction[i] = r.direction;
+    long_entry[i] = r.long_entry;
+    short_entry[i] = r.short_entry;
+  }
+  nb::dict columns;
+  columns["config"] = owned_array(std::move(config));
+  columns["symbol"] = owned_array(std::move(symbol));
+  columns["code"] = codes;
+  columns["bar"] = owned_array(std::move(bar));
+  columns["message"] = messages;
+  columns["filled_bars"] = owned_array(std::move(filled));
+  columns["Average_Signal"] = owned_array(std::move(average));
+  columns["trend"] = owned_array(std::move(trend));
+  columns["state"] = owned_array(std::move(state));
+  columns["direction"] = owned_array(std::move(direction));
+  columns["long_entry"] = owned_array(std::move(long_entry));
+  columns["short_entry"] = owned_array(std::move(short_entry));
+  for (const atc::MetricInfo& info : atc::metrics()) {
+    if (integral_metric(info.metric)) {
+      std::vector<std::int64_t> values(n);
+      for (std::size_t i = 0; i < n; ++i) values[i] = integral_value(result.rows[i].metrics, info.metric);
+      columns[std::string(info.name).c_str()] = owned_array(std::move(values));
+    } else {
+      std::vector<double> values(n);
+      for (std::size_t i = 0; i < n; ++i) values[i] = atc::metric_value(result.rows[i].metrics, info.metric);
+      columns[std::string(info.name).c_str()] = owned_array(std::move(values));
+    }
+  }
+  nb::list kept;
+  for (atc::SweepSeries& k : result.kept) {
+    nb::dict d;
+    d["config"] = k.pair.config;
+    d["symbol"] = k.pair.symbol;
+    d["Average_Signal"] = owned_array(std::move(k.average_signal));
+    d["position"] = owned_array(std::move(k.position));
+    kept.append(d);
+  }
+  nb::dict d;
+  d["symbols"] = result.symbols;
+  d["backend"] = std::string(atc::backend_name(result.backend));
+  d["configs"] = result.configs;
+  d["columns"] = columns;
+  d["kept"] = kept;
+  return d;
+}
+
+// atc::sweep of `prices`: a (bars x symbols) Fortran float64 table, or a list of 1-D
+// series (one per symbol), with `src` of the same kind or None.
+nb::dict sweep(nb::handle prices, const std::vector<std::string>& symbols, const std::vector<atc::Config>& configs,
+               const atc::ComputeOptions& compute, const atc::BacktestOptions& backtest, nb::handle src,
+               const std::vector<std::pair<std::size_t, std::size_t>>& keep) {
+  // The NumPy inputs stay alive (and converted) while the views point into them.
+  std::optional<Table> close_table, src_table;
+  std::vector<Series> close_series;
+  std::optional<std::vector<Series>> src_series;
+  std::vector<atc::SeriesView> views;
+  if (nb::isinstance<nb::list>(prices) || nb::isinstance<nb::tuple>(prices)) {
+    close_series = nb::cast<std::vector<Series>>(prices);
+    if (!src.is_none()) src_series = nb::cast<std::vector<Series>>(src);
+    views = series_views(close_series, symbols, src_series);
+  } else {
+    close_table = nb::cast<Table>(prices);
+    if (!src.is_none()) src_table = nb::cast<Table>(src);
+    views = table_views(*close_table, symbols, src_table);
+  }
+  atc::SweepOptions options;
+  options.backtest = backtest;
+  options.keep.reserve(keep.size());
+  for (const auto& [c, s] : keep) options.keep.push_back({c, s});
+  atc::SweepResult result = interruptible(compute, [&](const atc::ComputeOptions& o) {
+    atc::SweepOptions with_stop = options;
+    with_stop.compute = o;
+    return atc::sweep(views, configs, with_stop);
+  });
+  return sweep_to_python(std::move(result));
+}
+
+using Positions = nb::ndarray<const std::int8_t, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
+
+nb::dict backtest_one(const Series& close, const Positions& position, const atc::BacktestOptions& options,
+                      const std::optional<Series>& src) {
+  atc::BacktestMetrics m;
+  {
+    nb::gil_scoped_release unlocked;
+    m = atc::backtest({close.data(), close.size()}, {position.data(), position.size()}, options, optional_span(src));
+  }
+  return metrics_to_python(m);
+}
 }  // namespace
 
 NB_MODULE(_atc, m) {
@@ -362,6 +552,28 @@ NB_MODULE(_atc, m) {
       .def("save", [](const atc::LiveEngine& e, const std::string& path) { e.save(path); }, "path"_a)
       .def_static("restore", [](const std::string& path, int threads) { return atc::LiveEngine::restore(path, threads); },
                   "path"_a, "threads"_a = 0);
+
+  nb::class_<atc::BacktestOptions>(m, "BacktestOptions", "How positions become returns (see atc.sweep).")
+      .def("__init__",
+           [](atc::BacktestOptions* self, std::string_view source, std::string_view side, double fee_bps,
+              double bars_per_year) {
+             new (self) atc::BacktestOptions(make_backtest_options(source, side, fee_bps, bars_per_year));
+           },
+           "source"_a = "state", "side"_a = "long-short", "fee_bps"_a = 0.0, "bars_per_year"_a = 365.0,
+           "Builds and validates backtest options; raises ConfigError naming the bad field.")
+      .def_prop_ro("source", [](const atc::BacktestOptions& o) { return std::string(atc::position_source_name(o.source)); })
+      .def_prop_ro("side", [](const atc::BacktestOptions& o) { return std::string(atc::position_side_name(o.side)); })
+      .def_ro("fee_bps", &atc::BacktestOptions::fee_bps)
+      .def_ro("bars_per_year", &atc::BacktestOptions::bars_per_year);
+
+  m.def("metrics", &metrics_table,
+        "The backtest metrics: [{name, higher_is_better, help, dtype}] in the engine's order.");
+  m.def("sweep", &sweep, "prices"_a, "symbols"_a, "configs"_a, "options"_a, "backtest"_a, "src"_a = nb::none(),
+        "keep"_a = std::vector<std::pair<std::size_t, std::size_t>>{},
+        "Sweeps configurations x symbols: prices is a (bars x symbols) Fortran float64 table or a list of "
+        "1-D series; keep lists (configuration, symbol) index pairs whose whole series are returned.");
+  m.def("backtest", &backtest_one, "close"_a, "position"_a, "options"_a, "src"_a = nb::none(),
+        "Backtest metrics of one series and its -1/0/+1 positions (one per bar).");
 
   m.def("compute_table", &compute_table, "close"_a, "symbols"_a, "config"_a, "options"_a,
         "src"_a = nb::none(),

@@ -2,6 +2,7 @@
 #include "atc/config_io.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <array>
 #include <cctype>
 #include <cmath>
@@ -318,6 +319,169 @@ Config load_config_file(const std::filesystem::path& path, Config base) {
   if (extension == ".toml") return load_toml(path, std::move(base));
   throw ConfigError(path.string() + ": unknown config format '" + path.extension().string() +
                     "' (expected .json or .toml)");
+}
+
+namespace {
+
+bool is_length_axis(std::string_view name) { return name == "len"; }
+
+ParameterKind kind_of_axis(std::string_view name) {
+  return is_length_axis(name) ? ParameterKind::Integer : info_of(name).kind;
+}
+
+// Decimals written after the point of a number's text ("0.025" -> 3).
+int decimals_of(std::string_view text) {
+  const std::size_t point = text.find('.');
+  if (point == std::string_view::npos) return 0;
+  std::size_t end = point + 1;
+  while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end]))) ++end;
+  return static_cast<int>(end - point - 1);
+}
+
+double number_of(std::string_view axis, std::string_view text) {
+  const std::string copy(text);
+  char* end = nullptr;
+  const double value = std::strtod(copy.c_str(), &end);
+  if (copy.empty() || end != copy.c_str() + copy.size() || !std::isfinite(value))
+    throw ConfigError("grid " + std::string(axis) + ": '" + copy + "' is not a number");
+  return value;
+}
+
+ParameterValue value_of(std::string_view axis, ParameterKind kind, std::string_view text) {
+  switch (kind) {
+    case ParameterKind::Integer: {
+      const double v = number_of(axis, text);
+      if (v != std::floor(v) || std::abs(v) > 1e15)
+        throw ConfigError("grid " + std::string(axis) + ": '" + std::string(text) + "' is not an integer");
+      return static_cast<std::int64_t>(v);
+    }
+    case ParameterKind::Number: return number_of(axis, text);
+    case ParameterKind::Robustness: return std::string(text);
+    case ParameterKind::Boolean: {
+      const std::string t = lower(text);
+      if (t == "true" || t == "1") return true;
+      if (t == "false" || t == "0") return false;
+      throw ConfigError("grid " + std::string(axis) + ": '" + std::string(text) + "' is not true or false");
+    }
+  }
+  return std::string(text);
+}
+
+void set_axis(Config& config, std::string_view name, const ParameterValue& value) {
+  if (!is_length_axis(name)) {
+    set_parameter(config, name, value);
+    return;
+  }
+  for (const ParameterInfo& p : kParameters)
+    if (p.kind == ParameterKind::Integer && p.name.ends_with("_len")) set_parameter(config, p.name, value);
+}
+
+std::string axis_value_text(std::string_view name, const ParameterValue& value) {
+  return std::string(name) + "=" + format_parameter_value(value);
+}
+
+}  // namespace
+
+std::string format_parameter_value(const ParameterValue& value) {
+  if (const auto* b = std::get_if<bool>(&value)) return *b ? "true" : "false";
+  if (const auto* i = std::get_if<std::int64_t>(&value)) return std::to_string(*i);
+  if (const auto* d = std::get_if<double>(&value)) {
+    char buffer[32];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, *d);
+    return std::string(buffer, result.ptr);
+  }
+  return std::get<std::string>(value);
+}
+
+GridAxis parse_grid_axis(std::string_view text) {
+  const std::size_t equals = text.find('=');
+  if (equals == std::string_view::npos || equals == 0 || equals + 1 == text.size())
+    throw ConfigError("grid '" + std::string(text) + "': expected NAME=VALUE,VALUE,... (e.g. ema_len=14,28,42)");
+  GridAxis axis;
+  axis.name = lower(text.substr(0, equals));
+  if (!is_length_axis(axis.name) && std::none_of(kParameters.begin(), kParameters.end(), [&](const ParameterInfo& p) {
+        return p.name == axis.name;
+      }))
+    throw ConfigError("grid '" + std::string(text) + "': unknown parameter '" + axis.name +
+                      "' (a parameter of the config file, or len for the six base lengths)");
+  const ParameterKind kind = kind_of_axis(axis.name);
+  std::string_view rest = text.substr(equals + 1);
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    const std::size_t colon = item.find(':');
+    if (colon == std::string_view::npos || (kind != ParameterKind::Integer && kind != ParameterKind::Number)) {
+      axis.values.push_back(value_of(axis.name, kind, item));
+      continue;
+    }
+    const std::size_t second = item.find(':', colon + 1);
+    if (second == std::string_view::npos)
+      throw ConfigError("grid " + axis.name + ": range '" + std::string(item) + "' must be START:STOP:STEP");
+    const std::string_view start_text = item.substr(0, colon), stop_text = item.substr(colon + 1, second - colon - 1),
+                           step_text = item.substr(second + 1);
+    const double start = number_of(axis.name, start_text), stop = number_of(axis.name, stop_text),
+                 step = number_of(axis.name, step_text);
+    if (!(step > 0.0) || stop < start)
+      throw ConfigError("grid " + axis.name + ": range '" + std::string(item) +
+                        "' needs STOP >= START and a STEP > 0");
+    const int decimals = std::max({decimals_of(start_text), decimals_of(stop_text), decimals_of(step_text)});
+    const double scale = std::pow(10.0, decimals);
+    const double count = std::floor((stop - start) / step + 1e-9) + 1.0;
+    if (count > static_cast<double>(kMaxGridConfigs))
+      throw ConfigError("grid " + axis.name + ": range '" + std::string(item) + "' has too many values");
+    for (double k = 0.0; k < count; k += 1.0) {
+      const double v = std::round((start + k * step) * scale) / scale;  // the decimal the user means
+      if (kind == ParameterKind::Integer && v != std::floor(v))
+        throw ConfigError("grid " + axis.name + ": range '" + std::string(item) + "' reaches " +
+                          format_parameter_value(v) + ", not an integer");
+      if (kind == ParameterKind::Integer) axis.values.emplace_back(std::in_place_type<std::int64_t>, std::llround(v));
+      else axis.values.emplace_back(std::in_place_type<double>, v);
+    }
+  }
+  if (axis.values.empty()) throw ConfigError("grid " + axis.name + ": no value");
+  return axis;
+}
+
+std::vector<Config> expand_grid(const Config& base, std::span<const GridAxis> axes) {
+  double combinations = 1.0;
+  for (const GridAxis& axis : axes) {
+    combinations *= static_cast<double>(axis.values.size());
+    for (const ParameterValue& value : axis.values) {
+      Config alone = base;  // a value invalid on its own is named as such
+      try {
+        set_axis(alone, axis.name, value);
+        alone.validate();
+      } catch (const ConfigError& e) {
+        throw ConfigError("grid value " + axis_value_text(axis.name, value) + ": " + e.what());
+      }
+    }
+  }
+  if (combinations > static_cast<double>(kMaxGridConfigs))
+    throw ConfigError("the grid has " + format_parameter_value(combinations) + " combinations, more than " +
+                      std::to_string(kMaxGridConfigs));
+  std::vector<Config> configs;
+  configs.reserve(static_cast<std::size_t>(combinations));
+  std::vector<std::size_t> at(axes.size(), 0);
+  for (std::size_t c = 0; c < static_cast<std::size_t>(combinations); ++c) {
+    Config config = base;
+    std::string described;
+    for (std::size_t a = 0; a < axes.size(); ++a) {
+      set_axis(config, axes[a].name, axes[a].values[at[a]]);
+      described += (a ? ", " : "") + axis_value_text(axes[a].name, axes[a].values[at[a]]);
+    }
+    try {
+      config.validate();
+    } catch (const ConfigError& e) {
+      throw ConfigError("grid combination " + described + ": " + e.what());
+    }
+    configs.push_back(config);
+    for (std::size_t a = axes.size(); a-- > 0;) {  // the last axis fastest
+      if (++at[a] < axes[a].values.size()) break;
+      at[a] = 0;
+    }
+  }
+  return configs;
 }
 
 }  // namespace atc::io

@@ -73,3 +73,12 @@ def market(market_dir: Path) -> dict[str, pd.DataFrame]:
     """OHLC frames of GOOG (daily), EURUSD (hourly) and BTCUSD (daily)."""
     return {name: pd.read_csv(market_dir / f"{name}.csv", index_col=0, parse_dates=True)
             for name in ("GOOG", "EURUSD", "BTCUSD")}
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """A distributed.Client on a LocalCluster of 2 in-process workers (skipped without dask)."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as c:
+        yield c

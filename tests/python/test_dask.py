@@ -16,10 +16,8 @@ atc_dask = pytest.importorskip("atc.dask")
 
 
 @pytest.fixture(scope="module")
-def client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as c:
-        yield c
+def client(dask_client):
+    return dask_client
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +45,9 @@ def test_scan_distributed_equals_local_run(client, frame: pd.DataFrame) -> None:
 
 def test_sweep_distributed_is_tidy_and_matches_local_scans(client, frame: pd.DataFrame) -> None:
     grid = {"ema_len": [14, 28], "lambda_param": [0.02, 0.5], "robustness": ["Narrow", "Wide"]}
-    out = atc_dask.sweep_distributed(frame, grid, client, partition_size=8)
+    out = atc_dask.sweep_distributed(frame, grid, client, configs_per_task=3)
     assert len(out) == 8 * frame.shape[1]
-    assert list(out.columns[:4]) == ["ema_len", "lambda_param", "robustness", "symbol"]
+    assert list(out.columns[:5]) == ["config", "ema_len", "lambda_param", "robustness", "symbol"]
     for (ema_len, lam, rob), block in out.groupby(["ema_len", "lambda_param", "robustness"], sort=False):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", atc.ATCWarning)
@@ -70,3 +68,5 @@ def test_sweep_rejects_bad_grids_before_submitting(client, frame: pd.DataFrame) 
         atc_dask.sweep_distributed(frame, {}, client)
     with pytest.raises(ValueError, match="partition_size"):
         atc_dask.scan_distributed(frame, client, partition_size=0)
+    with pytest.raises(ValueError, match="configs_per_task"):
+        atc_dask.sweep_distributed(frame, {"ema_len": [28]}, client, configs_per_task=0)
