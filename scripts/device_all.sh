@@ -42,6 +42,9 @@ tests=$build/tests/cuda
   compute-sanitizer --tool memcheck --leak-check full "$tests/test_cuda_fused" "$small_fused"
   compute-sanitizer --tool racecheck "$tests/test_cuda_fused" "$small_fused"
   compute-sanitizer --tool memcheck --leak-check full "$tests/test_cuda_streams" --gtest_filter=CudaStreams.SmallBatchAllPaths
+  compute-sanitizer --tool memcheck --leak-check full "$tests/test_cuda_sweep" \
+    --gtest_filter=CudaSweep.ChunkedDeviceMemory*:CudaSweep.AnEquityOverflow*
+  compute-sanitizer --tool racecheck "$tests/test_cuda_sweep" --gtest_filter=CudaSweep.ChunkedDeviceMemory*
 } >"$out/sanitizer.log" 2>&1 || status=1
 step compute-sanitizer "$(grep -hE 'ERROR SUMMARY|RACECHECK SUMMARY|LEAK SUMMARY' "$out/sanitizer.log" | tr '\n' ';')"
 

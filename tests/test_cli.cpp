@@ -839,4 +839,89 @@ TEST_F(CliTest, CountsAreWrittenWithTheirSingularOrPlural) {
   EXPECT_TRUE(contains(compute.err, "note: 1 missing close was forward-filled")) << compute.err;
 }
 
+TEST_F(CliTest, SweepRowsAreTheLibrarysSweepToTheLastBit) {
+  using namespace atc;
+  fs::create_directories(path("data"));
+  for (int i = 0; i < 3; ++i) write_series(path("data") / ("S" + std::to_string(i) + ".csv"), 400, 30 + i);
+  write_series(path("data") / "YOUNG.csv", 60, 40);  // too short for len 40
+  const ProgramRun run = atc("sweep '" + path("data").string() +
+                             "' --grid len=14,40 --grid lambda=0.01:0.03:0.01 --grid robustness=Narrow,Wide "
+                             "--fee-bps 5 --position direction --bars-per-year 365 --backend cpu -o '" +
+                             path("rows.csv").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(contains(run.out, "12 configurations x 4 symbols = 48 rows on cpu")) << run.out;
+  EXPECT_TRUE(contains(run.out, "too-short: 6 rows")) << run.out;
+
+  std::vector<io::CsvSeries> files;
+  std::vector<SeriesView> views;
+  for (const char* name : {"S0", "S1", "S2", "YOUNG"})
+    files.push_back(io::read_series_csv(path("data") / (std::string(name) + ".csv")));
+  for (const io::CsvSeries& f : files) views.push_back({f.symbol, f.close, {}});
+  std::vector<Config> configs;
+  for (int len : {14, 40})
+    for (double lambda : {0.01, 0.02, 0.03})
+      for (Robustness r : {Robustness::Narrow, Robustness::Wide}) {
+        Config c;
+        c.length.fill(len);
+        c.lambda = lambda;
+        c.robustness = r;
+        configs.push_back(c);
+      }
+  SweepOptions options;
+  options.compute.backend = Backend::Cpu;
+  options.backtest = {PositionSource::Direction, PositionSide::LongShort, 5.0, 365.0};
+  const SweepResult expected = sweep(views, configs, options);
+
+  const std::vector<std::string> csv = lines_of(read_text(path("rows.csv")));
+  ASSERT_EQ(csv.size(), 49u);
+  const std::vector<std::string> header = split(csv[0]);
+  ASSERT_EQ(header[1], "len");
+  ASSERT_EQ(header[4], "symbol");
+  const auto column = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  for (std::size_t i = 1; i < csv.size(); ++i) {
+    const std::vector<std::string> cells = split(csv[i]);
+    const SweepRow& row = expected.rows[i - 1];
+    ASSERT_EQ(cells[column("symbol")], expected.symbols[row.symbol]);
+    EXPECT_EQ(cells[column("code")], status_code_name(row.status.code)) << csv[i];
+    if (!row.status.ok()) continue;
+    for (const MetricInfo& m : metrics())
+      EXPECT_EQ(cells[column(std::string(m.name))], io::format_number(metric_value(row.metrics, m.metric)))
+          << m.name << " of row " << i;
+    EXPECT_EQ(cells[column("Average_Signal")], io::format_number(row.average_signal));
+  }
+}
+
+TEST_F(CliTest, SweepInfersBarsPerYearFromTheDatesOrAsksForIt) {
+  write_series(path("daily.csv"), 300, 3);
+  const ProgramRun daily = atc("sweep '" + path("daily.csv").string() + "' --grid len=14,20");
+  ASSERT_EQ(daily.exit_code, 0) << daily.err;
+  EXPECT_TRUE(contains(daily.out, "bars per year 365.25 (inferred from the timestamps)")) << daily.out;
+  std::ofstream(path("plain.csv")) << "Close\n" << [] {
+    std::string rows;
+    for (double c : atc::test::random_walk(300, 4)) rows += std::to_string(c) + "\n";
+    return rows;
+  }();
+  const ProgramRun plain = atc("sweep '" + path("plain.csv").string() + "' --grid len=14,20");
+  EXPECT_EQ(plain.exit_code, 2);
+  EXPECT_TRUE(contains(plain.err, "--bars-per-year")) << plain.err;
+}
+
+TEST_F(CliTest, SweepGridErrorsNameTheParameterAndValue) {
+  write_series(path("a.csv"), 300, 5);
+  const std::string file = "'" + path("a.csv").string() + "'";
+  for (const auto& [grid, message] : std::vector<std::pair<std::string, std::string>>{
+           {"ema_len=14,3", "grid value ema_len=3"},
+           {"foo=1,2", "unknown parameter 'foo'"},
+           {"len=10:20:2.5", "not an integer"},
+           {"lambda=0.1:0.01:0.01", "STOP >= START"},
+           {"robustness=Narrow,Huge", "grid value robustness=Huge"},
+           {"ema_len", "expected NAME=VALUE"}}) {
+    const ProgramRun run = atc("sweep " + file + " --grid " + grid);
+    EXPECT_EQ(run.exit_code, 2) << grid;
+    EXPECT_TRUE(contains(run.err, message)) << grid << ": " << run.err;
+  }
+}
+
 }  // namespace
