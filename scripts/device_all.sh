@@ -75,6 +75,9 @@ if ((!skip_bench)); then
     --json "$out/atc_bench_1000_heap.json" >>"$out/atc_bench.log" 2>&1 || status=1
   python3 -m atc.bench --sweep --use-cuda-kernels --use-streams \
     --json "$out/atc_bench_sweep.json" >>"$out/atc_bench.log" 2>&1 || status=1
+  echo "== atc.sweep against a loop of compute_atc_batch ==" >>"$out/atc_bench.log"
+  python3 -m atc.bench --param-sweep 1000 --symbols 500 --bars 1000 \
+    --json "$out/atc_bench_param_sweep.json" >>"$out/atc_bench.log" 2>&1 || status=1
   step "python -m atc.bench" done
   t0=$SECONDS
   "$build/bench/bench_cpu" --benchmark_filter='cpu/symbols:(1000|10000)/bars:1000/' \

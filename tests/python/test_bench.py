@@ -45,3 +45,13 @@ def test_bench_skips_the_reference_above_its_size_limit(tmp_path: Path, capsys) 
     assert main(["--symbols", "10", "--bars", "200", "--repeats", "1", "--reference-max-cells", "1000",
                  "--json", str(tmp_path / "b.json")]) == 0
     assert "reference            skipped: 10 x 200 cells > --reference-max-cells 1000" in capsys.readouterr().out
+
+
+def test_param_sweep_times_the_sweep_against_the_loop_and_compares_rows(tmp_path: Path, capsys) -> None:
+    report_path = tmp_path / "sweep.json"
+    assert main(["--param-sweep", "10", "--symbols", "6", "--bars", "300", "--repeats", "1", "--warmup", "0",
+                 "--json", str(report_path)]) == 0
+    report = json.loads(report_path.read_text())
+    assert report["configs"] == 10 and report["rows_equal_loop"] is True
+    assert report["sweep_seconds"] > 0 and report["loop_seconds_scaled"] > 0
+    assert "atc.sweep 10 configurations x 6 symbols x 300 bars" in capsys.readouterr().out

@@ -2,6 +2,11 @@
 
     python -m atc.bench --symbols 1000 --bars 1000 --use-cuda-kernels --use-streams
     python -m atc.bench --sweep --json sweep.json
+    python -m atc.bench --param-sweep 1000 --symbols 500 --bars 1000
+
+``--param-sweep N``: atc.sweep of a grid of N (10, 100, 1000 or 10000) configurations
+against a loop of compute_atc_batch + atc.backtest per configuration (timed on the
+first configurations and scaled), each host to host; the rows of both are compared.
 
 Rows: the CuPy baseline (atc.bench.cupy_baseline on the GPU), the cpu backend, the
 scalar reference (small sizes only), the CUDA backend with one stream
@@ -188,6 +193,46 @@ def _jsonable(row: Row) -> dict[str, Any]:
             for k, v in dataclasses.asdict(row).items()}
 
 
+def param_grid(configs: int) -> dict[str, list[Any]]:
+    """A product grid of `configs` configurations (10, 100, 1000 or 10000)."""
+    grid: dict[str, list[Any]] = {"ema_len": [10 + 4 * k for k in range(10)]}
+    if configs >= 100:
+        grid |= {"robustness": ["Medium", "Wide"], "lambda_param": [0.01, 0.02, 0.05, 0.1, 0.2]}
+    if configs >= 1000:
+        grid |= {"decay": [0.01, 0.03, 0.05, 0.07, 0.09], "cutout": [0, 10]}
+    if configs >= 10000:
+        grid |= {"long_threshold": [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]}
+    return grid
+
+
+def bench_param_sweep(configs: int, symbols: int, bars: int, args: argparse.Namespace) -> dict[str, Any]:
+    """atc.sweep against the per-configuration loop a user would write without it."""
+    grid = param_grid(configs)
+    prices = np.round(make_prices(symbols, bars, args.seed), 2)
+    import pandas as pd
+    frame = pd.DataFrame(prices, columns=[f"S{i}" for i in range(symbols)])
+    kwargs = {"fee_bps": 5.0, "bars_per_year": 365.0}
+    sweep_s, rows = _median_time(lambda: atc.sweep(frame, grid, **kwargs), args.warmup, args.repeats)
+    looped = max(1, min(len(rows) // symbols, 20))
+    first = rows[rows["config"] < looped]
+    params = [c for c in grid]
+    start = time.perf_counter()
+    loop_rows = []
+    for c in range(looped):
+        values = first[first["config"] == c].iloc[0]
+        cfg = {name: values[name] for name in params}
+        result = compute_atc_batch(frame, outputs="scan", **cfg)
+        metrics = atc.backtest(frame, result, **kwargs)
+        loop_rows.append(metrics)
+    loop_s = (time.perf_counter() - start) * (len(rows) // symbols) / looped
+    same = all(np.array_equal(first[first["config"] == c]["sharpe"].to_numpy(), m["sharpe"].to_numpy(),
+                              equal_nan=True) for c, m in enumerate(loop_rows))
+    return {"configs": len(rows) // symbols, "symbols": symbols, "bars": bars, "backend": rows.attrs["backend"],
+            "sweep_seconds": sweep_s, "loop_seconds_scaled": loop_s, "loop_configs_timed": looped,
+            "speedup": loop_s / sweep_s, "rows_equal_loop": bool(same),
+            "config_symbol_bars_per_second": len(rows) * bars / sweep_s}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m atc.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--symbols", type=int, default=1000)
@@ -197,6 +242,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--num-streams", type=int, default=4)
     parser.add_argument("--sweep", action="store_true",
                         help=f"run {', '.join(map(str, SWEEP_SYMBOLS))} symbols (ignores --symbols)")
+    parser.add_argument("--param-sweep", type=int, metavar="N", choices=(10, 100, 1000, 10000),
+                        help="time atc.sweep of N configurations on --symbols x --bars against a loop")
     parser.add_argument("--json", type=Path, default=Path("atc_bench.json"), metavar="FILE",
                         help="where to write the results (default: atc_bench.json)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs per row")
@@ -213,6 +260,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if min(args.symbols, args.bars, args.repeats, args.num_streams) < 1 or args.warmup < 0:
         print("atc.bench: sizes, --repeats and --num-streams must be >= 1", file=sys.stderr)
         return 2
+    if args.param_sweep:
+        r = bench_param_sweep(args.param_sweep, args.symbols, args.bars, args)
+        print(f"atc.sweep {r['configs']} configurations x {r['symbols']} symbols x {r['bars']} bars "
+              f"({r['backend']}): {r['sweep_seconds'] * 1e3:.1f} ms "
+              f"({r['config_symbol_bars_per_second']:.3g} configuration-symbol-bars/s); loop of "
+              f"compute_atc_batch + atc.backtest: {r['loop_seconds_scaled'] * 1e3:.0f} ms "
+              f"(timed on {r['loop_configs_timed']}, scaled); speed-up {r['speedup']:.1f}x; "
+              f"rows equal: {r['rows_equal_loop']}")
+        args.json.write_text(json.dumps(r, indent=2) + "\n")
+        return 0 if r["rows_equal_loop"] else 1
     sizes = SWEEP_SYMBOLS if args.sweep else (args.symbols,)
     runs = []
     for symbols in sizes:
