@@ -164,8 +164,9 @@ def _sweep_rows(
             raise
         raise _atc.ConfigError(f"{_describe(params, int(found[1]))}: {found[2]}") from None
     columns = native["columns"]
-    code = np.asarray(columns["code"], dtype=object)
-    message = np.asarray(columns["message"], dtype=object)
+    code = np.asarray(native["code_names"], dtype=object)[columns["code"]]
+    message = np.full(len(code), "", dtype=object)
+    message[columns["failed"]] = columns["failed_message"]
     for i, reason in prices.refused.items():  # went in as NaN: say why, as a batch does
         refused = np.asarray(columns["symbol"]) == i
         code[refused] = NON_NUMERIC

@@ -364,21 +364,34 @@ nb::dict metrics_to_python(const atc::BacktestMetrics& m) {
 }
 
 // A SweepResult as columns, one entry per row (config-major): {symbols, backend,
-// columns: {config, symbol (indexes), code, bar, message, filled_bars, Average_Signal,
+// code_names, columns: {config, symbol (indexes), code (into code_names), bar, failed and
+// failed_message (the rows with a message), filled_bars, Average_Signal,
 // trend, state, direction, long_entry, short_entry, <metric>...}, kept: [{config,
 // symbol, Average_Signal, position}]}.
+// The name of every StatusCode, by its value.
+std::vector<std::string> code_names() {
+  std::vector<std::string> names;
+  for (int c = 0; c <= static_cast<int>(atc::StatusCode::EquityOverflow); ++c)
+    names.emplace_back(atc::status_code_name(static_cast<atc::StatusCode>(c)));
+  return names;
+}
+
 nb::dict sweep_to_python(atc::SweepResult&& result) {
   const std::size_t n = result.rows.size();
-  std::vector<std::int64_t> config(n), symbol(n), bar(n), filled(n);
-  std::vector<std::string> codes(n), messages(n);
+  std::vector<std::int64_t> config(n), symbol(n), bar(n), filled(n), failed;
+  std::vector<std::int8_t> codes(n);
+  std::vector<std::string> messages;  // of the failed rows only: a Python str per row is slow
   std::vector<double> average(n);
   std::vector<std::int8_t> trend(n), state(n), direction(n), long_entry(n), short_entry(n);
   for (std::size_t i = 0; i < n; ++i) {
     const atc::SweepRow& r = result.rows[i];
     config[i] = static_cast<std::int64_t>(r.config);
     symbol[i] = static_cast<std::int64_t>(r.symbol);
-    codes[i] = atc::status_code_name(r.status.code);
-    messages[i] = r.status.message;
+    codes[i] = static_cast<std::int8_t>(r.status.code);
+    if (!r.status.message.empty()) {
+      failed.push_back(static_cast<std::int64_t>(i));
+      messages.push_back(r.status.message);
+    }
     bar[i] = r.status.bar;
     filled[i] = static_cast<std::int64_t>(r.status.filled_bars);
     average[i] = r.average_signal;
@@ -391,9 +404,10 @@ nb::dict sweep_to_python(atc::SweepResult&& result) {
   nb::dict columns;
   columns["config"] = owned_array(std::move(config));
   columns["symbol"] = owned_array(std::move(symbol));
-  columns["code"] = codes;
+  columns["code"] = owned_array(std::move(codes));  // a StatusCode: an index into code_names
   columns["bar"] = owned_array(std::move(bar));
-  columns["message"] = messages;
+  columns["failed"] = owned_array(std::move(failed));  // the rows with a message, and theirs
+  columns["failed_message"] = messages;
   columns["filled_bars"] = owned_array(std::move(filled));
   columns["Average_Signal"] = owned_array(std::move(average));
   columns["trend"] = owned_array(std::move(trend));
@@ -426,6 +440,7 @@ nb::dict sweep_to_python(atc::SweepResult&& result) {
   d["backend"] = std::string(atc::backend_name(result.backend));
   d["configs"] = result.configs;
   d["columns"] = columns;
+  d["code_names"] = code_names();
   d["kept"] = kept;
   return d;
 }

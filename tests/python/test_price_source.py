@@ -60,13 +60,15 @@ def test_a_missing_column_or_an_unknown_source_is_named(bars: pd.DataFrame) -> N
 def test_the_cli_source_flag_gives_the_same_signals(bars: pd.DataFrame, tmp_path) -> None:
     path = tmp_path / "OHLC.csv"
     bars.to_csv(path, index=False, float_format="%.17g")
-    read_back = pd.read_csv(path)  # the doubles the CLI reads
+    # The doubles the CLI reads: pandas' default float parser may miss the nearest double
+    # by an ulp (it did on the GPU machine's pandas), the round-trip one does not.
+    read_back = pd.read_csv(path, float_precision="round_trip")
     for name in ("hl2", "ohlc4"):
         run = subprocess.run(
             [os.environ["ATC_CLI_PATH"], "compute", str(path), "--source", name, "--backend", "reference"],
             capture_output=True, text=True, check=True,
         )
-        cli = pd.read_csv(io.StringIO(run.stdout))
+        cli = pd.read_csv(io.StringIO(run.stdout), float_precision="round_trip")
         ours = atc.compute_atc_signals(
             read_back["Close"], src=atc.price_source(read_back, name), backend="reference"
         )
