@@ -33,6 +33,18 @@ SymbolStatus fail(std::string_view symbol, StatusCode code, std::int64_t bar,
 
 }  // namespace
 
+SymbolStatus empty_status(std::string_view symbol) {
+  return fail(symbol, StatusCode::Empty, -1, "no bar with a finite close");
+}
+
+SymbolStatus bad_bar_status(std::string_view symbol, std::int64_t bar, double close, double src) {
+  if (!std::isfinite(close))
+    return fail(symbol, StatusCode::NonFinite, bar, "close is " + number(close) + " after the series started");
+  if (close <= 0.0)
+    return fail(symbol, StatusCode::NonPositivePrice, bar, "close is " + number(close) + " (prices must be > 0)");
+  return fail(symbol, StatusCode::NonFinite, bar, "src is " + number(src) + " after the series started");
+}
+
 void throw_if_cancelled(const std::stop_token& stop) {
   if (stop.stop_requested()) throw Cancelled("the computation was cancelled (a stop was requested)");
 }
@@ -73,7 +85,7 @@ PreparedBatch prepare_prices(std::span<const SeriesView> input, GapPolicy gaps, 
     std::size_t start = 0;
     while (start < total && !valid(start)) ++start;
     if (start == total) {
-      status[i] = fail(s.symbol, StatusCode::Empty, -1, "no bar with a finite close");
+      status[i] = empty_status(s.symbol);
       continue;
     }
 
@@ -90,16 +102,9 @@ PreparedBatch prepare_prices(std::span<const SeriesView> input, GapPolicy gaps, 
           ++filled_bars;
           continue;
         }
-        if (!close_bad && s.close[t] <= 0.0)
-          bad = fail(s.symbol, StatusCode::NonPositivePrice, static_cast<std::int64_t>(t),
-                     "close is " + number(s.close[t]) + " (prices must be > 0)");
-        else
-          bad = fail(s.symbol, StatusCode::NonFinite, static_cast<std::int64_t>(t),
-                     std::string(close_bad ? "close" : "src") + " is " +
-                         number(close_bad ? s.close[t] : s.src[t]) + " after the series started");
+        bad = bad_bar_status(s.symbol, static_cast<std::int64_t>(t), s.close[t], has_src ? s.src[t] : s.close[t]);
       } else if (s.close[t] <= 0.0) {
-        bad = fail(s.symbol, StatusCode::NonPositivePrice, static_cast<std::int64_t>(t),
-                   "close is " + number(s.close[t]) + " (prices must be > 0)");
+        bad = bad_bar_status(s.symbol, static_cast<std::int64_t>(t), s.close[t], s.close[t]);
       }
     }
     if (!bad.ok()) {

@@ -46,6 +46,11 @@ struct PreparedBatch {
 PreparedBatch prepare_prices(std::span<const SeriesView> input, GapPolicy gaps, std::span<const std::size_t> out_offsets,
                              std::vector<SymbolStatus>& status);
 SymbolStatus admit(const PreparedSeries& series, std::string_view symbol, const Config& config, bool& wide);
+// The statuses prepare_prices gives, for checks made elsewhere (on the device): a series
+// with no valid bar, and the first bad bar after its start (close not finite, close <= 0,
+// else src not finite; src = close without one).
+SymbolStatus empty_status(std::string_view symbol);
+SymbolStatus bad_bar_status(std::string_view symbol, std::int64_t bar, double close, double src);
 PreparedBatch prepare(std::span<const SeriesView> input, const Config& config,
                       GapPolicy gaps, std::span<const std::size_t> out_offsets,
                       std::vector<SymbolStatus>& status);

@@ -1,9 +1,12 @@
-// The tick scale of a series (docs/SEMANTICS.md §3a.1), found on the host while a
-// series is prepared: one pass over its values, usually one multiplication, one
-// rounding and one division per value.
+// The tick scale of a series (docs/SEMANTICS.md §3a.1): one pass over its values,
+// usually one multiplication, one rounding and one division per value. One definition
+// for the host (series prepared from host memory, the live engine) and the device
+// (series validated where they lie, atc/device.hpp).
 #pragma once
 
+#include <cmath>
 #include <cstddef>
+#include <cstdint>
 
 #include "exact.hpp"
 
@@ -15,8 +18,38 @@ struct SeriesTicks {
   bool representable = true;  // false: the binary scale 2^k is out of double range
 };
 
-// close[0..n) and src[0..n) (src may equal close), all finite.
-SeriesTicks series_ticks(const double* close, const double* src, std::size_t n);
+inline constexpr int kMaxDecimals = 12;
+inline constexpr double kDecimalLimit = 0x1p50;  // |m| < 2^50
+
+// 10^d, 0 ≤ d ≤ 12, exact.
+ATC_HD double power_of_ten(int d) {
+  double p = 1.0;
+  for (int i = 0; i < d; ++i) p *= 10.0;  // exact: every 10^d ≤ 10^12 is a double
+  return p;
+}
+
+// m = the integer nearest v·10^d; v fits d when |m| < 2^50 and m / 10^d rounds to v.
+// (Below 2^50 the product is within 1/4 of the exact one, so rint finds that m.)
+ATC_HD bool fits_decimals(double v, int d) {
+  const double scale = power_of_ten(d);
+  const double m = std::rint(v * scale);
+  return std::fabs(m) < kDecimalLimit && m / scale == v;
+}
+
+// The exponent of the lowest set bit of v ≠ 0 (v = odd · 2^result).
+ATC_HD int lowest_set_bit(double v) {
+  int e = 0;
+  const double f = std::frexp(std::fabs(v), &e);
+  const auto mantissa = static_cast<std::uint64_t>(std::ldexp(f, 53));
+#if defined(__CUDA_ARCH__)
+  return e - 53 + (__ffsll(static_cast<long long>(mantissa)) - 1);
+#else
+  return e - 53 + __builtin_ctzll(mantissa);
+#endif
+}
+
+// Whether the binary scale 2^k is a normal double (else the series is a tick-range error).
+ATC_HD bool binary_scale_representable(int k) { return k >= -1022 && k <= 1023; }
 
 // The decimal prefix of §3a.1, one value at a time (series_ticks, and the live engine,
 // which meets the values as they come): the smallest d ≤ 12 fitting every value so far.
@@ -27,13 +60,61 @@ struct DecimalPrefix {
   double largest = 0.0;  // of the values taken
   // Takes v, widening d if needed; false (and nothing changed) when v fits no d ≤ 12:
   // the series turns to binary ticks at v's bar.
-  bool take(double v);
+  ATC_HD bool take(double v) {
+    if (!fits_decimals(v, decimals)) {
+      const double magnitude = std::fmax(largest, std::fabs(v));
+      int wider = decimals + 1;
+      while (wider <= kMaxDecimals &&
+             !(fits_decimals(v, wider) && std::rint(magnitude * power_of_ten(wider)) < kDecimalLimit))
+        ++wider;
+      if (wider > kMaxDecimals) return false;
+      decimals = wider;
+    }
+    largest = std::fmax(largest, std::fabs(v));
+    return true;
+  }
 };
-double power_of_ten(int d);  // 10^d, 0 ≤ d ≤ 12, exact
-// The exponent of the lowest set bit of v ≠ 0 (v = odd · 2^result).
-int lowest_set_bit(double v);
-// Whether the binary scale 2^k is a normal double (else the series is a tick-range error).
-inline bool binary_scale_representable(int k) { return k >= -1022 && k <= 1023; }
+
+// The ticks of a series of n bars whose values at bar t are value(t, 0) (close) and,
+// when own_src, value(t, 1) (src), all finite.
+template <class Value>
+ATC_HD SeriesTicks series_ticks_of(const Value& value, std::size_t n, bool own_src) {
+  SeriesTicks out;
+  DecimalPrefix prefix;
+  std::size_t binary_from = n;
+  for (std::size_t t = 0; t < n && binary_from == n; ++t)
+    for (int k = 0; k < (own_src ? 2 : 1) && binary_from == n; ++k)
+      if (!prefix.take(value(t, k))) binary_from = t;
+  out.scale.decimal = power_of_ten(prefix.decimals);
+  out.max_tick = std::rint(prefix.largest * power_of_ten(prefix.decimals));
+  if (binary_from == n) return out;  // decimal throughout
+  out.scale.binary_from = static_cast<int>(binary_from);
+
+  // Binary ticks: the smallest k making every value an integer (scales nest, so the
+  // whole series' k stands for the same numbers as each prefix's).
+  int k = -1100;
+  double all_largest = 0.0;
+  for (std::size_t t = 0; t < n; ++t) {
+    for (int j = 0; j < (own_src ? 2 : 1); ++j) {
+      const double v = value(t, j);
+      if (v == 0.0) continue;
+      const int needed = -lowest_set_bit(v);
+      k = needed > k ? needed : k;
+      all_largest = std::fmax(all_largest, std::fabs(v));
+    }
+  }
+  if (all_largest == 0.0) k = 0;
+  if (!binary_scale_representable(k)) {
+    out.representable = false;
+    return out;
+  }
+  out.scale.binary = std::ldexp(1.0, k);
+  out.max_tick = std::fmax(out.max_tick, std::ldexp(all_largest, k));
+  return out;
+}
+
+// close[0..n) and src[0..n) (src may equal close), all finite.
+SeriesTicks series_ticks(const double* close, const double* src, std::size_t n);
 
 // How a series' window sums are held, for MAs of at most `max_length` bars: as
 // integer-valued doubles (every quantity below 2^53), as 128-bit integers, or not at all

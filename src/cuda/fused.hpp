@@ -30,7 +30,8 @@
 //
 // Contract (relied on by the streams pipeline):
 // - A chunk's inputs are its series concatenated: series i occupies elements
-//   [offset[i], offset[i+1]) of `close` and of `src` (null: src = close), bar 0 first.
+//   [offset[i], offset[i+1]) of `close` and of `src` (null: src = close), bar 0 first
+//   (or [offset[i], end[i]) when `end` is given).
 // - Outputs are compact rows at the same offsets: bar t of series i is row offset[i] + t
 //   of every requested column. A null column is not computed into memory.
 // - growth[t] = g[t] = exp(La·(t − cutout)) for t below the longest series.
@@ -69,6 +70,9 @@ struct FusedInput {
   const double* close = nullptr;
   const double* src = nullptr;          // null: src = close
   const long long* offset = nullptr;    // [series + 1]
+  // [series]: where series i ends, for series that are not adjacent (device tables whose
+  // symbols list late: atc/device.hpp); null: at offset[i + 1].
+  const long long* end = nullptr;
   const double* growth = nullptr;
   const exact::TickScale* ticks = nullptr;  // [series]: each series' tick scale (§3a)
   int series = 0;

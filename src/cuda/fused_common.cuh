@@ -35,7 +35,7 @@ struct Ring {
 __device__ __forceinline__ int series_rows(const FusedInput& in, int i, long long& row0) {
   if (i >= in.series) return 0;
   row0 = in.offset[i];
-  return static_cast<int>(in.offset[i + 1] - row0);
+  return static_cast<int>((in.end != nullptr ? in.end[i] : in.offset[i + 1]) - row0);
 }
 
 // The per-lane state of one chain across tiles.
