@@ -7,6 +7,7 @@
 #include "atc/backtest.hpp"
 #include "atc/batch.hpp"
 #include "atc/config.hpp"
+#include "atc/device.hpp"
 #include "atc/error.hpp"
 #include "atc/live.hpp"
 #include "atc/outputs.hpp"

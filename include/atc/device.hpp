@@ -70,4 +70,14 @@ std::vector<SymbolStatus> compute_device(const DeviceTable& close, const DeviceT
                                          const ComputeOptions& options, const DeviceOutputs& out, void* workspace,
                                          std::size_t workspace_bytes, void* stream);
 
+/// Device memory for front ends without an allocator of their own (the Python package):
+/// cudaMalloc / cudaFree on the current device. device_allocate throws atc::Error naming
+/// the bytes when the device has too little free memory.
+void* device_allocate(std::size_t bytes);
+void device_free(void* pointer) noexcept;
+/// Copies `bytes` from device memory to host memory (synchronous).
+void device_to_host(void* host, const void* device, std::size_t bytes);
+/// The device holding `pointer`, or -1 when it is not device memory.
+int device_of(const void* pointer);
+
 }  // namespace atc

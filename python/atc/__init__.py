@@ -31,6 +31,7 @@ from ._compute import (
     compute_atc_signals,
 )
 from ._config import FAMILIES, ATCConfig
+from ._device import DeviceATCResult
 from ._live import LiveEngine
 from ._sweep import HIGHER_IS_BETTER, LAST_BAR_OUTPUTS, METRICS, backtest, rank_configs, sweep
 from ._timeframes import MultiTimeframeResult, compute_multi_timeframe, resample_closes
@@ -76,6 +77,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "DeviceATCResult",
     "ATCConfig",
     "ATCResult",
     "ATCWarning",

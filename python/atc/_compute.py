@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import _atc
 from ._config import FAMILIES, ATCConfig
+from ._device import DeviceATCResult, run_device
 from ._inputs import (
     NON_NUMERIC,
     check_index,
@@ -424,6 +425,7 @@ def compute_atc_batch(
     device_memory_limit: int = 0,
     devices: Sequence[int] | None = None,
     precision: str = "float64",
+    device: bool | None = None,
     **params: Any,
 ) -> ATCResult:
     """ATC for many symbols at once.
@@ -473,6 +475,14 @@ def compute_atc_batch(
         calibration: also the 9 MAs, signals and equities of this family.
         gaps: "error" (interior NaN fails the symbol) or "ffill" (forward-filled, R = 0).
         threads, chunk_symbols, device_memory_limit, devices: engine tuning.
+        device: for prices in GPU memory (an array with ``__cuda_array_interface__`` or
+            DLPack: CuPy, PyTorch, JAX, Numba; float64 or float32, bars x symbols in either
+            order, strided views too), which the engine reads where they lie, in the
+            stream their producer names: True keeps the outputs on the GPU (an
+            :class:`atc.DeviceATCResult` of CuPy arrays, or DLPack arrays without CuPy);
+            None/False returns the usual frames. With ``gaps="ffill"``, ``calibration`` or
+            a non-CUDA backend device prices are copied to the host first (and ``device``
+            must not be True).
         precision: "float64" (exact) or "float32": the CUDA kernel's float32 variant,
             ~1.1x faster and not exact (a few hundredths of a percent of the discrete
             outputs differ); the other backends always compute in float64.
@@ -493,6 +503,29 @@ def compute_atc_batch(
         chunk_symbols=chunk_symbols, device_memory_limit=device_memory_limit, devices=devices,
         precision=precision,
     )
-    result = _run(data, src, cfg, options, symbols, time_column=time_column, close_column=close_column)
+    on_device = _device_path(data, src, backend, use_cuda_kernels, gaps, calibration)
+    if device and not on_device:
+        raise ValueError("device=True needs prices in GPU memory, the cuda backend (available here), "
+                         "gaps='error' and no calibration")
+    if on_device:
+        computed = run_device(data, src, cfg.to_native(), options, symbols, bool(device))
+        if isinstance(computed, DeviceATCResult):
+            if not computed.errors.empty:
+                _warn_errors(computed, stacklevel=2)
+            return computed
+        native, index, columns = computed
+        result = _table_result(native, index, columns, {})
+    else:
+        result = _run(data, src, cfg, options, symbols, time_column=time_column, close_column=close_column)
     _warn_errors(result, stacklevel=2)
     return result
+
+
+def _device_path(data: Any, src: Any, backend: str, use_cuda_kernels: bool | None, gaps: str,
+                 calibration: str | None) -> bool:
+    """Whether device prices go to the engine where they lie (else through the host)."""
+    if not is_device_array(data) or (src is not None and not is_device_array(src)):
+        return False
+    if use_cuda_kernels is False or backend not in ("auto", "cuda") or gaps != "error" or calibration:
+        return False
+    return _atc.cuda_available()

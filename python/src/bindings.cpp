@@ -10,6 +10,7 @@
 #include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/string_view.h>
+#include <nanobind/stl/tuple.h>
 #include <nanobind/stl/vector.h>
 
 #include <chrono>
@@ -20,6 +21,7 @@
 #include <stop_token>
 #include <type_traits>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "atc/atc.hpp"
@@ -223,6 +225,170 @@ nb::dict compute_table(const Table& close, const std::vector<std::string>& symbo
   atc::BatchResult result = interruptible(
       options, [&](const atc::ComputeOptions& o) { return atc::compute_batch(views, config, o); });
   return to_python(std::move(result), config);
+}
+
+// ----------------------------------------------------------------------------- device input
+
+// A device array as Python describes it (__cuda_array_interface__): pointer, "f8"/"f4",
+// bars, symbols, and the strides in elements.
+using DeviceArrayInfo = std::tuple<std::uintptr_t, std::string, std::size_t, std::size_t, std::int64_t, std::int64_t>;
+
+atc::DeviceTable device_table(const DeviceArrayInfo& info) {
+  const auto& [pointer, dtype, bars, symbols, bar_stride, symbol_stride] = info;
+  atc::DeviceTable t;
+  t.data = reinterpret_cast<const void*>(pointer);
+  if (dtype == "f8") t.dtype = atc::DeviceDType::Float64;
+  else if (dtype == "f4") t.dtype = atc::DeviceDType::Float32;
+  else throw atc::InputError("device prices must be float64 or float32, not '" + dtype + "'");
+  t.bars = bars;
+  t.symbols = symbols;
+  t.bar_stride = bar_stride;
+  t.symbol_stride = symbol_stride;
+  return t;
+}
+
+// The output columns of one request as spans, named by atc::for_each_named_column.
+struct ColumnSpans {
+  std::span<double> average_signal;
+  std::array<std::span<double>, atc::kFamilies> family_signal{}, family_equity{};
+  std::array<std::span<std::int8_t>, atc::kFamilies> family_signal_hundredths{};
+  std::span<std::int8_t> trend, state, direction, long_entry, short_entry;
+  std::array<std::span<double>, atc::kLengthsPerFamily> ma{}, ma_equity{};
+  std::array<std::span<std::int8_t>, atc::kLengthsPerFamily> ma_signal{};
+};
+
+// Lays the requested columns of `rows` rows out in one block of `base` (a null base
+// counts the bytes) and points `out` at them.
+std::size_t lay_out(const atc::OutputRequest& request, std::size_t rows, std::byte* base, ColumnSpans& spans,
+                    atc::DeviceOutputs& out) {
+  std::size_t at = 0;
+  const auto reals = [&](std::span<double>& span, double*& field) {
+    if (base != nullptr) span = {reinterpret_cast<double*>(base + at), rows};
+    field = span.data();
+    at += rows * sizeof(double);
+  };
+  const auto codes = [&](std::span<std::int8_t>& span, std::int8_t*& field) {
+    if (base != nullptr) span = {reinterpret_cast<std::int8_t*>(base + at), rows};
+    field = span.data();
+    at += (rows + 7) / 8 * 8;
+  };
+  reals(spans.average_signal, out.average_signal);
+  if (request.families) {
+    for (int f = 0; f < atc::kFamilies; ++f) {
+      if (request.compact_family_signals) codes(spans.family_signal_hundredths[f], out.family_signal_hundredths[f]);
+      else reals(spans.family_signal[f], out.family_signal[f]);
+      reals(spans.family_equity[f], out.family_equity[f]);
+    }
+  }
+  if (request.classification) {
+    codes(spans.trend, out.trend);
+    codes(spans.state, out.state);
+    codes(spans.direction, out.direction);
+    codes(spans.long_entry, out.long_entry);
+    codes(spans.short_entry, out.short_entry);
+  }
+  return at;
+}
+
+nb::dict status_to_python(const std::vector<atc::SymbolStatus>& statuses) {
+  const std::size_t n = statuses.size();
+  std::vector<std::string> codes(n), messages(n);
+  std::vector<std::int64_t> bars(n);
+  std::vector<std::size_t> filled(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    codes[i] = atc::status_code_name(statuses[i].code);
+    messages[i] = statuses[i].message;
+    bars[i] = statuses[i].bar;
+    filled[i] = statuses[i].filled_bars;
+  }
+  nb::dict status;
+  status["code"] = codes;
+  status["bar"] = bars;
+  status["message"] = messages;
+  status["filled_bars"] = filled;
+  return status;
+}
+
+// compute_device on prices in GPU memory (`close`, `src` as DeviceArrayInfo), run in
+// `stream` (a cudaStream_t value). The outputs stay on the device (to_host false: each
+// column a (bars x symbols) column-major DLPack array owning its memory) or are copied
+// into NumPy arrays (to_host true: the batch's layout, {symbols, backend, offsets,
+// status, columns} as compute_table returns).
+nb::dict compute_device_table(const DeviceArrayInfo& close, const std::optional<DeviceArrayInfo>& src,
+                              const std::vector<std::string>& symbols, const atc::Config& config,
+                              const atc::ComputeOptions& options, std::uintptr_t stream, bool to_host) {
+  const atc::DeviceTable close_table = device_table(close);
+  std::optional<atc::DeviceTable> src_table;
+  if (src) src_table = device_table(*src);
+  if (options.outputs.calibration)
+    throw atc::InputError("calibration outputs are not computed from device prices (pass host prices)");
+  const int device = atc::device_of(close_table.data);
+  if (device < 0) throw atc::InputError("the prices are not in device memory");
+  const std::size_t rows = close_table.bars * close_table.symbols;
+  ColumnSpans spans;
+  atc::DeviceOutputs out;
+  const std::size_t column_bytes = lay_out(options.outputs, rows, nullptr, spans, out);
+  auto* block = static_cast<std::byte*>(atc::device_allocate(column_bytes));
+  nb::capsule owner(block, [](void* p) noexcept { atc::device_free(p); });
+  lay_out(options.outputs, rows, block, spans, out);
+  const std::size_t workspace_bytes = atc::device_workspace_bytes(close_table, src_table ? &*src_table : nullptr, out);
+  void* workspace = atc::device_allocate(workspace_bytes);
+  std::vector<atc::SymbolStatus> statuses;
+  try {
+    nb::gil_scoped_release unlocked;
+    statuses = atc::compute_device(close_table, src_table ? &*src_table : nullptr, symbols, config, options, out,
+                                   workspace, workspace_bytes, reinterpret_cast<void*>(stream));
+  } catch (...) {
+    atc::device_free(workspace);
+    throw;
+  }
+  atc::device_free(workspace);
+
+  nb::dict d;
+  d["symbols"] = symbols;
+  d["backend"] = std::string("cuda");
+  d["status"] = status_to_python(statuses);
+  if (to_host) {
+    atc::BatchResult result;
+    result.backend = atc::Backend::Cuda;
+    result.symbols = symbols;
+    result.status = statuses;
+    std::vector<std::size_t> offsets(close_table.symbols + 1);
+    for (std::size_t s = 0; s <= close_table.symbols; ++s) offsets[s] = s * close_table.bars;
+    result.outputs.resize(options.outputs, std::move(offsets));
+    ColumnSpans device_spans = spans;
+    const auto copy = [&](auto& host_column, auto device_span) {
+      if (!host_column.empty())
+        atc::device_to_host(host_column.data(), device_span.data(), host_column.size() * sizeof(host_column[0]));
+    };
+    atc::BatchOutputs& h = result.outputs;
+    copy(h.average_signal, device_spans.average_signal);
+    for (int f = 0; f < atc::kFamilies; ++f) {
+      copy(h.family_signal[f], device_spans.family_signal[f]);
+      copy(h.family_signal_hundredths[f], device_spans.family_signal_hundredths[f]);
+      copy(h.family_equity[f], device_spans.family_equity[f]);
+    }
+    copy(h.trend, device_spans.trend);
+    copy(h.state, device_spans.state);
+    copy(h.direction, device_spans.direction);
+    copy(h.long_entry, device_spans.long_entry);
+    copy(h.short_entry, device_spans.short_entry);
+    return to_python(std::move(result), config);
+  }
+  nb::dict columns, pointers;
+  const std::size_t shape[2] = {close_table.bars, close_table.symbols};
+  const std::int64_t strides[2] = {1, static_cast<std::int64_t>(close_table.bars)};
+  atc::for_each_named_column(spans, config, std::nullopt, [&](std::string name, atc::ColumnKind kind, auto& column) {
+    using T = typename std::remove_reference_t<decltype(column)>::element_type;
+    if (kind == atc::ColumnKind::Hundredths) name += "_hundredths";
+    columns[name.c_str()] = nb::cast(nb::ndarray<T, nb::ndim<2>>(column.data(), 2, shape, owner, strides,
+                                                                 nb::dtype<T>(), nb::device::cuda::value, device));
+    pointers[name.c_str()] = reinterpret_cast<std::uintptr_t>(column.data());
+  });
+  d["columns"] = columns;
+  d["pointers"] = pointers;  // for frameworks that wrap device memory by address (CuPy)
+  d["device"] = device;
+  return d;
 }
 
 nb::dict compute_series(const std::vector<Series>& closes, const std::vector<std::string>& symbols,
@@ -590,6 +756,10 @@ NB_MODULE(_atc, m) {
   m.def("backtest", &backtest_one, "close"_a, "position"_a, "options"_a, "src"_a = nb::none(),
         "Backtest metrics of one series and its -1/0/+1 positions (one per bar).");
 
+  m.def("compute_device", &compute_device_table, "close"_a, "src"_a.none(), "symbols"_a, "config"_a, "options"_a,
+        "stream"_a, "to_host"_a,
+        "compute_device of a table in GPU memory: close/src as (pointer, 'f8'|'f4', bars, symbols, bar stride, "
+        "symbol stride), run in `stream`; outputs on the device (DLPack arrays) or copied to NumPy");
   m.def("compute_table", &compute_table, "close"_a, "symbols"_a, "config"_a, "options"_a,
         "src"_a = nb::none(),
         "Computes a (bars x symbols) Fortran-ordered float64 table; leading NaNs = listed late.");

@@ -1,4 +1,5 @@
 // Linked when the library is built without CUDA: the cuda backend is never usable.
+#include "atc/device.hpp"
 #include "atc/error.hpp"
 #include "../sweep/sweep_plan.hpp"
 #include "prepared.hpp"
@@ -21,3 +22,24 @@ bool cuda_host_register(const void*, std::size_t) { return false; }
 void cuda_host_unregister(const void*) {}
 
 }  // namespace atc::detail
+
+namespace atc {
+
+std::size_t device_workspace_bytes(const DeviceTable&, const DeviceTable*, const DeviceOutputs&) { return 0; }
+
+std::vector<SymbolStatus> compute_device(const DeviceTable&, const DeviceTable*, std::span<const std::string>,
+                                         const Config&, const ComputeOptions&, const DeviceOutputs&, void*,
+                                         std::size_t, void*) {
+  throw BackendUnavailable("this build of atc has no CUDA backend (nvcc was not found at build time)");
+}
+
+void* device_allocate(std::size_t) {
+  throw BackendUnavailable("this build of atc has no CUDA backend (nvcc was not found at build time)");
+}
+void device_free(void*) noexcept {}
+void device_to_host(void*, const void*, std::size_t) {
+  throw BackendUnavailable("this build of atc has no CUDA backend (nvcc was not found at build time)");
+}
+int device_of(const void*) { return -1; }
+
+}  // namespace atc

@@ -314,4 +314,32 @@ std::vector<SymbolStatus> compute_device(const DeviceTable& close, const DeviceT
   return status;
 }
 
+void* device_allocate(std::size_t bytes) {
+  void* p = nullptr;
+  const cudaError_t status = cudaMalloc(&p, std::max<std::size_t>(bytes, 1));
+  if (status == cudaErrorMemoryAllocation) {
+    (void)cudaGetLastError();
+    throw Error("cannot allocate " + std::to_string(bytes) + " bytes of device memory: out of memory");
+  }
+  ATC_CUDA_CHECK(status);
+  return p;
+}
+
+void device_free(void* pointer) noexcept {
+  if (pointer != nullptr) cudaFree(pointer);
+}
+
+void device_to_host(void* host, const void* device, std::size_t bytes) {
+  if (bytes > 0) ATC_CUDA_CHECK(cudaMemcpy(host, device, bytes, cudaMemcpyDeviceToHost));
+}
+
+int device_of(const void* pointer) {
+  cudaPointerAttributes attributes{};
+  if (cudaPointerGetAttributes(&attributes, pointer) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return -1;
+  }
+  return attributes.type == cudaMemoryTypeDevice || attributes.type == cudaMemoryTypeManaged ? attributes.device : -1;
+}
+
 }  // namespace atc

@@ -1,0 +1,139 @@
+"""Prices already in GPU memory (CuPy, PyTorch, JAX, Numba): computed where they lie.
+
+An array with ``__cuda_array_interface__`` (or DLPack, read through CuPy) is described to
+the engine by its pointer, dtype and strides; the engine validates the prices, finds
+their tick scales and computes on the device, in the stream the array's producer named
+(CAI ``stream``), and only per-symbol metadata crosses to the host. The outputs stay on
+the device (``device=True``: CuPy arrays, or DLPack arrays without CuPy) or come back
+as the usual pandas frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _atc
+
+DISCRETE_OUTPUTS = ("trend", "state", "direction", "long_entry", "short_entry")
+_DTYPES = {"<f8": "f8", "<f4": "f4", "=f8": "f8", "=f4": "f4"}
+
+
+def _interface(obj: Any, what: str) -> tuple[dict, Any]:
+    """The CUDA array interface of `obj` (reading a DLPack-only array through CuPy), and
+    the object that keeps its memory alive."""
+    cai = getattr(obj, "__cuda_array_interface__", None)
+    if cai is not None:
+        return cai, obj
+    if hasattr(obj, "__dlpack__"):
+        try:
+            import cupy
+        except ImportError as exc:
+            raise TypeError(f"{what}: a GPU array without __cuda_array_interface__ is read through its DLPack "
+                            "capsule by CuPy, which is not installed") from exc
+        view = cupy.from_dlpack(obj)
+        return view.__cuda_array_interface__, view
+    raise TypeError(f"{what}: not a GPU array (no __cuda_array_interface__ or __dlpack__)")
+
+
+def table_info(obj: Any, what: str) -> tuple[tuple, Any, int]:
+    """(pointer, dtype, bars, symbols, bar stride, symbol stride), the owner, the stream."""
+    cai, owner = _interface(obj, what)
+    typestr = cai["typestr"]
+    if typestr not in _DTYPES:
+        raise TypeError(f"{what}: device prices must be float64 or float32, not {typestr!r}")
+    itemsize = int(typestr[2:])
+    shape = tuple(cai["shape"])
+    if len(shape) == 1:
+        shape = (shape[0], 1)
+        strides = (cai["strides"] or (itemsize,))[0], shape[0] * itemsize
+    elif len(shape) == 2:
+        strides = cai.get("strides") or (shape[1] * itemsize, itemsize)  # None: C-contiguous
+    else:
+        raise ValueError(f"{what} must be 1-D or 2-D (bars x symbols), got shape {shape}")
+    if any(s % itemsize for s in strides):
+        raise ValueError(f"{what}: strides {strides} are not whole elements")
+    info = (int(cai["data"][0]), _DTYPES[typestr], shape[0], shape[1], strides[0] // itemsize,
+            strides[1] // itemsize)
+    # CAI v3: None = nothing to wait for, 1 = the legacy default stream, 2 = the per-thread
+    # one, else a cudaStream_t; the engine runs in that stream, after its producer's work.
+    stream = cai.get("stream")
+    return info, owner, 0 if stream is None else int(stream)
+
+
+def _cupy_column(native_array: Any, pointer: int, shape: tuple[int, int], device: int, dtype: np.dtype) -> Any:
+    """A CuPy view of an engine column (zero copy; it keeps the column alive)."""
+    import cupy
+
+    nbytes = shape[0] * shape[1] * dtype.itemsize
+    memory = cupy.cuda.UnownedMemory(pointer, nbytes, native_array, device)
+    return cupy.ndarray(shape, dtype=dtype, memptr=cupy.cuda.MemoryPointer(memory, 0),
+                        strides=(dtype.itemsize, shape[0] * dtype.itemsize))
+
+
+class DeviceATCResult(Mapping[str, Any]):
+    """Outputs in GPU memory: output name -> (bars x symbols) column-major device array
+    (CuPy when installed, else a DLPack-capable array for ``torch.from_dlpack`` /
+    ``jax.dlpack.from_dlpack``), with the per-symbol ``status`` on the host."""
+
+    def __init__(self, columns: dict[str, Any], status: pd.DataFrame, backend: str) -> None:
+        self._columns = columns
+        self.status = status
+        self.backend = backend
+
+    def __getitem__(self, key: str) -> Any:
+        return self._columns[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+    @property
+    def symbols(self) -> pd.Index:
+        return self.status.index
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        bad = self.status[self.status["code"] != "ok"]
+        return bad[["bar", "code", "message"]].reset_index()
+
+
+def run_device(data: Any, src: Any, native_cfg: Any, options: Any, symbols: Sequence[Any] | None,
+               device: bool) -> tuple[dict, pd.Index, pd.Index] | DeviceATCResult:
+    """Runs the engine on device prices; the native host result (to wrap as an ATCResult)
+    with its index and columns, or a DeviceATCResult."""
+    info, owner, stream = table_info(data, "data")
+    src_info = None
+    src_owner = None
+    if src is not None:
+        src_info, src_owner, _ = table_info(src, "src")
+    bars, n = info[2], info[3]
+    columns = pd.Index(symbols) if symbols is not None else pd.RangeIndex(n)
+    if len(columns) != n:
+        raise ValueError(f"{len(columns)} symbols given for {n} columns")
+    names = [str(c) for c in columns]
+    native = _atc.compute_device(info, src_info, names, native_cfg, options, stream, not device)
+    del owner, src_owner  # the engine has finished with the prices: they may be freed
+    if not device:
+        return native, pd.RangeIndex(bars), columns
+    status = pd.DataFrame(
+        {"code": native["status"]["code"], "bar": np.asarray(native["status"]["bar"], dtype=np.int64),
+         "message": native["status"]["message"]},
+        index=columns.rename("symbol"),
+    )
+    try:
+        import cupy  # noqa: F401
+        wrap = True
+    except ImportError:
+        wrap = False
+    out = {}
+    for name, array in native["columns"].items():
+        discrete = name.endswith("_hundredths") or name in DISCRETE_OUTPUTS
+        dtype = np.dtype(np.int8 if discrete else np.float64)
+        out[name] = _cupy_column(array, native["pointers"][name], (bars, n), native["device"], dtype) if wrap else array
+    return DeviceATCResult(out, status, native["backend"])
