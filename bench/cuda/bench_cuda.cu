@@ -179,6 +179,10 @@ void run_size(int symbols, int bars, const Options& opt, std::vector<Row>& rows)
   atc::cuda::DeviceColumns average_only;
   average_only.average_signal = avg.data();
   add("fused_average_only", n * 16, [&] { atc::cuda::launch_fused(input, params, average_only, ws); });
+  // A scanner's request: Average_Signal and the classification.
+  atc::cuda::DeviceColumns scan = average_only;
+  for (int c = 0; c < atc::cuda::kFusedClassOutputs; ++c) scan.classification[c] = cls.data() + c * size;
+  add("fused_scan", n * (16 + 5), [&] { atc::cuda::launch_fused(input, params, scan, ws); });
   atc::cuda::DeviceColumns standard = average_only;
   for (int f = 0; f < atc::kFamilies; ++f) {
     standard.family_signal[f] = fs.data() + f * size;

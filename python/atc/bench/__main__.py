@@ -4,6 +4,10 @@
     python -m atc.bench --sweep --json sweep.json
     python -m atc.bench --param-sweep 1000 --symbols 500 --bars 1000
 
+``--device-input``: prices already in GPU memory (CuPy, PyTorch) computed where they lie
+(scan outputs, kept on the GPU or returned as frames), against the path that copies them to
+the host first; 1,000 x 1,000 and 10,000 x 10,000 (or --symbols x --bars).
+
 ``--param-sweep N``: atc.sweep of a grid of N (10, 100, 1000 or 10000) configurations
 against a loop of compute_atc_batch + atc.backtest per configuration (timed on the
 first configurations and scaled), each host to host; the rows of both are compared.
@@ -233,6 +237,43 @@ def bench_param_sweep(configs: int, symbols: int, bars: int, args: argparse.Name
             "config_symbol_bars_per_second": len(rows) * bars / sweep_s}
 
 
+def bench_device_input(symbols: int, bars: int, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Device prices: host-clock medians of whole calls (each returns with its outputs done)."""
+    import cupy
+
+    prices = np.round(make_prices(symbols, bars, args.seed), 2)
+    column_major = cupy.asfortranarray(cupy.asarray(prices))
+    row_major = cupy.ascontiguousarray(column_major)
+    narrow = column_major.astype(cupy.float32)
+    rows = []
+
+    def measure(name: str, run: Callable[[], Any]) -> None:
+        def timed() -> Any:
+            out = run()
+            cupy.cuda.Device().synchronize()
+            return out
+        seconds, _ = _median_time(timed, args.warmup, args.repeats)
+        rows.append({"case": name, "symbols": symbols, "bars": bars, "ms": seconds * 1e3})
+
+    scan = {"outputs": "scan"}
+    measure("CuPy column-major in, device out", lambda: atc.compute_atc_batch(column_major, device=True, **scan))
+    measure("CuPy row-major in, device out", lambda: atc.compute_atc_batch(row_major, device=True, **scan))
+    measure("CuPy float32 in, device out", lambda: atc.compute_atc_batch(narrow, device=True, **scan))
+    measure("CuPy column-major in, frames out", lambda: atc.compute_atc_batch(column_major, **scan))
+    measure("CuPy copied to the host first (the old path)",
+            lambda: atc.compute_atc_batch(cupy.asnumpy(column_major), backend="cuda", **scan))
+    measure("NumPy in, frames out", lambda: atc.compute_atc_batch(prices, backend="cuda", **scan))
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            tensor = torch.as_tensor(prices, device="cuda")
+            measure("PyTorch row-major in, device out", lambda: atc.compute_atc_batch(tensor, device=True, **scan))
+    except ImportError:
+        pass
+    return rows
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m atc.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--symbols", type=int, default=1000)
@@ -242,6 +283,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--num-streams", type=int, default=4)
     parser.add_argument("--sweep", action="store_true",
                         help=f"run {', '.join(map(str, SWEEP_SYMBOLS))} symbols (ignores --symbols)")
+    parser.add_argument("--device-input", action="store_true",
+                        help="time prices already in GPU memory (CuPy, PyTorch) at 1,000 x 1,000 and 10,000 x 10,000")
     parser.add_argument("--param-sweep", type=int, metavar="N", choices=(10, 100, 1000, 10000),
                         help="time atc.sweep of N configurations on --symbols x --bars against a loop")
     parser.add_argument("--json", type=Path, default=Path("atc_bench.json"), metavar="FILE",
@@ -260,6 +303,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if min(args.symbols, args.bars, args.repeats, args.num_streams) < 1 or args.warmup < 0:
         print("atc.bench: sizes, --repeats and --num-streams must be >= 1", file=sys.stderr)
         return 2
+    if args.device_input:
+        sizes = [(1000, 1000), (10000, 10000)] if args.sweep else [(args.symbols, args.bars)]
+        results = []
+        for symbols, bars in sizes:
+            for row in bench_device_input(symbols, bars, args):
+                print(f"{row['symbols']:>6} x {row['bars']:<6} {row['case']:<48} {row['ms']:10.2f} ms")
+                results.append(row)
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+        return 0
     if args.param_sweep:
         r = bench_param_sweep(args.param_sweep, args.symbols, args.bars, args)
         print(f"atc.sweep {r['configs']} configurations x {r['symbols']} symbols x {r['bars']} bars "
