@@ -51,5 +51,5 @@ tail -15 "$out/pytest.log"
 echo "== python -m atc.bench --device-input =="
 cat "$out/bench.log"
 echo "== fused kernel alone (grid prices) =="
-grep -E "fused_(scan|average_only|standard) " "$out/kernel.log" | head -12
+grep -E "^device|fused_(scan|average_only|standard) " "$out/kernel.log" | head -12
 exit $status
