@@ -25,6 +25,10 @@ _DTYPES = {"<f8": "f8", "<f4": "f4", "=f8": "f8", "=f4": "f4"}
 def _interface(obj: Any, what: str) -> tuple[dict, Any]:
     """The CUDA array interface of `obj` (reading a DLPack-only array through CuPy), and
     the object that keeps its memory alive."""
+    # JAX dispatches asynchronously and its interface names no stream to wait on: its
+    # documented way to wait for the array's producer is block_until_ready().
+    if callable(getattr(obj, "block_until_ready", None)):
+        obj.block_until_ready()
     cai = getattr(obj, "__cuda_array_interface__", None)
     if cai is not None:
         return cai, obj
