@@ -351,7 +351,7 @@ TEST_F(CliTest, ScanReportsEveryUnreadablePathAloneAndRanksTheRest) {
   const ProgramRun run = atc("scan '" + path("mixed").string() + "' '" + path("empty").string() + "' --backend cpu");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_TRUE(contains(run.out, "GOOD")) << run.out;
-  for (const char* bad : {"LOOP.csv", "FOLDER.csv", "PIPE.csv", "no .csv file in directory"})
+  for (const char* bad : {"LOOP.csv", "FOLDER.csv", "PIPE.csv", "no price file (.csv, .json, .feather, .parquet) in directory"})
     EXPECT_TRUE(contains(run.err, bad)) << bad << " not reported:\n" << run.err;
   EXPECT_TRUE(contains(run.err, "not a regular file")) << run.err;
 }
@@ -484,11 +484,11 @@ TEST_F(CliTest, ScanFailsWhenNoSymbolCanBeComputed) {
   EXPECT_TRUE(contains(run.err, "no symbol could be computed")) << run.err;
 }
 
-TEST_F(CliTest, ScanOfADirectoryWithoutCsvFilesSaysSo) {
+TEST_F(CliTest, ScanOfADirectoryWithoutPriceFilesSaysSo) {
   fs::create_directories(path("empty"));
   const ProgramRun run = atc("scan '" + path("empty").string() + "'");
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_TRUE(contains(run.err, "no .csv file in directory")) << run.err;
+  EXPECT_TRUE(contains(run.err, "no price file (.csv, .json, .feather, .parquet) in directory")) << run.err;
 }
 
 TEST_F(CliTest, DemoRunsOnTheSyntheticMarket) {
