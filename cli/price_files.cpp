@@ -65,7 +65,8 @@ struct ProcessOutput {
 // wrote to stdout; its stderr is ours. Throws Error when it cannot start.
 ProcessOutput run_capturing_stdout(const std::vector<std::string>& args) {
   std::array<int, 2> pipe_ends{};
-  if (::pipe2(pipe_ends.data(), O_CLOEXEC) != 0) throw Error(std::string("cannot create a pipe: ") + std::strerror(errno));
+  if (::pipe2(pipe_ends.data(), O_CLOEXEC) != 0)
+    throw Error(std::string("cannot create a pipe: ") + std::strerror(errno));
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipe_ends[1], STDOUT_FILENO);

@@ -579,7 +579,9 @@ ScanReport compute_timeframe_ranking(const Universe& base, const std::vector<Tim
     int sum = 0;
     for (const int state : states) sum += state;
     row->timeframe_consensus = static_cast<double>(sum) / static_cast<double>(states.size());
-    const auto all = [&](int state) { return std::all_of(states.begin(), states.end(), [&](int s) { return s == state; }); };
+    const auto all = [&](int state) {
+      return std::all_of(states.begin(), states.end(), [&](int s) { return s == state; });
+    };
     row->agree = all(1) ? 1 : (all(-1) ? -1 : 0);
     computed.push_back(std::move(*row));
   }

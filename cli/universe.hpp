@@ -157,7 +157,8 @@ class Universe {
   }
 
   void make_views() {
-    for (std::size_t i = 0; i < files_.size(); ++i) views_.push_back({files_[i].symbol, files_[i].close, src_of_files_[i]});
+    for (std::size_t i = 0; i < files_.size(); ++i)
+      views_.push_back({files_[i].symbol, files_[i].close, src_of_files_[i]});
     first_bar_.assign(views_.size(), 0);
   }
 

@@ -102,11 +102,12 @@ TEST_F(FormatsTest, FreqtradeJsonReadsNullAsNoValueAndCollectsBadCandlesAsIssues
       << series.issues[2].message;
   // 1.5e12 is a whole number of milliseconds, later than the one before: no issue.
   EXPECT_EQ(series.timestamps[5], "1500000000000");
-  EXPECT_EQ(series.issues[3].message, file + ": candle [6]: timestamp \"noon\" is not an integer of epoch milliseconds");
+  EXPECT_EQ(series.issues[3].message,
+            file + ": candle [6]: timestamp \"noon\" is not an integer of epoch milliseconds");
 }
 
 TEST_F(FormatsTest, FreqtradeJsonThatIsNotAnArrayOfCandlesIsAnErrorOfTheFile) {
-  EXPECT_TRUE(contains(json_error(write("a.json", "[[1, 2, 3")), "a.json: not valid JSON: ")) << json_error(directory_ / "a.json");
+  EXPECT_TRUE(contains(json_error(write("a.json", "[[1, 2, 3")), "a.json: not valid JSON: "));
   EXPECT_TRUE(contains(json_error(write("b.json", "{\"close\": [1, 2]}")),
                        "b.json: expected a JSON array of candles [timestamp_ms, open, high, low, close, volume]"));
   EXPECT_TRUE(contains(json_error(write("c.json", "[]")), "c.json: no candles"));

@@ -114,7 +114,8 @@ CsvSeries read_freqtrade_json(const std::filesystem::path& path) {
     if (!candle.is_array() || candle.size() != 6)
       throw InputError(file + ": candle [" + std::to_string(i) +
                        "]: expected an array of 6 values [timestamp_ms, open, high, low, close, volume], found " +
-                       (candle.is_array() ? std::to_string(candle.size()) + " values" : "a JSON " + std::string(candle.type_name())));
+                       (candle.is_array() ? std::to_string(candle.size()) + " values"
+                                          : "a JSON " + std::string(candle.type_name())));
     const std::optional<std::int64_t> ms = candle_milliseconds(candle[0]);
     series.timestamps.push_back(ms ? std::to_string(*ms) : echo(candle[0]));
     if (!ms) {
