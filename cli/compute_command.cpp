@@ -35,7 +35,9 @@ ComputeCommand::ComputeCommand(CLI::App& app) {
   command_->add_option("INPUT", input_,
                        "CSV (comma, semicolon, tab or pipe separated) with a close column "
                        "(timestamp/date, open, high, low, volume optional), or a long-format "
-                       "CSV with a symbol column (see --symbol)")
+                       "CSV with a symbol column (see --symbol); also a freqtrade .json candle "
+                       "file, or a .parquet or .feather table (read through python3 with pandas "
+                       "and pyarrow)")
       ->required()
       ->check(CLI::ExistingFile);
   command_->add_option("-o,--output", output_, "Write the CSV here instead of to stdout");

@@ -674,8 +674,9 @@ ScanCommand::ScanCommand(CLI::App& app, bool demo) : demo_(demo) {
         "symbols that could not be computed; a bad symbol never stops the others.");
     command_
         ->add_option("PATH", paths_,
-                     "A directory of per-symbol CSV files (symbol = file stem), a long-format "
-                     "CSV (symbol,timestamp,close,...), or a single-symbol CSV; several may be "
+                     "A directory of per-symbol price files (.csv, freqtrade .json, .parquet, "
+                     ".feather; symbol = file stem less a freqtrade -1h suffix), a long-format "
+                     "CSV (symbol,timestamp,close,...), or a single-symbol file; several may be "
                      "given. Without PATH: the bundled synthetic market (see `atc demo`)")
         ->check(CLI::ExistingPath);
   }
@@ -688,7 +689,9 @@ ScanCommand::ScanCommand(CLI::App& app, bool demo) : demo_(demo) {
                                   "--timeframes); ties fall back to the default order")
                      ->check(CLI::IsMember({"signal", "consensus", "symbol", "bars", "entry", "timeframes"}))
                      ->capture_default_str();
-  command_->add_option("--state", state_, "Rank only the symbols whose last bar is in this state")
+  command_->add_option("--state", state_,
+                       "Rank only the symbols whose last bar is in this state (with --timeframes: the "
+                       "sign of the timeframe consensus)")
       ->check(CLI::IsMember({"long", "short", "neutral"}, CLI::ignore_case));
   command_->add_option("--min-signal", min_signal_, "Rank only the symbols with |Average_Signal| >= X")
       ->check(CLI::Range(0.0, 1.0));
