@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "atc/io.hpp"
+#include "price_files.hpp"
 
 namespace atc::cli {
 namespace {
@@ -34,7 +35,9 @@ ComputeCommand::ComputeCommand(CLI::App& app) {
   command_->add_option("INPUT", input_,
                        "CSV (comma, semicolon, tab or pipe separated) with a close column "
                        "(timestamp/date, open, high, low, volume optional), or a long-format "
-                       "CSV with a symbol column (see --symbol)")
+                       "CSV with a symbol column (see --symbol); also a freqtrade .json candle "
+                       "file, or a .parquet or .feather table (read through python3 with pandas "
+                       "and pyarrow)")
       ->required()
       ->check(CLI::ExistingFile);
   command_->add_option("-o,--output", output_, "Write the CSV here instead of to stdout");
@@ -59,7 +62,7 @@ int ComputeCommand::run() const {
   check_can_compute(config, options);
 
   const io::CsvSeries series =
-      select_series(io::read_symbols_csv(input_, input_flags_.options()), input_, symbol_);
+      select_series(read_price_file(input_, input_flags_.options()), input_, symbol_);
   if (!series.issues.empty()) {
     for (const io::DataIssue& issue : series.issues)
       std::fprintf(stderr, "error: %s\n", issue.message.c_str());

@@ -91,7 +91,7 @@ LiveCommand::LiveCommand(CLI::App& app) {
       "read new bars from stdin as `timestamp,symbol,close[,src]` lines (the lines of one timestamp "
       "form one bar; a symbol without a line has no bar) and print each symbol whose state changes or "
       "that enters, as it happens. End of input or Ctrl-C stops; --save keeps the state.");
-  command_->add_option("PATH", paths_, "CSV files or directories of them: the histories");
+  command_->add_option("PATH", paths_, "Price files (CSV, freqtrade .json, .parquet, .feather) or directories of them: the histories");
   command_->add_option("--resume", resume_, "Continue from a state file written by --save (no PATH)");
   command_->add_option("--save", save_, "Write the state here when the input ends or on Ctrl-C");
   command_->add_option("--threads", threads_, "Worker threads (0 = all cores)");

@@ -13,6 +13,7 @@
 
 #include "atc/io.hpp"
 #include "progress.hpp"
+#include "timeframes.hpp"
 #include "universe.hpp"
 
 namespace atc::cli {
@@ -42,6 +43,22 @@ struct Ranked {
   std::optional<double> last_instant;  // seconds; none without timestamps
   std::optional<double> bar_spacing;   // the median spacing of its last bars, seconds
   bool stale = false;
+  // --timeframes: the Average_Signal and state of each timeframe's last bar, in the
+  // order given (signal, consensus, state, direction and the entry above are those of
+  // the first timeframe; bars, last_time and stale those of the series as read);
+  // timeframe_consensus is the mean of the states, as atc.compute_multi_timeframe's
+  // consensus at the last bar; agree is +1 / -1 when every state is LONG / SHORT.
+  std::vector<double> timeframe_signals;
+  std::vector<int> timeframe_states;
+  double timeframe_consensus = 0.0;
+  int agree = 0;
+
+  // The table a symbol is listed in (+1 LONG, -1 SHORT, 0 neutral) and what --state
+  // selects: its state, or with --timeframes the sign of the timeframe consensus.
+  int side() const {
+    if (timeframe_states.empty()) return state;
+    return timeframe_consensus > 0.0 ? 1 : (timeframe_consensus < 0.0 ? -1 : 0);
+  }
 };
 
 // The median spacing of the last bars of a symbol, a bar's length for the stale test;
@@ -62,17 +79,25 @@ std::optional<double> median_spacing(const Universe& universe, std::size_t symbo
   return *middle;
 }
 
-Ranked summarize(const Universe& universe, std::size_t symbol, const SymbolOutputView& out,
-                 std::size_t filled_bars) {
+// What a ranking row says of a symbol's series: its bars, its last bar and their spacing.
+Ranked describe(const Universe& universe, std::size_t symbol) {
   Ranked r;
   r.symbol = std::string(universe.views()[symbol].symbol);
   const std::span<const double> close = universe.views()[symbol].close;
-  const std::size_t last = out.bars() - 1;  // computed symbols have at least min_bars() bars
+  const std::size_t last = close.size() - 1;  // computed symbols have at least min_bars() bars
   // Bars since listing: leading NaNs are a symbol not listed yet.
   r.bars = static_cast<std::size_t>(
       close.end() - std::find_if(close.begin(), close.end(), [](double c) { return !std::isnan(c); }));
   r.last_time = universe.timestamp(symbol, last);
   r.time_format = universe.time_format(symbol);
+  r.last_instant = universe.instant(symbol, last);
+  r.bar_spacing = median_spacing(universe, symbol, close.size());
+  return r;
+}
+
+// The outputs of the last bar into `r`.
+void take_last_bar(Ranked& r, const SymbolOutputView& out, std::size_t filled_bars) {
+  const std::size_t last = out.bars() - 1;
   r.signal = out.average_signal[last];
   double family_sum = 0.0;
   for (const auto& family : out.family_signal_hundredths) family_sum += from_hundredths(family[last]);
@@ -87,9 +112,6 @@ Ranked summarize(const Universe& universe, std::size_t symbol, const SymbolOutpu
     }
   }
   r.filled_bars = filled_bars;
-  r.last_instant = universe.instant(symbol, last);
-  r.bar_spacing = median_spacing(universe, symbol, out.bars());
-  return r;
 }
 
 // Stale: its last bar is more than one of its bars older than the latest last bar of the
@@ -102,10 +124,11 @@ void mark_stale(std::vector<Ranked>& ranking) {
     r.stale = r.last_instant && r.bar_spacing && *latest - *r.last_instant > *r.bar_spacing;
 }
 
-enum class SortKey { Signal, Consensus, Symbol, Bars, Entry };
+enum class SortKey { Signal, Consensus, Symbol, Bars, Entry, Timeframes };
 
 const std::map<std::string, SortKey> kSortKeys{{"signal", SortKey::Signal},
                                                {"consensus", SortKey::Consensus},
+                                               {"timeframes", SortKey::Timeframes},
                                                {"symbol", SortKey::Symbol},
                                                {"bars", SortKey::Bars},
                                                {"entry", SortKey::Entry}};
@@ -131,6 +154,8 @@ bool ranks_before(const Ranked& a, const Ranked& b, SortKey key, int side) {
   if (key == SortKey::Symbol) return a.symbol < b.symbol;
   int first = 0;
   if (key == SortKey::Consensus) first = compare_descending(side * a.consensus, side * b.consensus);
+  if (key == SortKey::Timeframes)
+    first = compare_descending(side * a.timeframe_consensus, side * b.timeframe_consensus);
   if (key == SortKey::Bars) first = a.bars == b.bars ? 0 : (a.bars > b.bars ? -1 : 1);
   if (key == SortKey::Entry) first = compare_entry(a, b);
   for (const int order : {first, compare_descending(side * a.signal, side * b.signal),
@@ -149,6 +174,7 @@ std::vector<std::string> order_description(SortKey key) {
   std::vector<std::string> order;
   if (key == SortKey::Symbol) return {"symbol"};
   if (key == SortKey::Consensus) order.push_back("consensus descending");
+  if (key == SortKey::Timeframes) order.push_back("timeframe_consensus descending");
   if (key == SortKey::Bars) order.push_back("bars descending");
   if (key == SortKey::Entry) order.push_back("bars_since_entry ascending (none last)");
   for (const char* next : {"average_signal descending", "consensus descending",
@@ -166,7 +192,7 @@ struct Selection {
   SortKey sort = SortKey::Signal;
 
   bool admits(const Ranked& r) const {
-    if (state && r.state != *state) return false;
+    if (state && r.side() != *state) return false;
     if (min_signal > 0.0 && !(std::abs(r.signal) >= min_signal)) return false;  // NaN fails
     return r.bars >= min_bars;
   }
@@ -207,23 +233,34 @@ std::string rate_text(double per_second) {
   return text;
 }
 
-// One table of the human-readable output: `title`, then up to `rows` of `ranked`.
-void print_table(const std::string& title, const std::vector<const Ranked*>& ranked, std::size_t rows) {
+// One table of the human-readable output: `title`, then up to `rows` of `ranked`. With
+// `timeframes`, a column of Average_Signal per timeframe and their consensus take the
+// place of Average_Signal and the family consensus.
+void print_table(const std::string& title, const std::vector<const Ranked*>& ranked, std::size_t rows,
+                 const std::vector<Timeframe>& timeframes) {
   if (ranked.empty()) {
     std::printf("%s: none\n\n", title.c_str());
     return;
   }
   std::printf("%s (%s)\n", title.c_str(), count_of(ranked.size(), "symbol").c_str());
-  const std::vector<std::string> header{"#",         "symbol",    "last bar",   "Average_Signal",
-                                        "consensus", "direction", "last entry", "bars"};
-  const std::vector<bool> right_aligned{true, false, false, true, true, false, false, true};
+  std::vector<std::string> header{"#", "symbol", "last bar"};
+  std::vector<bool> right_aligned{true, false, false};
+  if (timeframes.empty()) header.insert(header.end(), {"Average_Signal", "consensus"});
+  for (const Timeframe& timeframe : timeframes) header.push_back(timeframe.name);
+  if (!timeframes.empty()) header.emplace_back("tf consensus");
+  right_aligned.resize(header.size(), true);
+  header.insert(header.end(), {"direction", "last entry", "bars"});
+  right_aligned.insert(right_aligned.end(), {false, false, true});
   std::vector<std::vector<std::string>> cells;
   for (std::size_t i = 0; i < std::min(rows, ranked.size()); ++i) {
     const Ranked& r = *ranked[i];
     const std::string last_bar = (r.last_time.empty() ? "-" : r.last_time) + (r.stale ? " (stale)" : "");
-    cells.push_back({std::to_string(i + 1), r.symbol, last_bar, signal_text(r.signal),
-                     signal_text(r.consensus), direction_name(r.direction), entry_text(r),
-                     std::to_string(r.bars)});
+    std::vector<std::string> row{std::to_string(i + 1), r.symbol, last_bar};
+    if (timeframes.empty()) row.insert(row.end(), {signal_text(r.signal), signal_text(r.consensus)});
+    for (const double signal : r.timeframe_signals) row.push_back(signal_text(signal));
+    if (!timeframes.empty()) row.push_back(signal_text(r.timeframe_consensus));
+    row.insert(row.end(), {direction_name(r.direction), entry_text(r), std::to_string(r.bars)});
+    cells.push_back(std::move(row));
   }
   std::vector<std::size_t> width(header.size());
   for (std::size_t c = 0; c < header.size(); ++c) {
@@ -268,6 +305,8 @@ struct ScanReport {
   double seconds = 0.0;
   Backend backend = Backend::Auto;
   SortKey sort = SortKey::Signal;
+  std::vector<Timeframe> timeframes;  // --timeframes; empty without
+  PartialBucket partial = PartialBucket::Drop;
 
   std::size_t computed() const { return ranking.size() + stale.size() + filtered_out; }
 };
@@ -278,16 +317,20 @@ void print_tables(const ScanReport& report, const Selection& selection, std::siz
   std::vector<const Ranked*> longs, neutrals;
   std::vector<Ranked> shorts;
   for (const Ranked& r : report.ranking) {
-    if (r.state > 0) longs.push_back(&r);
-    else if (r.state < 0) shorts.push_back(r);
+    if (r.side() > 0) longs.push_back(&r);
+    else if (r.side() < 0) shorts.push_back(r);
     else neutrals.push_back(&r);
   }
   sort_ranking(shorts, report.sort, -1);
   std::vector<const Ranked*> short_rows;
   for (const Ranked& r : shorts) short_rows.push_back(&r);
-  if (!selection.state || *selection.state > 0) print_table("LONG", longs, top);
-  if (!selection.state || *selection.state < 0) print_table("SHORT", short_rows, bottom);
-  if (selection.state && *selection.state == 0) print_table("NEUTRAL", neutrals, top);
+  if (!report.timeframes.empty())
+    std::printf("Average_Signal of each timeframe's last bar, tf consensus the mean of their states "
+                "(LONG above 0, SHORT below); direction and last entry of %s\n\n",
+                report.timeframes.front().name.c_str());
+  if (!selection.state || *selection.state > 0) print_table("LONG", longs, top, report.timeframes);
+  if (!selection.state || *selection.state < 0) print_table("SHORT", short_rows, bottom, report.timeframes);
+  if (selection.state && *selection.state == 0) print_table("NEUTRAL", neutrals, top, report.timeframes);
   else print_names(count_of(neutrals.size(), "neutral symbol"), neutrals, top, false);
   std::vector<const Ranked*> stale;
   for (const Ranked& r : report.stale) stale.push_back(&r);
@@ -296,10 +339,16 @@ void print_tables(const ScanReport& report, const Selection& selection, std::siz
               stale, top, true);
 }
 
-void write_ranking_csv(const fs::path& file, const std::vector<Ranked>& ranking) {
+// With --timeframes the columns go on with average_signal_<tf>,state_<tf> per timeframe,
+// then timeframe_consensus,agree.
+void write_ranking_csv(const fs::path& file, const ScanReport& report) {
+  const std::vector<Ranked>& ranking = report.ranking;
   io::write_file_atomically(file, [&](std::ostream& out) {
     out << "rank,symbol,last_timestamp,bars,average_signal,consensus,state,direction,last_entry,"
-           "bars_since_entry,stale,filled_bars\n";
+           "bars_since_entry,stale,filled_bars";
+    for (const Timeframe& timeframe : report.timeframes)
+      out << ",average_signal_" << timeframe.name << ",state_" << timeframe.name;
+    out << (report.timeframes.empty() ? "\n" : ",timeframe_consensus,agree\n");
     for (std::size_t i = 0; i < ranking.size(); ++i) {
       const Ranked& r = ranking[i];
       std::string row = std::to_string(i + 1) + ",";
@@ -310,13 +359,19 @@ void write_ranking_csv(const fs::path& file, const std::vector<Ranked>& ranking)
              io::format_number(r.consensus) + "," + state_name(r.state) + "," + direction_name(r.direction) +
              "," + entry_name(r.last_entry) + "," +
              (r.last_entry ? std::to_string(r.bars_since_entry) : std::string()) + "," +
-             (r.stale ? "true" : "false") + "," + std::to_string(r.filled_bars) + "\n";
-      out << row;
+             (r.stale ? "true" : "false") + "," + std::to_string(r.filled_bars);
+      // Appended piece by piece: GCC 12 warns falsely on "," + string&&.
+      for (std::size_t k = 0; k < r.timeframe_states.size(); ++k)
+        row.append(",").append(io::format_number(r.timeframe_signals[k])).append(",").append(
+            state_name(r.timeframe_states[k]));
+      if (!report.timeframes.empty())
+        row.append(",").append(io::format_number(r.timeframe_consensus)).append(",").append(std::to_string(r.agree));
+      out << row << '\n';
     }
   });
 }
 
-nlohmann::ordered_json ranked_json(const Ranked& r) {
+nlohmann::ordered_json ranked_json(const Ranked& r, const std::vector<Timeframe>& timeframes) {
   nlohmann::ordered_json entry{{"symbol", r.symbol},
                                {"last_timestamp", r.last_time},
                                {"time_format", r.time_format.empty() ? nlohmann::ordered_json()
@@ -330,6 +385,14 @@ nlohmann::ordered_json ranked_json(const Ranked& r) {
   entry["bars_since_entry"] = r.last_entry ? nlohmann::ordered_json(r.bars_since_entry) : nullptr;
   entry["stale"] = r.stale;
   entry["filled_bars"] = r.filled_bars;
+  if (timeframes.empty()) return entry;
+  nlohmann::ordered_json of_timeframes;
+  for (std::size_t k = 0; k < timeframes.size(); ++k)
+    of_timeframes[timeframes[k].name] = {{"average_signal", r.timeframe_signals[k]},
+                                         {"state", state_name(r.timeframe_states[k])}};
+  entry["timeframes"] = std::move(of_timeframes);
+  entry["timeframe_consensus"] = r.timeframe_consensus;
+  entry["agree"] = r.agree;
   return entry;
 }
 
@@ -341,15 +404,15 @@ void write_ranking_json(const fs::path& file, const ScanReport& report, const Co
   nlohmann::ordered_json ranking = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < report.ranking.size(); ++i) {
     nlohmann::ordered_json entry{{"rank", i + 1}};
-    entry.update(ranked_json(report.ranking[i]));
+    entry.update(ranked_json(report.ranking[i], report.timeframes));
     ranking.push_back(std::move(entry));
   }
   nlohmann::ordered_json stale = nlohmann::ordered_json::array();
-  for (const Ranked& r : report.stale) stale.push_back(ranked_json(r));
+  for (const Ranked& r : report.stale) stale.push_back(ranked_json(r, report.timeframes));
   nlohmann::ordered_json errors = nlohmann::ordered_json::array();
   for (const SymbolError& e : report.errors)
     errors.push_back({{"symbol", e.symbol}, {"code", e.code}, {"message", e.message}});
-  const nlohmann::ordered_json document{
+  nlohmann::ordered_json document{
       {"backend", backend_name(report.backend)},
       {"symbols", report.computed() + report.errors.size()},
       {"ok", report.computed()},
@@ -363,56 +426,64 @@ void write_ranking_json(const fs::path& file, const ScanReport& report, const Co
       {"ranking", ranking},
       {"stale_symbols", stale},
       {"symbol_errors", errors}};
+  if (!report.timeframes.empty()) {
+    nlohmann::ordered_json names = nlohmann::ordered_json::array();
+    for (const Timeframe& timeframe : report.timeframes) names.push_back(timeframe.name);
+    document["timeframes"] = std::move(names);
+    document["partial"] = report.partial == PartialBucket::Drop ? "drop" : "keep";
+  }
   // Invalid UTF-8 (a symbol from a latin-1 file name) is replaced, not a failure after
   // every symbol was computed.
   const std::string text = document.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   io::write_file_atomically(file, [&](std::ostream& out) { out << text << '\n'; });
 }
 
-// Computes every symbol in batches, keeping of each only its ranking row: the family
-// signals the consensus needs would otherwise hold 54 bytes a bar for the whole universe.
-ScanReport compute_ranking(const Universe& universe, const Config& config, ComputeOptions options,
-                           std::vector<SymbolError> read_errors, const Selection& selection) {
+// Computes every series of `universe` in batches, handing each symbol's result to
+// `on_result(symbol, status, outputs)` (outputs valid during the call only): keeping of
+// each only its ranking row, as the family signals the consensus needs would otherwise
+// hold 54 bytes a bar for the whole universe. `progress` counts on from `done`. Returns
+// the backend that ran.
+template <class OnResult>
+Backend compute_in_batches(const Universe& universe, const Config& config, ComputeOptions options,
+                           ProgressBar& progress, std::size_t done, OnResult&& on_result) {
   options.outputs = OutputRequest::compact();
-  ScanReport report;
-  report.errors = std::move(read_errors);
-  report.backend = resolve_backend(options.backend);
-  report.sort = selection.sort;
+  Backend backend = resolve_backend(options.backend);
   const std::span<const SeriesView> views = universe.views();
   const std::size_t n = views.size();
-  for (const SeriesView& v : views) report.bars += v.close.size();
-
   // About 50 steps for the bar when one is shown; at most kBatchBars bars a batch either way.
   constexpr std::size_t kBatchBars = std::size_t{1} << 21;
   const std::size_t batch_symbols = ProgressBar::enabled() ? std::max<std::size_t>(16, (n + 49) / 50) : n;
-  std::vector<Ranked> computed;
-  ProgressBar progress(n);
-  const auto start = std::chrono::steady_clock::now();
   for (std::size_t begin = 0; begin < n;) {
     std::size_t count = 0, batch_bars = 0;
     while (begin + count < n && count < batch_symbols && (count == 0 || batch_bars < kBatchBars))
       batch_bars += views[begin + count++].close.size();
     const BatchResult result = compute_batch(views.subspan(begin, count), config, options);
-    report.backend = result.backend;
-    for (std::size_t i = 0; i < count; ++i) {
-      const SymbolStatus& status = result.status[i];
-      if (status.ok()) {
-        computed.push_back(summarize(universe, begin + i, result.outputs.view(i), status.filled_bars));
-        continue;
-      }
-      std::string message = status.message;
-      if (status.bar >= 0) {
-        const std::string time = universe.timestamp(begin + i, static_cast<std::size_t>(status.bar));
-        if (!time.empty()) message += " (timestamp " + time + ")";
-      }
-      report.errors.push_back({result.symbols[i], message, std::string(status_code_name(status.code))});
-    }
+    backend = result.backend;
+    for (std::size_t i = 0; i < count; ++i) on_result(begin + i, result.status[i], result.outputs.view(i));
     begin += count;
-    progress.update(begin);
+    progress.update(done + begin);
   }
-  progress.finish();
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return backend;
+}
 
+std::size_t bars_of(const Universe& universe) {
+  std::size_t bars = 0;
+  for (const SeriesView& v : universe.views()) bars += v.close.size();
+  return bars;
+}
+
+// The status message of a symbol that failed, with the timestamp of its bad bar.
+std::string failure_message(const Universe& universe, std::size_t symbol, const SymbolStatus& status) {
+  std::string message = status.message;
+  if (status.bar >= 0) {
+    const std::string time = universe.timestamp(symbol, static_cast<std::size_t>(status.bar));
+    if (!time.empty()) message += " (timestamp " + time + ")";
+  }
+  return message;
+}
+
+// The computed rows into the report: marked stale, filtered, in the order of `selection`.
+void rank_into(ScanReport& report, std::vector<Ranked> computed, const Selection& selection) {
   mark_stale(computed);
   for (Ranked& r : computed) {
     if (!selection.admits(r)) ++report.filtered_out;
@@ -421,6 +492,100 @@ ScanReport compute_ranking(const Universe& universe, const Config& config, Compu
   }
   sort_ranking(report.ranking, selection.sort, 1);
   sort_ranking(report.stale, selection.sort, 1);
+}
+
+ScanReport compute_ranking(const Universe& universe, const Config& config, const ComputeOptions& options,
+                           std::vector<SymbolError> read_errors, const Selection& selection) {
+  ScanReport report;
+  report.errors = std::move(read_errors);
+  report.sort = selection.sort;
+  report.bars = bars_of(universe);
+  std::vector<Ranked> computed;
+  ProgressBar progress(universe.views().size());
+  const auto start = std::chrono::steady_clock::now();
+  report.backend = compute_in_batches(
+      universe, config, options, progress, 0,
+      [&](std::size_t symbol, const SymbolStatus& status, const SymbolOutputView& out) {
+        if (!status.ok()) {
+          report.errors.push_back({std::string(universe.views()[symbol].symbol),
+                                   failure_message(universe, symbol, status),
+                                   std::string(status_code_name(status.code))});
+          return;
+        }
+        Ranked r = describe(universe, symbol);
+        take_last_bar(r, out, status.filled_bars);
+        computed.push_back(std::move(r));
+      });
+  progress.finish();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  rank_into(report, std::move(computed), selection);
+  return report;
+}
+
+// --timeframes: every series resampled to each timeframe and computed there. A symbol
+// is ranked when every timeframe computed; else the first timeframe that failed is its
+// error. The row describes the series as read, with the outputs of the first timeframe
+// and the signal and state of each.
+ScanReport compute_timeframe_ranking(const Universe& base, const std::vector<Timeframe>& timeframes,
+                                     PartialBucket partial, const Config& config, const ComputeOptions& options,
+                                     std::vector<SymbolError> read_errors, const Selection& selection) {
+  ScanReport report;
+  report.errors = std::move(read_errors);
+  report.sort = selection.sort;
+  report.timeframes = timeframes;
+  report.partial = partial;
+  const std::size_t n = base.views().size();
+  std::map<std::string, std::size_t, std::less<>> index_of;  // symbols are unique (Universe::read)
+  for (std::size_t s = 0; s < n; ++s) index_of.emplace(std::string(base.views()[s].symbol), s);
+
+  std::vector<std::optional<Ranked>> rows(n);
+  for (std::size_t s = 0; s < n; ++s) rows[s] = describe(base, s);
+  ProgressBar progress(n * timeframes.size());
+  const auto start = std::chrono::steady_clock::now();
+  for (std::size_t k = 0; k < timeframes.size(); ++k) {
+    std::vector<SymbolError> unresampled;
+    const Universe coarse = base.resampled(timeframes[k], partial, unresampled);
+    for (SymbolError& e : unresampled) {
+      std::optional<Ranked>& row = rows[index_of.find(e.symbol)->second];
+      if (row) report.errors.push_back(std::move(e));  // the same reason on every timeframe: once
+      row.reset();
+    }
+    report.bars += bars_of(coarse);
+    report.backend = compute_in_batches(
+        coarse, config, options, progress, k * n,
+        [&](std::size_t symbol, const SymbolStatus& status, const SymbolOutputView& out) {
+          std::optional<Ranked>& row = rows[index_of.find(coarse.views()[symbol].symbol)->second];
+          if (!row) return;  // failed on an earlier timeframe
+          if (!status.ok()) {
+            report.errors.push_back({row->symbol, "timeframe " + timeframes[k].name + ": " +
+                                                      failure_message(coarse, symbol, status),
+                                     std::string(status_code_name(status.code))});
+            row.reset();
+            return;
+          }
+          if (k == 0) take_last_bar(*row, out, status.filled_bars);
+          const std::size_t last = out.bars() - 1;
+          row->timeframe_signals.push_back(out.average_signal[last]);
+          row->timeframe_states.push_back(out.state[last]);
+        });
+  }
+  progress.finish();
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  std::vector<Ranked> computed;
+  for (std::optional<Ranked>& row : rows) {
+    if (!row) continue;
+    const std::vector<int>& states = row->timeframe_states;
+    int sum = 0;
+    for (const int state : states) sum += state;
+    row->timeframe_consensus = static_cast<double>(sum) / static_cast<double>(states.size());
+    const auto all = [&](int state) {
+      return std::all_of(states.begin(), states.end(), [&](int s) { return s == state; });
+    };
+    row->agree = all(1) ? 1 : (all(-1) ? -1 : 0);
+    computed.push_back(std::move(*row));
+  }
+  rank_into(report, std::move(computed), selection);
   return report;
 }
 
@@ -509,18 +674,24 @@ ScanCommand::ScanCommand(CLI::App& app, bool demo) : demo_(demo) {
         "symbols that could not be computed; a bad symbol never stops the others.");
     command_
         ->add_option("PATH", paths_,
-                     "A directory of per-symbol CSV files (symbol = file stem), a long-format "
-                     "CSV (symbol,timestamp,close,...), or a single-symbol CSV; several may be "
+                     "A directory of per-symbol price files (.csv, freqtrade .json, .parquet, "
+                     ".feather; symbol = file stem less a freqtrade -1h suffix), a long-format "
+                     "CSV (symbol,timestamp,close,...), or a single-symbol file; several may be "
                      "given. Without PATH: the bundled synthetic market (see `atc demo`)")
         ->check(CLI::ExistingPath);
   }
   command_->add_option("--top", top_, "Rows of each table (LONG, SHORT) to print")->capture_default_str();
   bottom_option_ = command_->add_option("--bottom", bottom_, "Rows of the SHORT table [default: --top]");
-  command_->add_option("--sort", sort_, "Order of the ranking: signal, consensus, symbol, bars or entry "
-                                        "(most recent first); ties fall back to the default order")
-      ->check(CLI::IsMember({"signal", "consensus", "symbol", "bars", "entry"}))
-      ->capture_default_str();
-  command_->add_option("--state", state_, "Rank only the symbols whose last bar is in this state")
+  sort_option_ = command_
+                     ->add_option("--sort", sort_,
+                                  "Order of the ranking: signal, consensus, symbol, bars, entry (most "
+                                  "recent first) or timeframes (the timeframe consensus, the default with "
+                                  "--timeframes); ties fall back to the default order")
+                     ->check(CLI::IsMember({"signal", "consensus", "symbol", "bars", "entry", "timeframes"}))
+                     ->capture_default_str();
+  command_->add_option("--state", state_,
+                       "Rank only the symbols whose last bar is in this state (with --timeframes: the "
+                       "sign of the timeframe consensus)")
       ->check(CLI::IsMember({"long", "short", "neutral"}, CLI::ignore_case));
   command_->add_option("--min-signal", min_signal_, "Rank only the symbols with |Average_Signal| >= X")
       ->check(CLI::Range(0.0, 1.0));
@@ -544,10 +715,47 @@ ScanCommand::ScanCommand(CLI::App& app, bool demo) : demo_(demo) {
                    ? std::string()
                    : "cannot tell the format of '" + file + "': use a .csv or .json name";
       });
+  if (!demo) {
+    CLI::Option* timeframes =
+        command_
+            ->add_option("--timeframes", timeframes_,
+                         "Resample each series to these timeframes (e.g. 1h,4h,1d; units s, m or min, h, "
+                         "d: open first, high max, low min, close last, volume summed, buckets from "
+                         "midnight UTC) and compute ATC on each; the ranking gets each one's "
+                         "Average_Signal and their consensus (the mean of their states)")
+            ->delimiter(',');
+    command_->add_option("--partial", partial_,
+                         "With --timeframes: drop the last bucket while it is still forming (its end "
+                         "lies after the last bar plus the bar spacing), or keep it")
+        ->check(CLI::IsMember({"drop", "keep"}))
+        ->needs(timeframes)
+        ->capture_default_str();
+  }
   parameters_.add_to(*command_);
   engine_.add_to(*command_);
   if (!demo) input_flags_.add_to(*command_);
 }
+
+namespace {
+
+// --timeframes as given, each checked: a known unit, none twice.
+std::vector<Timeframe> parse_timeframes(const std::vector<std::string>& names) {
+  std::vector<Timeframe> timeframes;
+  for (const std::string& name : names) {
+    const std::optional<Timeframe> timeframe = parse_timeframe(name);
+    if (!timeframe)
+      throw CLI::ValidationError("--timeframes: '" + name +
+                                 "' is not a timeframe (a count and a unit: 30s, 15m or 15min, 4h, 1d; "
+                                 "weeks as 7d, months have no fixed length)");
+    for (const Timeframe& earlier : timeframes)
+      if (earlier.seconds == timeframe->seconds)
+        throw CLI::ValidationError("--timeframes: " + earlier.name + " and " + name + " are the same timeframe");
+    timeframes.push_back(*timeframe);
+  }
+  return timeframes;
+}
+
+}  // namespace
 
 int ScanCommand::run() const {
   const Config config = parameters_.config();
@@ -562,13 +770,18 @@ int ScanCommand::run() const {
   selection.min_signal = min_signal_;
   selection.min_bars = min_bars_;
   selection.include_stale = include_stale_;
-  selection.sort = kSortKeys.at(sort_);
+  const std::vector<Timeframe> timeframes = parse_timeframes(timeframes_);
+  selection.sort = timeframes.empty() || sort_option_->count() ? kSortKeys.at(sort_) : SortKey::Timeframes;
+  if (selection.sort == SortKey::Timeframes && timeframes.empty())
+    throw CLI::ValidationError("--sort timeframes orders by the consensus of --timeframes: give them");
 
   std::vector<SymbolError> read_errors;
   const bool synthetic = demo_ || paths_.empty();
   if (synthetic && input_flags_.source().name != "close")
     throw CLI::ValidationError("--source " + std::string(input_flags_.source().name) +
                                ": the synthetic market has closes only; give a PATH");
+  if (synthetic && !timeframes.empty())
+    throw CLI::ValidationError("--timeframes: the synthetic market has daily bars only; give a PATH");
   Universe universe =
       synthetic ? Universe::from_market(demo::make_market(demo_symbols_, demo_bars_, demo_seed_))
                 : Universe::from_paths(paths_, input_flags_.options(), input_flags_.source(), read_errors);
@@ -583,15 +796,19 @@ int ScanCommand::run() const {
   else if (synthetic)
     std::fprintf(stderr, "no PATH given: scanning the bundled synthetic market (atc demo)\n");
 
-  const ScanReport report = compute_ranking(universe, config, options, std::move(read_errors), selection);
+  const PartialBucket partial = partial_ == "keep" ? PartialBucket::Keep : PartialBucket::Drop;
+  const ScanReport report =
+      timeframes.empty()
+          ? compute_ranking(universe, config, options, std::move(read_errors), selection)
+          : compute_timeframe_ranking(universe, timeframes, partial, config, options, std::move(read_errors), selection);
   if (report.computed() > 0) print_tables(report, selection, top_, bottom_option_->count() ? bottom_ : top_);
   print_summary(report);
 
-  if (!csv_file_.empty()) write_ranking_csv(csv_file_, report.ranking);
+  if (!csv_file_.empty()) write_ranking_csv(csv_file_, report);
   if (!json_file_.empty()) write_ranking_json(json_file_, report, config);
   if (!output_file_.empty()) {
     if (lower_extension(output_file_) == ".json") write_ranking_json(output_file_, report, config);
-    else write_ranking_csv(output_file_, report.ranking);
+    else write_ranking_csv(output_file_, report);
   }
   if (report.computed() == 0) {
     std::fprintf(stderr, "error: no symbol could be computed\n");

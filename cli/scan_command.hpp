@@ -33,6 +33,9 @@ class ScanCommand {
   std::size_t bottom_ = 0;
   CLI::Option* bottom_option_ = nullptr;  // unset: the SHORT table has --top rows
   std::string sort_ = "signal";
+  CLI::Option* sort_option_ = nullptr;  // unset with --timeframes: the timeframe consensus orders
+  std::vector<std::string> timeframes_;  // --timeframes 1h,4h,1d
+  std::string partial_ = "drop";
   std::string state_;
   double min_signal_ = 0.0;
   std::size_t min_bars_ = 0;

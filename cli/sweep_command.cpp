@@ -173,7 +173,7 @@ SweepCommand::SweepCommand(CLI::App& app) {
       "positions (long/short from the state or direction, held over the next bar, a fee per "
       "change) and rank the configurations by a metric aggregated over the symbols. Without "
       "PATH, the bundled synthetic market.");
-  command_->add_option("PATH", paths_, "CSV files or directories of them, as for `atc scan`");
+  command_->add_option("PATH", paths_, "Price files or directories of them, as for `atc scan`");
   command_
       ->add_option("--grid", grid_,
                    "NAME=V1,V2,... or NAME=START:STOP:STEP (STOP included), repeatable: a parameter of "

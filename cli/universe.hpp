@@ -1,4 +1,4 @@
-// The symbols a command computes: read from CSV files and directories (each path and
+// The symbols a command computes: read from price files and directories (each path and
 // each file failing alone, with its reason), or the synthetic demo market.
 #pragma once
 
@@ -12,7 +12,9 @@
 #include "atc/atc.hpp"
 #include "atc/demo.hpp"
 #include "atc/io.hpp"
+#include "price_files.hpp"
 #include "progress.hpp"
+#include "timeframes.hpp"
 
 namespace atc::cli {
 
@@ -26,7 +28,7 @@ struct SymbolError {
   std::string code = "read";
 };
 
-// The symbols a scan computes: read from CSV files, or the synthetic demo market.
+// The symbols a scan computes: read from price files, or the synthetic demo market.
 class Universe {
  public:
   static Universe from_paths(const std::vector<std::string>& paths, const io::CsvReadOptions& options,
@@ -39,7 +41,7 @@ class Universe {
         continue;
       }
       try {
-        for (fs::path& file : csv_files_in(path)) files.push_back(std::move(file));
+        for (fs::path& file : price_files_in(path)) files.push_back(std::move(file));
       } catch (const Error& e) {
         errors.push_back({path, e.what()});
       }
@@ -54,9 +56,7 @@ class Universe {
       progress.update(i + 1);
     }
     progress.finish();
-    for (std::size_t i = 0; i < universe.files_.size(); ++i)
-      universe.views_.push_back({universe.files_[i].symbol, universe.files_[i].close, universe.src_of_files_[i]});
-    universe.first_bar_.assign(universe.views_.size(), 0);
+    universe.make_views();
     return universe;
   }
 
@@ -81,6 +81,27 @@ class Universe {
       if (!views_[s].src.empty()) views_[s].src = views_[s].src.subspan(size - bars);
       first_bar_[s] += size - bars;
     }
+  }
+
+  // Each series of the files resampled to `timeframe` from the first bar of its view on,
+  // its source computed from the resampled columns; a series that cannot be (without
+  // timestamps) is left out, its reason added to `errors`.
+  Universe resampled(const Timeframe& timeframe, PartialBucket partial, std::vector<SymbolError>& errors) const {
+    Universe coarse;
+    coarse.source_ = source_;
+    for (std::size_t s = 0; s < files_.size(); ++s) {
+      try {
+        io::CsvSeries bars = resample(files_[s], first_bar_[s], timeframe, partial);
+        std::vector<double> src;
+        if (source_->name != "close") src = io::price_source_values(bars, *source_);
+        coarse.files_.push_back(std::move(bars));
+        coarse.src_of_files_.push_back(std::move(src));
+      } catch (const InputError& e) {
+        errors.push_back({files_[s].symbol, e.what()});
+      }
+    }
+    coarse.make_views();
+    return coarse;
   }
 
   std::span<const SeriesView> views() const { return views_; }
@@ -113,9 +134,11 @@ class Universe {
   }
 
  private:
-  // The .csv entries of a directory. Non-throwing filesystem calls: an entry that cannot be
-  // examined (a symlink loop) is skipped here and, if named .csv, reported by read().
-  static std::vector<fs::path> csv_files_in(const fs::path& directory) {
+  // The price files of a directory (.csv, .json, .feather, .parquet: a freqtrade data
+  // directory as it is on disk), in name order. Non-throwing filesystem calls: an entry
+  // that cannot be examined (a symlink loop) is skipped here and, if named like a price
+  // file, reported by read().
+  static std::vector<fs::path> price_files_in(const fs::path& directory) {
     std::vector<fs::path> files;
     std::error_code error;
     fs::directory_iterator it(directory, error), end;
@@ -125,20 +148,30 @@ class Universe {
       std::string extension = it->path().extension().string();
       std::transform(extension.begin(), extension.end(), extension.begin(),
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      if (extension == ".csv") files.push_back(it->path());
+      if (is_price_file_extension(extension)) files.push_back(it->path());
     }
-    if (files.empty()) throw Error("no .csv file in directory " + directory.string());
+    if (files.empty())
+      throw Error("no price file (.csv, .json, .feather, .parquet) in directory " + directory.string());
     std::sort(files.begin(), files.end());
     return files;
   }
 
+  void make_views() {
+    for (std::size_t i = 0; i < files_.size(); ++i)
+      views_.push_back({files_[i].symbol, files_[i].close, src_of_files_[i]});
+    first_bar_.assign(views_.size(), 0);
+  }
+
   // A malformed file or a symbol with bad cells is that symbol's error, not the scan's.
+  // The same symbol from two files (BTC_USDT-1h.json and BTC_USDT-1h.feather, or two
+  // directories) counts once: the first file read, in the order of the paths and, in a
+  // directory, of the file names.
   void read(const fs::path& file, const io::CsvReadOptions& options, std::vector<SymbolError>& errors) {
     std::vector<io::CsvSeries> series;
     try {
-      series = io::read_symbols_csv(file, options);
+      series = read_price_file(file, options);
     } catch (const InputError& e) {
-      errors.push_back({file.stem().string(), e.what()});
+      errors.push_back({io::symbol_of_file(file), e.what()});
       return;
     }
     for (io::CsvSeries& s : series) {

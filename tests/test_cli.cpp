@@ -105,6 +105,21 @@ class CliTest : public ::testing::Test {
 #endif
   }
 
+  // `atc` with `assignments` (NAME=VALUE ...) in its environment.
+  ProgramRun run_with_environment(const std::string& assignments, const std::string& arguments) const {
+#ifdef ATC_CLI_PATH
+    const fs::path out = directory_ / "stdout.txt", err = directory_ / "stderr.txt";
+    const std::string command = assignments + " '" + ATC_CLI_PATH + "' " + arguments + " >'" + out.string() +
+                                "' 2>'" + err.string() + "'";
+    const int status = std::system(command.c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_text(out), read_text(err)};
+#else
+    (void)assignments;
+    (void)arguments;
+    return {};
+#endif
+  }
+
   fs::path path(const std::string& name) const { return directory_ / name; }
 
   // A daily series with a date column; `edit` may spoil a close before it is written.
@@ -351,7 +366,7 @@ TEST_F(CliTest, ScanReportsEveryUnreadablePathAloneAndRanksTheRest) {
   const ProgramRun run = atc("scan '" + path("mixed").string() + "' '" + path("empty").string() + "' --backend cpu");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_TRUE(contains(run.out, "GOOD")) << run.out;
-  for (const char* bad : {"LOOP.csv", "FOLDER.csv", "PIPE.csv", "no .csv file in directory"})
+  for (const char* bad : {"LOOP.csv", "FOLDER.csv", "PIPE.csv", "no price file (.csv, .json, .feather, .parquet) in directory"})
     EXPECT_TRUE(contains(run.err, bad)) << bad << " not reported:\n" << run.err;
   EXPECT_TRUE(contains(run.err, "not a regular file")) << run.err;
 }
@@ -484,11 +499,11 @@ TEST_F(CliTest, ScanFailsWhenNoSymbolCanBeComputed) {
   EXPECT_TRUE(contains(run.err, "no symbol could be computed")) << run.err;
 }
 
-TEST_F(CliTest, ScanOfADirectoryWithoutCsvFilesSaysSo) {
+TEST_F(CliTest, ScanOfADirectoryWithoutPriceFilesSaysSo) {
   fs::create_directories(path("empty"));
   const ProgramRun run = atc("scan '" + path("empty").string() + "'");
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_TRUE(contains(run.err, "no .csv file in directory")) << run.err;
+  EXPECT_TRUE(contains(run.err, "no price file (.csv, .json, .feather, .parquet) in directory")) << run.err;
 }
 
 TEST_F(CliTest, DemoRunsOnTheSyntheticMarket) {
@@ -921,6 +936,212 @@ TEST_F(CliTest, SweepGridErrorsNameTheParameterAndValue) {
     const ProgramRun run = atc("sweep " + file + " --grid " + grid);
     EXPECT_EQ(run.exit_code, 2) << grid;
     EXPECT_TRUE(contains(run.err, message)) << grid << ": " << run.err;
+  }
+}
+
+// Hourly OHLC bars from 2024-01-01 03:00 UTC, as freqtrade stores them.
+struct HourlyBars {
+  std::vector<std::int64_t> seconds;
+  std::vector<double> open, high, low, close;
+};
+
+HourlyBars hourly_bars(std::size_t bars, std::uint64_t seed) {
+  HourlyBars b;
+  b.close = atc::test::random_walk(bars, seed);
+  for (std::size_t t = 0; t < bars; ++t) {
+    b.seconds.push_back(1704067200 + 3 * 3600 + static_cast<std::int64_t>(t) * 3600);
+    b.open.push_back(t ? b.close[t - 1] : b.close[t]);
+    b.high.push_back(std::max(b.open[t], b.close[t]) * (1.0 + 0.001 * static_cast<double>(t % 7)));
+    b.low.push_back(std::min(b.open[t], b.close[t]) * (1.0 - 0.001 * static_cast<double>(t % 5)));
+  }
+  return b;
+}
+
+// freqtrade's JSON data format: [timestamp_ms, open, high, low, close, volume] per candle.
+void write_freqtrade_json(const fs::path& file, const HourlyBars& b) {
+  std::ofstream out(file);
+  out << "[";
+  for (std::size_t t = 0; t < b.close.size(); ++t)
+    out << (t ? "," : "") << "[" << b.seconds[t] * 1000 << "," << atc::io::format_number(b.open[t]) << ","
+        << atc::io::format_number(b.high[t]) << "," << atc::io::format_number(b.low[t]) << ","
+        << atc::io::format_number(b.close[t]) << ",1.5]";
+  out << "]";
+}
+
+void write_ohlc_csv(const fs::path& file, const HourlyBars& b) {
+  std::ofstream out(file);
+  out << "timestamp,open,high,low,close\n";
+  for (std::size_t t = 0; t < b.close.size(); ++t)
+    out << b.seconds[t] << "," << atc::io::format_number(b.open[t]) << "," << atc::io::format_number(b.high[t])
+        << "," << atc::io::format_number(b.low[t]) << "," << atc::io::format_number(b.close[t]) << "\n";
+}
+
+// The last bar of the library's reference computation of `close` (and `src`).
+std::pair<double, int> last_bar_of(const std::vector<double>& close, const std::vector<double>& src = {}) {
+  atc::ComputeOptions options;
+  options.backend = atc::Backend::Reference;
+  const atc::SeriesView view{"x", close, src};
+  const atc::BatchResult result = atc::compute_batch(std::span(&view, 1), atc::Config{}, options);
+  EXPECT_TRUE(result.status[0].ok()) << result.status[0].message;
+  const auto out = result.outputs.view(0);
+  return {out.average_signal[out.bars() - 1], out.state[out.bars() - 1]};
+}
+
+const nlohmann::json& row_of_symbol(const nlohmann::json& ranking, const std::string& symbol) {
+  for (const nlohmann::json& row : ranking)
+    if (row["symbol"] == symbol) return row;
+  ADD_FAILURE() << symbol << " not ranked";
+  static const nlohmann::json none;
+  return none;
+}
+
+TEST_F(CliTest, ScanRanksAFreqtradeDataDirectoryOfJsonAndCsvFiles) {
+  fs::create_directories(path("binance"));
+  const HourlyBars btc = hourly_bars(300, 31), eth = hourly_bars(300, 32);
+  write_freqtrade_json(path("binance") / "BTC_USDT-1h.json", btc);
+  write_ohlc_csv(path("binance") / "ETH_USDT-1h.csv", eth);
+  // The same pair in two formats: the file read first (in name order, .csv before .json) counts.
+  write_ohlc_csv(path("binance") / "SOL_USDT-1h.csv", hourly_bars(300, 33));
+  write_freqtrade_json(path("binance") / "SOL_USDT-1h.json", hourly_bars(300, 34));
+  std::ofstream(path("binance") / "XRP_USDT-1h.json") << "[[1704067200000, 1, 2, 0.5, \"1.5\", 10]]";
+  std::ofstream(path("binance") / "notes.txt") << "not a price file";
+
+  const ProgramRun run = atc("scan '" + path("binance").string() + "' --backend reference -o '" +
+                             path("rank.json").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(contains(run.err, "5 symbols (3 ok, 2 errors)")) << run.err;
+  EXPECT_TRUE(contains(run.err, "SOL_USDT-1h.json is already read from")) << run.err;
+  EXPECT_TRUE(contains(run.err, "XRP_USDT-1h.json: candle [0]: close \"1.5\" is not a number")) << run.err;
+  EXPECT_TRUE(contains(run.err, "epoch milliseconds (1 symbol)")) << run.err;
+  const nlohmann::json document = nlohmann::json::parse(read_text(path("rank.json")));
+  for (const auto& [symbol, bars] : {std::pair{"BTC_USDT", &btc}, std::pair{"ETH_USDT", &eth}}) {
+    const nlohmann::json& row = row_of_symbol(document["ranking"], symbol);
+    EXPECT_EQ(row["average_signal"].get<double>(), last_bar_of(bars->close).first) << symbol;
+    EXPECT_EQ(row["last_timestamp"], std::string(symbol) == "BTC_USDT" ? std::to_string(bars->seconds.back() * 1000)
+                                                                       : std::to_string(bars->seconds.back()));
+  }
+  row_of_symbol(document["ranking"], "SOL_USDT");
+}
+
+TEST_F(CliTest, ParquetAndFeatherWithoutPythonOrPyarrowAreErrorsNamingWhatToInstall) {
+  fs::create_directories(path("data"));
+  fs::create_directories(path("no_pyarrow"));
+  write_ohlc_csv(path("data") / "ETH_USDT-1h.csv", hourly_bars(300, 35));
+  std::ofstream(path("data") / "BTC_USDT-1h.feather") << "never read";
+  std::ofstream(path("data") / "ADA_USDT-1h.parquet") << "never read";
+  // A pyarrow that cannot be imported, first on Python's path.
+  std::ofstream(path("no_pyarrow") / "pyarrow.py") << "raise ImportError('no pyarrow here')\n";
+  const std::string scan = "scan '" + path("data").string() + "' --backend cpu";
+  const ProgramRun shadowed =
+      run_with_environment("PYTHONPATH='" + path("no_pyarrow").string() + "'", scan);
+  ASSERT_EQ(shadowed.exit_code, 0) << shadowed.err;
+  EXPECT_TRUE(contains(shadowed.err, "3 symbols (1 ok, 2 errors)")) << shadowed.err;
+  for (const char* file : {"BTC_USDT-1h.feather: reading it needs ", "ADA_USDT-1h.parquet: reading it needs "})
+    EXPECT_TRUE(contains(shadowed.err, file)) << shadowed.err;
+  EXPECT_TRUE(contains(shadowed.err, "pip install ")) << shadowed.err;
+  EXPECT_TRUE(contains(shadowed.err, "pyarrow")) << shadowed.err;
+
+  const ProgramRun no_python = run_with_environment("PATH=/nonexistent", scan);
+  ASSERT_EQ(no_python.exit_code, 0) << no_python.err;
+  EXPECT_TRUE(contains(no_python.err, "BTC_USDT-1h.feather: cannot run python3")) << no_python.err;
+  EXPECT_TRUE(contains(no_python.err, "pip install pandas pyarrow")) << no_python.err;
+}
+
+// The closes and hl2 of `b` in buckets of `seconds` from the first bar's midnight, as
+// --timeframes makes them; the last bucket dropped unless `keep_partial` when it ends
+// after the last bar plus an hour (the bar spacing).
+std::pair<std::vector<double>, std::vector<double>> resampled(const HourlyBars& b, std::int64_t seconds,
+                                                              bool keep_partial) {
+  const std::int64_t origin = b.seconds.front() / 86400 * 86400;
+  std::vector<double> close, hl2;
+  std::int64_t bucket = -1;
+  double high = 0, low = 0;
+  for (std::size_t t = 0; t < b.close.size(); ++t) {
+    const std::int64_t k = (b.seconds[t] - origin) / seconds;
+    if (k != bucket) {
+      if (bucket >= 0) hl2.push_back((high + low) / 2);
+      close.push_back(b.close[t]);
+      high = b.high[t];
+      low = b.low[t];
+      bucket = k;
+    }
+    close.back() = b.close[t];
+    high = std::max(high, b.high[t]);
+    low = std::min(low, b.low[t]);
+  }
+  hl2.push_back((high + low) / 2);
+  if (!keep_partial && b.seconds.back() + 3600 < origin + (bucket + 1) * seconds) {
+    close.pop_back();
+    hl2.pop_back();
+  }
+  return {close, hl2};
+}
+
+TEST_F(CliTest, ScanTimeframesComputesEachResampledSeriesAndTheirConsensus) {
+  // 75 days and 10 hours from 03:00: a first day of 21 bars and a last one still forming.
+  const HourlyBars bars = hourly_bars(24 * 75 + 10, 36);
+  write_ohlc_csv(path("X.csv"), bars);
+  const std::vector<std::pair<std::string, std::int64_t>> timeframes{{"1h", 3600}, {"5h", 5 * 3600}, {"1d", 86400}};
+  for (const bool keep : {false, true})
+    for (const std::string source : {"close", "hl2"}) {
+      const std::string arguments = "scan '" + path("X.csv").string() + "' --timeframes 1h,5h,1d --source " +
+                                    source + (keep ? " --partial keep" : "") + " --backend reference";
+      const ProgramRun run = atc(arguments + " --csv '" + path("rank.csv").string() + "' --json '" +
+                                 path("rank.json").string() + "'");
+      ASSERT_EQ(run.exit_code, 0) << arguments << ": " << run.err;
+      EXPECT_TRUE(contains(run.out, "tf consensus")) << run.out;
+      const std::vector<std::string> csv = lines_of(read_text(path("rank.csv")));
+      ASSERT_EQ(csv.size(), 2u);
+      EXPECT_TRUE(csv[0].ends_with(",filled_bars,average_signal_1h,state_1h,average_signal_5h,state_5h,"
+                                   "average_signal_1d,state_1d,timeframe_consensus,agree"))
+          << csv[0];
+      const nlohmann::json row = nlohmann::json::parse(read_text(path("rank.json")))["ranking"].at(0);
+      int state_sum = 0;
+      bool all_long = true, all_short = true;
+      for (const auto& [name, seconds] : timeframes) {
+        const auto [close, hl2] = resampled(bars, seconds, keep);
+        const auto [signal, state] = last_bar_of(close, source == "hl2" ? hl2 : std::vector<double>());
+        EXPECT_EQ(row["timeframes"][name]["average_signal"].get<double>(), signal) << arguments << " " << name;
+        EXPECT_EQ(row["timeframes"][name]["state"], state > 0 ? "LONG" : (state < 0 ? "SHORT" : "NEUTRAL"));
+        state_sum += state;
+        all_long = all_long && state == 1;
+        all_short = all_short && state == -1;
+      }
+      EXPECT_EQ(row["timeframe_consensus"].get<double>(), state_sum / 3.0) << arguments;
+      EXPECT_EQ(row["agree"], all_long ? 1 : (all_short ? -1 : 0));
+      // The row describes the series as read, with the first timeframe's outputs.
+      EXPECT_EQ(row["bars"], bars.close.size());
+      EXPECT_EQ(row["average_signal"], row["timeframes"]["1h"]["average_signal"]);
+    }
+  // The forming day changes the 1d bars: dropped, there is one day fewer.
+  EXPECT_EQ(resampled(bars, 86400, true).first.size(), resampled(bars, 86400, false).first.size() + 1);
+}
+
+TEST_F(CliTest, ScanTimeframesNeedsTimestampsAndValidTimeframes) {
+  fs::create_directories(path("data"));
+  write_ohlc_csv(path("data") / "TIMED.csv", hourly_bars(24 * 80, 37));
+  std::ofstream untimed(path("data") / "UNTIMED.csv");
+  untimed << "close\n";
+  for (double c : atc::test::random_walk(24 * 80, 38)) untimed << c << "\n";
+  untimed.close();
+  const ProgramRun run = atc("scan '" + path("data").string() + "' --timeframes 4h,1d --backend cpu");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(contains(run.err, "2 symbols (1 ok, 1 error)")) << run.err;
+  EXPECT_TRUE(contains(run.err, "UNTIMED: " + (path("data") / "UNTIMED.csv").string() +
+                                    " has no timestamp column, and --timeframes needs the time of every bar"))
+      << run.err;
+  const ProgramRun too_short = atc("scan '" + path("data").string() + "' --timeframes 1h,30d --backend cpu");
+  EXPECT_EQ(too_short.exit_code, 1);
+  EXPECT_TRUE(contains(too_short.err, "timeframe 30d: symbol 'TIMED'")) << too_short.err;
+
+  for (const auto& [flags, message] : std::vector<std::pair<std::string, std::string>>{
+           {"--timeframes 1M", "'1M' is not a timeframe"},
+           {"--timeframes 1h,60m", "1h and 60m are the same timeframe"},
+           {"--partial keep", "--partial requires --timeframes"},
+           {"--sort timeframes", "--sort timeframes orders by the consensus of --timeframes"}}) {
+    const ProgramRun usage = atc("scan '" + path("data").string() + "' " + flags);
+    EXPECT_EQ(usage.exit_code, 2) << flags;
+    EXPECT_TRUE(contains(usage.err, message)) << flags << ": " << usage.err;
   }
 }
 

@@ -62,8 +62,8 @@ struct CsvReadOptions {
 // is not a number; an empty, unreadable, impossible, unsorted or duplicate timestamp; a
 // timestamp column of mixed or ambiguous formats.
 struct DataIssue {
-  std::size_t line = 0;    // 1-based line of the file
-  std::size_t column = 0;  // 1-based character column of the cell
+  std::size_t line = 0;    // 1-based line of the file (of a JSON file: 1-based candle)
+  std::size_t column = 0;  // 1-based character column of the cell (0 in a JSON file)
   std::string message;     // "FILE:LINE:COLUMN: reason"
 };
 
@@ -106,8 +106,32 @@ CsvSeries read_series_csv(const std::filesystem::path& path, const CsvReadOption
 std::vector<CsvSeries> read_long_csv(const std::filesystem::path& path, const CsvReadOptions& options = {});
 
 // Every symbol of a file: those of a long-format file when the header has a `symbol` (or
-// `ticker`) column, else the one symbol of a wide file (named by the file stem).
+// `ticker`) column, else the one symbol of a wide file (named by symbol_of_file).
 std::vector<CsvSeries> read_symbols_csv(const std::filesystem::path& path, const CsvReadOptions& options = {});
+
+/// Every symbol of CSV text already in memory (a table another program converted), read
+/// as read_symbols_csv reads a file. `source` names the text in messages and in
+/// CsvSeries::source; `symbol` names the series of a wide table.
+std::vector<CsvSeries> read_symbols_csv_text(std::string text, std::string source, const std::string& symbol,
+                                             const CsvReadOptions& options = {});
+
+/// The symbol a one-symbol file holds: its stem, less a trailing freqtrade timeframe
+/// (`-1h`, `-5m`, `-1d`: digits and one of s m h d w M y) and, after it, a freqtrade
+/// candle type (`-futures`, `-mark`, `-index`, `-premiumIndex`, `-funding_rate`,
+/// `-spot`). `BTC_USDT-1h.feather` holds BTC_USDT, `BTC_USDT_USDT-1h-futures.json`
+/// BTC_USDT_USDT, `SPY.csv` SPY.
+std::string symbol_of_file(const std::filesystem::path& path);
+
+/// A freqtrade candle file (`freqtrade download-data --data-format-ohlcv json`): a JSON
+/// array of `[timestamp_ms, open, high, low, close, volume]` arrays, oldest first. The
+/// symbol is symbol_of_file(path); the timestamps are kept as their integer text (read as
+/// epoch milliseconds, CsvSeries::time_format "epoch milliseconds"). A `null` value is no
+/// value (NaN), as an empty CSV cell is. Throws InputError "FILE: reason" for text that
+/// is not JSON, not an array of candles or no candle at all, and "FILE: candle [i]:
+/// reason" for a candle that is not an array of six values; a value that is not a number,
+/// a timestamp that is not an integer, unsorted or duplicate timestamps are issues of the
+/// series ("FILE: candle [i]: reason", i counted from 0), as a bad CSV cell is.
+CsvSeries read_freqtrade_json(const std::filesystem::path& path);
 
 // The instant of series.timestamps[row] in seconds since 1970-01-01 00:00 (UTC when the
 // timestamps carry an offset, the wall clock as written otherwise); nullopt when the

@@ -1,6 +1,8 @@
 """Multi-timeframe ATC: the same closes resampled to coarser bars (1h → 4h → 1d), ATC on
 each, and their states aligned back to the base bars with a consensus, as traders confirm
 a signal on higher timeframes (TradingView's ``request.security`` without look-ahead).
+The rules (buckets, the forming last bucket, the consensus) are those of docs/SEMANTICS.md
+§10 "Timeframes", which ``atc scan --timeframes`` follows too.
 """
 
 from __future__ import annotations

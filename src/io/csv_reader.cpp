@@ -16,6 +16,7 @@
 #include "atc/error.hpp"
 #include "atc/io.hpp"
 #include "io/csv_tokenizer.hpp"
+#include "io/input_file.hpp"
 #include "io/timestamps.hpp"
 
 namespace atc::io {
@@ -49,23 +50,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string read_file(const std::filesystem::path& path) {
-  // Only regular files: a FIFO would block forever and /dev/zero never end.
-  std::error_code error;
-  const std::filesystem::file_status status = std::filesystem::status(path, error);
-  if (error) throw InputError(path.string() + ": cannot open file: " + error.message());
-  if (!std::filesystem::is_regular_file(status))
-    throw InputError(path.string() + ": not a regular file (a directory, FIFO, device or socket)");
-  const std::uintmax_t bytes = std::filesystem::file_size(path, error);
-  if (!error && bytes > kMaxFileBytes)
-    throw InputError(path.string() + ": " + std::to_string(bytes) + " bytes, above the limit of " +
-                     std::to_string(kMaxFileBytes) + " bytes for one price file; split it");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path.string() + ": cannot open file: " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return std::move(text).str();
-}
 
 // An empty cell is NaN ("no value"); nullopt when the text is not a number. With
 // `decimal_comma` a number may have ',' for its decimal point, read by the same
@@ -405,14 +389,17 @@ struct Header {
   std::string close_name;  // the close column's name as written
 };
 
-Header read_header(const std::filesystem::path& path, const CsvReadOptions& options) {
-  CsvTokenizer tokens(read_file(path), path.string());
+Header read_header(CsvTokenizer tokens, const CsvReadOptions& options) {
   tokens.set_separator(options.separator ? options.separator : tokens.detect_separator());
   std::vector<CsvCell> header;
   if (!tokens.next_row(header))
     tokens.fail(1, 1, "empty file: expected a header row naming the columns (e.g. date,close)");
   const Layout layout = layout_of(header, tokens, options.close_column);
   return {std::move(tokens), layout, std::string(trim(header[layout.close].text))};
+}
+
+CsvTokenizer file_tokens(const std::filesystem::path& path) {
+  return CsvTokenizer(detail::read_input_file(path), path.string());
 }
 
 void check_cell_count(const CsvTokenizer& tokens, const Layout& layout,
@@ -427,15 +414,15 @@ void check_cell_count(const CsvTokenizer& tokens, const Layout& layout,
   tokens.fail(tokens.row_end_line(), tokens.row_end_column(), reason);
 }
 
-std::vector<CsvSeries> read_rows(const std::filesystem::path& path, Header header,
-                                 const CsvReadOptions& options) {
+// `wide_symbol` names the series of a wide file; every series' source is the tokens' source.
+std::vector<CsvSeries> read_rows(Header header, const std::string& wide_symbol, const CsvReadOptions& options) {
   CsvTokenizer& tokens = header.tokens;
   const Layout& layout = header.layout;
   const bool long_format = layout.symbol >= 0;
   const SeriesBuilder builder(layout, tokens, long_format);
 
   CsvSeries blank;  // what every series of the file starts from
-  blank.source = path.string();
+  blank.source = tokens.source();
   blank.separator = tokens.separator();
   blank.close_column = header.close_name;
   const auto new_series = [&](std::string symbol) {
@@ -445,7 +432,7 @@ std::vector<CsvSeries> read_rows(const std::filesystem::path& path, Header heade
   };
   std::vector<PendingSeries> pending;
   std::unordered_map<std::string, std::size_t> index_of;
-  if (!long_format) pending.push_back(new_series(path.stem().string()));
+  if (!long_format) pending.push_back(new_series(wide_symbol));
 
   std::vector<CsvCell> row;
   while (tokens.next_row(row)) {
@@ -513,7 +500,7 @@ std::optional<char> parse_separator(std::string_view name) {
 }
 
 CsvSeries read_series_csv(const std::filesystem::path& path, const CsvReadOptions& options) {
-  std::vector<CsvSeries> series = read_rows(path, read_header(path, options), options);
+  std::vector<CsvSeries> series = read_rows(read_header(file_tokens(path), options), symbol_of_file(path), options);
   if (series.size() > 1)
     throw InputError(path.string() + ": holds " + std::to_string(series.size()) +
                      " symbols (" + series[0].symbol + ", " + series[1].symbol +
@@ -523,18 +510,45 @@ CsvSeries read_series_csv(const std::filesystem::path& path, const CsvReadOption
 }
 
 std::vector<CsvSeries> read_long_csv(const std::filesystem::path& path, const CsvReadOptions& options) {
-  Header header = read_header(path, options);
+  Header header = read_header(file_tokens(path), options);
   if (header.layout.symbol < 0)
     throw InputError(detail::location(path.string(), header.tokens.row_line(), 1) +
                      "no 'symbol' column in the header of a long-format file");
-  return read_rows(path, std::move(header), options);
+  return read_rows(std::move(header), symbol_of_file(path), options);
 }
 
 std::vector<CsvSeries> read_symbols_csv(const std::filesystem::path& path, const CsvReadOptions& options) {
-  return read_rows(path, read_header(path, options), options);
+  return read_rows(read_header(file_tokens(path), options), symbol_of_file(path), options);
+}
+
+std::vector<CsvSeries> read_symbols_csv_text(std::string text, std::string source, const std::string& symbol,
+                                             const CsvReadOptions& options) {
+  return read_rows(read_header(CsvTokenizer(std::move(text), std::move(source)), options), symbol, options);
 }
 
 }  // namespace atc::io
+
+namespace atc::io::detail {
+
+std::string read_input_file(const std::filesystem::path& path) {
+  // Only regular files: a FIFO would block forever and /dev/zero never end.
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(path, error);
+  if (error) throw InputError(path.string() + ": cannot open file: " + error.message());
+  if (!std::filesystem::is_regular_file(status))
+    throw InputError(path.string() + ": not a regular file (a directory, FIFO, device or socket)");
+  const std::uintmax_t bytes = std::filesystem::file_size(path, error);
+  if (!error && bytes > kMaxFileBytes)
+    throw InputError(path.string() + ": " + std::to_string(bytes) + " bytes, above the limit of " +
+                     std::to_string(kMaxFileBytes) + " bytes for one price file; split it");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path.string() + ": cannot open file: " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return std::move(text).str();
+}
+
+}  // namespace atc::io::detail
 
 namespace atc::io {
 
