@@ -32,6 +32,7 @@ from ._compute import (
 )
 from ._config import FAMILIES, ATCConfig
 from ._device import DeviceATCResult
+from ._engine import BatchEngine
 from ._live import LiveEngine
 from ._sweep import HIGHER_IS_BETTER, LAST_BAR_OUTPUTS, METRICS, backtest, rank_configs, sweep
 from ._timeframes import MultiTimeframeResult, compute_multi_timeframe, resample_closes
@@ -77,6 +78,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "BatchEngine",
     "DeviceATCResult",
     "ATCConfig",
     "ATCResult",

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <future>
+#include <limits>
 #include <optional>
 #include <span>
 #include <stop_token>
@@ -110,9 +111,17 @@ nb::object column_array(Vector& column, nb::handle owner) {
 // Everything Python needs from a BatchResult, output columns moved (not copied) into
 // NumPy arrays: {symbols, backend, offsets, status: {code, bar, message, filled_bars},
 // columns: {name: 1-D array}} where symbol i's rows are [offsets[i], offsets[i + 1]).
+nb::dict view_to_python(atc::BatchResult& result, const atc::Config& config, nb::handle owner);
+
 nb::dict to_python(atc::BatchResult&& result, const atc::Config& config) {
   auto* owned = new atc::BatchResult(std::move(result));
   nb::capsule owner(owned, [](void* p) noexcept { delete static_cast<atc::BatchResult*>(p); });
+  return view_to_python(*owned, config, owner);
+}
+
+// The same, viewing `result`, which `owner` keeps alive.
+nb::dict view_to_python(atc::BatchResult& result, const atc::Config& config, nb::handle owner) {
+  atc::BatchResult* owned = &result;
   atc::BatchOutputs& out = owned->outputs;
 
   // Compact requests keep X_Signal as int8 hundredths (atc::kHundredthsNaN before the
@@ -226,6 +235,61 @@ nb::dict compute_table(const Table& close, const std::vector<std::string>& symbo
       options, [&](const atc::ComputeOptions& o) { return atc::compute_batch(views, config, o); });
   return to_python(std::move(result), config);
 }
+
+// ----------------------------------------------------------------------------- reused buffers
+
+// Repeated batches of one universe (a scanner re-running every bar): the result columns
+// live in the engine and are reused (no allocation, no first touch of fresh pages), pinned
+// once on request so that the cuda backend writes them directly, and an input table of
+// the engine's own, pinned as well, that the caller fills in place. The arrays it returns
+// view its buffers and keep the engine (its Python object, nb::find(this)) alive.
+class BatchEngine {
+ public:
+  BatchEngine(atc::Config config, atc::ComputeOptions options, bool pinned)
+      : config_(config), options_(std::move(options)), pinned_(pinned) {}
+
+  nb::dict compute(const Table& close, const std::vector<std::string>& symbols, const std::optional<Table>& src) {
+    const std::vector<atc::SeriesView> views = table_views(close, symbols, src);
+    std::vector<std::size_t> offsets{0};
+    for (const atc::SeriesView& v : views) offsets.push_back(offsets.back() + v.close.size());
+    if (result_.outputs.offsets != offsets || !(result_.outputs.request.families == options_.outputs.families &&
+                                               result_.outputs.request.classification ==
+                                                   options_.outputs.classification &&
+                                               result_.outputs.request.compact_family_signals ==
+                                                   options_.outputs.compact_family_signals)) {
+      pins_.clear();  // before the columns move
+      result_.outputs.resize(options_.outputs, offsets);
+      if (pinned_) pins_ = atc::pin_columns(result_.outputs);
+    }
+    interruptible(options_, [&](const atc::ComputeOptions& o) {
+      atc::compute_batch(views, config_, o, result_);
+      return 0;
+    });
+    return view_to_python(result_, config_, nb::find(this));
+  }
+
+  // A (bars x symbols) column-major float64 table of the engine's own (pinned when the
+  // engine is), valid until the next call with another shape.
+  nb::object input_table(std::size_t bars, std::size_t symbols) {
+    if (input_.size() != bars * symbols) {
+      input_pin_ = atc::PinnedRegion();
+      input_.assign(bars * symbols, std::numeric_limits<double>::quiet_NaN());
+      if (pinned_) input_pin_ = atc::PinnedRegion(std::span<const double>(input_));
+    }
+    const std::size_t shape[2] = {bars, symbols};
+    const std::int64_t strides[2] = {1, static_cast<std::int64_t>(bars)};
+    return nb::cast(nb::ndarray<nb::numpy, double, nb::ndim<2>>(input_.data(), 2, shape, nb::find(this), strides));
+  }
+
+ private:
+  atc::Config config_;
+  atc::ComputeOptions options_;
+  bool pinned_;
+  atc::BatchResult result_;
+  std::vector<atc::PinnedRegion> pins_;
+  std::vector<double> input_;
+  atc::PinnedRegion input_pin_;
+};
 
 // ----------------------------------------------------------------------------- device input
 
@@ -760,6 +824,10 @@ NB_MODULE(_atc, m) {
         "stream"_a, "to_host"_a,
         "compute_device of a table in GPU memory: close/src as (pointer, 'f8'|'f4', bars, symbols, bar stride, "
         "symbol stride), run in `stream`; outputs on the device (DLPack arrays) or copied to NumPy");
+  nb::class_<BatchEngine>(m, "BatchEngine", "Repeated batches with reused (optionally pinned) buffers.")
+      .def(nb::init<atc::Config, atc::ComputeOptions, bool>(), "config"_a, "options"_a, "pinned"_a)
+      .def("compute", &BatchEngine::compute, "close"_a, "symbols"_a, "src"_a = nb::none())
+      .def("input_table", &BatchEngine::input_table, "bars"_a, "symbols"_a);
   m.def("compute_table", &compute_table, "close"_a, "symbols"_a, "config"_a, "options"_a,
         "src"_a = nb::none(),
         "Computes a (bars x symbols) Fortran-ordered float64 table; leading NaNs = listed late.");
