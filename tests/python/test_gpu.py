@@ -62,3 +62,15 @@ def test_compact_outputs_on_the_gpu_hold_the_cpu_signals(cuda_backend: str) -> N
         widened = gpu[f"{family}_Signal_hundredths"].replace(atc.HUNDREDTHS_NAN, np.nan) / 100
         pd.testing.assert_frame_equal(widened, cpu[f"{family}_Signal"], check_exact=True)
     assert_same_outputs({k: gpu[k] for k in cpu if k in gpu}, {k: cpu[k] for k in cpu if k in gpu})
+
+
+def test_a_pinned_batch_engine_on_the_gpu_equals_the_cpu(cuda_backend: str) -> None:
+    engine = atc.BatchEngine(backend=cuda_backend, outputs="compact", pinned=True)
+    table = engine.input_table(500, 40)
+    for seed in (1, 2):  # the second call writes into the pinned columns of the first
+        prices = np.round(random_walks(500, 40, seed=seed).to_numpy(), 2)
+        table[:] = prices
+        gpu = engine.compute(table)
+        cpu = atc.compute_atc_batch(prices, backend="cpu", outputs="compact")
+        for name in cpu:
+            np.testing.assert_array_equal(gpu[name].to_numpy(), cpu[name].to_numpy(), err_msg=name)
