@@ -31,17 +31,12 @@ std::string lower_extension(const std::string& file) {
   return extension;
 }
 
-// (bars - 1) / years spanned, from the symbol with the most bars (docs/SEMANTICS.md §12).
-std::optional<double> infer_bars_per_year(const Universe& universe) {
-  std::size_t longest = 0, bars = 0;
-  const auto views = universe.views();
-  for (std::size_t s = 0; s < views.size(); ++s)
-    if (views[s].close.size() > bars) {
-      bars = views[s].close.size();
-      longest = s;
-    }
+// A symbol's (bars - 1) / years spanned by its timestamps (docs/SEMANTICS.md §12): each
+// symbol its own, so that a universe of daily and hourly files annualises each right.
+std::optional<double> infer_bars_per_year(const Universe& universe, std::size_t symbol) {
+  const std::size_t bars = universe.views()[symbol].close.size();
   if (bars < 2) return std::nullopt;
-  const std::optional<double> first = universe.instant(longest, 0), last = universe.instant(longest, bars - 1);
+  const std::optional<double> first = universe.instant(symbol, 0), last = universe.instant(symbol, bars - 1);
   if (!first || !last || !(*last > *first)) return std::nullopt;
   constexpr double kSecondsPerYear = 365.25 * 86400.0;
   return static_cast<double>(bars - 1) / ((*last - *first) / kSecondsPerYear);
@@ -239,14 +234,24 @@ int SweepCommand::run() const {
   sweep_options.backtest.source = *parse_position_source(position_);
   sweep_options.backtest.side = *parse_position_side(side_);
   sweep_options.backtest.fee_bps = fee_bps_;
-  std::string bars_note = "given";
+  std::string bars_note;
   if (bars_per_year_ > 0.0) {
     sweep_options.backtest.bars_per_year = bars_per_year_;
-  } else if (const std::optional<double> inferred = infer_bars_per_year(universe)) {
-    sweep_options.backtest.bars_per_year = *inferred;
-    bars_note = "inferred from the timestamps";
+    bars_note = "bars per year " + io::format_number(bars_per_year_) + " (given)";
   } else {
-    throw CLI::ValidationError("--bars-per-year: the input has no timestamps to infer it from; give it");
+    for (std::size_t s = 0; s < universe.views().size(); ++s) {
+      const std::optional<double> inferred = infer_bars_per_year(universe, s);
+      if (!inferred)
+        throw CLI::ValidationError("--bars-per-year: symbol '" + std::string(universe.views()[s].symbol) +
+                                   "' has no timestamps to infer it from; give it");
+      sweep_options.bars_per_year.push_back(*inferred);
+    }
+    const auto [low, high] =
+        std::minmax_element(sweep_options.bars_per_year.begin(), sweep_options.bars_per_year.end());
+    char text[96];
+    std::snprintf(text, sizeof text, *low == *high ? "bars per year %.6g" : "bars per year %.6g to %.6g", *low,
+                  *high);
+    bars_note = std::string(text) + " (inferred from each symbol's timestamps)";
   }
 
   const auto t0 = std::chrono::steady_clock::now();
@@ -261,10 +266,10 @@ int SweepCommand::run() const {
     if (row.status.ok()) ++ok;
     else ++failed[std::string(status_code_name(row.status.code))];
   }
-  std::printf("%s x %s = %s on %s in %.2f s; %s ok; bars per year %.6g (%s)\n",
-              count_of(configs.size(), "configuration").c_str(), count_of(result.symbols.size(), "symbol").c_str(),
-              count_of(result.rows.size(), "row").c_str(), std::string(backend_name(result.backend)).c_str(), seconds,
-              count_of(ok, "row").c_str(), sweep_options.backtest.bars_per_year, bars_note.c_str());
+  std::printf("%s x %s = %s on %s in %.2f s; %s ok; %s\n", count_of(configs.size(), "configuration").c_str(),
+              count_of(result.symbols.size(), "symbol").c_str(), count_of(result.rows.size(), "row").c_str(),
+              std::string(backend_name(result.backend)).c_str(), seconds, count_of(ok, "row").c_str(),
+              bars_note.c_str());
   for (const auto& [code, rows] : failed) std::printf("  %s: %s\n", code.c_str(), count_of(rows, "row").c_str());
   std::printf("\n");
   print_ranking(result, axes, ranking, metric, aggregate, top_);

@@ -912,7 +912,7 @@ TEST_F(CliTest, SweepInfersBarsPerYearFromTheDatesOrAsksForIt) {
   write_series(path("daily.csv"), 300, 3);
   const ProgramRun daily = atc("sweep '" + path("daily.csv").string() + "' --grid len=14,20");
   ASSERT_EQ(daily.exit_code, 0) << daily.err;
-  EXPECT_TRUE(contains(daily.out, "bars per year 365.25 (inferred from the timestamps)")) << daily.out;
+  EXPECT_TRUE(contains(daily.out, "bars per year 365.25 (inferred from each symbol's timestamps)")) << daily.out;
   std::ofstream(path("plain.csv")) << "Close\n" << [] {
     std::string rows;
     for (double c : atc::test::random_walk(300, 4)) rows += std::to_string(c) + "\n";

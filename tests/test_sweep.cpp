@@ -318,6 +318,36 @@ TEST(Sweep, RanksConfigurationsByAnAggregatedMetric) {
   for (std::size_t i = 1; i < by_drawdown.size(); ++i) EXPECT_LE(by_drawdown[i - 1].value, by_drawdown[i].value);
 }
 
+TEST(Sweep, BarsPerYearMayDifferPerSymbol) {
+  const OwnedBatch batch = sweep_universe();
+  const auto views = batch.views();
+  const std::vector<Config> configs{Config{}};
+  SweepOptions options;
+  options.compute.backend = Backend::Cpu;
+  for (std::size_t s = 0; s < views.size(); ++s) options.bars_per_year.push_back(12.0 + 100.0 * static_cast<double>(s));
+  const SweepResult result = sweep(views, configs, options);
+  const BatchResult batch_result = compute_batch(views, configs[0], [] {
+    ComputeOptions o;
+    o.backend = Backend::Cpu;
+    return o;
+  }());
+  std::size_t checked = 0;
+  for (std::size_t s = 0; s < views.size(); ++s) {
+    if (!result.row(0, s).status.ok()) continue;
+    BacktestOptions bt = options.backtest;
+    bt.bars_per_year = options.bars_per_year[s];
+    const BacktestMetrics m = backtest(views[s].close, test::position_of(batch_result, s, bt), bt, views[s].src);
+    EXPECT_TRUE(test::same_bits(m.annual_return, result.row(0, s).metrics.annual_return)) << s;
+    EXPECT_TRUE(test::same_bits(m.sharpe, result.row(0, s).metrics.sharpe)) << s;
+    ++checked;
+  }
+  EXPECT_GT(checked, 5u);
+  options.bars_per_year.pop_back();
+  EXPECT_THROW(sweep(views, configs, options), InputError);
+  options.bars_per_year.push_back(-1.0);
+  EXPECT_THROW(sweep(views, configs, options), ConfigError);
+}
+
 TEST(Sweep, RealMarketData) {
   const char* dir = std::getenv("ATC_TEST_DATA_DIR");
   if (dir == nullptr || *dir == '\0') GTEST_SKIP() << "ATC_TEST_DATA_DIR is not set";

@@ -27,6 +27,9 @@ struct SweepOptions {
   /// `precision` are not used: a sweep computes in float64 what its rows need.
   ComputeOptions compute{};
   BacktestOptions backtest{};
+  /// Bars per year of each symbol, for a universe of several bar sizes (empty: every
+  /// symbol has backtest.bars_per_year).
+  std::vector<double> bars_per_year;
   /// Pairs whose whole Average_Signal and position series are kept (SweepResult::kept).
   std::vector<SweepPair> keep;
 };

@@ -106,6 +106,18 @@ void validate(std::span<const SeriesView> input, std::span<const Config> configs
     }
   }
   options.backtest.validate();
+  if (!options.bars_per_year.empty() && options.bars_per_year.size() != input.size())
+    throw InputError("sweep: " + std::to_string(options.bars_per_year.size()) + " bars-per-year values for " +
+                     std::to_string(input.size()) + " symbols");
+  for (std::size_t s = 0; s < options.bars_per_year.size(); ++s) {
+    BacktestOptions per_symbol = options.backtest;
+    per_symbol.bars_per_year = options.bars_per_year[s];
+    try {
+      per_symbol.validate();
+    } catch (const ConfigError& e) {
+      throw ConfigError("symbol '" + std::string(input[s].symbol) + "': " + e.what());
+    }
+  }
   for (const SweepPair& pair : options.keep)
     if (pair.config >= configs.size() || pair.symbol >= input.size())
       throw InputError("sweep: kept pair (configuration " + std::to_string(pair.config) + ", symbol " +
@@ -193,7 +205,8 @@ SweepResult sweep(std::span<const SeriesView> input, std::span<const Config> con
       const auto start = static_cast<std::int64_t>(priced.series[k].out_offset - offsets[s]);
       if (cell.nonfinite_equity_bar >= 0) {
         row.status = overflow(input[s].symbol, start + cell.nonfinite_equity_bar, detail::kEquityOverflowReason);
-      } else if (const auto metrics = backtest_detail::finish(cell.backtest, bars_per_year)) {
+      } else if (const auto metrics = backtest_detail::finish(
+                     cell.backtest, options.bars_per_year.empty() ? bars_per_year : options.bars_per_year[s])) {
         row.metrics = *metrics;
         row.average_signal = cell.average_signal;
         row.trend = cell.trend;
