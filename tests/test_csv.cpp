@@ -13,6 +13,7 @@
 
 #include "atc/error.hpp"
 #include "atc/io.hpp"
+#include "support/temp_dir.hpp"
 #include "io/timestamps.hpp"
 
 namespace atc::io::detail {
@@ -27,35 +28,12 @@ namespace fs = std::filesystem;
 using atc::io::CsvSeries;
 using atc::io::TimeFormat;
 
-class CsvTest : public ::testing::Test {
+class CsvTest : public atc::test::TempDirTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    directory_ = fs::temp_directory_path() /
-                 (std::string("atc_test_csv_") + info->name() + "_" + std::to_string(::getpid()));
-    fs::remove_all(directory_);
-    fs::create_directories(directory_);
-  }
-  void TearDown() override { fs::remove_all(directory_); }
-
-  fs::path write(const std::string& name, const std::string& text) const {
-    const fs::path path = directory_ / name;
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
-
   // The message of the InputError that reading `path` throws.
   static std::string read_error(const fs::path& path) {
-    try {
-      atc::io::read_series_csv(path);
-    } catch (const atc::InputError& e) {
-      return e.what();
-    }
-    ADD_FAILURE() << "no InputError for " << path;
-    return {};
+    return input_error(path, [](const fs::path& p) { atc::io::read_series_csv(p); });
   }
-
-  fs::path directory_;
 };
 
 TEST_F(CsvTest, HeaderNamesAreCaseInsensitive) {

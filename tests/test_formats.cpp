@@ -11,40 +11,18 @@
 
 #include "atc/error.hpp"
 #include "atc/io.hpp"
+#include "support/temp_dir.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-class FormatsTest : public ::testing::Test {
+class FormatsTest : public atc::test::TempDirTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    directory_ = fs::temp_directory_path() /
-                 (std::string("atc_test_formats_") + info->name() + "_" + std::to_string(::getpid()));
-    fs::remove_all(directory_);
-    fs::create_directories(directory_);
-  }
-  void TearDown() override { fs::remove_all(directory_); }
-
-  fs::path write(const std::string& name, const std::string& text) const {
-    const fs::path path = directory_ / name;
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
-
   // The message of the InputError that reading `path` as freqtrade JSON throws.
   static std::string json_error(const fs::path& path) {
-    try {
-      atc::io::read_freqtrade_json(path);
-    } catch (const atc::InputError& e) {
-      return e.what();
-    }
-    ADD_FAILURE() << "no InputError for " << path;
-    return {};
+    return input_error(path, [](const fs::path& p) { atc::io::read_freqtrade_json(p); });
   }
-
-  fs::path directory_;
 };
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }

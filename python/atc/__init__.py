@@ -22,6 +22,7 @@ from ._atc import BackendUnavailable, Cancelled, ConfigError, Error, InputError,
 from ._atc import cuda_available as _cuda_available
 from ._atc import resolve_backend as _resolve_backend
 from ._compute import (
+    DeviceATCResult,
     DISCRETE_OUTPUTS,
     HUNDREDTHS_NAN,
     STANDARD_OUTPUTS,
@@ -31,7 +32,6 @@ from ._compute import (
     compute_atc_signals,
 )
 from ._config import FAMILIES, ATCConfig
-from ._device import DeviceATCResult
 from ._engine import BatchEngine
 from ._live import LiveEngine
 from ._sweep import HIGHER_IS_BETTER, LAST_BAR_OUTPUTS, METRICS, backtest, rank_configs, sweep

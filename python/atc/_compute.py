@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import _atc
 from ._config import FAMILIES, ATCConfig
-from ._device import DeviceATCResult, run_device
+from ._device import run_device
 from ._inputs import (
     NON_NUMERIC,
     check_index,
@@ -211,6 +211,19 @@ class ATCResult(Mapping[str, pd.DataFrame]):
     def latest(self) -> pd.DataFrame:
         """The last bar's value of every output, one row per symbol."""
         return pd.DataFrame({key: frame.iloc[-1] for key, frame in self._frames.items()})
+
+
+class DeviceATCResult(ATCResult):
+    """Outputs in GPU memory (``compute_atc_batch(..., device=True)``): output name ->
+    (bars x symbols) column-major device array (CuPy when installed, else a DLPack array
+    for ``torch.from_dlpack`` / ``jax.dlpack.from_dlpack``); ``status`` on the host."""
+
+    def latest(self) -> pd.DataFrame:
+        """The last bar's value of every output, one row per symbol (copied to the host)."""
+        import cupy
+
+        return pd.DataFrame({key: cupy.asnumpy(array[-1]) for key, array in self._frames.items()},
+                            index=self.symbols)
 
 
 def _status_frame(
@@ -508,13 +521,12 @@ def compute_atc_batch(
         raise ValueError("device=True needs prices in GPU memory, the cuda backend (available here), "
                          "gaps='error' and no calibration")
     if on_device:
-        computed = run_device(data, src, cfg.to_native(), options, symbols, bool(device))
-        if isinstance(computed, DeviceATCResult):
-            if not computed.errors.empty:
-                _warn_errors(computed, stacklevel=2)
-            return computed
-        native, index, columns = computed
-        result = _table_result(native, index, columns, {})
+        native, index, columns, on_gpu = run_device(data, src, cfg.to_native(), options, symbols, bool(device))
+        if on_gpu is None:
+            result = _table_result(native, index, columns, {})
+        else:
+            rows = np.asarray(native["status"]["bar"], dtype=np.int64)
+            result = DeviceATCResult(on_gpu, _status_frame(native, columns, index, rows, {}), native["backend"])
     else:
         result = _run(data, src, cfg, options, symbols, time_column=time_column, close_column=close_column)
     _warn_errors(result, stacklevel=2)

@@ -10,7 +10,7 @@ as the usual pandas frames.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -78,39 +78,11 @@ def _cupy_column(native_array: Any, pointer: int, shape: tuple[int, int], device
                         strides=(dtype.itemsize, shape[0] * dtype.itemsize))
 
 
-class DeviceATCResult(Mapping[str, Any]):
-    """Outputs in GPU memory: output name -> (bars x symbols) column-major device array
-    (CuPy when installed, else a DLPack-capable array for ``torch.from_dlpack`` /
-    ``jax.dlpack.from_dlpack``), with the per-symbol ``status`` on the host."""
-
-    def __init__(self, columns: dict[str, Any], status: pd.DataFrame, backend: str) -> None:
-        self._columns = columns
-        self.status = status
-        self.backend = backend
-
-    def __getitem__(self, key: str) -> Any:
-        return self._columns[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._columns)
-
-    def __len__(self) -> int:
-        return len(self._columns)
-
-    @property
-    def symbols(self) -> pd.Index:
-        return self.status.index
-
-    @property
-    def errors(self) -> pd.DataFrame:
-        bad = self.status[self.status["code"] != "ok"]
-        return bad[["bar", "code", "message"]].reset_index()
-
-
 def run_device(data: Any, src: Any, native_cfg: Any, options: Any, symbols: Sequence[Any] | None,
-               device: bool) -> tuple[dict, pd.Index, pd.Index] | DeviceATCResult:
-    """Runs the engine on device prices; the native host result (to wrap as an ATCResult)
-    with its index and columns, or a DeviceATCResult."""
+               device: bool) -> tuple[dict, pd.Index, pd.Index, dict[str, Any] | None]:
+    """Runs the engine on device prices: its native result (host columns, or device ones
+    with ``device``), the bars' index, the symbols, and the device columns as CuPy arrays
+    (DLPack arrays without CuPy), or None."""
     info, owner, stream = table_info(data, "data")
     src_info = None
     src_owner = None
@@ -124,12 +96,7 @@ def run_device(data: Any, src: Any, native_cfg: Any, options: Any, symbols: Sequ
     native = _atc.compute_device(info, src_info, names, native_cfg, options, stream, not device)
     del owner, src_owner  # the engine has finished with the prices: they may be freed
     if not device:
-        return native, pd.RangeIndex(bars), columns
-    status = pd.DataFrame(
-        {"code": native["status"]["code"], "bar": np.asarray(native["status"]["bar"], dtype=np.int64),
-         "message": native["status"]["message"]},
-        index=columns.rename("symbol"),
-    )
+        return native, pd.RangeIndex(bars), columns, None
     try:
         import cupy  # noqa: F401
         wrap = True
@@ -140,4 +107,4 @@ def run_device(data: Any, src: Any, native_cfg: Any, options: Any, symbols: Sequ
         discrete = name.endswith("_hundredths") or name in DISCRETE_OUTPUTS
         dtype = np.dtype(np.int8 if discrete else np.float64)
         out[name] = _cupy_column(array, native["pointers"][name], (bars, n), native["device"], dtype) if wrap else array
-    return DeviceATCResult(out, status, native["backend"])
+    return native, pd.RangeIndex(bars), columns, out

@@ -26,6 +26,7 @@
 #include "check.hpp"
 #include "event.hpp"
 #include "fused.hpp"
+#include "stream.hpp"
 
 namespace atc::cuda {
 namespace {
@@ -118,23 +119,6 @@ class Memory {
   Where where_ = Where::Device;
   void* data_ = nullptr;
   std::size_t bytes_ = 0;
-};
-
-class Stream {
- public:
-  Stream() {
-    // The highest priority: a scanner's chunks go ahead of other kernels of the process.
-    int least = 0, greatest = 0;
-    ATC_CUDA_CHECK(cudaDeviceGetStreamPriorityRange(&least, &greatest));
-    ATC_CUDA_CHECK(cudaStreamCreateWithPriority(&stream_, cudaStreamNonBlocking, greatest));
-  }
-  Stream(const Stream&) = delete;
-  Stream& operator=(const Stream&) = delete;
-  ~Stream() { cudaStreamDestroy(stream_); }
-  cudaStream_t get() const { return stream_; }
-
- private:
-  cudaStream_t stream_ = nullptr;
 };
 
 class GraphExec {

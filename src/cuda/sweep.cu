@@ -18,6 +18,7 @@
 #include "check.hpp"
 #include "device_buffer.hpp"
 #include "fused.hpp"
+#include "stream.hpp"
 
 namespace atc::cuda {
 namespace {
@@ -56,18 +57,6 @@ std::unique_ptr<T[], PinnedDeleter<T>> pinned(std::size_t count) {
   ATC_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&p), std::max<std::size_t>(count, 1) * sizeof(T)));
   return std::unique_ptr<T[], PinnedDeleter<T>>(p);
 }
-
-class Stream {
- public:
-  Stream() { ATC_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking)); }
-  Stream(const Stream&) = delete;
-  Stream& operator=(const Stream&) = delete;
-  ~Stream() { cudaStreamDestroy(stream_); }
-  cudaStream_t get() const { return stream_; }
-
- private:
-  cudaStream_t stream_ = nullptr;
-};
 
 // The series of one chunk on the device, in the order of `order` (longest first).
 struct DeviceSeries {
