@@ -49,6 +49,10 @@ struct Config {
   double growth_rate() const { return lambda / 1000.0; }  // La
   double decay_rate() const { return decay / 100.0; }     // De
 
+  // Every field compared: a parameter added here can never be missed (the CUDA
+  // pipeline replays a captured graph only for an equal configuration).
+  bool operator==(const Config&) const = default;
+
   // Throws ConfigError naming the first invalid parameter.
   void validate() const;
 

@@ -406,12 +406,6 @@ struct PipelineShape {
   }
 };
 
-bool same_config(const Config& a, const Config& b) {
-  return a.length == b.length && a.weight == b.weight && a.robustness == b.robustness && a.lambda == b.lambda &&
-         a.decay == b.decay && a.cutout == b.cutout && a.long_threshold == b.long_threshold &&
-         a.short_threshold == b.short_threshold && a.strategy == b.strategy;
-}
-
 class DevicePipeline {
  public:
   explicit DevicePipeline(const PipelineShape& shape) : shape_(shape) {
@@ -465,7 +459,7 @@ class DevicePipeline {
     // A captured graph holds the launch as it was: its config, its calibration family,
     // its precision and block shape (which follows the series in flight).
     const std::pair<int, long long> launch{params.float32, params.concurrent_series};
-    if (!config_ || !same_config(*config_, config) || calibration_ != calibration || launch_ != launch) drop_graphs();
+    if (!config_ || *config_ != config || calibration_ != calibration || launch_ != launch) drop_graphs();
     config_ = config;
     calibration_ = calibration;
     launch_ = launch;
