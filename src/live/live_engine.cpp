@@ -69,11 +69,12 @@ class WorkerPool {
   void start(unsigned wanted) {
     while (workers_.size() < wanted) {
       const auto w = static_cast<unsigned>(workers_.size()) + 1;
-      workers_.emplace_back([this, w] { loop(w); });
+      // The thread waits for the generation after the current one: it may start running
+      // only after run() has published it.
+      workers_.emplace_back([this, w, seen = generation_.load()] { loop(w, seen); });
     }
   }
-  void loop(unsigned w) {
-    std::uint64_t seen = generation_.load();
+  void loop(unsigned w, std::uint64_t seen) {
     for (;;) {
       generation_.wait(seen);
       seen = generation_.load();
