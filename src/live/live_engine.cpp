@@ -174,6 +174,7 @@ struct LiveEngine::Impl {
     resize_bar(bar);
     for_each_symbol([&](std::size_t i) {
       SymbolState& s = states[i];
+      if (i + 2 < states.size()) detail::live::prefetch(states[i + 2], params);
       const bool offered = has_bar.empty() || has_bar[i] != 0;
       if (!offered || s.core.fatal != StatusCode::Ok) {
         emit(bar, i, s, s.core.last, false);

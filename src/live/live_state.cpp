@@ -346,24 +346,55 @@ BarOutputs step(SymbolState& s, const Params& p, double close, double src, std::
     side[kKama][i] = side_of(close, c.kama[i]);
   }
 
-  // Signals, equities and the layers.
+  // Signals, equities and the layers. The families' sums Σ s·E and Σ E each in the
+  // order of their chains, the six families side by side.
   BarOutputs out;
   formulas::AverageSignalT<double> average;
   bool finite = true;
-  const double signal_none = kNaN;
-  for (int f = 0; f < kFamilies; ++f) {
-    double num = 0.0, den = 0.0;
-    for (int i = 0; i < K; ++i) {
-      std::int8_t& signal = c.signal[f][i];
-      const std::int8_t signal_prev = signal;
-      if (t > 0) signal = next_signal(signal, side[f][i], c.side[f][i]);
-      c.side[f][i] = side[f][i];
-      const double e = c.equity[f][i].step(ti, config.cutout, 1.0, adjusted,
-                                           t > 0 ? static_cast<double>(signal_prev) : signal_none, p.keep);
-      finite = finite && (ti < config.cutout || std::isfinite(e));
-      num += signal * e;
-      den += e;
+  constexpr int kChains = kFamilies * K;
+  std::int8_t* signal = &c.signal[0][0];
+  std::int8_t* side_prev = &c.side[0][0];
+  const std::int8_t* side_now = &side[0][0];
+  double* equity = &c.equity[0][0];
+  double* equity_return = &c.equity_return[0][0];
+  if (t > 0 && ti > config.cutout) {  // formulas::Equity::step_running, branch-free
+    const double r = adjusted, keep = p.keep;
+    bool all_finite = true;
+    for (int j = 0; j < kChains; ++j) {
+      const std::int8_t signal_prev = signal[j];
+      const double a = signal_prev > 0 ? r : (signal_prev < 0 ? -r : equity_return[j]);
+      const double e = equity[j] * keep * (1.0 + a);
+      equity_return[j] = a;
+      equity[j] = e < formulas::kEquityFloor ? formulas::kEquityFloor : e;
+      all_finite = all_finite && std::isfinite(equity[j]);
+      signal[j] = next_signal(signal_prev, side_now[j], side_prev[j]);
+      side_prev[j] = side_now[j];
     }
+    finite = all_finite;
+  } else {
+    for (int j = 0; j < kChains; ++j) {
+      const std::int8_t signal_prev = signal[j];
+      if (t > 0) signal[j] = next_signal(signal_prev, side_now[j], side_prev[j]);
+      side_prev[j] = side_now[j];
+      formulas::Equity curve;
+      curve.e = equity[j];
+      curve.a = equity_return[j];
+      const double e = curve.step(ti, config.cutout, 1.0, adjusted, t > 0 ? static_cast<double>(signal_prev) : kNaN,
+                                  p.keep);
+      equity[j] = curve.e;
+      equity_return[j] = curve.a;
+      finite = finite && (ti < config.cutout || std::isfinite(e));
+    }
+  }
+  std::array<double, kFamilies> nums{}, dens{};
+  for (int i = 0; i < K; ++i) {
+    for (int f = 0; f < kFamilies; ++f) {
+      nums[f] += c.signal[f][i] * c.equity[f][i];
+      dens[f] += c.equity[f][i];
+    }
+  }
+  for (int f = 0; f < kFamilies; ++f) {
+    const double num = nums[f], den = dens[f];
     const double x_signal = ti < config.cutout ? kNaN : formulas::round2(num / den);
     const double x_equity = c.family_equity[f].step(ti, config.cutout, config.weight[f], adjusted,
                                                     c.family_signal_prev[f], p.keep);

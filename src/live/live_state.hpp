@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -76,7 +77,6 @@ struct Core {
   bool narrow = true;
   double largest_decimal = 0.0;  // largest |v| of the decimal prefix
   double largest = 0.0;          // largest |v| of every value
-  std::array<Window, kMaxWindows> windows{};  // Params::windows of them used
   std::array<Wide, K> noise{};                // KAMA: Σ |Δx| of its window
   // The float MAs: EMA, DEMA's two EMAs and the float64 sum seeding its second, KAMA;
   // NaN during warm-up.
@@ -85,7 +85,14 @@ struct Core {
   std::array<double, K> dema2{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
   std::array<double, K> dema_seed{};
   std::array<double, K> kama{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
-  std::array<std::array<formulas::Equity, K>, kFamilies> equity{};  // §5 eq(1, s, R) per MA
+  // §5 eq(1, s, R) per MA: formulas::Equity's e and a, each in one array (the running
+  // bars advance all 54 in one loop).
+  std::array<std::array<double, K>, kFamilies> equity = [] {
+    std::array<std::array<double, K>, kFamilies> e;
+    for (auto& f : e) f.fill(kNaN);
+    return e;
+  }();
+  std::array<std::array<double, K>, kFamilies> equity_return{};
   std::array<std::array<std::int8_t, K>, kFamilies> signal{};      // §4 persistent state
   std::array<std::array<std::int8_t, K>, kFamilies> side = [] {
     std::array<std::array<std::int8_t, K>, kFamilies> none;
@@ -99,6 +106,7 @@ struct Core {
   StatusCode fatal = StatusCode::Ok;  // an error that ends the symbol's computation
   std::int64_t fatal_bar = -1;
   BarOutputs last{};
+  std::array<Window, kMaxWindows> windows{};  // Params::windows of them used (last: the rest is never read)
 };
 
 struct SymbolState {
@@ -107,6 +115,27 @@ struct SymbolState {
   std::vector<Wide> ring_ticks;  // their ticks in the current scale (derived from ring)
   std::string fatal_message;
 };
+
+// Asks the caches for the parts of a state that step() reads (its Core up to the used
+// window sums, its rings): issued a few symbols ahead, the loads of the next states
+// overlap the arithmetic of this one rather than stalling it.
+// (GCC drops a loop of __builtin_prefetch alone, as a loop without side effects, hence
+// the volatile asm on x86-64.)
+inline void prefetch_bytes(const void* at, std::size_t bytes) {
+  const auto* p = static_cast<const char*>(at);
+  for (std::size_t b = 0; b < bytes; b += 64) {
+#if defined(__x86_64__)
+    asm volatile("prefetcht0 %0" : : "m"(p[b]));
+#else
+    __builtin_prefetch(p + b, 0, 3);
+#endif
+  }
+}
+inline void prefetch(const SymbolState& s, const Params& p) {
+  prefetch_bytes(&s.core, offsetof(Core, windows) + static_cast<std::size_t>(p.windows) * sizeof(Window));
+  prefetch_bytes(s.ring.data(), s.ring.size() * sizeof(double));
+  prefetch_bytes(s.ring_ticks.data(), s.ring_ticks.size() * sizeof(Wide));
+}
 
 // Why a bar cannot be accepted (the state is left as it was), or empty.
 std::string reject_reason(double close, double src);
