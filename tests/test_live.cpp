@@ -175,6 +175,27 @@ TEST(LiveEngine, RaggedRandomWalksWithLateListingsMatchTheBatchAtEveryBar) {
   EXPECT_GT(compared, 10000u);
 }
 
+// Enough symbols for the updates to be split over the engine's worker threads (and a
+// number of them that changes as symbols come and go).
+TEST(LiveEngine, ManySymbolsOnTheWorkerThreadsMatchTheBatch) {
+  const test::OwnedBatch batch = test::ragged_batch(
+      {.symbols = 1500, .min_bars = 60, .max_bars = 130, .max_leading_nans = 20, .seed = 21});
+  const std::size_t compared = check_live_against_batch(batch, Config{}, Simulation{.history = 40});
+  EXPECT_GT(compared, 50000u);
+  for (int threads : {3, 1}) {
+    LiveEngine live(Config{}, threads);
+    std::vector<SeriesView> views = batch.views();
+    for (int round = 0; round < 3; ++round) {  // 1500, then 1000 symbols: 2 workers, then 1
+      live.add(std::vector<SeriesView>(views.begin() + static_cast<long>(live.size()),
+                                       views.begin() + static_cast<long>(live.size()) + (round < 2 ? 750 : 0)));
+      for (int u = 0; u < 5; ++u) live.update(std::vector<double>(live.size(), 100.0 + u));
+      if (round == 1)
+        for (int k = 0; k < 500; ++k) live.remove(batch.names[static_cast<std::size_t>(k)]);
+    }
+    EXPECT_EQ(live.size(), 1000u);
+  }
+}
+
 TEST(LiveEngine, TickGridsWithTiesAndScaleChangesMatchTheBatch) {
   test::OwnedBatch batch;
   for (int s = 0; s < 6; ++s) batch.add("GRID" + std::to_string(s), test::grid_walk(700, 20 + s, 0.01, 50.0, 0.4));

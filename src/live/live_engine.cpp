@@ -1,6 +1,9 @@
 // atc::LiveEngine: the symbols' states (live_state.hpp), the per-bar calls over all of
 // them on a few threads, and the state file.
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -24,6 +27,80 @@ using detail::live::BarOutputs;
 using detail::live::Params;
 using detail::live::SymbolState;
 
+// A fixed set of threads, started once, for the per-update loops: starting threads for
+// every update would cost more than a bar of thousands of symbols (tens of microseconds).
+// run() gives part(w) for w = 1 … workers − 1 to the threads and runs part(0) itself.
+class WorkerPool {
+ public:
+  explicit WorkerPool(unsigned threads) : threads_(std::clamp(threads, 1u, 1024u)) {}
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+  ~WorkerPool() {
+    stop_.store(true);
+    generation_.store(((generation_.load() >> 16) + 1) << 16);
+    generation_.notify_all();
+    workers_.clear();  // joins
+  }
+  unsigned size() const { return threads_; }
+
+  template <class Part>
+  void run(unsigned workers, const Part& part) {
+    start(workers - 1);
+    job_ = [](const void* ctx, unsigned w) { (*static_cast<const Part*>(ctx))(w); };
+    context_ = &part;
+    error_ = nullptr;
+    pending_.store(static_cast<int>(workers - 1));
+    // The next generation, with the number of threads it wants in its low 16 bits.
+    const std::uint64_t g = generation_.load();
+    generation_.store(((g >> 16) + 1) << 16 | (workers - 1));
+    generation_.notify_all();
+    std::exception_ptr mine;
+    try {
+      part(0);
+    } catch (...) {
+      mine = std::current_exception();
+    }
+    for (int left = pending_.load(); left != 0; left = pending_.load()) pending_.wait(left);
+    if (mine) std::rethrow_exception(mine);
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  void start(unsigned wanted) {
+    while (workers_.size() < wanted) {
+      const auto w = static_cast<unsigned>(workers_.size()) + 1;
+      // The thread waits for the generation after the current one: it may start running
+      // only after run() has published it.
+      workers_.emplace_back([this, w, seen = generation_.load()] { loop(w, seen); });
+    }
+  }
+  void loop(unsigned w, std::uint64_t seen) {
+    for (;;) {
+      generation_.wait(seen);
+      seen = generation_.load();
+      if (stop_.load()) return;
+      if (w > (seen & 0xFFFF)) continue;  // not wanted this time
+      try {
+        job_(context_, w);
+      } catch (...) {
+        const std::lock_guard lock(error_mutex_);
+        if (!error_) error_ = std::current_exception();
+      }
+      if (pending_.fetch_sub(1) == 1) pending_.notify_one();
+    }
+  }
+
+  unsigned threads_;
+  std::vector<std::jthread> workers_;
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<bool> stop_{false};
+  void (*job_)(const void*, unsigned) = nullptr;
+  const void* context_ = nullptr;
+  std::mutex error_mutex_;
+  std::exception_ptr error_;
+};
+
 struct LiveEngine::Impl {
   Params params;
   int threads;
@@ -32,24 +109,25 @@ struct LiveEngine::Impl {
   std::vector<SymbolState> states;
   LiveBar bar;  // the last update's (or peek's) outputs
   LiveBar committed;
+  mutable WorkerPool pool;
 
-  Impl(const Config& config, int thread_count) : params(config), threads(thread_count) {}
+  Impl(const Config& config, int thread_count)
+      : params(config),
+        threads(thread_count),
+        pool(thread_count > 0 ? static_cast<unsigned>(thread_count) : std::max(1u, std::thread::hardware_concurrency())) {}
 
   // Runs f(i) for every symbol, split over the threads when there are many symbols.
   template <class F>
   void for_each_symbol(const F& f) const {
     const std::size_t n = states.size();
-    unsigned workers = threads > 0 ? static_cast<unsigned>(threads) : std::max(1u, std::thread::hardware_concurrency());
-    // Below ~500 symbols a thread start costs more than the work it would take.
-    workers = static_cast<unsigned>(std::clamp<std::size_t>(n / 512, 1, workers));
-    const auto part = [&](std::size_t w) {
+    // Below ~500 symbols handing work to another thread costs more than the work.
+    const auto workers = static_cast<unsigned>(std::clamp<std::size_t>(n / 512, 1, pool.size()));
+    const auto part = [&](unsigned w) {
       for (std::size_t i = n * w / workers; i < n * (w + 1) / workers; ++i) f(i);
     };
-    std::vector<std::jthread> pool;
-    for (unsigned w = 1; w < workers; ++w) pool.emplace_back(part, w);
-    part(0);
+    if (workers == 1) part(0);
+    else pool.run(workers, part);
   }
-
   void resize_bar(LiveBar& b) const {
     const std::size_t n = states.size();
     b.average_signal.resize(n);
@@ -96,6 +174,7 @@ struct LiveEngine::Impl {
     resize_bar(bar);
     for_each_symbol([&](std::size_t i) {
       SymbolState& s = states[i];
+      if (i + 2 < states.size()) detail::live::prefetch(states[i + 2], params);
       const bool offered = has_bar.empty() || has_bar[i] != 0;
       if (!offered || s.core.fatal != StatusCode::Ok) {
         emit(bar, i, s, s.core.last, false);
@@ -121,8 +200,11 @@ struct LiveEngine::Impl {
         emit(bar, i, scratch, o, true);
       }
     });
-    if (commit) committed = bar;
-    return bar;
+    if (!commit) return bar;
+    // Every column of `bar` was written: it becomes the committed one, and the old one is
+    // the next call's to overwrite (no copy of 10,000s of rows and statuses).
+    std::swap(committed, bar);
+    return committed;
   }
 };
 
@@ -227,7 +309,7 @@ std::size_t LiveEngine::state_bytes_per_symbol() const {
 namespace {
 
 constexpr char kMagic[8] = {'A', 'T', 'C', 'L', 'I', 'V', 'E', '\n'};
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersion = 2;  // 2: Core laid out by stage, window sums shared by length
 static_assert(std::is_trivially_copyable_v<detail::live::Core>);
 static_assert(std::endian::native == std::endian::little, "the state file is little-endian");
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -21,26 +22,35 @@ namespace atc::detail::live {
 using exact::Wide;
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+inline constexpr int K = kLengthsPerFamily;
+// At most this many distinct window lengths (SMA, WMA and LSMA of one length share one
+// pair of window sums, as in the cpu backend: with equal base lengths, 9 of 27).
+inline constexpr int kMaxWindows = 3 * K;
+
 // The parameters every symbol's step needs, derived once from the Config.
 struct Params {
   Config config;
-  std::array<std::array<int, kLengthsPerFamily>, kFamilies> length{};
+  std::array<std::array<int, K>, kFamilies> length{};
+  std::array<std::array<double, K>, kFamilies> alpha{};  // 2 / (L + 1)
+  std::array<std::array<long long, K>, kFamilies> denominator{};  // window families' D
+  std::array<std::array<int, K>, kFamilies> window{};     // window families: the slot of each chain
+  std::array<int, kMaxWindows> window_length{};
+  int windows = 0;
   int max_length = 1;
+  int ring = 3;  // max_length + 2
   std::size_t min_bars = 0;
   double la = 0.0, keep = 1.0;
   explicit Params(const Config& c);
 };
 
-// One of the 54 MA chains with its signal and equity.
-struct Chain {
-  Wide sum_y = 0, sum_w = 0;  // SMA/WMA/LSMA: Σx and Σ j·x of the window; KAMA: the noise
-  double value = kNaN;        // the MA (DEMA: its first EMA); NaN during warm-up
-  double e2 = kNaN;           // DEMA's second EMA
-  double e2_seed = 0.0;       // DEMA: float64 sum of the first EMA's first L values
-  double side = kNaN;         // close against the MA at the last bar: +1, −1, 0, NaN
-  std::int8_t signal = 0;     // §4 persistent crossover state
-  formulas::Equity equity;    // §5 eq(1, s, R)
+// Σx and Σ j·x (j = 1 … L, oldest first) of the last L src ticks, for one window length.
+struct Window {
+  Wide sum_y = 0, sum_w = 0;
 };
+
+// Where close stood against an MA at the last bar (§4's crossover operands reduced to a
+// sign): +1, −1, 0, or none (the MA was NaN: every comparison false).
+inline constexpr std::int8_t kNoSide = 2;
 
 // The outputs of one bar.
 struct BarOutputs {
@@ -51,7 +61,8 @@ struct BarOutputs {
 };
 
 // Everything a symbol carries from bar to bar but its ring of src values (trivially
-// copyable: saved and restored as bytes).
+// copyable: saved and restored as bytes). Laid out by stage, not by chain: the arrays a
+// bar reads and writes lie together.
 struct Core {
   std::int64_t bars = 0;  // valid bars so far; the last one is bar `bars − 1`
   double close_prev = kNaN;
@@ -60,9 +71,34 @@ struct Core {
   int decimals = 0;
   int binary_exponent = -1100;  // the largest −(lowest set bit) of every value so far
   bool binary = false;
+  // Every window quantity below 2^53 (exact::window_bound of the largest tick): the
+  // 128-bit sums then hold 64-bit integers and are worked on as such, and their ratios
+  // are one double division. The bound only grows, so this only turns false.
+  bool narrow = true;
   double largest_decimal = 0.0;  // largest |v| of the decimal prefix
   double largest = 0.0;          // largest |v| of every value
-  std::array<std::array<Chain, kLengthsPerFamily>, kFamilies> chains{};
+  std::array<Wide, K> noise{};                // KAMA: Σ |Δx| of its window
+  // The float MAs: EMA, DEMA's two EMAs and the float64 sum seeding its second, KAMA;
+  // NaN during warm-up.
+  std::array<double, K> ema{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
+  std::array<double, K> dema1{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
+  std::array<double, K> dema2{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
+  std::array<double, K> dema_seed{};
+  std::array<double, K> kama{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
+  // §5 eq(1, s, R) per MA: formulas::Equity's e and a, each in one array (the running
+  // bars advance all 54 in one loop).
+  std::array<std::array<double, K>, kFamilies> equity = [] {
+    std::array<std::array<double, K>, kFamilies> e;
+    for (auto& f : e) f.fill(kNaN);
+    return e;
+  }();
+  std::array<std::array<double, K>, kFamilies> equity_return{};
+  std::array<std::array<std::int8_t, K>, kFamilies> signal{};      // §4 persistent state
+  std::array<std::array<std::int8_t, K>, kFamilies> side = [] {
+    std::array<std::array<std::int8_t, K>, kFamilies> none;
+    for (auto& f : none) f.fill(kNoSide);
+    return none;
+  }();
   std::array<formulas::Equity, kFamilies> family_equity{};
   std::array<double, kFamilies> family_signal_prev{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
   formulas::Classifier classifier{};
@@ -70,6 +106,7 @@ struct Core {
   StatusCode fatal = StatusCode::Ok;  // an error that ends the symbol's computation
   std::int64_t fatal_bar = -1;
   BarOutputs last{};
+  std::array<Window, kMaxWindows> windows{};  // Params::windows of them used (last: the rest is never read)
 };
 
 struct SymbolState {
@@ -79,10 +116,26 @@ struct SymbolState {
   std::string fatal_message;
 };
 
-// The window MA of a chain of family SMA ("HMA"), WMA or LSMA as the exact rational
-// numerator / denominator of ticks (§3a.2).
-Wide window_numerator(const Chain& chain, int family, int len);
-exact::UWide window_denominator(int family, int len);
+// Asks the caches for the parts of a state that step() reads (its Core up to the used
+// window sums, its rings): issued a few symbols ahead, the loads of the next states
+// overlap the arithmetic of this one rather than stalling it.
+// (GCC drops a loop of __builtin_prefetch alone, as a loop without side effects, hence
+// the volatile asm on x86-64.)
+inline void prefetch_bytes(const void* at, std::size_t bytes) {
+  const auto* p = static_cast<const char*>(at);
+  for (std::size_t b = 0; b < bytes; b += 64) {
+#if defined(__x86_64__)
+    asm volatile("prefetcht0 %0" : : "m"(p[b]));
+#else
+    __builtin_prefetch(p + b, 0, 3);
+#endif
+  }
+}
+inline void prefetch(const SymbolState& s, const Params& p) {
+  prefetch_bytes(&s.core, offsetof(Core, windows) + static_cast<std::size_t>(p.windows) * sizeof(Window));
+  prefetch_bytes(s.ring.data(), s.ring.size() * sizeof(double));
+  prefetch_bytes(s.ring_ticks.data(), s.ring_ticks.size() * sizeof(Wide));
+}
 
 // Why a bar cannot be accepted (the state is left as it was), or empty.
 std::string reject_reason(double close, double src);
