@@ -1,6 +1,7 @@
 #include "command_options.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <sstream>
 
 namespace atc::cli {
@@ -23,6 +24,23 @@ std::string default_text(const io::ParameterValue& value) {
 }
 
 }  // namespace
+
+std::string lower_extension(const std::filesystem::path& file) {
+  std::string extension = file.extension().string();
+  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return extension;
+}
+
+CLI::Validator csv_or_json_file() {
+  return CLI::Validator(
+      [](std::string& file) {
+        const std::string extension = lower_extension(file);
+        return extension == ".csv" || extension == ".json"
+                   ? std::string()
+                   : "cannot tell the format of '" + file + "': use a .csv or .json name";
+      },
+      "FILE.csv|FILE.json");
+}
 
 void ParameterFlags::add_to(CLI::App& command) {
   command

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,12 @@ class InputFlags {
   std::string separator_ = "auto";
   std::string close_column_;
 };
+
+// A file's extension in lower case (".csv").
+std::string lower_extension(const std::filesystem::path& file);
+
+// Checks an -o FILE whose extension picks its format: .csv or .json.
+CLI::Validator csv_or_json_file();
 
 // "1 symbol", "3 symbols": a count and its noun, plural unless the count is 1.
 std::string count_of(std::size_t count, const std::string& noun);

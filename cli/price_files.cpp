@@ -13,6 +13,7 @@
 #include <string>
 
 #include "atc/error.hpp"
+#include "command_options.hpp"
 
 extern char** environ;
 
@@ -20,13 +21,6 @@ namespace atc::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string lower_extension(const fs::path& file) {
-  std::string extension = file.extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return extension;
-}
 
 // Writes the table of argv[1] (argv[2]: "parquet" or "feather") to stdout as CSV: every
 // column, a named or non-default index first (an unnamed one as `timestamp`), floats

@@ -641,12 +641,6 @@ void print_summary(const ScanReport& report) {
                  report.errors.size() - kMaxErrorsPrinted);
 }
 
-std::string lower_extension(const std::string& file) {
-  std::string extension = fs::path(file).extension().string();
-  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return extension;
-}
-
 }  // namespace
 
 ScanCommand::ScanCommand(CLI::App& app, bool demo) : demo_(demo) {
@@ -709,12 +703,7 @@ ScanCommand::ScanCommand(CLI::App& app, bool demo) : demo_(demo) {
                        "parameters as JSON");
   command_->add_option("-o,--output", output_file_,
                        "Write the full ranking to FILE, as CSV or JSON by its extension")
-      ->check([](const std::string& file) {
-        const std::string extension = lower_extension(file);
-        return extension == ".csv" || extension == ".json"
-                   ? std::string()
-                   : "cannot tell the format of '" + file + "': use a .csv or .json name";
-      });
+      ->check(csv_or_json_file());
   if (!demo) {
     CLI::Option* timeframes =
         command_

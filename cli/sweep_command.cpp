@@ -24,13 +24,6 @@ std::vector<std::string> metric_names() {
   return names;
 }
 
-std::string lower_extension(const std::string& file) {
-  std::string extension = fs::path(file).extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return extension;
-}
-
 // A symbol's (bars - 1) / years spanned by its timestamps (docs/SEMANTICS.md §12): each
 // symbol its own, so that a universe of daily and hourly files annualises each right.
 std::optional<double> infer_bars_per_year(const Universe& universe, std::size_t symbol) {
@@ -198,12 +191,7 @@ SweepCommand::SweepCommand(CLI::App& app) {
   command_->add_option("-o,--output", output_file_,
                        "Write every (configuration, symbol) row to FILE.csv, or the ranking and the rows to "
                        "FILE.json")
-      ->check([](const std::string& file) {
-        const std::string extension = lower_extension(file);
-        return extension == ".csv" || extension == ".json"
-                   ? std::string()
-                   : "cannot tell the format of '" + file + "': use a .csv or .json name";
-      });
+      ->check(csv_or_json_file());
   parameters_.add_to(*command_);
   engine_.add_to(*command_);
   input_flags_.add_to(*command_);
