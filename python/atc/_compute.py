@@ -461,8 +461,8 @@ def compute_atc_batch(
               ``to_pandas()``, then one of the above (column names are the symbols);
             - a dict of Series (different calendars are computed per symbol, then
               aligned on the union of the indexes), a Series, a 2-D array (bars x
-              symbols), or a CuPy/GPU array (copied to host first: the CUDA backend
-              takes host buffers for now).
+              symbols), or a GPU array (CuPy, PyTorch, JAX, Numba: read where it lies,
+              see ``device``).
 
             Every index must be unique and increasing (InputError naming the symbol, or
             for a shared index its first bad position). A column that is not numeric

@@ -57,9 +57,8 @@ def is_device_array(obj: Any) -> bool:
 def device_to_host(obj: Any) -> np.ndarray:
     """Copies a GPU array (CuPy, or anything with __cuda_array_interface__/DLPack) to host.
 
-    The engine's CUDA backend takes host buffers and does its own transfers, so device
-    input costs one explicit device-to-host copy here. A zero-copy path for device
-    input would replace this function.
+    Only where device prices cannot be computed where they lie (``gaps="ffill"``,
+    ``calibration``, a host backend; see atc._device) do they take this copy.
     """
     try:
         import cupy
