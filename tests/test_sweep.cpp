@@ -277,19 +277,7 @@ TEST(Sweep, InvalidConfigurationsAndPairsFailBeforeAnythingRuns) {
 }
 
 TEST(Sweep, AnEquityOverflowFailsItsRowsWithTheBatchesBar) {
-  OwnedBatch batch;
-  batch.add("HOT", test::random_walk(3000, 11));
-  batch.add("CALM", test::random_walk(3000, 12, 100.0, 0.0005));
-  Config hot;
-  hot.lambda = 50.0;
-  const std::vector<Config> configs{Config{}, hot};
-  const auto views = batch.views();
-  SweepOptions options;
-  options.compute.backend = Backend::Cpu;
-  const SweepResult result = sweep(views, configs, options);
-  EXPECT_EQ(result.row(1, 0).status.code, StatusCode::EquityOverflow);
-  EXPECT_TRUE(result.row(0, 0).status.ok());
-  test::expect_sweep_matches_batches(views, configs, options, result, Backend::Cpu);
+  test::expect_equity_overflow_rows_match_batches(Backend::Cpu);
 }
 
 TEST(Sweep, RanksConfigurationsByAnAggregatedMetric) {

@@ -111,6 +111,26 @@ nb::object column_array(Vector& column, nb::handle owner) {
 // Everything Python needs from a BatchResult, output columns moved (not copied) into
 // NumPy arrays: {symbols, backend, offsets, status: {code, bar, message, filled_bars},
 // columns: {name: 1-D array}} where symbol i's rows are [offsets[i], offsets[i + 1]).
+// Per-symbol statuses as columns: {code, bar, message, filled_bars}.
+nb::dict status_to_python(const std::vector<atc::SymbolStatus>& statuses) {
+  const std::size_t n = statuses.size();
+  std::vector<std::string> codes(n), messages(n);
+  std::vector<std::int64_t> bars(n);
+  std::vector<std::size_t> filled(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    codes[i] = atc::status_code_name(statuses[i].code);
+    messages[i] = statuses[i].message;
+    bars[i] = statuses[i].bar;
+    filled[i] = statuses[i].filled_bars;
+  }
+  nb::dict status;
+  status["code"] = codes;
+  status["bar"] = bars;
+  status["message"] = messages;
+  status["filled_bars"] = filled;
+  return status;
+}
+
 nb::dict view_to_python(atc::BatchResult& result, const atc::Config& config, nb::handle owner);
 
 nb::dict to_python(atc::BatchResult&& result, const atc::Config& config) {
@@ -133,22 +153,7 @@ nb::dict view_to_python(atc::BatchResult& result, const atc::Config& config, nb:
                                columns[name.c_str()] = column_array(column, owner);
                              });
 
-  const std::size_t n = owned->status.size();
-  std::vector<std::string> codes(n), messages(n);
-  std::vector<std::int64_t> bars(n);
-  std::vector<std::size_t> filled(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const atc::SymbolStatus& s = owned->status[i];
-    codes[i] = atc::status_code_name(s.code);
-    messages[i] = s.message;
-    bars[i] = s.bar;
-    filled[i] = s.filled_bars;
-  }
-  nb::dict status;
-  status["code"] = codes;
-  status["bar"] = bars;
-  status["message"] = messages;
-  status["filled_bars"] = filled;
+  const nb::dict status = status_to_python(owned->status);
 
   nb::dict d;
   d["symbols"] = owned->symbols;
@@ -354,24 +359,6 @@ std::size_t lay_out(const atc::OutputRequest& request, std::size_t rows, std::by
   return at;
 }
 
-nb::dict status_to_python(const std::vector<atc::SymbolStatus>& statuses) {
-  const std::size_t n = statuses.size();
-  std::vector<std::string> codes(n), messages(n);
-  std::vector<std::int64_t> bars(n);
-  std::vector<std::size_t> filled(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    codes[i] = atc::status_code_name(statuses[i].code);
-    messages[i] = statuses[i].message;
-    bars[i] = statuses[i].bar;
-    filled[i] = statuses[i].filled_bars;
-  }
-  nb::dict status;
-  status["code"] = codes;
-  status["bar"] = bars;
-  status["message"] = messages;
-  status["filled_bars"] = filled;
-  return status;
-}
 
 // compute_device on prices in GPU memory (`close`, `src` as DeviceArrayInfo), run in
 // `stream` (a cudaStream_t value). The outputs stay on the device (to_host false: each

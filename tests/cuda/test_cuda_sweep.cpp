@@ -135,18 +135,7 @@ TEST(CudaSweep, ChunkedDeviceMemoryGivesTheSameRowsAndKeptSeries) {
 
 TEST(CudaSweep, AnEquityOverflowFailsItsRowsWithTheBatchesBar) {
   ATC_REQUIRE_GPU();
-  OwnedBatch batch;
-  batch.add("HOT", test::random_walk(3000, 11));
-  batch.add("CALM", test::random_walk(3000, 12, 100.0, 0.0005));
-  Config hot;
-  hot.lambda = 50.0;
-  const std::vector<Config> configs{Config{}, hot};
-  const auto views = batch.views();
-  SweepOptions options;
-  options.compute.backend = Backend::Cuda;
-  const SweepResult result = sweep(views, configs, options);
-  EXPECT_EQ(result.row(1, 0).status.code, StatusCode::EquityOverflow);
-  test::expect_sweep_matches_batches(views, configs, options, result, Backend::Cpu);
+  test::expect_equity_overflow_rows_match_batches(Backend::Cuda);
 }
 
 TEST(CudaSweep, RealMarketData) {

@@ -6,10 +6,12 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "atc/atc.hpp"
 #include "support/compare.hpp"
+#include "support/random_walk.hpp"
 
 namespace atc::test {
 
@@ -71,6 +73,23 @@ inline std::size_t expect_sweep_matches_batches(std::span<const SeriesView> inpu
     }
   }
   return ok_rows;
+}
+
+// A symbol whose equity overflows at lambda 50 beside a calm one: the sweep on `backend`
+// fails (configuration 1, HOT) at the batch's bar and computes the rest as the batch does.
+inline void expect_equity_overflow_rows_match_batches(Backend backend) {
+  std::vector<std::string> names{"HOT", "CALM"};
+  const std::vector<std::vector<double>> closes{random_walk(3000, 11), random_walk(3000, 12, 100.0, 0.0005)};
+  const std::vector<SeriesView> views{{names[0], closes[0], {}}, {names[1], closes[1], {}}};
+  Config hot;
+  hot.lambda = 50.0;
+  const std::vector<Config> configs{Config{}, hot};
+  SweepOptions options;
+  options.compute.backend = backend;
+  const SweepResult result = sweep(views, configs, options);
+  EXPECT_EQ(result.row(1, 0).status.code, StatusCode::EquityOverflow);
+  EXPECT_TRUE(result.row(0, 0).status.ok());
+  expect_sweep_matches_batches(views, configs, options, result, Backend::Cpu);
 }
 
 // Configurations that vary every parameter, with lengths short enough for `bars`.
