@@ -28,37 +28,14 @@
 #include "cuda/device_buffer.hpp"
 #include "cuda/fused.hpp"
 #include "timing.hpp"
+#include "universe.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using atc::bench::median_host_ms;
+using atc::bench::universe;
+using atc::bench::Universe;
 using atc::cuda::DeviceBuffer;
-
-struct Universe {
-  std::vector<std::string> names;
-  std::vector<std::vector<double>> close;
-  std::vector<atc::SeriesView> views;
-};
-
-Universe universe(int symbols, int bars, unsigned seed) {
-  Universe u;
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> z(0.0, 1.0);
-  for (int s = 0; s < symbols; ++s) {
-    std::string name = "S";  // (not "S" + to_string: GCC 12's -Wrestrict false positive)
-    name += std::to_string(s);
-    u.names.push_back(std::move(name));
-    std::vector<double> c(static_cast<std::size_t>(bars));
-    long long cents = 10'000 + static_cast<long long>(rng() % 90'000);
-    for (double& v : c) {
-      cents = std::max(1LL, cents + std::llround(z(rng) * 0.01 * static_cast<double>(cents)));
-      v = static_cast<double>(cents) / 100.0;
-    }
-    u.close.push_back(std::move(c));
-  }
-  for (int s = 0; s < symbols; ++s) u.views.push_back({u.names[s], u.close[s], {}});
-  return u;
-}
 
 // A product grid of `count` configurations (1,000 or 10,000): base length × robustness ×
 // lambda × decay × cutout.
@@ -80,18 +57,6 @@ std::vector<atc::Config> grid(int count) {
           }
   configs.resize(static_cast<std::size_t>(count));
   return configs;
-}
-
-double median_host_ms(const std::function<void()>& work, int repeats) {
-  work();
-  std::vector<double> times;
-  for (int r = 0; r < repeats; ++r) {
-    const auto t0 = Clock::now();
-    work();
-    times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-  }
-  std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
-  return times[times.size() / 2];
 }
 
 // Milliseconds per symbol-bar of the fused kernel (scan outputs) on 10,000 × 1,000.

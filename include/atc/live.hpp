@@ -29,6 +29,15 @@ struct LiveBar {
   std::vector<SymbolStatus> status;    // as a batch over the symbol's bars so far would report
 };
 
+// Where a LiveEngine keeps its states and runs its updates.
+struct LiveOptions {
+  // Cpu: host memory, updates on `threads` threads. Cuda: resident on the current CUDA
+  // device, one launch per update (the same step function, the same bits). Auto: cuda
+  // when a device is usable, else cpu. Reference is not a live backend.
+  Backend backend = Backend::Cpu;
+  int threads = 0;  // host threads (cpu updates; adding histories on either backend); 0 = all
+};
+
 // ATC computed bar by bar (docs/SEMANTICS.md, "Live updates"). Initialised from each
 // symbol's history, then advanced by update() with one new bar for all symbols at once:
 // after k history bars and m updates, a symbol's outputs are those of bar k + m − 1 of
@@ -36,16 +45,21 @@ struct LiveBar {
 //
 // Per symbol the state is O(54 + longest length): the moving averages, their exact
 // window sums (128-bit integers of ticks) and a ring of the last src values, the signals
-// and equities. Symbols are independent; updates run on `threads` threads.
+// and equities. Symbols are independent; updates run on `threads` threads, or on the
+// GPU (LiveOptions::backend). Histories are added on the host, on either backend.
 class LiveEngine {
  public:
   // Throws ConfigError for invalid parameters. threads: 0 = all hardware threads.
   explicit LiveEngine(const Config& config, int threads = 0);
+  // Throws ConfigError for invalid parameters or a backend that cannot run live updates,
+  // BackendUnavailable for cuda without a usable device.
+  LiveEngine(const Config& config, const LiveOptions& options);
   ~LiveEngine();
   LiveEngine(LiveEngine&&) noexcept;
   LiveEngine& operator=(LiveEngine&&) noexcept;
 
   const Config& config() const;
+  Backend backend() const;  // the backend that runs the updates (never Auto)
   const std::vector<std::string>& symbols() const;
   std::size_t size() const;
 
@@ -76,6 +90,7 @@ class LiveEngine {
   // InputError naming the file for a corrupt, truncated or foreign file.
   void save(const std::filesystem::path& path) const;
   static LiveEngine restore(const std::filesystem::path& path, int threads = 0);
+  static LiveEngine restore(const std::filesystem::path& path, const LiveOptions& options);
 
   // Bytes of state per symbol (for sizing a universe).
   std::size_t state_bytes_per_symbol() const;

@@ -26,23 +26,31 @@ class LiveEngine:
     symbol: ``Average_Signal``, ``EMA_Signal``..``KAMA_Signal``, ``EMA_S``..``KAMA_S``,
     the classification, ``bar`` (the symbol's bar index), ``updated`` and ``status``.
     ``peek`` gives the same without changing the state (the forming bar); ``save`` and
-    ``LiveEngine.restore`` keep the state in a versioned file.
+    ``LiveEngine.restore`` keep the state in a versioned file, which either backend
+    continues. ``backend="cuda"`` keeps the states on the GPU and runs each update in
+    one launch (the same bits as ``"cpu"``); ``"auto"`` picks cuda when a GPU is usable.
     """
 
     def __init__(self, history: Any = None, *, config: ATCConfig | None = None, threads: int = 0,
-                 **params: Any) -> None:
-        self._engine = _atc.LiveEngine(ATCConfig.from_params(config, **params).to_native(), threads)
+                 backend: str = "cpu", **params: Any) -> None:
+        self._engine = _atc.LiveEngine(ATCConfig.from_params(config, **params).to_native(), threads, backend)
         self.errors: dict[str, str] = {}
         if history is not None:
             self.add(history)
 
     @classmethod
-    def restore(cls, path: str | PathLike[str], threads: int = 0) -> LiveEngine:
-        """The engine saved at ``path`` (raises InputError for a corrupt or foreign file)."""
+    def restore(cls, path: str | PathLike[str], threads: int = 0, backend: str = "cpu") -> LiveEngine:
+        """The engine saved at ``path`` (raises InputError for a corrupt or foreign file),
+        on either backend."""
         self = cls.__new__(cls)
-        self._engine = _atc.LiveEngine.restore(str(path), threads)
+        self._engine = _atc.LiveEngine.restore(str(path), threads, backend)
         self.errors = {}
         return self
+
+    @property
+    def backend(self) -> str:
+        """The backend running the updates: "cpu" or "cuda"."""
+        return str(self._engine.backend)
 
     @property
     def symbols(self) -> list[str]:

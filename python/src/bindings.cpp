@@ -67,6 +67,13 @@ atc::Config make_config(const std::array<int, atc::kFamilies>& length,
   return c;
 }
 
+atc::LiveOptions make_live_options(std::string_view backend, int threads) {
+  const auto b = atc::parse_backend(backend);
+  if (!b || *b == atc::Backend::Reference) throw atc::ConfigError(choices_error("backend", backend, "cpu, cuda or auto"));
+  if (threads < 0) throw atc::ConfigError("threads must be >= 0 (0 = all hardware threads)");
+  return atc::LiveOptions{*b, threads};
+}
+
 atc::ComputeOptions make_options(std::string_view backend, std::string_view outputs,
                                  std::optional<std::string_view> calibration, int threads,
                                  std::string_view gaps, int streams, std::size_t chunk_symbols,
@@ -754,8 +761,14 @@ NB_MODULE(_atc, m) {
            "device_memory_limit"_a = 0, "devices"_a = std::vector<int>{}, "precision"_a = "float64");
 
   nb::class_<atc::LiveEngine>(m, "LiveEngine", "Exact per-bar updates of a universe (see atc.LiveEngine).")
-      .def(nb::init<const atc::Config&, int>(), "config"_a, "threads"_a = 0)
+      .def(
+          "__init__",
+          [](atc::LiveEngine* self, const atc::Config& config, int threads, std::string_view backend) {
+            new (self) atc::LiveEngine(config, make_live_options(backend, threads));
+          },
+          "config"_a, "threads"_a = 0, "backend"_a = "cpu")
       .def_prop_ro("symbols", &atc::LiveEngine::symbols)
+      .def_prop_ro("backend", [](const atc::LiveEngine& e) { return std::string(atc::backend_name(e.backend())); })
       .def_prop_ro("state_bytes_per_symbol", &atc::LiveEngine::state_bytes_per_symbol)
       .def("add",
            [](atc::LiveEngine& e, const std::vector<Series>& closes, const std::vector<std::string>& symbols,
@@ -782,8 +795,12 @@ NB_MODULE(_atc, m) {
       .def("peek", &live_advance<&atc::LiveEngine::peek>, "closes"_a, "src"_a = nb::none(), "has_bar"_a = nb::none())
       .def("last", [](const atc::LiveEngine& e) { return live_bar_to_python(e.last()); })
       .def("save", [](const atc::LiveEngine& e, const std::string& path) { e.save(path); }, "path"_a)
-      .def_static("restore", [](const std::string& path, int threads) { return atc::LiveEngine::restore(path, threads); },
-                  "path"_a, "threads"_a = 0);
+      .def_static(
+          "restore",
+          [](const std::string& path, int threads, std::string_view backend) {
+            return atc::LiveEngine::restore(path, make_live_options(backend, threads));
+          },
+          "path"_a, "threads"_a = 0, "backend"_a = "cpu");
 
   nb::class_<atc::BacktestOptions>(m, "BacktestOptions", "How positions become returns (see atc.sweep).")
       .def("__init__",

@@ -46,7 +46,7 @@ inline constexpr double kWideLimit = 0x1p125;
 // The largest window quantity of a series whose ticks are at most `max_tick` in
 // magnitude, for MAs of at most `max_length` bars: LSMA's 6·Σ j·x − 2(L−2)·Σx and the
 // crossover products c·D stay below 5·T·L(L+1); KAMA's noise below 2·T·L.
-inline double window_bound(double max_tick, int max_length) {
+ATC_HD double window_bound(double max_tick, int max_length) {
   const double len = static_cast<double>(max_length);
   return 5.0 * max_tick * len * (len + 1.0);
 }

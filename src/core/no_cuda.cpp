@@ -1,6 +1,7 @@
 // Linked when the library is built without CUDA: the cuda backend is never usable.
 #include "atc/device.hpp"
 #include "atc/error.hpp"
+#include "../live/live_device.hpp"
 #include "../sweep/sweep_plan.hpp"
 #include "prepared.hpp"
 
@@ -43,3 +44,21 @@ void device_to_host(void*, const void*, std::size_t) {
 int device_of(const void*) { return -1; }
 
 }  // namespace atc
+
+namespace atc::detail::live {
+
+struct DeviceStates::Impl {};
+
+DeviceStates::DeviceStates(const Params&) {
+  throw BackendUnavailable("this build of atc has no CUDA backend (nvcc was not found at build time)");
+}
+DeviceStates::~DeviceStates() = default;
+void DeviceStates::upload(std::span<const SymbolState>) {}
+void DeviceStates::download(std::span<SymbolState>) {}
+double* DeviceStates::close_input() { return nullptr; }
+double* DeviceStates::src_input() { return nullptr; }
+std::uint8_t* DeviceStates::take_input() { return nullptr; }
+DeviceBarColumns DeviceStates::step(bool, bool) { return {}; }
+std::size_t DeviceStates::size() const { return 0; }
+
+}  // namespace atc::detail::live

@@ -1,9 +1,11 @@
-// Owning, typed device allocations (host code only).
+// Owning, typed device and pinned host allocations (host code only).
 #pragma once
 
 #include <cuda_runtime_api.h>
 
+#include <algorithm>
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <utility>
 
@@ -62,6 +64,20 @@ DeviceBuffer<T> to_device(std::span<const T> host) {
   DeviceBuffer<T> buffer(host.size());
   buffer.upload(host);
   return buffer;
+}
+
+// Page-locked host memory for asynchronous copies.
+template <class T>
+struct PinnedDeleter {
+  void operator()(T* p) const { cudaFreeHost(p); }
+};
+template <class T>
+using PinnedArray = std::unique_ptr<T[], PinnedDeleter<T>>;
+template <class T>
+PinnedArray<T> pinned(std::size_t count) {
+  T* p = nullptr;
+  ATC_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&p), std::max<std::size_t>(count, 1) * sizeof(T)));
+  return PinnedArray<T>(p);
 }
 
 }  // namespace atc::cuda

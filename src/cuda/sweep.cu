@@ -48,17 +48,6 @@ __global__ void reduce_kernel(const double* close, const long long* offset, cons
   cells[i] = detail::reduce_series(columns, source, side, fee_rate, out.nonfinite_equity_bar[i]);
 }
 
-template <class T>
-struct PinnedDeleter {
-  void operator()(T* p) const { cudaFreeHost(p); }
-};
-template <class T>
-std::unique_ptr<T[], PinnedDeleter<T>> pinned(std::size_t count) {
-  T* p = nullptr;
-  ATC_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&p), std::max<std::size_t>(count, 1) * sizeof(T)));
-  return std::unique_ptr<T[], PinnedDeleter<T>>(p);
-}
-
 // The series of one chunk on the device, in the order of `order` (longest first).
 struct DeviceSeries {
   std::vector<std::uint32_t> order;  // position -> priced series
@@ -103,8 +92,8 @@ struct StreamSlot {
   DeviceBuffer<std::int8_t> classification, workspace;
   DeviceBuffer<long long> nonfinite;
   DeviceBuffer<SweepCell> cells;
-  std::unique_ptr<double[], PinnedDeleter<double>> growth_host;
-  std::unique_ptr<SweepCell[], PinnedDeleter<SweepCell>> cells_host;
+  PinnedArray<double> growth_host;
+  PinnedArray<SweepCell> cells_host;
   // The configuration in flight, delivered when the slot is next needed.
   std::size_t config = 0;
   int first = 0, count = 0;  // the range of positions it runs

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -19,6 +20,7 @@
 #include "atc/error.hpp"
 #include "atc/live.hpp"
 #include "../core/prepared.hpp"
+#include "live_device.hpp"
 #include "live_state.hpp"
 
 namespace atc {
@@ -106,15 +108,34 @@ struct LiveEngine::Impl {
   int threads;
   std::vector<std::string> symbols;
   std::unordered_map<std::string, std::size_t> index;
-  std::vector<SymbolState> states;
+  // The states of record; on the cuda backend the device's are newer while host_stale.
+  mutable std::vector<SymbolState> states;
+  mutable std::unique_ptr<detail::live::DeviceStates> device;
+  mutable bool host_stale = false;
   LiveBar bar;  // the last update's (or peek's) outputs
   LiveBar committed;
   mutable WorkerPool pool;
 
-  Impl(const Config& config, int thread_count)
+  Impl(const Config& config, const LiveOptions& options)
       : params(config),
-        threads(thread_count),
-        pool(thread_count > 0 ? static_cast<unsigned>(thread_count) : std::max(1u, std::thread::hardware_concurrency())) {}
+        threads(options.threads),
+        pool(options.threads > 0 ? static_cast<unsigned>(options.threads)
+                                 : std::max(1u, std::thread::hardware_concurrency())) {
+    if (options.backend == Backend::Reference)
+      throw ConfigError("the live engine runs on the cpu or cuda backend, not on the reference");
+    const bool cuda = options.backend == Backend::Cuda || (options.backend == Backend::Auto && detail::cuda_device_usable());
+    if (cuda) device = std::make_unique<detail::live::DeviceStates>(params);
+  }
+
+  // The host's states made current (before they are read or changed as a whole) ...
+  void sync_host() const {
+    if (device && host_stale) device->download(states);
+    host_stale = false;
+  }
+  // ... and the device's after they changed.
+  void sync_device() {
+    if (device) device->upload(states);
+  }
 
   // Runs f(i) for every symbol, split over the threads when there are many symbols.
   template <class F>
@@ -139,6 +160,16 @@ struct LiveEngine::Impl {
     b.status.resize(n);
   }
 
+  // b.status[i] for a symbol's state (fatal: its error; else from its bars), left as it
+  // is when it stays Ok: most symbols are Ok on most bars.
+  void set_status(LiveBar& b, std::size_t i, StatusCode fatal, std::int64_t fatal_bar, const std::string& message,
+                  std::int64_t bars) const {
+    const bool ok = fatal == StatusCode::Ok && static_cast<std::size_t>(bars) >= params.min_bars &&
+                    bars > params.config.cutout && bars > 0;
+    if (ok && b.status[i].ok() && b.status[i].message.empty()) return;
+    b.status[i] = detail::live::status_of(fatal, fatal_bar, message, bars, params, symbols[i]);
+  }
+
   void emit(LiveBar& b, std::size_t i, const SymbolState& s, const BarOutputs& o, bool updated) const {
     b.average_signal[i] = o.average;
     for (int f = 0; f < kFamilies; ++f) {
@@ -152,7 +183,17 @@ struct LiveEngine::Impl {
     b.short_entry[i] = o.short_entry;
     b.bar[i] = s.core.bars - 1;
     b.updated[i] = updated ? 1 : 0;
-    b.status[i] = detail::live::status_of(s, params, symbols[i]);
+    set_status(b, i, s.core.fatal, s.core.fatal_bar, s.fatal_message, s.core.bars);
+  }
+
+  // The status of a bar that is not taken (close or src not valid), or nullopt.
+  std::optional<SymbolStatus> rejected(std::size_t i, double close, double source, std::int64_t bars) const {
+    const std::string reason = detail::live::reject_reason(close, source);
+    if (reason.empty()) return std::nullopt;
+    return SymbolStatus{close <= 0.0 ? StatusCode::NonPositivePrice : StatusCode::NonFinite, bars,
+                        detail::symbol_message(symbols[i], bars,
+                                               reason + " (" + std::to_string(close) + "); the bar is not taken"),
+                        0};
   }
 
   void check_lengths(std::span<const double> closes, std::span<const double> src,
@@ -172,6 +213,17 @@ struct LiveEngine::Impl {
                          std::span<const std::uint8_t> has_bar, bool commit) {
     check_lengths(closes, src, has_bar);
     resize_bar(bar);
+    if (device) advance_on_device(closes, src, has_bar, commit);
+    else advance_on_host(closes, src, has_bar, commit);
+    if (!commit) return bar;
+    // Every column of `bar` was written: it becomes the committed one, and the old one is
+    // the next call's to overwrite (no copy of 10,000s of rows and statuses).
+    std::swap(committed, bar);
+    return committed;
+  }
+
+  void advance_on_host(std::span<const double> closes, std::span<const double> src,
+                       std::span<const std::uint8_t> has_bar, bool commit) {
     for_each_symbol([&](std::size_t i) {
       SymbolState& s = states[i];
       if (i + 2 < states.size()) detail::live::prefetch(states[i + 2], params);
@@ -181,14 +233,9 @@ struct LiveEngine::Impl {
         return;
       }
       const double close = closes[i], source = src.empty() ? close : src[i];
-      if (const std::string reason = detail::live::reject_reason(close, source); !reason.empty()) {
+      if (auto status = rejected(i, close, source, s.core.bars)) {
         emit(bar, i, s, s.core.last, false);
-        bar.status[i] = SymbolStatus{StatusCode::NonFinite, s.core.bars,
-                                     detail::symbol_message(symbols[i], s.core.bars,
-                                                            reason + " (" + std::to_string(close) +
-                                                                "); the bar is not taken"),
-                                     0};
-        if (close <= 0.0) bar.status[i].code = StatusCode::NonPositivePrice;
+        bar.status[i] = std::move(*status);
         return;
       }
       if (commit) {
@@ -200,23 +247,74 @@ struct LiveEngine::Impl {
         emit(bar, i, scratch, o, true);
       }
     });
-    if (!commit) return bar;
-    // Every column of `bar` was written: it becomes the committed one, and the old one is
-    // the next call's to overwrite (no copy of 10,000s of rows and statuses).
-    std::swap(committed, bar);
-    return committed;
+  }
+
+  // The bar in one launch; the host writes the inputs and reads the outputs. A symbol
+  // that stopped has its status from the device's fatal code, named here.
+  void advance_on_device(std::span<const double> closes, std::span<const double> src,
+                         std::span<const std::uint8_t> has_bar, bool commit) {
+    const std::size_t n = states.size();
+    double* close_in = device->close_input();
+    double* src_in = device->src_input();
+    std::uint8_t* take = device->take_input();
+    std::vector<std::size_t> rejects;
+    for (std::size_t i = 0; i < n; ++i) {
+      const bool offered = has_bar.empty() || has_bar[i] != 0;
+      const double close = closes[i], source = src.empty() ? close : src[i];
+      close_in[i] = close;
+      if (!src.empty()) src_in[i] = source;
+      take[i] = offered ? 1 : 0;
+      if (offered && !detail::live::reject_reason(close, source).empty()) {
+        take[i] = 0;
+        rejects.push_back(i);
+      }
+    }
+    const detail::live::DeviceBarColumns out = device->step(!src.empty(), commit);
+    if (commit) host_stale = true;
+    std::memcpy(bar.average_signal.data(), out.average, n * sizeof(double));
+    for (int f = 0; f < kFamilies; ++f) {
+      std::memcpy(bar.family_signal[f].data(), out.family_signal[f], n * sizeof(double));
+      std::memcpy(bar.family_equity[f].data(), out.family_equity[f], n * sizeof(double));
+    }
+    std::int8_t* classification[5] = {bar.trend.data(), bar.state.data(), bar.direction.data(), bar.long_entry.data(),
+                                      bar.short_entry.data()};
+    for (int k = 0; k < 5; ++k) std::memcpy(classification[k], out.classification[k], n);
+    std::memcpy(bar.updated.data(), out.updated, n);
+    static const std::string kNoMessage;
+    for (std::size_t i = 0; i < n; ++i) {
+      bar.bar[i] = out.bars[i] - 1;
+      const auto fatal = static_cast<StatusCode>(out.fatal[i]);
+      if (fatal == StatusCode::Ok) {
+        set_status(bar, i, fatal, -1, kNoMessage, out.bars[i]);
+        continue;
+      }
+      // Named once, when it stops (the host's state keeps the message for save()).
+      if (const std::string& known = states[i].fatal_message; !known.empty()) {
+        set_status(bar, i, fatal, out.fatal_bar[i], known, out.bars[i]);
+        continue;
+      }
+      std::string message = detail::live::fatal_message(fatal, symbols[i], out.fatal_bar[i]);
+      set_status(bar, i, fatal, out.fatal_bar[i], message, out.bars[i]);
+      if (commit) states[i].fatal_message = std::move(message);
+    }
+    for (const std::size_t i : rejects)
+      if (out.fatal[i] == static_cast<std::uint8_t>(StatusCode::Ok))
+        bar.status[i] = *rejected(i, closes[i], src.empty() ? closes[i] : src[i], out.bars[i]);
   }
 };
 
-LiveEngine::LiveEngine(const Config& config, int threads) {
+LiveEngine::LiveEngine(const Config& config, int threads) : LiveEngine(config, LiveOptions{Backend::Cpu, threads}) {}
+
+LiveEngine::LiveEngine(const Config& config, const LiveOptions& options) {
   config.validate();
-  impl_ = std::make_unique<Impl>(config, threads);
+  impl_ = std::make_unique<Impl>(config, options);
 }
 LiveEngine::~LiveEngine() = default;
 LiveEngine::LiveEngine(LiveEngine&&) noexcept = default;
 LiveEngine& LiveEngine::operator=(LiveEngine&&) noexcept = default;
 
 const Config& LiveEngine::config() const { return impl_->params.config; }
+Backend LiveEngine::backend() const { return impl_->device ? Backend::Cuda : Backend::Cpu; }
 const std::vector<std::string>& LiveEngine::symbols() const { return impl_->symbols; }
 std::size_t LiveEngine::size() const { return impl_->symbols.size(); }
 
@@ -231,6 +329,7 @@ std::vector<SymbolStatus> LiveEngine::add(std::span<const SeriesView> histories)
       throw InputError("live: symbol '" + name + "': src has " + std::to_string(histories[h].src.size()) +
                        " bars but close has " + std::to_string(histories[h].close.size()));
   }
+  m.sync_host();
   const std::size_t first = m.states.size();
   for (const SeriesView& h : histories) {
     m.index.emplace(std::string(h.symbol), m.symbols.size());
@@ -267,6 +366,7 @@ std::vector<SymbolStatus> LiveEngine::add(std::span<const SeriesView> histories)
     if (fresh || m.committed.status.empty()) m.emit(m.committed, i, m.states[i], m.states[i].core.last, false);
   }
   m.bar = m.committed;
+  m.sync_device();
   return status;
 }
 
@@ -275,6 +375,7 @@ void LiveEngine::remove(std::string_view symbol) {
   const auto it = m.index.find(std::string(symbol));
   if (it == m.index.end()) throw InputError("live: symbol '" + std::string(symbol) + "' is not present");
   const std::size_t i = it->second;
+  m.sync_host();
   m.symbols.erase(m.symbols.begin() + static_cast<std::ptrdiff_t>(i));
   m.states.erase(m.states.begin() + static_cast<std::ptrdiff_t>(i));
   m.index.clear();
@@ -282,6 +383,7 @@ void LiveEngine::remove(std::string_view symbol) {
   m.resize_bar(m.committed);
   for (std::size_t k = 0; k < m.states.size(); ++k) m.emit(m.committed, k, m.states[k], m.states[k].core.last, false);
   m.bar = m.committed;
+  m.sync_device();
 }
 
 const LiveBar& LiveEngine::update(std::span<const double> closes, std::span<const double> src,
@@ -385,6 +487,7 @@ Config get_config(Reader& r) {
 
 void LiveEngine::save(const std::filesystem::path& path) const {
   const Impl& m = *impl_;
+  m.sync_host();
   Writer w;
   w.bytes.append(kMagic, sizeof kMagic);
   w.put(kVersion);
@@ -402,6 +505,10 @@ void LiveEngine::save(const std::filesystem::path& path) const {
 }
 
 LiveEngine LiveEngine::restore(const std::filesystem::path& path, int threads) {
+  return restore(path, LiveOptions{Backend::Cpu, threads});
+}
+
+LiveEngine LiveEngine::restore(const std::filesystem::path& path, const LiveOptions& options) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path.string() + ": cannot open the live state file");
   const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -416,7 +523,7 @@ LiveEngine LiveEngine::restore(const std::filesystem::path& path, int threads) {
   if (const auto version = r.get<std::uint32_t>(); version != kVersion)
     r.corrupt("version " + std::to_string(version) + ", this build reads version " + std::to_string(kVersion));
   if (r.get<std::uint32_t>() != sizeof(detail::live::Core)) r.corrupt("written by a build with another state layout");
-  LiveEngine engine(get_config(r), threads);
+  LiveEngine engine(get_config(r), options);
   Impl& m = *engine.impl_;
   const auto count = r.get<std::uint64_t>();
   for (std::uint64_t k = 0; k < count; ++k) {
@@ -425,7 +532,7 @@ LiveEngine LiveEngine::restore(const std::filesystem::path& path, int threads) {
     s.core = r.get<detail::live::Core>();
     for (double& x : s.ring) x = r.get<double>();
     s.fatal_message = r.get_text(1 << 20);
-    detail::live::refresh_ticks(s);
+    detail::live::refresh_ticks(s, m.params);
     if (!m.index.emplace(name, m.symbols.size()).second) r.corrupt("symbol '" + name + "' twice");
     m.symbols.push_back(std::move(name));
     m.states.push_back(std::move(s));
@@ -434,6 +541,7 @@ LiveEngine LiveEngine::restore(const std::filesystem::path& path, int threads) {
   m.resize_bar(m.committed);
   for (std::size_t i = 0; i < m.states.size(); ++i) m.emit(m.committed, i, m.states[i], m.states[i].core.last, false);
   m.bar = m.committed;
+  m.sync_device();
   return engine;
 }
 

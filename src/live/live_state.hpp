@@ -140,18 +140,21 @@ inline void prefetch(const SymbolState& s, const Params& p) {
 // Why a bar cannot be accepted (the state is left as it was), or empty.
 std::string reject_reason(double close, double src);
 
-// Advances `s` by one valid bar (close finite and positive, src finite) and returns its
-// outputs; on a fatal error (growth or equity overflow, prices outside the tick range)
-// the symbol stops there with that status.
+// live_step.hpp's step on a host state; a fatal error gets its message (fatal_message).
 BarOutputs step(SymbolState& s, const Params& p, double close, double src, std::string_view symbol);
+
+// What a symbol that stopped with `code` at `bar` reports.
+std::string fatal_message(StatusCode code, std::string_view symbol, std::int64_t bar);
 
 // A fresh state sized for `p`.
 SymbolState make_state(const Params& p);
 
-// ring_ticks from ring and the scale (after a restore, or a change to binary ticks).
-void refresh_ticks(SymbolState& s);
+// ring_ticks from ring and the scale (after a restore).
+void refresh_ticks(SymbolState& s, const Params& p);
 
 // The status a batch over the symbol's bars so far would report.
 SymbolStatus status_of(const SymbolState& s, const Params& p, std::string_view symbol);
+SymbolStatus status_of(StatusCode fatal, std::int64_t fatal_bar, const std::string& fatal_message, std::int64_t bars,
+                       const Params& p, std::string_view symbol);
 
 }  // namespace atc::detail::live

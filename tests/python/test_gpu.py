@@ -74,3 +74,17 @@ def test_a_pinned_batch_engine_on_the_gpu_equals_the_cpu(cuda_backend: str) -> N
         cpu = atc.compute_atc_batch(prices, backend="cpu", outputs="compact")
         for name in cpu:
             np.testing.assert_array_equal(gpu[name].to_numpy(), cpu[name].to_numpy(), err_msg=name)
+
+
+def test_live_engine_on_the_gpu_equals_the_cpu_engine(cuda_backend: str, tmp_path) -> None:
+    frame = random_walks(500, 40, seed=13)
+    cpu = atc.LiveEngine(frame.iloc[:200], backend="cpu")
+    gpu = atc.LiveEngine(frame.iloc[:200], backend=cuda_backend)
+    assert gpu.backend == "cuda"
+    for t in range(200, len(frame)):
+        row = frame.iloc[t].dropna()
+        if t == 350:  # the GPU's state continues on the host
+            gpu.save(tmp_path / "gpu.state")
+            gpu = atc.LiveEngine.restore(tmp_path / "gpu.state", backend="cpu")
+        pd.testing.assert_frame_equal(cpu.peek(row), gpu.peek(row))
+        pd.testing.assert_frame_equal(cpu.update(row), gpu.update(row))

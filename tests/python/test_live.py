@@ -61,3 +61,13 @@ def test_symbols_are_added_and_removed() -> None:
     assert live.symbols == ["S001", "NEW"]
     assert live.state_bytes_per_symbol > 1000
     assert "LiveEngine(2 symbols)" in repr(live)
+
+
+def test_backend_choice() -> None:
+    assert atc.LiveEngine().backend == "cpu"
+    with pytest.raises(atc.ConfigError, match="backend"):
+        atc.LiveEngine(backend="reference")
+    if atc.resolve_backend("auto") != "cuda":
+        assert atc.LiveEngine(backend="auto").backend == "cpu"
+        with pytest.raises(atc.BackendUnavailable):
+            atc.LiveEngine(backend="cuda")

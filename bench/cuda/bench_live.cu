@@ -1,0 +1,117 @@
+// Live updates host to host: one LiveEngine::update (and peek) of a whole universe on the
+// cpu and cuda backends, beside recomputing the batch for the bar, and the ceilings the
+// cuda update is bounded by, measured in the same run.
+//
+//   bench_live [--repeats N] [--quick]
+//
+// Universe: cent-grid random walks; the engine is initialised on the first `history`
+// bars, each timed update gives every symbol its next bar. Host times are medians on
+// the host clock around the whole call (its outputs complete in host memory). "state
+// floor": the bytes of state an update reads and writes (every symbol's Core and rings,
+// twice) at the device's copy bandwidth. The step kernel's own time is measured apart
+// with Nsight Compute (scripts/device_live.sh), since it runs inside update().
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "atc/atc.hpp"
+#include "atc/live.hpp"
+#include "cuda/device_buffer.hpp"
+#include "timing.hpp"
+#include "universe.hpp"
+
+namespace {
+
+using atc::bench::median_host_ms;
+using atc::bench::median_ms;
+
+// Device-to-device copy bandwidth, GB/s (read + write counted).
+double copy_bandwidth_gbs(int repeats) {
+  constexpr std::size_t kBytes = std::size_t{1} << 30;
+  atc::cuda::DeviceBuffer<std::uint8_t> a(kBytes), b(kBytes);
+  const double ms = median_ms([&] { ATC_CUDA_CHECK(cudaMemcpy(b.data(), a.data(), kBytes, cudaMemcpyDeviceToDevice)); },
+                              repeats);
+  return 2.0 * kBytes / (ms * 1e6);
+}
+
+// Pinned host-to-device bandwidth, GB/s.
+double pcie_bandwidth_gbs(int repeats) {
+  constexpr std::size_t kBytes = std::size_t{64} << 20;
+  atc::cuda::DeviceBuffer<std::uint8_t> d(kBytes);
+  auto h = atc::cuda::pinned<std::uint8_t>(kBytes);
+  const double ms = median_ms(
+      [&] { ATC_CUDA_CHECK(cudaMemcpy(d.data(), h.get(), kBytes, cudaMemcpyHostToDevice)); }, repeats);
+  return kBytes / (ms * 1e6);
+}
+
+struct Case {
+  int symbols, history;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int repeats = 21;
+  bool quick = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--repeats" && i + 1 < argc) repeats = std::max(1, std::atoi(argv[++i]));
+    else if (arg == "--quick") quick = true;
+    else {
+      std::fprintf(stderr, "usage: bench_live [--repeats N] [--quick]\n");
+      return 2;
+    }
+  }
+  if (!atc::cuda_available()) {
+    std::fprintf(stderr, "bench_live: no usable CUDA device\n");
+    return 1;
+  }
+  const double copy_gbs = copy_bandwidth_gbs(5), pcie_gbs = pcie_bandwidth_gbs(5);
+  std::printf("ceilings: device copy %.0f GB/s, pinned host-to-device %.1f GB/s; %u host threads\n", copy_gbs,
+              pcie_gbs, std::thread::hardware_concurrency());
+  std::printf("%-8s %8s %8s %7s %12s %11s %10s %12s %12s %9s\n", "backend", "symbols", "history", "bytes",
+              "update us", "peek us", "floor us", "add ms", "batch ms", "speed-up");
+  std::vector<Case> cases{{10'000, 1000}, {10'000, 10'000}, {100'000, 1000}};
+  if (quick) cases = {{10'000, 1000}};
+  for (const Case c : cases) {
+    const int updates = 2 * repeats + 4;
+    const atc::bench::Universe u = atc::bench::universe(c.symbols, c.history + updates, 7u + c.symbols);
+    std::vector<atc::SeriesView> histories = u.views;
+    for (auto& v : histories) v.close = v.close.first(static_cast<std::size_t>(c.history));
+    // Recomputing the batch for the bar: every symbol's whole history on the GPU.
+    atc::ComputeOptions batch_options;
+    batch_options.backend = atc::Backend::Cuda;
+    batch_options.outputs = atc::OutputRequest::scan();
+    const double batch_ms = median_host_ms([&] { (void)atc::compute_batch(histories, atc::Config{}, batch_options); },
+                                           quick ? 1 : 3);
+    for (const atc::Backend backend : {atc::Backend::Cpu, atc::Backend::Cuda}) {
+      atc::LiveEngine live(atc::Config{}, atc::LiveOptions{backend, 0});
+      const auto t0 = std::chrono::steady_clock::now();  // once: adding is not repeatable
+      live.add(histories);
+      const double add_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      std::vector<double> closes(static_cast<std::size_t>(c.symbols));
+      int bar = c.history;
+      const auto next_closes = [&] {
+        for (std::size_t s = 0; s < closes.size(); ++s) closes[s] = u.close[s][static_cast<std::size_t>(bar)];
+        ++bar;
+      };
+      const double update_ms = median_host_ms(
+          [&] {
+            next_closes();
+            (void)live.update(closes);
+          },
+          repeats);
+      const double peek_ms = median_host_ms([&] { (void)live.peek(closes); }, repeats);
+      const double state_bytes = static_cast<double>(live.state_bytes_per_symbol());
+      const double floor_us = 2.0 * state_bytes * c.symbols / (copy_gbs * 1e3);
+      std::printf("%-8s %8d %8d %7.0f %12.1f %11.1f %10.1f %12.1f %12.2f %9.0f\n",
+                  std::string(atc::backend_name(backend)).c_str(), c.symbols, c.history, state_bytes,
+                  update_ms * 1e3, peek_ms * 1e3, floor_us, add_ms, batch_ms, batch_ms / update_ms);
+    }
+  }
+  return 0;
+}

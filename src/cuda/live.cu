@@ -1,0 +1,218 @@
+// DeviceStates (src/live/live_device.hpp): the live states of a universe on the device,
+// one thread per symbol advancing it with live_step.hpp's step (the cpu engine's code).
+// A state's Core is one record per symbol; its rings lie in two arrays of `ring`
+// entries per symbol.
+#include <cuda_runtime_api.h>
+
+#include <cstring>
+
+#include "../live/live_device.hpp"
+#include "../core/prepared.hpp"
+#include "../live/live_step.hpp"
+#include "check.hpp"
+#include "device_buffer.hpp"
+#include "stream.hpp"
+
+namespace atc::detail::live {
+namespace {
+
+constexpr int kThreads = 64;  // 10,000 symbols fill every SM with at least one block
+
+// The output block: the double columns, then the 64-bit integers, then the bytes.
+constexpr int kDoubleColumns = 1 + 2 * kFamilies;
+constexpr int kIntegerColumns = 2;  // bars, fatal_bar
+constexpr int kByteColumns = 5 + 2;  // the classification, updated, fatal
+constexpr std::size_t kOutputBytesPerSymbol = 8 * (kDoubleColumns + kIntegerColumns) + kByteColumns;
+
+struct OutputColumns {
+  double* average;
+  double* family_signal[kFamilies];
+  double* family_equity[kFamilies];
+  std::int64_t* bars;
+  std::int64_t* fatal_bar;
+  std::int8_t* classification[5];
+  std::uint8_t* updated;
+  std::uint8_t* fatal;
+};
+
+template <class Byte>
+OutputColumns columns_at(Byte* base, std::size_t n) {
+  OutputColumns c{};
+  auto* doubles = reinterpret_cast<double*>(base);
+  c.average = doubles;
+  for (int f = 0; f < kFamilies; ++f) {
+    c.family_signal[f] = doubles + (1 + f) * n;
+    c.family_equity[f] = doubles + (1 + kFamilies + f) * n;
+  }
+  auto* integers = reinterpret_cast<std::int64_t*>(doubles + kDoubleColumns * n);
+  c.bars = integers;
+  c.fatal_bar = integers + n;
+  auto* bytes = reinterpret_cast<std::uint8_t*>(integers + kIntegerColumns * n);
+  for (int k = 0; k < 5; ++k) c.classification[k] = reinterpret_cast<std::int8_t*>(bytes + k * n);
+  c.updated = bytes + 5 * n;
+  c.fatal = bytes + 6 * n;
+  return c;
+}
+
+__global__ void step_kernel(Core* cores, double* rings, Wide* ring_ticks, const __grid_constant__ Params p, const double* close,
+                            const double* src, const std::uint8_t* take, long long n, OutputColumns out) {
+  const long long i = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  Core& c = cores[i];
+  const bool updated = take[i] != 0 && c.fatal == StatusCode::Ok;
+  BarOutputs o;
+  if (updated) {
+    const double x = src != nullptr ? src[i] : close[i];
+    o = step(StateRef{&c, rings + i * p.ring, ring_ticks + i * p.ring}, p, close[i], x);
+  } else {
+    o = c.last;
+  }
+  out.average[i] = o.average;
+  for (int f = 0; f < kFamilies; ++f) {
+    out.family_signal[f][i] = o.family_signal[f];
+    out.family_equity[f][i] = o.family_equity[f];
+  }
+  out.classification[0][i] = o.trend;
+  out.classification[1][i] = o.state;
+  out.classification[2][i] = o.direction;
+  out.classification[3][i] = o.long_entry;
+  out.classification[4][i] = o.short_entry;
+  out.bars[i] = c.bars;
+  out.fatal_bar[i] = c.fatal_bar;
+  out.updated[i] = updated ? 1 : 0;
+  out.fatal[i] = static_cast<std::uint8_t>(c.fatal);
+}
+
+}  // namespace
+
+struct DeviceStates::Impl {
+  Params params;
+  cuda::Stream stream;
+  std::size_t n = 0;
+  // The states of record and the copy a peek works on.
+  cuda::DeviceBuffer<Core> cores, scratch_cores;
+  cuda::DeviceBuffer<double> rings, scratch_rings;
+  cuda::DeviceBuffer<Wide> ticks, scratch_ticks;
+  cuda::DeviceBuffer<double> d_close, d_src;
+  cuda::DeviceBuffer<std::uint8_t> d_take, d_out;
+  cuda::PinnedArray<double> h_close, h_src;
+  cuda::PinnedArray<std::uint8_t> h_take, h_out;
+
+  explicit Impl(const Params& p) : params(p) {}
+
+  std::size_t ring() const { return static_cast<std::size_t>(params.ring); }
+
+  void resize(std::size_t count) {
+    n = count;
+    cores = cuda::DeviceBuffer<Core>(n);
+    rings = cuda::DeviceBuffer<double>(n * ring());
+    ticks = cuda::DeviceBuffer<Wide>(n * ring());
+    scratch_cores = {};
+    scratch_rings = {};
+    scratch_ticks = {};
+    d_close = cuda::DeviceBuffer<double>(n);
+    d_src = cuda::DeviceBuffer<double>(n);
+    d_take = cuda::DeviceBuffer<std::uint8_t>(n);
+    d_out = cuda::DeviceBuffer<std::uint8_t>(n * kOutputBytesPerSymbol);
+    h_close = cuda::pinned<double>(n);
+    h_src = cuda::pinned<double>(n);
+    h_take = cuda::pinned<std::uint8_t>(n);
+    h_out = cuda::pinned<std::uint8_t>(n * kOutputBytesPerSymbol);
+  }
+};
+
+DeviceStates::DeviceStates(const Params& params) {
+  if (!cuda_device_usable()) throw BackendUnavailable("live engine: no usable CUDA device for the cuda backend");
+  impl_ = std::make_unique<Impl>(params);
+}
+DeviceStates::~DeviceStates() = default;
+
+std::size_t DeviceStates::size() const { return impl_->n; }
+double* DeviceStates::close_input() { return impl_->h_close.get(); }
+double* DeviceStates::src_input() { return impl_->h_src.get(); }
+std::uint8_t* DeviceStates::take_input() { return impl_->h_take.get(); }
+
+void DeviceStates::upload(std::span<const SymbolState> states) {
+  Impl& m = *impl_;
+  if (states.size() != m.n) m.resize(states.size());
+  if (m.n == 0) return;
+  const std::size_t ring = m.ring();
+  std::vector<Core> cores(m.n);
+  std::vector<double> rings(m.n * ring);
+  std::vector<Wide> ticks(m.n * ring);
+  for (std::size_t i = 0; i < m.n; ++i) {
+    cores[i] = states[i].core;
+    std::memcpy(rings.data() + i * ring, states[i].ring.data(), ring * sizeof(double));
+    std::memcpy(ticks.data() + i * ring, states[i].ring_ticks.data(), ring * sizeof(Wide));
+  }
+  m.cores.upload(cores);
+  m.rings.upload(rings);
+  m.ticks.upload(ticks);
+}
+
+void DeviceStates::download(std::span<SymbolState> states) {
+  Impl& m = *impl_;
+  if (m.n == 0) return;
+  const std::size_t ring = m.ring();
+  std::vector<Core> cores(m.n);
+  std::vector<double> rings(m.n * ring);
+  std::vector<Wide> ticks(m.n * ring);
+  m.cores.download(cores);
+  m.rings.download(rings);
+  m.ticks.download(ticks);
+  for (std::size_t i = 0; i < m.n; ++i) {
+    states[i].core = cores[i];
+    std::memcpy(states[i].ring.data(), rings.data() + i * ring, ring * sizeof(double));
+    std::memcpy(states[i].ring_ticks.data(), ticks.data() + i * ring, ring * sizeof(Wide));
+  }
+}
+
+DeviceBarColumns DeviceStates::step(bool own_src, bool commit) {
+  Impl& m = *impl_;
+  DeviceBarColumns result;
+  if (m.n == 0) return result;
+  const cudaStream_t stream = m.stream.get();
+  Core* cores = m.cores.data();
+  double* rings = m.rings.data();
+  Wide* ticks = m.ticks.data();
+  if (!commit) {
+    if (m.scratch_cores.size() != m.n) {
+      m.scratch_cores = cuda::DeviceBuffer<Core>(m.n);
+      m.scratch_rings = cuda::DeviceBuffer<double>(m.n * m.ring());
+      m.scratch_ticks = cuda::DeviceBuffer<Wide>(m.n * m.ring());
+    }
+    ATC_CUDA_CHECK(cudaMemcpyAsync(m.scratch_cores.data(), cores, m.cores.bytes(), cudaMemcpyDeviceToDevice, stream));
+    ATC_CUDA_CHECK(cudaMemcpyAsync(m.scratch_rings.data(), rings, m.rings.bytes(), cudaMemcpyDeviceToDevice, stream));
+    ATC_CUDA_CHECK(cudaMemcpyAsync(m.scratch_ticks.data(), ticks, m.ticks.bytes(), cudaMemcpyDeviceToDevice, stream));
+    cores = m.scratch_cores.data();
+    rings = m.scratch_rings.data();
+    ticks = m.scratch_ticks.data();
+  }
+  ATC_CUDA_CHECK(cudaMemcpyAsync(m.d_close.data(), m.h_close.get(), m.n * sizeof(double), cudaMemcpyHostToDevice, stream));
+  if (own_src)
+    ATC_CUDA_CHECK(cudaMemcpyAsync(m.d_src.data(), m.h_src.get(), m.n * sizeof(double), cudaMemcpyHostToDevice, stream));
+  ATC_CUDA_CHECK(cudaMemcpyAsync(m.d_take.data(), m.h_take.get(), m.n, cudaMemcpyHostToDevice, stream));
+  const auto blocks = static_cast<unsigned>((m.n + kThreads - 1) / kThreads);
+  step_kernel<<<blocks, kThreads, 0, stream>>>(cores, rings, ticks, m.params, m.d_close.data(),
+                                               own_src ? m.d_src.data() : nullptr, m.d_take.data(),
+                                               static_cast<long long>(m.n), columns_at(m.d_out.data(), m.n));
+  ATC_CUDA_CHECK_LAUNCH("live step_kernel");
+  ATC_CUDA_CHECK(cudaMemcpyAsync(m.h_out.get(), m.d_out.data(), m.n * kOutputBytesPerSymbol, cudaMemcpyDeviceToHost,
+                                 stream));
+  ATC_CUDA_CHECK(cudaStreamSynchronize(stream));
+
+  const OutputColumns host = columns_at(m.h_out.get(), m.n);
+  result.average = host.average;
+  for (int f = 0; f < kFamilies; ++f) {
+    result.family_signal[f] = host.family_signal[f];
+    result.family_equity[f] = host.family_equity[f];
+  }
+  for (int k = 0; k < 5; ++k) result.classification[k] = host.classification[k];
+  result.bars = host.bars;
+  result.fatal_bar = host.fatal_bar;
+  result.updated = host.updated;
+  result.fatal = host.fatal;
+  return result;
+}
+
+}  // namespace atc::detail::live

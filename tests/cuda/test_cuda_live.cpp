@@ -1,0 +1,195 @@
+// The live engine on the cuda backend: every bar of every symbol has the bits of the
+// cpu batch over the same bars (ties, tick-scale changes, refused and missing bars, an
+// equity overflow), peek changes nothing, a state saved on one backend continues on the
+// other, and a universe that changes between updates gives the cpu engine's bars,
+// statuses included.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <filesystem>
+#include <random>
+
+#include "atc/atc.hpp"
+#include "atc/io.hpp"
+#include "atc/live.hpp"
+#include "gpu_support.hpp"
+#include "support/batch.hpp"
+#include "support/live_check.hpp"
+#include "support/random_walk.hpp"
+
+namespace atc {
+namespace {
+
+namespace fs = std::filesystem;
+using test::check_live_against_batch;
+using test::Simulation;
+
+constexpr LiveOptions kCuda{Backend::Cuda, 2};
+constexpr LiveOptions kCpu{Backend::Cpu, 2};
+
+Simulation on_cuda(Simulation sim = {}) {
+  sim.options = kCuda;
+  sim.restore_options = kCuda;
+  return sim;
+}
+
+TEST(CudaLive, RaggedRandomWalksWithMissingAndRefusedBars) {
+  ATC_REQUIRE_GPU();
+  const std::uint64_t seed = test::fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const test::OwnedBatch batch =
+      test::ragged_batch({.symbols = 300, .min_bars = 60, .max_bars = 700, .max_leading_nans = 80, .seed = seed});
+  Simulation sim = on_cuda({.history = 50});
+  sim.schedule = [](std::size_t symbol, std::size_t update) {
+    if ((symbol + update) % 7 == 0) return 0;
+    if ((symbol * 3 + update) % 29 == 0) return 2;
+    return 1;
+  };
+  EXPECT_GT(check_live_against_batch(batch, Config{}, sim), 50000u);
+}
+
+TEST(CudaLive, TickGridsWithTiesAndScaleChanges) {
+  ATC_REQUIRE_GPU();
+  test::OwnedBatch batch;
+  for (int s = 0; s < 6; ++s) batch.add("GRID" + std::to_string(s), test::grid_walk(700, 20 + s, 0.01, 50.0, 0.4));
+  std::vector<double> widening = test::grid_walk(700, 31, 0.01, 80.0, 0.3);
+  widening[300] += 0.005;                                      // a third decimal
+  widening[500] = std::nextafter(widening[500], 1e9);           // binary ticks from here
+  widening[600] = std::nextafter(widening[600] / 16.0, 0.0);    // finer binary ticks
+  batch.add("WIDENING", widening);
+  std::vector<double> binary_early = test::grid_walk(700, 32, 0.05, 20.0, 0.3);
+  binary_early[40] = std::nextafter(binary_early[40], 0.0);
+  batch.add("BINARY", binary_early);
+  Config config;
+  config.robustness = Robustness::Wide;
+  EXPECT_GT(check_live_against_batch(batch, config, on_cuda({.history = 30})), 5000u);
+}
+
+TEST(CudaLive, CutoutStrategyWeightsAndAnOwnSource) {
+  ATC_REQUIRE_GPU();
+  test::OwnedBatch batch;
+  for (int s = 0; s < 5; ++s) {
+    std::vector<double> close = test::random_walk(600, 40 + s, 30.0, 0.02);
+    std::vector<double> src(close.size());
+    for (std::size_t t = 0; t < close.size(); ++t) src[t] = close[t] * (t % 2 ? 1.003 : 0.998);
+    batch.add("S" + std::to_string(s), close, src);
+  }
+  Config config;
+  config.cutout = 90;
+  config.strategy = true;
+  config.weight = {1.0, 2.0, 0.5, 1.5, 1.0, 3.0};
+  config.long_threshold = 0.2;
+  config.short_threshold = -0.3;
+  config.length = {10, 15, 20, 25, 12, 8};
+  EXPECT_GT(check_live_against_batch(batch, config, on_cuda({.history = 100})), 2000u);
+}
+
+TEST(CudaLive, PeekAndSaveRestoreAcrossBackends) {
+  ATC_REQUIRE_GPU();
+  const test::OwnedBatch batch = test::ragged_batch({.symbols = 40, .min_bars = 200, .max_bars = 500, .seed = 12});
+  for (const auto& [from, to] : {std::pair{kCuda, kCpu}, std::pair{kCpu, kCuda}}) {
+    Simulation sim{.history = 120, .peek_every = 3, .save_at = 90};
+    sim.options = from;
+    sim.restore_options = to;
+    EXPECT_GT(check_live_against_batch(batch, Config{}, sim), 5000u);
+  }
+}
+
+TEST(CudaLive, MarketData) {
+  ATC_REQUIRE_GPU();
+  const char* dir = std::getenv("ATC_TEST_DATA_DIR");
+  if (dir == nullptr || *dir == '\0') GTEST_SKIP() << "ATC_TEST_DATA_DIR is not set";
+  test::OwnedBatch batch;
+  for (const char* name : {"GOOG", "EURUSD", "BTCUSD"}) {
+    const fs::path file = fs::path(dir) / (std::string(name) + ".csv");
+    if (!fs::exists(file)) GTEST_SKIP() << file << " is missing";
+    batch.add(name, io::read_series_csv(file).close);
+  }
+  EXPECT_GT(check_live_against_batch(batch, Config{}, on_cuda({.history = 200})), 3000u);
+}
+
+TEST(CudaLive, EquityOverflowEndsTheSymbolAtTheBatchesBar) {
+  ATC_REQUIRE_GPU();
+  test::OwnedBatch batch;
+  batch.add("HOT", test::random_walk(3000, 11));
+  Config config;
+  config.lambda = 50.0;
+  ComputeOptions options;
+  options.backend = Backend::Cpu;
+  const BatchResult expected = compute_batch(batch.views(), config, options);
+  ASSERT_EQ(expected.status[0].code, StatusCode::EquityOverflow);
+  LiveEngine live(config, kCuda);
+  const std::vector<SeriesView> start{{"HOT", std::span<const double>(batch.close[0]).first(100), {}}};
+  live.add(start);
+  for (std::size_t t = 100; t < 3000 && live.last().status[0].ok(); ++t) live.update(std::vector<double>{batch.close[0][t]});
+  EXPECT_EQ(live.last().status[0].code, StatusCode::EquityOverflow);
+  EXPECT_EQ(live.last().status[0].bar, expected.status[0].bar);
+  EXPECT_EQ(live.last().status[0].message, expected.status[0].message);
+  EXPECT_TRUE(std::isnan(live.last().average_signal[0]));
+}
+
+void expect_same_bars(const LiveBar& a, const LiveBar& b, const std::string& where) {
+  ASSERT_EQ(a.average_signal.size(), b.average_signal.size()) << where;
+  for (std::size_t i = 0; i < a.average_signal.size(); ++i) {
+    ASSERT_TRUE(test::same_row(test::row_of(a, i), test::row_of(b, i))) << where << ", symbol " << i;
+    ASSERT_EQ(a.bar[i], b.bar[i]) << where << ", symbol " << i;
+    ASSERT_EQ(a.updated[i], b.updated[i]) << where << ", symbol " << i;
+    ASSERT_EQ(a.status[i].code, b.status[i].code) << where << ", symbol " << i << ": " << b.status[i].message;
+    ASSERT_EQ(a.status[i].bar, b.status[i].bar) << where << ", symbol " << i;
+    ASSERT_EQ(a.status[i].message, b.status[i].message) << where << ", symbol " << i;
+  }
+}
+
+// A universe that changes between updates (symbols added with their own history, others
+// removed), with bars missing, refused and NaN: the cuda engine's every bar equals the
+// cpu engine's, statuses and messages included, and so does the state it saves.
+TEST(CudaLive, AChangingUniverseGivesTheCpuEnginesBars) {
+  ATC_REQUIRE_GPU();
+  const std::uint64_t seed = test::fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const test::OwnedBatch batch =
+      test::ragged_batch({.symbols = 2400, .min_bars = 80, .max_bars = 400, .max_leading_nans = 30, .seed = seed});
+  Config config;
+  config.lambda = 5.0;
+  LiveEngine cpu(config, kCpu), gpu(config, kCuda);
+  const std::vector<SeriesView> views = batch.views();
+  std::vector<SeriesView> first(views.begin(), views.begin() + 1600);
+  for (auto& v : first) v.close = v.close.first(std::min<std::size_t>(v.close.size(), 60));
+  ASSERT_EQ(cpu.add(first).size(), gpu.add(first).size());
+  expect_same_bars(cpu.last(), gpu.last(), "after the first histories");
+  std::mt19937_64 rng(seed);
+  for (int u = 0; u < 120; ++u) {
+    if (u == 40) {  // 800 more, each with its whole history but the last 20 bars
+      std::vector<SeriesView> more(views.begin() + 1600, views.end());
+      for (auto& v : more) v.close = v.close.first(v.close.size() > 20 ? v.close.size() - 20 : 0);
+      const auto a = cpu.add(more), b = gpu.add(more);
+      for (std::size_t k = 0; k < a.size(); ++k) ASSERT_EQ(a[k].message, b[k].message);
+    }
+    if (u == 70)
+      for (std::size_t k = 0; k < 2400; k += 5) {
+        cpu.remove(batch.names[k]);
+        gpu.remove(batch.names[k]);
+      }
+    const std::size_t n = cpu.size();
+    std::vector<double> closes(n);
+    std::vector<std::uint8_t> has_bar(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint64_t r = rng() % 100;
+      has_bar[i] = r >= 8;
+      closes[i] = r == 8 ? std::numeric_limits<double>::quiet_NaN() : (r == 9 ? -2.0 : 50.0 + static_cast<double>(rng() % 4000) / 100.0);
+    }
+    if (u % 9 == 0) expect_same_bars(cpu.peek(closes, {}, has_bar), gpu.peek(closes, {}, has_bar), "peek " + std::to_string(u));
+    expect_same_bars(cpu.update(closes, {}, has_bar), gpu.update(closes, {}, has_bar), "update " + std::to_string(u));
+  }
+  // The state saved from the device continues on the host as the host's own.
+  const fs::path file = fs::temp_directory_path() / ("atc_cuda_live_" + std::to_string(seed) + ".state");
+  gpu.save(file);
+  LiveEngine restored = LiveEngine::restore(file, kCpu);
+  fs::remove(file);
+  const std::vector<double> closes(cpu.size(), 61.25);
+  expect_same_bars(cpu.update(closes), restored.update(closes), "after the restore");
+}
+
+}  // namespace
+}  // namespace atc
