@@ -85,6 +85,7 @@ void FollowedFiles::attach(const Universe& universe, const io::CsvReadOptions& o
       if (file.options.time_format == io::TimeFormat::Auto) file.options.time_format = series.timestamp_format;
       file.reached = -std::numeric_limits<double>::infinity();
     }
+    // A series in the universe has no issues: each of its timestamps gives an instant.
     const double instant = io::timestamp_seconds(series, series.timestamps.size() - 1).value();
     file.symbols.push_back(series.symbol);
     file.reached = std::max(file.reached, instant);

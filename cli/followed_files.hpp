@@ -40,7 +40,7 @@ class FollowedFiles {
   // `options` and `source`: those the universe was read with.
   void attach(const Universe& universe, const io::CsvReadOptions& options, const io::PriceSource& source);
 
-  // The files followed (not stopped).
+  // The files followed (not stopped). With none, every bar read is whole.
   std::size_t size() const;
 
   // Reads the complete lines appended to every followed file since the last call; a
@@ -53,9 +53,6 @@ class FollowedFiles {
   // has a row at or after that time, or its first row was read `bar_wait` ago (a file
   // without a row then has no bar). nullopt while there is none.
   std::optional<std::vector<AppendedRow>> next_bar(Clock::time_point now);
-
-  // Whether a bar is still waiting for a file.
-  bool waiting() const { return !pending_.empty(); }
 
  private:
   struct File {

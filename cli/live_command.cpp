@@ -198,7 +198,7 @@ void feed_files(BarFeed& feed, const SymbolIndex& index, FollowedFiles& files, s
       for (const AppendedRow& row : *bar) feed.add(index.at(row.symbol), row.timestamp, row.close, row.src);
       feed.take();
     }
-    if (files.size() == 0 && !files.waiting()) {
+    if (files.size() == 0) {
       std::fprintf(stderr, "live: no file is left to follow\n");
       return;
     }
