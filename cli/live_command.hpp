@@ -1,7 +1,9 @@
 // `atc live PATH...`: initialise an atc::LiveEngine from price files (or a saved state),
-// then read new bars from stdin and print every new state or entry as it happens.
+// then read new bars from stdin or, with --follow, from the rows appended to the files,
+// and print every new state or entry as it happens.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,10 @@ class LiveCommand {
   int threads_ = 0;
   bool json_ = false;
   bool every_bar_ = false;
+  std::size_t max_bars_ = 0;
+  bool follow_ = false;
+  int poll_ms_ = 250;
+  int bar_wait_ms_ = 3000;
 };
 
 }  // namespace atc::cli

@@ -33,6 +33,12 @@ class Universe {
  public:
   static Universe from_paths(const std::vector<std::string>& paths, const io::CsvReadOptions& options,
                              const io::PriceSource& source, std::vector<SymbolError>& errors) {
+    return from_files(price_files(paths, errors), options, source, errors);
+  }
+
+  // The files of `paths`: each file as given, each directory's price files in name order.
+  // A directory that cannot be listed or holds none is an error of its own.
+  static std::vector<fs::path> price_files(const std::vector<std::string>& paths, std::vector<SymbolError>& errors) {
     std::vector<fs::path> files;
     for (const std::string& path : paths) {  // each path fails alone, with its reason
       std::error_code error;
@@ -46,6 +52,11 @@ class Universe {
         errors.push_back({path, e.what()});
       }
     }
+    return files;
+  }
+
+  static Universe from_files(const std::vector<fs::path>& files, const io::CsvReadOptions& options,
+                             const io::PriceSource& source, std::vector<SymbolError>& errors) {
     Universe universe;
     universe.source_ = &source;
     // A few files read in a blink; thousands take long enough to wonder.
@@ -105,6 +116,10 @@ class Universe {
   }
 
   std::span<const SeriesView> views() const { return views_; }
+
+  // A symbol's series as read from its file (CsvSeries::source names the file); not for
+  // the demo market.
+  const io::CsvSeries& series(std::size_t symbol) const { return files_[symbol]; }
 
   // The format a symbol's timestamps were read in; empty for the demo or without timestamps.
   std::string time_format(std::size_t symbol) const {

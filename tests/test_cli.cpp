@@ -1,6 +1,8 @@
 // The `atc` program end to end: run it on small CSV files and check what it writes and
 // how it exits. The reference backend keeps these tests independent of the fast paths.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -8,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -18,6 +21,7 @@
 #include <span>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -25,6 +29,9 @@
 #include "atc/atc.hpp"
 #include "atc/io.hpp"
 #include "support/random_walk.hpp"
+#include "support/temp_dir.hpp"
+
+extern char** environ;  // the spawned program's environment: ours
 
 namespace {
 
@@ -74,19 +81,14 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-class CliTest : public ::testing::Test {
+class CliTest : public atc::test::TempDirTest {
  protected:
   void SetUp() override {
 #ifndef ATC_CLI_PATH
     GTEST_SKIP() << "the atc program is not built (ATC_BUILD_CLI=OFF)";
 #endif
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    directory_ = fs::temp_directory_path() /
-                 (std::string("atc_test_cli_") + info->name() + "_" + std::to_string(::getpid()));
-    fs::remove_all(directory_);
-    fs::create_directories(directory_);
+    TempDirTest::SetUp();
   }
-  void TearDown() override { fs::remove_all(directory_); }
 
   ProgramRun atc(const std::string& arguments) const {
 #ifdef ATC_CLI_PATH
@@ -134,8 +136,6 @@ class CliTest : public ::testing::Test {
     for (std::size_t t = 0; t < bars; ++t) out << date_after(t) << "," << cells[t] << "\n";
     return file;
   }
-
-  fs::path directory_;
 };
 
 const std::vector<std::string> kStandardColumns{
@@ -623,6 +623,219 @@ TEST_F(CliTest, LiveFollowsStdinWithTheBatchBitsAndResumesFromItsState) {
   EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_TRUE(contains(resumed.err, "live: 2 symbols")) << resumed.err;
   EXPECT_EQ(atc("live < /dev/null").exit_code, 2);  // neither PATHs nor --resume
+}
+
+// `atc` running in the background (stdin /dev/null, stdout and stderr into files) while a
+// test writes to the files it follows. Killed if still running at the end.
+class BackgroundAtc {
+ public:
+  BackgroundAtc(const std::vector<std::string>& arguments, const fs::path& out, const fs::path& err)
+      : out_(out), err_(err) {
+#ifdef ATC_CLI_PATH
+    std::vector<std::string> args{ATC_CLI_PATH};
+    args.insert(args.end(), arguments.begin(), arguments.end());
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+#else
+    (void)arguments;
+#endif
+  }
+  ~BackgroundAtc() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  BackgroundAtc(const BackgroundAtc&) = delete;
+  BackgroundAtc& operator=(const BackgroundAtc&) = delete;
+
+  std::string out() const { return read_text(out_); }
+  std::string err() const { return read_text(err_); }
+
+  // Waits until `ready` holds, or the program exits, or a minute passes (a machine busy
+  // with other builds is slow, never that slow); whether `ready` held.
+  bool wait_until(const std::function<bool()>& ready) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (ready()) return true;
+      if (exited()) return ready();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  void signal(int number) const { ::kill(pid_, number); }
+
+  // The exit code once it ends (within a minute); -1 if it did not or was killed.
+  int exit_code() {
+    wait_until([] { return false; });
+    return exited() && WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
+  }
+
+ private:
+  bool exited() {
+    if (pid_ <= 0) return true;
+    if (::waitpid(pid_, &status_, WNOHANG) != pid_) return false;
+    pid_ = 0;
+    return true;
+  }
+
+  fs::path out_, err_;
+  pid_t pid_ = -1;
+  int status_ = -1;
+};
+
+// Appends `text` to a file, flushed at once as a writer's appended row is.
+void append(const fs::path& file, const std::string& text) {
+  std::ofstream out(file, std::ios::app | std::ios::binary);
+  out << text;
+}
+
+// The Average_Signal, state and direction that a reference batch gives bar `bar` of a
+// JSON line's symbol, read from `series` (as the program reads it).
+void expect_batch_bits(const nlohmann::json& line, const atc::io::CsvSeries& series) {
+  atc::ComputeOptions options;
+  options.backend = atc::Backend::Reference;
+  const atc::SeriesView view{series.symbol, series.close, {}};
+  const atc::BatchResult batch = atc::compute_batch(std::span(&view, 1), atc::Config{}, options);
+  ASSERT_TRUE(batch.status[0].ok()) << batch.status[0].message;
+  const auto out = batch.outputs.view(0);
+  const auto bar = line["bar"].get<std::size_t>();
+  ASSERT_LT(bar, out.bars()) << line;
+  EXPECT_EQ(line["timestamp"].get<std::string>(), series.timestamps[bar]) << line;
+  EXPECT_EQ(line["Average_Signal"].get<double>(), out.average_signal[bar]) << line;
+  EXPECT_EQ(line["state"].get<int>(), out.state[bar]) << line;
+  EXPECT_EQ(line["direction"].get<int>(), out.direction[bar]) << line;
+}
+
+TEST_F(CliTest, LiveFollowsAppendedRowsAsStdinGivesThemWithTheBatchBits) {
+  // Three symbols of 330 bars: the followed files start with their first 300 and grow by
+  // the rest, AAA and BBB to the end, CCC to bar 309 and then truncated. The same bars as
+  // stdin lines give the same output, and each bar's outputs are the batch's bits.
+  const std::vector<std::string> symbols{"AAA", "BBB", "CCC"};
+  constexpr std::size_t kHistory = 300, kBars = 330, kTruncatedAt = 310;
+  fs::create_directories(path("full"));
+  fs::create_directories(path("history"));
+  fs::create_directories(path("followed"));
+  std::map<std::string, std::vector<std::string>> rows;  // per symbol: its appended rows
+  std::map<std::string, std::size_t> lines;               // per followed file: its lines
+  for (const std::string& symbol : symbols) {
+    const std::vector<std::string> all = lines_of(read_text(write_series(path("full") / (symbol + ".csv"), kBars, symbol[0])));
+    std::ofstream history(path("history") / (symbol + ".csv"));
+    for (std::size_t i = 0; i <= kHistory; ++i) history << all[i] << "\n";  // header + the history
+    history.close();
+    fs::copy_file(path("history") / (symbol + ".csv"), path("followed") / (symbol + ".csv"));
+    rows[symbol].assign(all.begin() + 1 + kHistory, all.end());
+    lines[symbol] = kHistory + 1;
+  }
+  const auto followed = [&](const std::string& symbol) { return path("followed") / (symbol + ".csv"); };
+  const auto append_line = [&](const std::string& symbol, const std::string& line) {
+    append(followed(symbol), line + "\n");
+    return ++lines[symbol];
+  };
+  const std::size_t updates = kBars - kHistory;  // one per timestamp: CCC's are among the first ones
+  BackgroundAtc run({"live", path("followed").string(), "--follow", "--json", "--every-bar", "--poll-ms", "20",
+                     "--bar-wait-ms", "600000", "--max-bars", std::to_string(updates)},
+                    path("follow.out"), path("follow.err"));
+  ASSERT_TRUE(run.wait_until([&] { return contains(run.err(), "following 3 files"); })) << run.err();
+
+  std::size_t malformed_line = 0, out_of_order_line = 0;
+  for (std::size_t t = 0; t < kTruncatedAt - kHistory; ++t) {
+    for (const std::string& symbol : symbols) {
+      const std::string& row = rows[symbol][t];
+      if (symbol == "AAA" && t == 3) {  // written in two parts: the first waits for its newline
+        append(followed(symbol), row.substr(0, 7));
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        append_line(symbol, row.substr(7));
+      } else if (symbol == "AAA" && t == 5) {
+        malformed_line = append_line(symbol, split(row)[0] + ",not a close");
+        append_line(symbol, row);
+      } else if (symbol == "BBB" && t == 7) {
+        append_line(symbol, row);
+        out_of_order_line = append_line(symbol, rows[symbol][t - 1]);
+      } else {
+        append_line(symbol, row);
+      }
+    }
+  }
+  const std::size_t lines_before_truncation = symbols.size() * (kTruncatedAt - kHistory);
+  ASSERT_TRUE(run.wait_until([&] { return lines_of(run.out()).size() == lines_before_truncation; }))
+      << run.out() << run.err();
+  fs::resize_file(followed("CCC"), 100);
+  for (std::size_t t = kTruncatedAt - kHistory; t < kBars - kHistory; ++t)
+    for (const std::string symbol : {"AAA", "BBB"}) append_line(symbol, rows[symbol][t]);
+  ASSERT_EQ(run.exit_code(), 0) << run.err();
+  const std::string err = run.err();
+  EXPECT_TRUE(contains(err, followed("AAA").string() + ":" + std::to_string(malformed_line) + ":")) << err;
+  EXPECT_TRUE(contains(err, "'not a close' in column 'close' is not a number; skipped")) << err;
+  EXPECT_TRUE(contains(err, followed("BBB").string() + ":" + std::to_string(out_of_order_line) +
+                                ": timestamp '" + split(rows["BBB"][6])[0] + "' of BBB is not after its last one '" +
+                                split(rows["BBB"][7])[0] + "'; skipped"))
+      << err;
+  EXPECT_TRUE(contains(err, "error: " + followed("CCC").string() + " was truncated")) << err;
+  EXPECT_TRUE(contains(err, "CCC no longer followed")) << err;
+  EXPECT_TRUE(contains(err, "live: " + std::to_string(updates) + " bars taken")) << err;
+
+  std::ofstream ticks(path("ticks.csv"));
+  for (std::size_t t = 0; t < kBars - kHistory; ++t)
+    for (const std::string& symbol : symbols)
+      if (symbol != "CCC" || t < kTruncatedAt - kHistory) {
+        const std::vector<std::string> cells = split(rows[symbol][t]);
+        ticks << cells[0] << "," << symbol << "," << cells[1] << "\n";
+      }
+  ticks.close();
+  const ProgramRun stdin_run =
+      atc("live '" + path("history").string() + "' --json --every-bar < '" + path("ticks.csv").string() + "'");
+  ASSERT_EQ(stdin_run.exit_code, 0) << stdin_run.err;
+  const std::string out = run.out();
+  EXPECT_EQ(out, stdin_run.out);
+  EXPECT_EQ(lines_of(out).size(), lines_before_truncation + 2 * (kBars - kTruncatedAt));
+
+  std::map<std::string, atc::io::CsvSeries> full;
+  for (const std::string& symbol : symbols) full[symbol] = atc::io::read_series_csv(path("full") / (symbol + ".csv"));
+  for (const std::string& text : lines_of(out)) {
+    const nlohmann::json line = nlohmann::json::parse(text);
+    expect_batch_bits(line, full.at(line["symbol"].get<std::string>()));
+  }
+}
+
+TEST_F(CliTest, LiveFollowTakesABarWithoutTheFilesThatLagAndSavesOnSigterm) {
+  fs::create_directories(path("followed"));
+  const fs::path a = write_series(path("followed") / "AAA.csv", 200, 1);
+  const fs::path b = write_series(path("followed") / "BBB.csv", 200, 2);
+  fs::copy(path("followed"), path("history"));
+  const std::string next = date_after(200);
+  BackgroundAtc run({"live", path("followed").string(), "--follow", "--json", "--every-bar", "--poll-ms", "20",
+                     "--bar-wait-ms", "50", "--save", path("live.state").string()},
+                    path("follow.out"), path("follow.err"));
+  ASSERT_TRUE(run.wait_until([&] { return contains(run.err(), "following 2 files"); })) << run.err();
+  // BBB's row comes after the bar of its timestamp was taken without it: it is a bar of
+  // its own, with the outputs one bar of both would give.
+  append(a, next + ",101.5\n");
+  ASSERT_TRUE(run.wait_until([&] { return lines_of(run.out()).size() == 1; })) << run.err();
+  append(b, next + ",99.25\n");
+  ASSERT_TRUE(run.wait_until([&] { return lines_of(run.out()).size() == 2; })) << run.err();
+  run.signal(SIGTERM);
+  ASSERT_EQ(run.exit_code(), 0) << run.err();
+  EXPECT_TRUE(contains(run.err(), "live: 2 bars taken (interrupted)")) << run.err();
+  EXPECT_TRUE(contains(run.err(), "state saved to")) << run.err();
+
+  std::ofstream(path("ticks.csv")) << next << ",AAA,101.5\n" << next << ",BBB,99.25\n";
+  const ProgramRun stdin_run =
+      atc("live '" + path("history").string() + "' --json --every-bar < '" + path("ticks.csv").string() + "'");
+  ASSERT_EQ(stdin_run.exit_code, 0) << stdin_run.err;
+  EXPECT_EQ(run.out(), stdin_run.out);
+  const ProgramRun resumed = atc("live --resume '" + path("live.state").string() + "' < /dev/null");
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_TRUE(contains(resumed.err, "live: 2 symbols")) << resumed.err;
+  EXPECT_EQ(atc("live --resume '" + path("live.state").string() + "' --follow").exit_code, 2);
 }
 
 TEST_F(CliTest, CudaWithoutAGpuIsAClearError) {
