@@ -6,15 +6,18 @@
 //
 // Universe: cent-grid random walks; the engine is initialised on the first `history`
 // bars, each timed update gives every symbol its next bar. Host times are medians on
-// the host clock around the whole call (its outputs complete in host memory). "state
-// floor": the bytes of state an update reads and writes (every symbol's Core and rings,
-// twice) at the device's copy bandwidth. The step kernel's own time is measured apart
-// with Nsight Compute (scripts/device_live.sh), since it runs inside update().
+// the host clock around the whole call (its outputs complete in host memory). "hold":
+// an update in which no symbol has a bar (the step skipped: what the transfers, the
+// outputs and the statuses cost). "floor": the bytes of state an update reads and
+// writes (every symbol's Core and rings, twice) at the device's copy bandwidth. On
+// cuda: "direct" steps the state where it lies in global memory, "local" a copy of each
+// symbol's Core in local memory (ATC_LIVE_STEP).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -73,8 +76,8 @@ int main(int argc, char** argv) {
   const double copy_gbs = copy_bandwidth_gbs(5), pcie_gbs = pcie_bandwidth_gbs(5);
   std::printf("ceilings: device copy %.0f GB/s, pinned host-to-device %.1f GB/s; %u host threads\n", copy_gbs,
               pcie_gbs, std::thread::hardware_concurrency());
-  std::printf("%-8s %8s %8s %7s %12s %11s %10s %12s %12s %9s\n", "backend", "symbols", "history", "bytes",
-              "update us", "peek us", "floor us", "add ms", "batch ms", "speed-up");
+  std::printf("%-8s %8s %8s %7s %12s %11s %10s %10s %12s %12s %9s\n", "backend", "symbols", "history", "bytes",
+              "update us", "peek us", "hold us", "floor us", "add ms", "batch ms", "speed-up");
   std::vector<Case> cases{{10'000, 1000}, {10'000, 10'000}, {100'000, 1000}};
   if (quick) cases = {{10'000, 1000}};
   for (const Case c : cases) {
@@ -88,29 +91,30 @@ int main(int argc, char** argv) {
     batch_options.outputs = atc::OutputRequest::scan();
     const double batch_ms = median_host_ms([&] { (void)atc::compute_batch(histories, atc::Config{}, batch_options); },
                                            quick ? 1 : 3);
-    for (const atc::Backend backend : {atc::Backend::Cpu, atc::Backend::Cuda}) {
-      atc::LiveEngine live(atc::Config{}, atc::LiveOptions{backend, 0});
+    // Every update's closes, gathered before the timing.
+    std::vector<std::vector<double>> bars(static_cast<std::size_t>(updates), std::vector<double>(c.symbols));
+    for (int k = 0; k < updates; ++k)
+      for (int s = 0; s < c.symbols; ++s) bars[k][s] = u.close[s][static_cast<std::size_t>(c.history + k)];
+    const std::vector<std::uint8_t> no_bar(static_cast<std::size_t>(c.symbols), 0);
+    // cuda twice: the step on the state in global memory, and on a local copy of it.
+    for (const char* variant : {"cpu", "direct", "local"}) {
+      const bool cuda = std::string_view(variant) != "cpu";
+      if (cuda) setenv("ATC_LIVE_STEP", variant, 1);
+      atc::LiveEngine live(atc::Config{}, atc::LiveOptions{cuda ? atc::Backend::Cuda : atc::Backend::Cpu, 0});
       const auto t0 = std::chrono::steady_clock::now();  // once: adding is not repeatable
       live.add(histories);
       const double add_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      std::vector<double> closes(static_cast<std::size_t>(c.symbols));
-      int bar = c.history;
-      const auto next_closes = [&] {
-        for (std::size_t s = 0; s < closes.size(); ++s) closes[s] = u.close[s][static_cast<std::size_t>(bar)];
-        ++bar;
-      };
-      const double update_ms = median_host_ms(
-          [&] {
-            next_closes();
-            (void)live.update(closes);
-          },
-          repeats);
-      const double peek_ms = median_host_ms([&] { (void)live.peek(closes); }, repeats);
+      int k = 0;
+      const double update_ms = median_host_ms([&] { (void)live.update(bars[static_cast<std::size_t>(k++)]); }, repeats);
+      const double peek_ms = median_host_ms([&] { (void)live.peek(bars[static_cast<std::size_t>(k)]); }, repeats);
+      // No symbol takes a bar: the update's fixed costs (transfers, outputs, statuses).
+      const double hold_ms = median_host_ms([&] { (void)live.update(bars[static_cast<std::size_t>(k)], {}, no_bar); },
+                                            repeats);
       const double state_bytes = static_cast<double>(live.state_bytes_per_symbol());
       const double floor_us = 2.0 * state_bytes * c.symbols / (copy_gbs * 1e3);
-      std::printf("%-8s %8d %8d %7.0f %12.1f %11.1f %10.1f %12.1f %12.2f %9.0f\n",
-                  std::string(atc::backend_name(backend)).c_str(), c.symbols, c.history, state_bytes,
-                  update_ms * 1e3, peek_ms * 1e3, floor_us, add_ms, batch_ms, batch_ms / update_ms);
+      std::printf("%-8s %8d %8d %7.0f %12.1f %11.1f %10.1f %10.1f %12.1f %12.2f %9.0f\n", variant, c.symbols, c.history,
+                  state_bytes, update_ms * 1e3, peek_ms * 1e3, hold_ms * 1e3, floor_us, add_ms, batch_ms,
+                  batch_ms / update_ms);
     }
   }
   return 0;

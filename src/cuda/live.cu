@@ -4,7 +4,10 @@
 // entries per symbol.
 #include <cuda_runtime_api.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include "../live/live_device.hpp"
 #include "../core/prepared.hpp"
@@ -54,8 +57,12 @@ OutputColumns columns_at(Byte* base, std::size_t n) {
   return c;
 }
 
-__global__ void step_kernel(Core* cores, double* rings, Wide* ring_ticks, const __grid_constant__ Params p, const double* close,
-                            const double* src, const std::uint8_t* take, long long n, OutputColumns out) {
+// kLocal: the step works on a copy of the Core in local memory (loaded at once, stored
+// back at once) rather than on the record in global memory.
+template <bool kLocal>
+__global__ void step_kernel(Core* cores, double* rings, Wide* ring_ticks, const __grid_constant__ Params p,
+                            const double* growth, const double* close, const double* src, const std::uint8_t* take,
+                            long long n, OutputColumns out) {
   const long long i = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (i >= n) return;
   Core& c = cores[i];
@@ -63,7 +70,13 @@ __global__ void step_kernel(Core* cores, double* rings, Wide* ring_ticks, const 
   BarOutputs o;
   if (updated) {
     const double x = src != nullptr ? src[i] : close[i];
-    o = step(StateRef{&c, rings + i * p.ring, ring_ticks + i * p.ring}, p, close[i], x);
+    if constexpr (kLocal) {
+      Core local = c;
+      o = step(StateRef{&local, rings + i * p.ring, ring_ticks + i * p.ring}, p, close[i], x, growth[local.bars]);
+      c = local;
+    } else {
+      o = step(StateRef{&c, rings + i * p.ring, ring_ticks + i * p.ring}, p, close[i], x, growth[c.bars]);
+    }
   } else {
     o = c.last;
   }
@@ -97,8 +110,23 @@ struct DeviceStates::Impl {
   cuda::DeviceBuffer<std::uint8_t> d_take, d_out;
   cuda::PinnedArray<double> h_close, h_src;
   cuda::PinnedArray<std::uint8_t> h_take, h_out;
+  // formulas::growth_factor of bars 0 … growth.size() − 1, computed on the host (the
+  // device's exp is not the host's), and the most bars any symbol has.
+  std::vector<double> growth;
+  cuda::DeviceBuffer<double> d_growth;
+  std::int64_t max_bars = 0;
+  bool local_core = std::getenv("ATC_LIVE_STEP") == nullptr || std::string_view(std::getenv("ATC_LIVE_STEP")) != "direct";
 
   explicit Impl(const Params& p) : params(p) {}
+
+  // The growth table covers every symbol's next bar.
+  void cover_growth() {
+    const auto needed = static_cast<std::size_t>(max_bars) + 1;
+    if (needed <= growth.size()) return;
+    growth = growth_table(params.config, std::max(needed + 1024, 2 * growth.size()));
+    d_growth = cuda::DeviceBuffer<double>(growth.size());
+    d_growth.upload(growth);
+  }
 
   std::size_t ring() const { return static_cast<std::size_t>(params.ring); }
 
@@ -148,6 +176,9 @@ void DeviceStates::upload(std::span<const SymbolState> states) {
   m.cores.upload(cores);
   m.rings.upload(rings);
   m.ticks.upload(ticks);
+  m.max_bars = 0;
+  for (const Core& c : cores) m.max_bars = std::max(m.max_bars, c.bars);
+  m.cover_growth();
 }
 
 void DeviceStates::download(std::span<SymbolState> states) {
@@ -192,11 +223,14 @@ DeviceBarColumns DeviceStates::step(bool own_src, bool commit) {
   if (own_src)
     ATC_CUDA_CHECK(cudaMemcpyAsync(m.d_src.data(), m.h_src.get(), m.n * sizeof(double), cudaMemcpyHostToDevice, stream));
   ATC_CUDA_CHECK(cudaMemcpyAsync(m.d_take.data(), m.h_take.get(), m.n, cudaMemcpyHostToDevice, stream));
+  m.cover_growth();
   const auto blocks = static_cast<unsigned>((m.n + kThreads - 1) / kThreads);
-  step_kernel<<<blocks, kThreads, 0, stream>>>(cores, rings, ticks, m.params, m.d_close.data(),
-                                               own_src ? m.d_src.data() : nullptr, m.d_take.data(),
-                                               static_cast<long long>(m.n), columns_at(m.d_out.data(), m.n));
+  const auto kernel = m.local_core ? step_kernel<true> : step_kernel<false>;
+  kernel<<<blocks, kThreads, 0, stream>>>(cores, rings, ticks, m.params, m.d_growth.data(), m.d_close.data(),
+                                          own_src ? m.d_src.data() : nullptr, m.d_take.data(),
+                                          static_cast<long long>(m.n), columns_at(m.d_out.data(), m.n));
   ATC_CUDA_CHECK_LAUNCH("live step_kernel");
+  if (commit) ++m.max_bars;  // at most one bar more for any symbol
   ATC_CUDA_CHECK(cudaMemcpyAsync(m.h_out.get(), m.d_out.data(), m.n * kOutputBytesPerSymbol, cudaMemcpyDeviceToHost,
                                  stream));
   ATC_CUDA_CHECK(cudaStreamSynchronize(stream));

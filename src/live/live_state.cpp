@@ -69,7 +69,8 @@ std::string fatal_message(StatusCode code, std::string_view symbol, std::int64_t
 }
 
 BarOutputs step(SymbolState& s, const Params& p, double close, double src, std::string_view symbol) {
-  const BarOutputs out = step(ref_of(s), p, close, src);
+  const int t = static_cast<int>(s.core.bars);
+  const BarOutputs out = step(ref_of(s), p, close, src, formulas::growth_factor(p.la, t, p.config.cutout));
   if (s.core.fatal != StatusCode::Ok) s.fatal_message = fatal_message(s.core.fatal, symbol, s.core.fatal_bar);
   return out;
 }

@@ -267,9 +267,11 @@ ATC_HD double ema_at(double value, const StateRef& s, const Params& p, const Bar
 }  // namespace step_detail
 
 // Advances a symbol by one valid bar (close finite and positive, src finite) and returns
-// its outputs. On a fatal error (growth or equity overflow, prices outside the tick
-// range) the symbol stops there: Core::fatal and fatal_bar say why and where.
-ATC_HD BarOutputs step(const StateRef& s, const Params& p, double close, double src) {
+// its outputs. `growth` is formulas::growth_factor at the bar (t = Core::bars), computed
+// on the host for either side: the device's exp may differ from the host's in the last
+// bit. On a fatal error (growth or equity overflow, prices outside the tick range) the
+// symbol stops there: Core::fatal and fatal_bar say why and where.
+ATC_HD BarOutputs step(const StateRef& s, const Params& p, double close, double src, double growth) {
   using namespace step_detail;
   Core& c = *s.core;
   const std::int64_t t = c.bars;
@@ -296,8 +298,7 @@ ATC_HD BarOutputs step(const StateRef& s, const Params& p, double close, double 
   }
   const Wide close_ticks = ticks_of(close, scale);
 
-  const double adjusted = t > 0 ? (close - c.close_prev) / c.close_prev * formulas::growth_factor(p.la, ti, config.cutout)
-                                : kNaN;
+  const double adjusted = t > 0 ? (close - c.close_prev) / c.close_prev * growth : kNaN;
   const Bar b{t, ti, pos, p.ring, src, close, adjusted};
 
   // The exact stages first: window sums, their MAs' sides, KAMA's efficiency ratios.
