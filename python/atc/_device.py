@@ -120,8 +120,8 @@ def run_device(data: Any, src: Any, native_cfg: Any, options: Any, symbols: Sequ
     del owner, src_owner  # the engine has finished with the prices: they may be freed
     if not device:
         return native, pd.RangeIndex(bars), columns, None
-    # The outputs hold the block (its last reference once `native` is gone): it goes back
-    # to the pool with the last of them.
+    # Taken out of `native` so that the columns alone keep the block: it goes back to the
+    # pool with the last of them.
     arrays, pointers, block = native.pop("columns"), native.pop("pointers"), native.pop("owner")
     if allocate is None:
         return native, pd.RangeIndex(bars), columns, arrays
