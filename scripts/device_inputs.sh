@@ -26,6 +26,7 @@ echo "build: $((SECONDS - t0)) s"
 pip_job=$!
 tests=$build/tests/cuda
 for t in test_cuda_price_walk test_cuda_device test_cuda_sweep test_cuda_backend "test_cuda_fused --gtest_filter=-FusedKernel.PathsAgreeOnLongSeries*"; do
+  echo "== $t ==" >>"$out/tests.log"
   # shellcheck disable=SC2086
   $tests/$t >>"$out/tests.log" 2>&1 || status=1
 done
@@ -48,7 +49,7 @@ for size in 1000:1000 10000:10000; do
 done
 
 echo "== tests =="
-grep -hE "^\[  (PASSED|FAILED|SKIPPED) |FAILED TEST|Failure|seed|MISMATCH" "$out/tests.log" | head -30
+grep -hE "^== |^\[  (PASSED|FAILED|SKIPPED) |FAILED TEST|Failure|seed|MISMATCH" "$out/tests.log" | head -40
 echo "== compute-sanitizer =="
 grep -hE "^== |ERROR SUMMARY|RACECHECK SUMMARY|LEAK SUMMARY|Hazard" "$out/sanitizer.log" | head -12
 echo "== pytest =="
