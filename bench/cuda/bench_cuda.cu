@@ -1,6 +1,10 @@
 // Kernel-only throughput of the fused kernels for 100 / 1,000 / 10,000 symbols ×
 // 100 / 1,000 / 10,000 bars, beside two ceilings measured in the same run:
-// device-to-device copy bandwidth and the FP64 FMA rate.
+// device-to-device copy bandwidth and the FP64 FMA rate; and what compute_device
+// (atc/device.hpp) adds to the fused kernel on a table already in device memory: its price
+// walk alone (`price_walk`: start, bad bars, tick scales) and the whole call with
+// pre-allocated outputs and workspace (`device_scan`, next to `fused_scan`: the same
+// outputs; it includes the host's share, the statuses and admission of each series).
 //
 //   bench_cuda [--json PATH] [--repeats N] [--max-symbols N] [--max-bars N]
 //              [--size SYMBOLS:BARS]   (one size only, e.g. for a profiler)
@@ -18,16 +22,19 @@
 #include <fstream>
 #include <functional>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "atc/config.hpp"
+#include "atc/device.hpp"
 #include "core/prepared.hpp"
 #include "cuda/check.hpp"
 #include "cuda/device_buffer.hpp"
 #include "core/ticks.hpp"
 #include "cuda/fused.hpp"
+#include "cuda/price_walk.cuh"
 #include "timing.hpp"
 
 namespace {
@@ -183,6 +190,29 @@ void run_size(int symbols, int bars, const Options& opt, std::vector<Row>& rows)
   atc::cuda::DeviceColumns scan = average_only;
   for (int c = 0; c < atc::cuda::kFusedClassOutputs; ++c) scan.classification[c] = cls.data() + c * size;
   add("fused_scan", n * (16 + 5), [&] { atc::cuda::launch_fused(input, params, scan, ws); });
+  // compute_device on the same table (column-major, read in place) and outputs.
+  DeviceBuffer<atc::cuda::PriceRecord> records(static_cast<std::size_t>(symbols));
+  add("price_walk", n * 8, [&] {
+    atc::cuda::launch_price_walk(concatenated.data(), nullptr, bars, symbols, records.data(), nullptr);
+  });
+  const atc::DeviceTable table{concatenated.data(), atc::DeviceDType::Float64, static_cast<std::size_t>(bars),
+                               static_cast<std::size_t>(symbols), 1, bars};
+  atc::DeviceOutputs device_scan;
+  device_scan.average_signal = avg.data();
+  std::int8_t** const class_columns[] = {&device_scan.trend, &device_scan.state, &device_scan.direction,
+                                         &device_scan.long_entry, &device_scan.short_entry};
+  for (int c = 0; c < atc::cuda::kFusedClassOutputs; ++c) *class_columns[c] = cls.data() + c * size;
+  DeviceBuffer<std::byte> device_workspace(atc::device_workspace_bytes(table, nullptr, device_scan));
+  const std::vector<std::string> names(static_cast<std::size_t>(symbols), "S");
+  atc::ComputeOptions device_options;
+  device_options.backend = atc::Backend::Cuda;
+  add("device_scan", n * (16 + 5), [&] {
+    const std::vector<atc::SymbolStatus> status =
+        atc::compute_device(table, nullptr, names, config, device_options, device_scan, device_workspace.data(),
+                            device_workspace.size(), nullptr);
+    if (!std::all_of(status.begin(), status.end(), [](const atc::SymbolStatus& st) { return st.ok(); }))
+      throw std::runtime_error("compute_device: a symbol failed");
+  });
   atc::cuda::DeviceColumns standard = average_only;
   for (int f = 0; f < atc::kFamilies; ++f) {
     standard.family_signal[f] = fs.data() + f * size;

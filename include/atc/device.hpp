@@ -70,8 +70,9 @@ std::vector<SymbolStatus> compute_device(const DeviceTable& close, const DeviceT
                                          const ComputeOptions& options, const DeviceOutputs& out, void* workspace,
                                          std::size_t workspace_bytes, void* stream);
 
-/// Device memory for front ends without an allocator of their own (the Python package):
-/// cudaMalloc / cudaFree on the current device. device_allocate throws atc::Error naming
+/// Device memory for front ends without an allocator of their own (the Python package
+/// when CuPy, whose memory pool it uses otherwise, is missing): cudaMalloc / cudaFree on
+/// the current device. device_allocate throws atc::Error naming
 /// the bytes when the device has too little free memory.
 void* device_allocate(std::size_t bytes);
 void device_free(void* pointer) noexcept;

@@ -5,12 +5,13 @@ the engine by its pointer, dtype and strides; the engine validates the prices, f
 their tick scales and computes on the device, in the stream the array's producer named
 (CAI ``stream``), and only per-symbol metadata crosses to the host. The outputs stay on
 the device (``device=True``: CuPy arrays, or DLPack arrays without CuPy) or come back
-as the usual pandas frames.
+as the usual pandas frames. With CuPy, the output columns and the engine's workspace
+come from CuPy's memory pool, so repeated calls allocate and free no device memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -68,13 +69,34 @@ def table_info(obj: Any, what: str) -> tuple[tuple, Any, int]:
     return info, owner, 0 if stream is None else int(stream)
 
 
-def _cupy_column(native_array: Any, pointer: int, shape: tuple[int, int], device: int, dtype: np.dtype) -> Any:
-    """A CuPy view of an engine column (zero copy; it keeps the column alive)."""
+def _cupy_allocator(stream: int) -> Callable[[int, int], tuple[int, Any]] | None:
+    """The engine's device memory from CuPy's memory pool (None without CuPy: the engine
+    then calls cudaMalloc and cudaFree itself): ``allocate(bytes, device) -> (pointer,
+    owner)`` on the device that holds the prices and in the stream the engine runs in. The
+    pool caches blocks across calls, and hands a block out again only in the stream it was
+    taken in, after the work queued there."""
+    try:
+        import cupy
+    except ImportError:
+        return None
+
+    def allocate(nbytes: int, device: int) -> tuple[int, Any]:
+        with cupy.cuda.Device(device):
+            # CAI 0 (no stream) and 1 run in the legacy default stream, CuPy's null stream.
+            engine_stream = cupy.cuda.Stream.null if stream in (0, 1) else cupy.cuda.ExternalStream(stream)
+            with engine_stream:
+                memory = cupy.cuda.alloc(nbytes)
+        return memory.ptr, memory
+
+    return allocate
+
+
+def _cupy_column(block: Any, pointer: int, shape: tuple[int, int], dtype: np.dtype) -> Any:
+    """A CuPy view of an engine column in `block` (a CuPy MemoryPointer): zero copy, it
+    keeps the block alive."""
     import cupy
 
-    nbytes = shape[0] * shape[1] * dtype.itemsize
-    memory = cupy.cuda.UnownedMemory(pointer, nbytes, native_array, device)
-    return cupy.ndarray(shape, dtype=dtype, memptr=cupy.cuda.MemoryPointer(memory, 0),
+    return cupy.ndarray(shape, dtype=dtype, memptr=block + (pointer - block.ptr),
                         strides=(dtype.itemsize, shape[0] * dtype.itemsize))
 
 
@@ -93,18 +115,19 @@ def run_device(data: Any, src: Any, native_cfg: Any, options: Any, symbols: Sequ
     if len(columns) != n:
         raise ValueError(f"{len(columns)} symbols given for {n} columns")
     names = [str(c) for c in columns]
-    native = _atc.compute_device(info, src_info, names, native_cfg, options, stream, not device)
+    allocate = _cupy_allocator(stream)
+    native = _atc.compute_device(info, src_info, names, native_cfg, options, stream, not device, allocate)
     del owner, src_owner  # the engine has finished with the prices: they may be freed
     if not device:
         return native, pd.RangeIndex(bars), columns, None
-    try:
-        import cupy  # noqa: F401
-        wrap = True
-    except ImportError:
-        wrap = False
+    # Taken out of `native` so that the columns alone keep the block: it goes back to the
+    # pool with the last of them.
+    arrays, pointers, block = native.pop("columns"), native.pop("pointers"), native.pop("owner")
+    if allocate is None:
+        return native, pd.RangeIndex(bars), columns, arrays
     out = {}
-    for name, array in native["columns"].items():
+    for name in arrays:
         discrete = name.endswith("_hundredths") or name in DISCRETE_OUTPUTS
         dtype = np.dtype(np.int8 if discrete else np.float64)
-        out[name] = _cupy_column(array, native["pointers"][name], (bars, n), native["device"], dtype) if wrap else array
+        out[name] = _cupy_column(block, pointers[name], (bars, n), dtype)
     return native, pd.RangeIndex(bars), columns, out

@@ -13,6 +13,7 @@
 #include <nanobind/stl/tuple.h>
 #include <nanobind/stl/vector.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <future>
@@ -367,14 +368,37 @@ std::size_t lay_out(const atc::OutputRequest& request, std::size_t rows, std::by
 }
 
 
+// Device memory for compute_device_table, alive as long as `owner`: from the caller's
+// `allocate(bytes, device) -> (pointer, owner)` (the Python package hands CuPy's memory
+// pool over, so that repeated calls reuse its cached blocks), or, when that is None,
+// cudaMalloc'd and freed by a capsule.
+struct DeviceBlock {
+  std::byte* data = nullptr;
+  nb::object owner;
+};
+
+DeviceBlock device_block(const nb::object& allocate, std::size_t bytes, int device) {
+  bytes = std::max<std::size_t>(bytes, 1);  // a non-null pointer for every column, even of no rows
+  if (allocate.is_none()) {
+    void* p = atc::device_allocate(bytes);
+    return {static_cast<std::byte*>(p), nb::capsule(p, [](void* q) noexcept { atc::device_free(q); })};
+  }
+  const nb::tuple given = nb::cast<nb::tuple>(allocate(bytes, device));
+  if (given.size() != 2) throw atc::InputError("allocate must return (pointer, owner)");
+  return {reinterpret_cast<std::byte*>(nb::cast<std::uintptr_t>(given[0])), nb::borrow(given[1])};
+}
+
 // compute_device on prices in GPU memory (`close`, `src` as DeviceArrayInfo), run in
-// `stream` (a cudaStream_t value). The outputs stay on the device (to_host false: each
-// column a (bars x symbols) column-major DLPack array owning its memory) or are copied
-// into NumPy arrays (to_host true: the batch's layout, {symbols, backend, offsets,
-// status, columns} as compute_table returns).
+// `stream` (a cudaStream_t value), with its output columns and workspace from
+// `allocate` (device_block). The outputs stay on the device (to_host false: each column a
+// (bars x symbols) column-major DLPack array that keeps the block alive, the block's
+// owner as "owner" and each column's address in "pointers") or are copied into NumPy
+// arrays (to_host true: the batch's layout, {symbols, backend, offsets, status, columns}
+// as compute_table returns; the block is given back on return).
 nb::dict compute_device_table(const DeviceArrayInfo& close, const std::optional<DeviceArrayInfo>& src,
                               const std::vector<std::string>& symbols, const atc::Config& config,
-                              const atc::ComputeOptions& options, std::uintptr_t stream, bool to_host) {
+                              const atc::ComputeOptions& options, std::uintptr_t stream, bool to_host,
+                              const nb::object& allocate) {
   const atc::DeviceTable close_table = device_table(close);
   std::optional<atc::DeviceTable> src_table;
   if (src) src_table = device_table(*src);
@@ -385,22 +409,19 @@ nb::dict compute_device_table(const DeviceArrayInfo& close, const std::optional<
   const std::size_t rows = close_table.bars * close_table.symbols;
   ColumnSpans spans;
   atc::DeviceOutputs out;
-  const std::size_t column_bytes = lay_out(options.outputs, rows, nullptr, spans, out);
-  auto* block = static_cast<std::byte*>(atc::device_allocate(column_bytes));
-  nb::capsule owner(block, [](void* p) noexcept { atc::device_free(p); });
-  lay_out(options.outputs, rows, block, spans, out);
+  const DeviceBlock block = device_block(allocate, lay_out(options.outputs, rows, nullptr, spans, out), device);
+  lay_out(options.outputs, rows, block.data, spans, out);
   const std::size_t workspace_bytes = atc::device_workspace_bytes(close_table, src_table ? &*src_table : nullptr, out);
-  void* workspace = atc::device_allocate(workspace_bytes);
+  const DeviceBlock workspace = device_block(allocate, workspace_bytes, device);
   std::vector<atc::SymbolStatus> statuses;
-  try {
+  {
+    // compute_device synchronizes the stream before it returns, so the workspace may go
+    // back to its owner after it. Should it throw with work still queued, CuPy's pool hands
+    // a block out again only in the stream it was taken in (the engine's), after that work.
     nb::gil_scoped_release unlocked;
     statuses = atc::compute_device(close_table, src_table ? &*src_table : nullptr, symbols, config, options, out,
-                                   workspace, workspace_bytes, reinterpret_cast<void*>(stream));
-  } catch (...) {
-    atc::device_free(workspace);
-    throw;
+                                   workspace.data, workspace_bytes, reinterpret_cast<void*>(stream));
   }
-  atc::device_free(workspace);
 
   nb::dict d;
   d["symbols"] = symbols;
@@ -439,12 +460,13 @@ nb::dict compute_device_table(const DeviceArrayInfo& close, const std::optional<
   atc::for_each_named_column(spans, config, std::nullopt, [&](std::string name, atc::ColumnKind kind, auto& column) {
     using T = typename std::remove_reference_t<decltype(column)>::element_type;
     if (kind == atc::ColumnKind::Hundredths) name += "_hundredths";
-    columns[name.c_str()] = nb::cast(nb::ndarray<T, nb::ndim<2>>(column.data(), 2, shape, owner, strides,
+    columns[name.c_str()] = nb::cast(nb::ndarray<T, nb::ndim<2>>(column.data(), 2, shape, block.owner, strides,
                                                                  nb::dtype<T>(), nb::device::cuda::value, device));
     pointers[name.c_str()] = reinterpret_cast<std::uintptr_t>(column.data());
   });
   d["columns"] = columns;
   d["pointers"] = pointers;  // for frameworks that wrap device memory by address (CuPy)
+  d["owner"] = block.owner;
   d["device"] = device;
   return d;
 }
@@ -825,9 +847,10 @@ NB_MODULE(_atc, m) {
         "Backtest metrics of one series and its -1/0/+1 positions (one per bar).");
 
   m.def("compute_device", &compute_device_table, "close"_a, "src"_a.none(), "symbols"_a, "config"_a, "options"_a,
-        "stream"_a, "to_host"_a,
+        "stream"_a, "to_host"_a, "allocate"_a.none() = nb::none(),
         "compute_device of a table in GPU memory: close/src as (pointer, 'f8'|'f4', bars, symbols, bar stride, "
-        "symbol stride), run in `stream`; outputs on the device (DLPack arrays) or copied to NumPy");
+        "symbol stride), run in `stream`; outputs on the device (DLPack arrays) or copied to NumPy. Device "
+        "memory from allocate(bytes, device) -> (pointer, owner), or cudaMalloc when None.");
   nb::class_<BatchEngine>(m, "BatchEngine", "Repeated batches with reused (optionally pinned) buffers.")
       .def(nb::init<atc::Config, atc::ComputeOptions, bool>(), "config"_a, "options"_a, "pinned"_a)
       .def("compute", &BatchEngine::compute, "close"_a, "symbols"_a, "src"_a = nb::none())

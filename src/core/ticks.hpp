@@ -70,47 +70,67 @@ struct DecimalPrefix {
       if (wider > kMaxDecimals) return false;
       decimals = wider;
     }
-    largest = std::fmax(largest, std::fabs(v));
+    take_fitting(std::fabs(v));
     return true;
+  }
+  // Takes values that all fit `decimals`, of largest magnitude `magnitude`: what take does
+  // to each of them, in any order (the device walk folds a warp's values at once).
+  ATC_HD void take_fitting(double magnitude) { largest = std::fmax(largest, magnitude); }
+};
+
+// The binary scale of §3a.1: the smallest k making every value taken an integer (a
+// maximum over the values, so they may be taken in any order and partial scales merged),
+// and their largest magnitude.
+struct BinaryExponent {
+  int k = -1100;         // below every double's -lowest_set_bit
+  double largest = 0.0;  // of the nonzero values taken
+  ATC_HD void take(double v) {
+    if (v == 0.0) return;
+    const int needed = -lowest_set_bit(v);
+    k = needed > k ? needed : k;
+    largest = std::fmax(largest, std::fabs(v));
+  }
+  ATC_HD void merge(int other_k, double other_largest) {
+    k = other_k > k ? other_k : k;
+    largest = std::fmax(largest, other_largest);
   }
 };
 
-// The ticks of a series of n bars whose values at bar t are value(t, 0) (close) and,
-// when own_src, value(t, 1) (src), all finite.
-template <class Value>
-ATC_HD SeriesTicks series_ticks_of(const Value& value, std::size_t n, bool own_src) {
+// The ticks of a series of n values whose decimal prefix (the values before bar
+// `binary_from`, n: all of them) left `prefix`, and whose values all went into `binary`
+// (read only when binary_from < n).
+ATC_HD SeriesTicks series_ticks_from(const DecimalPrefix& prefix, std::size_t binary_from, std::size_t n,
+                                     const BinaryExponent& binary) {
   SeriesTicks out;
-  DecimalPrefix prefix;
-  std::size_t binary_from = n;
-  for (std::size_t t = 0; t < n && binary_from == n; ++t)
-    for (int k = 0; k < (own_src ? 2 : 1) && binary_from == n; ++k)
-      if (!prefix.take(value(t, k))) binary_from = t;
   out.scale.decimal = power_of_ten(prefix.decimals);
-  out.max_tick = std::rint(prefix.largest * power_of_ten(prefix.decimals));
+  out.max_tick = std::rint(prefix.largest * out.scale.decimal);
   if (binary_from == n) return out;  // decimal throughout
   out.scale.binary_from = static_cast<int>(binary_from);
-
-  // Binary ticks: the smallest k making every value an integer (scales nest, so the
-  // whole series' k stands for the same numbers as each prefix's).
-  int k = -1100;
-  double all_largest = 0.0;
-  for (std::size_t t = 0; t < n; ++t) {
-    for (int j = 0; j < (own_src ? 2 : 1); ++j) {
-      const double v = value(t, j);
-      if (v == 0.0) continue;
-      const int needed = -lowest_set_bit(v);
-      k = needed > k ? needed : k;
-      all_largest = std::fmax(all_largest, std::fabs(v));
-    }
-  }
-  if (all_largest == 0.0) k = 0;
+  // Scales nest, so the whole series' k stands for the same numbers as each prefix's.
+  const int k = binary.largest == 0.0 ? 0 : binary.k;
   if (!binary_scale_representable(k)) {
     out.representable = false;
     return out;
   }
   out.scale.binary = std::ldexp(1.0, k);
-  out.max_tick = std::fmax(out.max_tick, std::ldexp(all_largest, k));
+  out.max_tick = std::fmax(out.max_tick, std::ldexp(binary.largest, k));
   return out;
+}
+
+// The ticks of a series of n bars whose values at bar t are value(t, 0) (close) and,
+// when own_src, value(t, 1) (src), all finite.
+template <class Value>
+ATC_HD SeriesTicks series_ticks_of(const Value& value, std::size_t n, bool own_src) {
+  DecimalPrefix prefix;
+  std::size_t binary_from = n;
+  for (std::size_t t = 0; t < n && binary_from == n; ++t)
+    for (int k = 0; k < (own_src ? 2 : 1) && binary_from == n; ++k)
+      if (!prefix.take(value(t, k))) binary_from = t;
+  BinaryExponent binary;
+  if (binary_from < n)
+    for (std::size_t t = 0; t < n; ++t)
+      for (int k = 0; k < (own_src ? 2 : 1); ++k) binary.take(value(t, k));
+  return series_ticks_from(prefix, binary_from, n, binary);
 }
 
 // close[0..n) and src[0..n) (src may equal close), all finite.

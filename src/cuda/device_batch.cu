@@ -2,10 +2,10 @@
 //
 // 1. Tables not read in place are widened / transposed into column-major float64 in the
 //    workspace (one pass, coalesced on the side that is contiguous).
-// 2. One thread per symbol walks its bars as prepare_prices does on the host: where it
-//    starts (close and src finite), its first bad bar, and its tick scale
-//    (series_ticks_of, the host's code). The records come back to the host (a few dozen
-//    bytes a symbol), which makes the statuses and admits each series (admit).
+// 2. One warp per symbol walks its bars as prepare_prices does on the host: where it
+//    starts (close and src finite), its first bad bar, and its tick scale (price_walk.cuh:
+//    the records of series_ticks_of, the host's code). The records come back to the host
+//    (a few dozen bytes a symbol), which makes the statuses and admits each series (admit).
 // 3. The fused path runs the admitted series in place: series of symbol s at rows
 //    [s·bars + start, (s + 1)·bars), the outputs' own layout; the rows it does not write
 //    are filled with the no-value codes.
@@ -23,23 +23,17 @@
 #include "atc/error.hpp"
 #include "check.hpp"
 #include "fused.hpp"
+#include "price_walk.cuh"
 
 namespace atc {
 namespace {
 
 using cuda::DeviceColumns;
+using cuda::PriceRecord;
 
 constexpr std::size_t kAlign = 256;
 constexpr std::size_t align_up(std::size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 constexpr int kThreads = 256;
-
-// What a symbol's walk over its bars found (step 2).
-struct PriceRecord {
-  long long start;  // first bar with finite close (and src); bars when none
-  long long bad;    // first bad bar after start, or -1
-  double close, src;  // their values at `bad`
-  detail::SeriesTicks ticks;  // of bars [start, bars) when bad < 0
-};
 
 struct Layout {
   std::size_t close_at = 0, src_at = 0, records_at = 0, offsets_at = 0, ends_at = 0, ticks_at = 0, growth_at = 0,
@@ -77,31 +71,6 @@ __global__ void widen_kernel(const void* data, int dtype, long long bars, long l
   if (t >= bars || s >= symbols) return;
   const long long at = t * bar_stride + s * symbol_stride;
   out[s * bars + t] = dtype == 0 ? static_cast<const double*>(data)[at] : static_cast<double>(static_cast<const float*>(data)[at]);
-}
-
-// Step 2, one thread per symbol.
-__global__ void price_kernel(const double* close, const double* src, long long bars, long long symbols,
-                             PriceRecord* records) {
-  const long long s = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (s >= symbols) return;
-  const double* c = close + s * bars;
-  const double* x = src != nullptr ? src + s * bars : c;
-  PriceRecord r{};
-  r.bad = -1;
-  long long start = 0;
-  while (start < bars && !(isfinite(c[start]) && isfinite(x[start]))) ++start;
-  r.start = start;
-  for (long long t = start; t < bars && r.bad < 0; ++t)
-    if (!isfinite(c[t]) || !isfinite(x[t]) || c[t] <= 0.0) {
-      r.bad = t;
-      r.close = c[t];
-      r.src = x[t];
-    }
-  if (start < bars && r.bad < 0) {
-    const auto value = [c, x, start](std::size_t t, int k) { return k == 0 ? c[start + t] : x[start + t]; };
-    r.ticks = detail::series_ticks_of(value, static_cast<std::size_t>(bars - start), src != nullptr);
-  }
-  records[s] = r;
 }
 
 // Rows [s·bars, s·bars + count[s]) of every column get their no-value code; block per symbol.
@@ -215,9 +184,7 @@ std::vector<SymbolStatus> compute_device(const DeviceTable& close, const DeviceT
 
   // 2. Where each series starts, its first bad bar, its ticks.
   auto* records = static_cast<PriceRecord*>(at(l.records_at));
-  price_kernel<<<static_cast<unsigned>((n + 127) / 128), 128, 0, stream>>>(d_close, d_src, static_cast<long long>(bars),
-                                                                             static_cast<long long>(n), records);
-  ATC_CUDA_CHECK_LAUNCH("price_kernel");
+  cuda::launch_price_walk(d_close, d_src, static_cast<long long>(bars), static_cast<long long>(n), records, stream);
   std::vector<PriceRecord> host(n);
   ATC_CUDA_CHECK(cudaMemcpyAsync(host.data(), records, n * sizeof(PriceRecord), cudaMemcpyDeviceToHost, stream));
   ATC_CUDA_CHECK(cudaStreamSynchronize(stream));

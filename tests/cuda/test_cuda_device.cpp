@@ -1,6 +1,7 @@
 // compute_device (atc/device.hpp) against compute_batch on the same prices, bit for bit:
 // column-major tables read in place, row-major ones, float32, strided views, src, late
-// listings, bad symbols, an equity overflow; every output set.
+// listings, bad symbols, an equity overflow, the tick-scale columns of
+// support/tick_columns.hpp; every output set.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -13,6 +14,7 @@
 #include "cuda/gpu_support.hpp"
 #include "support/batch.hpp"
 #include "support/random_walk.hpp"
+#include "support/tick_columns.hpp"
 
 namespace atc {
 namespace {
@@ -216,6 +218,29 @@ TEST(CudaDevice, RowMajorFloat32StridedAndSrcTablesAreWidenedOnTheDevice) {
   const DeviceTable src_table{d_src.data(), DeviceDType::Float64, bars, n, 1, static_cast<std::int64_t>(bars)};
   ASSERT_FALSE(strided.in_place());
   expect_device_matches_batch(m, strided, &src_table, m.close, &src, Config{}, OutputRequest::standard());
+}
+
+TEST(CudaDevice, TickScaleColumnsHaveTheBatchesStatusesAndBits) {
+  ATC_REQUIRE_GPU();
+  const std::uint64_t seed = test::fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  for (const std::size_t bars : {997, 1024}) {
+    Market m;
+    m.bars = bars;
+    std::vector<double> src;
+    for (const test::TickColumn& column : test::tick_columns(bars, seed + bars)) {
+      m.symbols.push_back(column.name);
+      m.close.insert(m.close.end(), column.close.begin(), column.close.end());
+      src.insert(src.end(), column.src.begin(), column.src.end());
+    }
+    const auto d_close = cuda::to_device<double>(m.close);
+    const auto d_src = cuda::to_device<double>(src);
+    const auto n = static_cast<std::int64_t>(bars);
+    const DeviceTable close{d_close.data(), DeviceDType::Float64, bars, m.symbols.size(), 1, n};
+    const DeviceTable src_table{d_src.data(), DeviceDType::Float64, bars, m.symbols.size(), 1, n};
+    expect_device_matches_batch(m, close, nullptr, m.close, nullptr, Config{}, OutputRequest::standard());
+    expect_device_matches_batch(m, close, &src_table, m.close, &src, Config{}, OutputRequest::scan());
+  }
 }
 
 TEST(CudaDevice, ANonDefaultStreamAndAnEquityOverflow) {

@@ -85,6 +85,38 @@ def test_prices_made_on_a_non_default_stream_and_freed_after_the_call(cupy) -> N
 
 
 @pytest.mark.gpu
+def test_outputs_and_workspace_come_from_cupys_pool_and_go_back_with_the_arrays(cupy) -> None:
+    values = _walks(300, 12, seed=13)
+    host = atc.compute_atc_batch(values, backend="cpu", outputs="scan")
+    prices = cupy.asfortranarray(cupy.asarray(values))
+    pool = cupy.get_default_memory_pool()
+
+    def run():
+        with pytest.warns(atc.ATCWarning):
+            return atc.compute_atc_batch(prices, outputs="scan", device=True)
+
+    before = pool.used_bytes()
+    result = run()
+    assert isinstance(result["Average_Signal"].data.mem, cupy.cuda.memory.PooledMemory)
+    held = pool.used_bytes() - before  # the outputs' block; the workspace went back on return
+    assert held >= 13 * values.size   # Average_Signal and five int8 columns
+    kept = result["state"]
+    del result
+    assert pool.used_bytes() - before == held  # one column still holds the whole block
+    pool.free_all_blocks()
+    np.testing.assert_array_equal(cupy.asnumpy(kept), host["state"].to_numpy())
+    del kept
+    assert pool.used_bytes() == before
+    # Repeated calls reuse the pool's cached blocks: no new device memory.
+    _assert_device_equals_host(run(), host)
+    cached = pool.total_bytes()
+    for _ in range(3):
+        _assert_device_equals_host(run(), host)
+    assert pool.total_bytes() == cached
+    assert pool.used_bytes() == before
+
+
+@pytest.mark.gpu
 def test_torch_and_jax_inputs_give_the_same_bits(cupy) -> None:
     values = _walks(400, 16, seed=11)
     host = atc.compute_atc_batch(values, backend="cpu")
