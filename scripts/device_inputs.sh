@@ -68,7 +68,9 @@ awk '$1 == "fused_scan" || $1 == "price_walk" || $1 == "device_scan" {
     for (i = 1; i <= n; ++i) {
       split(order[i], k, " ")
       f = ms["fused_scan " order[i]]; d = ms["device_scan " order[i]]
-      printf "%8d %7d %12.4f %12.4f %12.4f %21.3fx\n", k[1], k[2], f, ms["price_walk " order[i]], d, (f > 0 ? d / f : 0)
+      ratio = 0
+      if (f != 0) ratio = d / f  # (a ">" in printf arguments would redirect the output)
+      printf "%8d %7d %12.4f %12.4f %12.4f %21.3fx\n", k[1], k[2], f, ms["price_walk " order[i]], d, ratio
     }
   }' "$out/kernel.log"
 exit $status
