@@ -40,8 +40,6 @@ if ((live_only)); then
 else
   ctest --test-dir "$build" -L gpu --timeout 900 --output-on-failure >"$out/ctest_gpu.log" 2>&1 || status=1
 fi
-# The step on the state in global memory (the other kernel variant) gives the same bits.
-ATC_LIVE_STEP=direct "$build/tests/cuda/test_cuda_live" >>"$out/tests.log" 2>&1 || status=1
 echo "tests: $((SECONDS - t0)) s"
 if ((!skip_sanitizer)); then
   small=--gtest_filter=CudaLive.TickGrids*:CudaLive.EquityOverflow*:CudaLive.CutoutStrategy*

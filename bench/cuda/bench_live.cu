@@ -9,15 +9,12 @@
 // the host clock around the whole call (its outputs complete in host memory). "hold":
 // an update in which no symbol has a bar (the step skipped: what the transfers, the
 // outputs and the statuses cost). "floor": the bytes of state an update reads and
-// writes (every symbol's Core and rings, twice) at the device's copy bandwidth. On
-// cuda: "direct" steps the state where it lies in global memory, "local" a copy of each
-// symbol's Core in local memory (ATC_LIVE_STEP).
+// writes (every symbol's Core and rings, twice) at the device's copy bandwidth.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -96,11 +93,8 @@ int main(int argc, char** argv) {
     for (int k = 0; k < updates; ++k)
       for (int s = 0; s < c.symbols; ++s) bars[k][s] = u.close[s][static_cast<std::size_t>(c.history + k)];
     const std::vector<std::uint8_t> no_bar(static_cast<std::size_t>(c.symbols), 0);
-    // cuda twice: the step on the state in global memory, and on a local copy of it.
-    for (const char* variant : {"cpu", "direct", "local"}) {
-      const bool cuda = std::string_view(variant) != "cpu";
-      if (cuda) setenv("ATC_LIVE_STEP", variant, 1);
-      atc::LiveEngine live(atc::Config{}, atc::LiveOptions{cuda ? atc::Backend::Cuda : atc::Backend::Cpu, 0});
+    for (const atc::Backend backend : {atc::Backend::Cpu, atc::Backend::Cuda}) {
+      atc::LiveEngine live(atc::Config{}, atc::LiveOptions{backend, 0});
       const auto t0 = std::chrono::steady_clock::now();  // once: adding is not repeatable
       live.add(histories);
       const double add_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -112,7 +106,8 @@ int main(int argc, char** argv) {
                                             repeats);
       const double state_bytes = static_cast<double>(live.state_bytes_per_symbol());
       const double floor_us = 2.0 * state_bytes * c.symbols / (copy_gbs * 1e3);
-      std::printf("%-8s %8d %8d %7.0f %12.1f %11.1f %10.1f %10.1f %12.1f %12.2f %9.0f\n", variant, c.symbols, c.history,
+      std::printf("%-8s %8d %8d %7.0f %12.1f %11.1f %10.1f %10.1f %12.1f %12.2f %9.0f\n",
+                  std::string(atc::backend_name(backend)).c_str(), c.symbols, c.history,
                   state_bytes, update_ms * 1e3, peek_ms * 1e3, hold_ms * 1e3, floor_us, add_ms, batch_ms,
                   batch_ms / update_ms);
     }

@@ -1,13 +1,11 @@
 // DeviceStates (src/live/live_device.hpp): the live states of a universe on the device,
-// one thread per symbol advancing it with live_step.hpp's step (the cpu engine's code).
+// advanced by live_step.hpp's stages (the cpu engine's code), a warp per family.
 // A state's Core is one record per symbol; its rings lie in two arrays of `ring`
 // entries per symbol.
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
-#include <string_view>
 
 #include "../live/live_device.hpp"
 #include "../core/prepared.hpp"
@@ -18,8 +16,6 @@
 
 namespace atc::detail::live {
 namespace {
-
-constexpr int kThreads = 64;  // 10,000 symbols fill every SM with at least one block
 
 // The output block: the double columns, then the 64-bit integers, then the bytes.
 constexpr int kDoubleColumns = 1 + 2 * kFamilies;
@@ -57,26 +53,45 @@ OutputColumns columns_at(Byte* base, std::size_t n) {
   return c;
 }
 
-// kLocal: the step works on a copy of the Core in local memory (loaded at once, stored
-// back at once) rather than on the record in global memory.
-template <bool kLocal>
-__global__ void step_kernel(Core* cores, double* rings, Wide* ring_ticks, const __grid_constant__ Params p,
-                            const double* growth, const double* close, const double* src, const std::uint8_t* take,
-                            long long n, OutputColumns out) {
-  const long long i = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (i >= n) return;
+// A block advances 32 symbols, one per lane: warp 0 runs a bar's first stage for them,
+// then warp f runs family f's stages (kFamilies warps side by side, no divergence
+// within a warp), then warp 0 the last stage and the outputs. The stages are
+// live_step.hpp's, which the host runs one after the other.
+constexpr int kSymbolsPerBlock = 32;
+constexpr int kBlockThreads = kSymbolsPerBlock * kFamilies;
+
+__global__ void __launch_bounds__(kBlockThreads)
+    step_kernel(Core* cores, double* rings, Wide* ring_ticks, const __grid_constant__ Params p, const double* growth,
+                const double* close, const double* src, const std::uint8_t* take, long long n, OutputColumns out) {
+  const int lane = static_cast<int>(threadIdx.x) % kSymbolsPerBlock;
+  const int warp = static_cast<int>(threadIdx.x) / kSymbolsPerBlock;
+  const long long i = static_cast<long long>(blockIdx.x) * kSymbolsPerBlock + lane;
+  // (Raw storage: BarContext's members have default initializers, which __shared__
+  // variables may not.)
+  __shared__ alignas(BarContext) unsigned char context_bytes[kSymbolsPerBlock * sizeof(BarContext)];
+  __shared__ FamilyBar families[kSymbolsPerBlock][kFamilies];
+  __shared__ bool chains_finite[kSymbolsPerBlock][kFamilies];
+  __shared__ bool stepping[kSymbolsPerBlock];
+  BarContext& ctx = reinterpret_cast<BarContext*>(context_bytes)[lane];
+  const StateRef s{cores + i, rings + i * p.ring, ring_ticks + i * p.ring};
+  const bool updated = i < n && take[i] != 0 && cores[i].fatal == StatusCode::Ok;
+  if (warp == 0) stepping[lane] = updated && begin_bar(s, p, close[i], src != nullptr ? src[i] : close[i],
+                                                        growth[cores[i].bars], ctx);
+  __syncthreads();
+  if (stepping[lane]) {
+    std::int8_t side[K];
+    family_sides(s, p, ctx, warp, side);
+    chains_finite[lane][warp] = advance_chains(s, p, ctx, warp * K, K, side);
+    families[lane][warp] = family_layer(s, p, ctx, warp);
+  }
+  __syncthreads();
+  if (warp != 0 || i >= n) return;
   Core& c = cores[i];
-  const bool updated = take[i] != 0 && c.fatal == StatusCode::Ok;
   BarOutputs o;
-  if (updated) {
-    const double x = src != nullptr ? src[i] : close[i];
-    if constexpr (kLocal) {
-      Core local = c;
-      o = step(StateRef{&local, rings + i * p.ring, ring_ticks + i * p.ring}, p, close[i], x, growth[local.bars]);
-      c = local;
-    } else {
-      o = step(StateRef{&c, rings + i * p.ring, ring_ticks + i * p.ring}, p, close[i], x, growth[c.bars]);
-    }
+  if (stepping[lane]) {
+    bool finite = true;
+    for (int f = 0; f < kFamilies; ++f) finite = finite && chains_finite[lane][f] && families[lane][f].finite;
+    o = end_bar(s, p, ctx, families[lane], finite);
   } else {
     o = c.last;
   }
@@ -115,7 +130,6 @@ struct DeviceStates::Impl {
   std::vector<double> growth;
   cuda::DeviceBuffer<double> d_growth;
   std::int64_t max_bars = 0;
-  bool local_core = std::getenv("ATC_LIVE_STEP") == nullptr || std::string_view(std::getenv("ATC_LIVE_STEP")) != "direct";
 
   explicit Impl(const Params& p) : params(p) {}
 
@@ -224,11 +238,10 @@ DeviceBarColumns DeviceStates::step(bool own_src, bool commit) {
     ATC_CUDA_CHECK(cudaMemcpyAsync(m.d_src.data(), m.h_src.get(), m.n * sizeof(double), cudaMemcpyHostToDevice, stream));
   ATC_CUDA_CHECK(cudaMemcpyAsync(m.d_take.data(), m.h_take.get(), m.n, cudaMemcpyHostToDevice, stream));
   m.cover_growth();
-  const auto blocks = static_cast<unsigned>((m.n + kThreads - 1) / kThreads);
-  const auto kernel = m.local_core ? step_kernel<true> : step_kernel<false>;
-  kernel<<<blocks, kThreads, 0, stream>>>(cores, rings, ticks, m.params, m.d_growth.data(), m.d_close.data(),
-                                          own_src ? m.d_src.data() : nullptr, m.d_take.data(),
-                                          static_cast<long long>(m.n), columns_at(m.d_out.data(), m.n));
+  const auto blocks = static_cast<unsigned>((m.n + kSymbolsPerBlock - 1) / kSymbolsPerBlock);
+  step_kernel<<<blocks, kBlockThreads, 0, stream>>>(cores, rings, ticks, m.params, m.d_growth.data(), m.d_close.data(),
+                                                    own_src ? m.d_src.data() : nullptr, m.d_take.data(),
+                                                    static_cast<long long>(m.n), columns_at(m.d_out.data(), m.n));
   ATC_CUDA_CHECK_LAUNCH("live step_kernel");
   if (commit) ++m.max_bars;  // at most one bar more for any symbol
   ATC_CUDA_CHECK(cudaMemcpyAsync(m.h_out.get(), m.d_out.data(), m.n * kOutputBytesPerSymbol, cudaMemcpyDeviceToHost,

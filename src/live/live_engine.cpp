@@ -137,17 +137,22 @@ struct LiveEngine::Impl {
     if (device) device->upload(states);
   }
 
-  // Runs f(i) for every symbol, split over the threads when there are many symbols.
+  // Runs f(begin, end) over ranges covering every symbol, split over the threads when
+  // there are many symbols.
   template <class F>
-  void for_each_symbol(const F& f) const {
+  void for_each_range(const F& f) const {
     const std::size_t n = states.size();
     // Below ~500 symbols handing work to another thread costs more than the work.
     const auto workers = static_cast<unsigned>(std::clamp<std::size_t>(n / 512, 1, pool.size()));
-    const auto part = [&](unsigned w) {
-      for (std::size_t i = n * w / workers; i < n * (w + 1) / workers; ++i) f(i);
-    };
+    const auto part = [&](unsigned w) { f(n * w / workers, n * (w + 1) / workers); };
     if (workers == 1) part(0);
     else pool.run(workers, part);
+  }
+  template <class F>
+  void for_each_symbol(const F& f) const {
+    for_each_range([&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) f(i);
+    });
   }
   void resize_bar(LiveBar& b) const {
     const std::size_t n = states.size();
@@ -249,57 +254,54 @@ struct LiveEngine::Impl {
     });
   }
 
-  // The bar in one launch; the host writes the inputs and reads the outputs. A symbol
-  // that stopped has its status from the device's fatal code, named here.
+  // The bar in one launch; the host writes the inputs and reads the outputs, both on the
+  // worker threads. A symbol that stopped has its status from the device's fatal code,
+  // named here.
   void advance_on_device(std::span<const double> closes, std::span<const double> src,
                          std::span<const std::uint8_t> has_bar, bool commit) {
-    const std::size_t n = states.size();
     double* close_in = device->close_input();
     double* src_in = device->src_input();
     std::uint8_t* take = device->take_input();
-    std::vector<std::size_t> rejects;
-    for (std::size_t i = 0; i < n; ++i) {
-      const bool offered = has_bar.empty() || has_bar[i] != 0;
-      const double close = closes[i], source = src.empty() ? close : src[i];
-      close_in[i] = close;
-      if (!src.empty()) src_in[i] = source;
-      take[i] = offered ? 1 : 0;
-      if (offered && !detail::live::reject_reason(close, source).empty()) {
-        take[i] = 0;
-        rejects.push_back(i);
-      }
-    }
+    const auto offered = [&](std::size_t i) { return has_bar.empty() || has_bar[i] != 0; };
+    const auto source = [&](std::size_t i) { return src.empty() ? closes[i] : src[i]; };
+    for_each_range([&](std::size_t begin, std::size_t end) {
+      std::memcpy(close_in + begin, closes.data() + begin, (end - begin) * sizeof(double));
+      if (!src.empty()) std::memcpy(src_in + begin, src.data() + begin, (end - begin) * sizeof(double));
+      for (std::size_t i = begin; i < end; ++i)
+        take[i] = offered(i) && detail::live::valid_bar(closes[i], source(i)) ? 1 : 0;
+    });
     const detail::live::DeviceBarColumns out = device->step(!src.empty(), commit);
     if (commit) host_stale = true;
-    std::memcpy(bar.average_signal.data(), out.average, n * sizeof(double));
-    for (int f = 0; f < kFamilies; ++f) {
-      std::memcpy(bar.family_signal[f].data(), out.family_signal[f], n * sizeof(double));
-      std::memcpy(bar.family_equity[f].data(), out.family_equity[f], n * sizeof(double));
-    }
-    std::int8_t* classification[5] = {bar.trend.data(), bar.state.data(), bar.direction.data(), bar.long_entry.data(),
-                                      bar.short_entry.data()};
-    for (int k = 0; k < 5; ++k) std::memcpy(classification[k], out.classification[k], n);
-    std::memcpy(bar.updated.data(), out.updated, n);
     static const std::string kNoMessage;
-    for (std::size_t i = 0; i < n; ++i) {
-      bar.bar[i] = out.bars[i] - 1;
-      const auto fatal = static_cast<StatusCode>(out.fatal[i]);
-      if (fatal == StatusCode::Ok) {
-        set_status(bar, i, fatal, -1, kNoMessage, out.bars[i]);
-        continue;
+    for_each_range([&](std::size_t begin, std::size_t end) {
+      const std::size_t count = end - begin;
+      std::memcpy(bar.average_signal.data() + begin, out.average + begin, count * sizeof(double));
+      for (int f = 0; f < kFamilies; ++f) {
+        std::memcpy(bar.family_signal[f].data() + begin, out.family_signal[f] + begin, count * sizeof(double));
+        std::memcpy(bar.family_equity[f].data() + begin, out.family_equity[f] + begin, count * sizeof(double));
       }
-      // Named once, when it stops (the host's state keeps the message for save()).
-      if (const std::string& known = states[i].fatal_message; !known.empty()) {
-        set_status(bar, i, fatal, out.fatal_bar[i], known, out.bars[i]);
-        continue;
+      std::int8_t* classification[5] = {bar.trend.data(), bar.state.data(), bar.direction.data(),
+                                        bar.long_entry.data(), bar.short_entry.data()};
+      for (int k = 0; k < 5; ++k) std::memcpy(classification[k] + begin, out.classification[k] + begin, count);
+      std::memcpy(bar.updated.data() + begin, out.updated + begin, count);
+      for (std::size_t i = begin; i < end; ++i) {
+        bar.bar[i] = out.bars[i] - 1;
+        const auto fatal = static_cast<StatusCode>(out.fatal[i]);
+        if (fatal == StatusCode::Ok) {
+          if (offered(i) && take[i] == 0) bar.status[i] = *rejected(i, closes[i], source(i), out.bars[i]);
+          else set_status(bar, i, fatal, -1, kNoMessage, out.bars[i]);
+          continue;
+        }
+        // Named once, when it stops (the host's state keeps the message for save()).
+        if (const std::string& known = states[i].fatal_message; !known.empty()) {
+          set_status(bar, i, fatal, out.fatal_bar[i], known, out.bars[i]);
+          continue;
+        }
+        std::string message = detail::live::fatal_message(fatal, symbols[i], out.fatal_bar[i]);
+        set_status(bar, i, fatal, out.fatal_bar[i], message, out.bars[i]);
+        if (commit) states[i].fatal_message = std::move(message);
       }
-      std::string message = detail::live::fatal_message(fatal, symbols[i], out.fatal_bar[i]);
-      set_status(bar, i, fatal, out.fatal_bar[i], message, out.bars[i]);
-      if (commit) states[i].fatal_message = std::move(message);
-    }
-    for (const std::size_t i : rejects)
-      if (out.fatal[i] == static_cast<std::uint8_t>(StatusCode::Ok))
-        bar.status[i] = *rejected(i, closes[i], src.empty() ? closes[i] : src[i], out.bars[i]);
+    });
   }
 };
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -137,6 +138,8 @@ inline void prefetch(const SymbolState& s, const Params& p) {
   prefetch_bytes(s.ring_ticks.data(), s.ring_ticks.size() * sizeof(Wide));
 }
 
+// Whether a bar can be accepted: close finite and positive, src finite.
+inline bool valid_bar(double close, double src) { return std::isfinite(close) && close > 0.0 && std::isfinite(src); }
 // Why a bar cannot be accepted (the state is left as it was), or empty.
 std::string reject_reason(double close, double src);
 

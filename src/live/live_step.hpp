@@ -201,43 +201,48 @@ struct Bar {
   ATC_HD int back(int k) const { return pos >= k ? pos - k : pos - k + ring; }
 };
 
-// The window sums and KAMA noise advanced by bar t (its tick in the ring already), then
-// the sides of every window MA. I: see times().
+// The window sums advanced by bar t (its tick in the ring already). I: see times().
 template <class I>
-ATC_HD void advance_integers(Core& c, const Params& p, const Wide* ticks, const Bar& b, bool resummed,
-                             Wide close_wide, std::int8_t (&side)[kFamilies][K], double (&er)[K]) {
+ATC_HD void advance_windows(Core& c, const Params& p, const Wide* ticks, const Bar& b) {
   const std::int64_t t = b.t;
   const I v = static_cast<I>(ticks[b.pos]);
-  if (!resummed) {
-    for (int w = 0; w < p.windows; ++w) {
-      Window& win = c.windows[w];
-      const int len = p.window_length[w];
-      I y = static_cast<I>(win.sum_y), sw = static_cast<I>(win.sum_w);
-      if (t >= len) {
-        sw = sw - y + times(v, len);
-        y += v - static_cast<I>(ticks[b.back(len)]);
-      } else {
-        y += v;
-        sw += times(v, t + 1);
-      }
-      win.sum_y = y;
-      win.sum_w = sw;
+  for (int w = 0; w < p.windows; ++w) {
+    Window& win = c.windows[w];
+    const int len = p.window_length[w];
+    I y = static_cast<I>(win.sum_y), sw = static_cast<I>(win.sum_w);
+    if (t >= len) {
+      sw = sw - y + times(v, len);
+      y += v - static_cast<I>(ticks[b.back(len)]);
+    } else {
+      y += v;
+      sw += times(v, t + 1);
     }
+    win.sum_y = y;
+    win.sum_w = sw;
   }
+}
+
+// The sides of a window family's MAs (f: SMA, WMA or LSMA) from the window sums.
+template <class I>
+ATC_HD void window_sides(const Core& c, const Params& p, const Bar& b, int f, Wide close_wide, std::int8_t* side) {
   const I close_ticks = static_cast<I>(close_wide);
-  for (int k = 0; k < 3; ++k) {
-    const int f = window_family(k);
-    for (int i = 0; i < K; ++i) {
-      const int len = p.length[f][i];
-      if (t < len - 1) {
-        side[f][i] = kNoSide;
-        continue;
-      }
-      const Window& win = c.windows[p.window[f][i]];
-      side[f][i] = window_side<I>(f, len, p.denominator[f][i], close_ticks, static_cast<I>(win.sum_y),
-                                  static_cast<I>(win.sum_w));
+  for (int i = 0; i < K; ++i) {
+    const int len = p.length[f][i];
+    if (b.t < len - 1) {
+      side[i] = kNoSide;
+      continue;
     }
+    const Window& win = c.windows[p.window[f][i]];
+    side[i] = window_side<I>(f, len, p.denominator[f][i], close_ticks, static_cast<I>(win.sum_y),
+                             static_cast<I>(win.sum_w));
   }
+}
+
+// KAMA's noise advanced by bar t (unless summed afresh) and its efficiency ratios.
+template <class I>
+ATC_HD void kama_ratios(Core& c, const Params& p, const Wide* ticks, const Bar& b, bool resummed, double* er) {
+  const std::int64_t t = b.t;
+  const I v = static_cast<I>(ticks[b.pos]);
   const I diff = t >= 1 ? magnitude<I>(v - static_cast<I>(ticks[b.back(1)])) : I(0);
   for (int i = 0; i < K; ++i) {
     const int len = p.length[kKama][i];
@@ -266,131 +271,184 @@ ATC_HD double ema_at(double value, const StateRef& s, const Params& p, const Bar
 
 }  // namespace step_detail
 
-// Advances a symbol by one valid bar (close finite and positive, src finite) and returns
-// its outputs. `growth` is formulas::growth_factor at the bar (t = Core::bars), computed
-// on the host for either side: the device's exp may differ from the host's in the last
-// bit. On a fatal error (growth or equity overflow, prices outside the tick range) the
-// symbol stops there: Core::fatal and fatal_bar say why and where.
-ATC_HD BarOutputs step(const StateRef& s, const Params& p, double close, double src, double growth) {
+// The bar as every family's stage sees it (step's first stage makes it).
+struct BarContext {
+  step_detail::Bar b;
+  exact::TickScale scale;
+  Wide close_ticks;
+  bool resummed;  // the window sums and KAMA's noise were summed afresh at this bar
+};
+
+// A family's Layer-2 inputs at the bar.
+struct FamilyBar {
+  double signal, equity;
+  bool finite;  // its chains' and its own equity finite (before the cutout: true)
+};
+
+// A bar is four stages: begin_bar (the tick scale, the rings, the window sums), then per
+// family family_sides and its chains (advance_chains), then family_layer, then end_bar
+// (Layer 2 and the classification). The families' stages touch only their own state,
+// so that the device runs them side by side (a warp per family) and the host one after
+// the other, with the same bits.
+
+// The first stage; false when the symbol stops at this bar (Core::fatal says why).
+ATC_HD bool begin_bar(const StateRef& s, const Params& p, double close, double src, double growth, BarContext& ctx) {
   using namespace step_detail;
   Core& c = *s.core;
   const std::int64_t t = c.bars;
   const int ti = static_cast<int>(t);
-  const Config& config = p.config;
-  if (p.la * (static_cast<double>(t) - config.cutout) > formulas::kMaxGrowthExponent) {
+  if (p.la * (static_cast<double>(t) - p.config.cutout) > formulas::kMaxGrowthExponent) {
     fail(c, StatusCode::GrowthOverflow, t);
-    return c.last;
+    return false;
   }
   bool resum_needed = false;
   // src equal to close is the same value: taking it twice changes nothing.
   if (!take_value(s, p, close, t, resum_needed) || (src != close && !take_value(s, p, src, t, resum_needed))) {
     fail(c, StatusCode::TickRange, t);
-    return c.last;
+    return false;
   }
   const int pos = static_cast<int>(t % p.ring);
   s.ring[pos] = src;
-  const exact::TickScale scale = scale_of(c);
+  ctx.scale = scale_of(c);
   if (resum_needed) {
     refresh_ticks(s, p, t + 1);
     resum(s, p, t);
   } else {
-    s.ring_ticks[pos] = ticks_of(src, scale);
+    s.ring_ticks[pos] = ticks_of(src, ctx.scale);
   }
-  const Wide close_ticks = ticks_of(close, scale);
-
+  ctx.close_ticks = ticks_of(close, ctx.scale);
+  ctx.resummed = resum_needed;
   const double adjusted = t > 0 ? (close - c.close_prev) / c.close_prev * growth : kNaN;
-  const Bar b{t, ti, pos, p.ring, src, close, adjusted};
-
-  // The exact stages first: window sums, their MAs' sides, KAMA's efficiency ratios.
-  std::int8_t side[kFamilies][K];
-  double er[K];
-  if (c.narrow) advance_integers<std::int64_t>(c, p, s.ring_ticks, b, resum_needed, close_ticks, side, er);
-  else advance_integers<Wide>(c, p, s.ring_ticks, b, resum_needed, close_ticks, side, er);
-
-  // The float MAs and their sides.
-  for (int i = 0; i < K; ++i) {
-    const int len = p.length[kEma][i];
-    c.ema[i] = ema_at(c.ema[i], s, p, b, len, p.alpha[kEma][i], scale);
-    side[kEma][i] = side_of(close, c.ema[i]);
+  ctx.b = Bar{t, ti, pos, p.ring, src, close, adjusted};
+  if (!resum_needed) {
+    if (c.narrow) advance_windows<std::int64_t>(c, p, s.ring_ticks, ctx.b);
+    else advance_windows<Wide>(c, p, s.ring_ticks, ctx.b);
   }
-  for (int i = 0; i < K; ++i) {
-    // DEMA: a second EMA over the first one's values from bar len − 1, seeded with their
-    // float64 sum in bar order divided by len.
-    const int len = p.length[kDema][i];
-    const double alpha = p.alpha[kDema][i];
-    double ma = kNaN;
-    c.dema1[i] = ema_at(c.dema1[i], s, p, b, len, alpha, scale);
-    if (t >= len - 1) {
-      const std::int64_t valid = t - (len - 1);
-      if (valid < len) c.dema_seed[i] += c.dema1[i];
-      if (valid == len - 1) c.dema2[i] = c.dema_seed[i] / len;
-      else if (valid >= len) c.dema2[i] = formulas::ema_step(c.dema2[i], c.dema1[i], alpha);
-      if (valid >= len - 1) ma = 2.0 * c.dema1[i] - c.dema2[i];
+  return true;
+}
+
+// Family f's nine MAs at the bar and where close stands against each (side[0 … 8]).
+ATC_HD void family_sides(const StateRef& s, const Params& p, const BarContext& ctx, int f, std::int8_t* side) {
+  using namespace step_detail;
+  Core& c = *s.core;
+  const Bar& b = ctx.b;
+  const std::int64_t t = b.t;
+  const double close = b.close;
+  if (f == kEma) {
+    for (int i = 0; i < K; ++i) {
+      c.ema[i] = ema_at(c.ema[i], s, p, b, p.length[kEma][i], p.alpha[kEma][i], ctx.scale);
+      side[i] = side_of(close, c.ema[i]);
     }
-    side[kDema][i] = side_of(close, ma);
+  } else if (f == kDema) {
+    for (int i = 0; i < K; ++i) {
+      // A second EMA over the first one's values from bar len − 1, seeded with their
+      // float64 sum in bar order divided by len.
+      const int len = p.length[kDema][i];
+      const double alpha = p.alpha[kDema][i];
+      double ma = kNaN;
+      c.dema1[i] = ema_at(c.dema1[i], s, p, b, len, alpha, ctx.scale);
+      if (t >= len - 1) {
+        const std::int64_t valid = t - (len - 1);
+        if (valid < len) c.dema_seed[i] += c.dema1[i];
+        if (valid == len - 1) c.dema2[i] = c.dema_seed[i] / len;
+        else if (valid >= len) c.dema2[i] = formulas::ema_step(c.dema2[i], c.dema1[i], alpha);
+        if (valid >= len - 1) ma = 2.0 * c.dema1[i] - c.dema2[i];
+      }
+      side[i] = side_of(close, ma);
+    }
+  } else if (f == kKama) {
+    double er[K];
+    if (c.narrow) kama_ratios<std::int64_t>(c, p, s.ring_ticks, b, ctx.resummed, er);
+    else kama_ratios<Wide>(c, p, s.ring_ticks, b, ctx.resummed, er);
+    for (int i = 0; i < K; ++i) {
+      c.kama[i] = formulas::kama_step(t == 0 ? 0.0 : c.kama[i], formulas::kama_sc(er[i]), b.x);
+      side[i] = side_of(close, c.kama[i]);
+    }
+  } else if (c.narrow) {
+    window_sides<std::int64_t>(c, p, b, f, ctx.close_ticks, side);
+  } else {
+    window_sides<Wide>(c, p, b, f, ctx.close_ticks, side);
   }
-  for (int i = 0; i < K; ++i) {
-    c.kama[i] = formulas::kama_step(t == 0 ? 0.0 : c.kama[i], formulas::kama_sc(er[i]), src);
-    side[kKama][i] = side_of(close, c.kama[i]);
-  }
+}
 
-  // Signals, equities and the layers. The families' sums Σ s·E and Σ E each in the
-  // order of their chains, the six families side by side.
-  BarOutputs out;
-  formulas::AverageSignalT<double> average;
+// Chains [first, first + count) of the 54 (family-major) advanced by the bar: §4's
+// signal from the sides, §5's equity. Returns whether every equity is finite (before the
+// cutout: true).
+ATC_HD bool advance_chains(const StateRef& s, const Params& p, const BarContext& ctx, int first, int count,
+                           const std::int8_t* side_now) {
+  using namespace step_detail;
+  Core& c = *s.core;
+  const std::int64_t t = ctx.b.t;
+  const int ti = ctx.b.ti;
+  const int cutout = p.config.cutout;
+  std::int8_t* signal = &c.signal[0][0] + first;
+  std::int8_t* side_prev = &c.side[0][0] + first;
+  double* equity = &c.equity[0][0] + first;
+  double* equity_return = &c.equity_return[0][0] + first;
   bool finite = true;
-  constexpr int kChains = kFamilies * K;
-  std::int8_t* signal = &c.signal[0][0];
-  std::int8_t* side_prev = &c.side[0][0];
-  const std::int8_t* side_now = &side[0][0];
-  double* equity = &c.equity[0][0];
-  double* equity_return = &c.equity_return[0][0];
-  if (t > 0 && ti > config.cutout) {  // formulas::Equity::step_running, branch-free
-    const double r = adjusted, keep = p.keep;
-    bool all_finite = true;
-    for (int j = 0; j < kChains; ++j) {
+  if (t > 0 && ti > cutout) {  // formulas::Equity::step_running, branch-free
+    const double r = ctx.b.adjusted, keep = p.keep;
+    for (int j = 0; j < count; ++j) {
       const std::int8_t signal_prev = signal[j];
       const double a = signal_prev > 0 ? r : (signal_prev < 0 ? -r : equity_return[j]);
       const double e = equity[j] * keep * (1.0 + a);
       equity_return[j] = a;
       equity[j] = e < formulas::kEquityFloor ? formulas::kEquityFloor : e;
-      all_finite = all_finite && std::isfinite(equity[j]);
+      finite = finite && std::isfinite(equity[j]);
       signal[j] = next_signal(signal_prev, side_now[j], side_prev[j]);
       side_prev[j] = side_now[j];
     }
-    finite = all_finite;
-  } else {
-    for (int j = 0; j < kChains; ++j) {
-      const std::int8_t signal_prev = signal[j];
-      if (t > 0) signal[j] = next_signal(signal_prev, side_now[j], side_prev[j]);
-      side_prev[j] = side_now[j];
-      formulas::Equity curve;
-      curve.e = equity[j];
-      curve.a = equity_return[j];
-      const double e = curve.step(ti, config.cutout, 1.0, adjusted, t > 0 ? static_cast<double>(signal_prev) : kNaN,
-                                  p.keep);
-      equity[j] = curve.e;
-      equity_return[j] = curve.a;
-      finite = finite && (ti < config.cutout || std::isfinite(e));
-    }
+    return finite;
   }
-  double nums[kFamilies] = {}, dens[kFamilies] = {};
+  for (int j = 0; j < count; ++j) {
+    const std::int8_t signal_prev = signal[j];
+    if (t > 0) signal[j] = next_signal(signal_prev, side_now[j], side_prev[j]);
+    side_prev[j] = side_now[j];
+    formulas::Equity curve;
+    curve.e = equity[j];
+    curve.a = equity_return[j];
+    const double e = curve.step(ti, cutout, 1.0, ctx.b.adjusted, t > 0 ? static_cast<double>(signal_prev) : kNaN,
+                                p.keep);
+    equity[j] = curve.e;
+    equity_return[j] = curve.a;
+    finite = finite && (ti < cutout || std::isfinite(e));
+  }
+  return finite;
+}
+
+// Family f's Layer 1 (its signals weighted by their equities, Σ in chain order) and its
+// Layer-2 equity, after its chains advanced.
+ATC_HD FamilyBar family_layer(const StateRef& s, const Params& p, const BarContext& ctx, int f) {
+  Core& c = *s.core;
+  const int ti = ctx.b.ti;
+  const int cutout = p.config.cutout;
+  double num = 0.0, den = 0.0;
   for (int i = 0; i < K; ++i) {
-    for (int f = 0; f < kFamilies; ++f) {
-      nums[f] += c.signal[f][i] * c.equity[f][i];
-      dens[f] += c.equity[f][i];
-    }
+    num += c.signal[f][i] * c.equity[f][i];
+    den += c.equity[f][i];
   }
+  FamilyBar out;
+  out.signal = ti < cutout ? kNaN : formulas::round2(num / den);
+  out.equity = c.family_equity[f].step(ti, cutout, p.config.weight[f], ctx.b.adjusted, c.family_signal_prev[f], p.keep);
+  out.finite = ti < cutout || (std::isfinite(out.equity) && !std::isnan(out.signal));
+  c.family_signal_prev[f] = out.signal;
+  return out;
+}
+
+// The last stage: Average_Signal over the families in their order, the classification,
+// and the bar counted. `finite`: every family's (FamilyBar::finite and its chains').
+ATC_HD BarOutputs end_bar(const StateRef& s, const Params& p, const BarContext& ctx, const FamilyBar* families,
+                          bool finite) {
+  using namespace step_detail;
+  Core& c = *s.core;
+  const Config& config = p.config;
+  const int ti = ctx.b.ti;
+  BarOutputs out;
+  formulas::AverageSignalT<double> average;
   for (int f = 0; f < kFamilies; ++f) {
-    const double num = nums[f], den = dens[f];
-    const double x_signal = ti < config.cutout ? kNaN : formulas::round2(num / den);
-    const double x_equity = c.family_equity[f].step(ti, config.cutout, config.weight[f], adjusted,
-                                                    c.family_signal_prev[f], p.keep);
-    finite = finite && (ti < config.cutout || (std::isfinite(x_equity) && !std::isnan(x_signal)));
-    c.family_signal_prev[f] = x_signal;
-    out.family_signal[f] = x_signal;
-    out.family_equity[f] = x_equity;
-    average.add(x_signal, x_equity);
+    out.family_signal[f] = families[f].signal;
+    out.family_equity[f] = families[f].equity;
+    average.add(families[f].signal, families[f].equity);
   }
   out.average = ti < config.cutout ? kNaN : average.value();
   finite = finite && (ti < config.cutout || !std::isnan(out.average));
@@ -403,14 +461,34 @@ ATC_HD BarOutputs step(const StateRef& s, const Params& p, double close, double 
   out.short_entry = bar.short_entry;
   c.a_prev = a;
   c.average_prev = out.average;
-  c.close_prev = close;
-  c.bars = t + 1;
+  c.close_prev = ctx.b.close;
+  c.bars = ctx.b.t + 1;
   if (!finite) {
-    fail(c, StatusCode::EquityOverflow, t);
+    fail(c, StatusCode::EquityOverflow, ctx.b.t);
     return c.last;
   }
   c.last = out;
   return out;
+}
+
+// Advances a symbol by one valid bar (close finite and positive, src finite) and returns
+// its outputs: the four stages one after the other. `growth` is formulas::growth_factor
+// at the bar (t = Core::bars), computed on the host for either side: the device's exp
+// may differ from the host's in the last bit. On a fatal error (growth or equity
+// overflow, prices outside the tick range) the symbol stops there: Core::fatal and
+// fatal_bar say why and where.
+ATC_HD BarOutputs step(const StateRef& s, const Params& p, double close, double src, double growth) {
+  BarContext ctx;
+  if (!begin_bar(s, p, close, src, growth, ctx)) return s.core->last;
+  std::int8_t side[kFamilies][K];
+  for (int f = 0; f < kFamilies; ++f) family_sides(s, p, ctx, f, side[f]);
+  bool finite = advance_chains(s, p, ctx, 0, kFamilies * K, &side[0][0]);
+  FamilyBar families[kFamilies];
+  for (int f = 0; f < kFamilies; ++f) {
+    families[f] = family_layer(s, p, ctx, f);
+    finite = finite && families[f].finite;
+  }
+  return end_bar(s, p, ctx, families, finite);
 }
 
 }  // namespace atc::detail::live

@@ -28,6 +28,12 @@ using test::Simulation;
 constexpr LiveOptions kCuda{Backend::Cuda, 2};
 constexpr LiveOptions kCpu{Backend::Cpu, 2};
 
+// prefix + number (not "…" + std::to_string: GCC 12's -Wrestrict false positive).
+std::string numbered(std::string prefix, std::uint64_t number) {
+  prefix += std::to_string(number);
+  return prefix;
+}
+
 Simulation on_cuda(Simulation sim = {}) {
   sim.options = kCuda;
   sim.restore_options = kCuda;
@@ -37,7 +43,7 @@ Simulation on_cuda(Simulation sim = {}) {
 TEST(CudaLive, RaggedRandomWalksWithMissingAndRefusedBars) {
   ATC_REQUIRE_GPU();
   const std::uint64_t seed = test::fresh_seed();
-  SCOPED_TRACE("seed " + std::to_string(seed));
+  SCOPED_TRACE(numbered("seed ", seed));
   const test::OwnedBatch batch =
       test::ragged_batch({.symbols = 300, .min_bars = 60, .max_bars = 700, .max_leading_nans = 80, .seed = seed});
   Simulation sim = on_cuda({.history = 50});
@@ -52,7 +58,7 @@ TEST(CudaLive, RaggedRandomWalksWithMissingAndRefusedBars) {
 TEST(CudaLive, TickGridsWithTiesAndScaleChanges) {
   ATC_REQUIRE_GPU();
   test::OwnedBatch batch;
-  for (int s = 0; s < 6; ++s) batch.add("GRID" + std::to_string(s), test::grid_walk(700, 20 + s, 0.01, 50.0, 0.4));
+  for (int s = 0; s < 6; ++s) batch.add(numbered("GRID", s), test::grid_walk(700, 20 + s, 0.01, 50.0, 0.4));
   std::vector<double> widening = test::grid_walk(700, 31, 0.01, 80.0, 0.3);
   widening[300] += 0.005;                                      // a third decimal
   widening[500] = std::nextafter(widening[500], 1e9);           // binary ticks from here
@@ -73,7 +79,7 @@ TEST(CudaLive, CutoutStrategyWeightsAndAnOwnSource) {
     std::vector<double> close = test::random_walk(600, 40 + s, 30.0, 0.02);
     std::vector<double> src(close.size());
     for (std::size_t t = 0; t < close.size(); ++t) src[t] = close[t] * (t % 2 ? 1.003 : 0.998);
-    batch.add("S" + std::to_string(s), close, src);
+    batch.add(numbered("S", s), close, src);
   }
   Config config;
   config.cutout = 90;
@@ -147,7 +153,7 @@ void expect_same_bars(const LiveBar& a, const LiveBar& b, const std::string& whe
 TEST(CudaLive, AChangingUniverseGivesTheCpuEnginesBars) {
   ATC_REQUIRE_GPU();
   const std::uint64_t seed = test::fresh_seed();
-  SCOPED_TRACE("seed " + std::to_string(seed));
+  SCOPED_TRACE(numbered("seed ", seed));
   const test::OwnedBatch batch =
       test::ragged_batch({.symbols = 2400, .min_bars = 80, .max_bars = 400, .max_leading_nans = 30, .seed = seed});
   Config config;
@@ -179,11 +185,11 @@ TEST(CudaLive, AChangingUniverseGivesTheCpuEnginesBars) {
       has_bar[i] = r >= 8;
       closes[i] = r == 8 ? std::numeric_limits<double>::quiet_NaN() : (r == 9 ? -2.0 : 50.0 + static_cast<double>(rng() % 4000) / 100.0);
     }
-    if (u % 9 == 0) expect_same_bars(cpu.peek(closes, {}, has_bar), gpu.peek(closes, {}, has_bar), "peek " + std::to_string(u));
-    expect_same_bars(cpu.update(closes, {}, has_bar), gpu.update(closes, {}, has_bar), "update " + std::to_string(u));
+    if (u % 9 == 0) expect_same_bars(cpu.peek(closes, {}, has_bar), gpu.peek(closes, {}, has_bar), numbered("peek ", u));
+    expect_same_bars(cpu.update(closes, {}, has_bar), gpu.update(closes, {}, has_bar), numbered("update ", u));
   }
   // The state saved from the device continues on the host as the host's own.
-  const fs::path file = fs::temp_directory_path() / ("atc_cuda_live_" + std::to_string(seed) + ".state");
+  const fs::path file = fs::temp_directory_path() / (numbered("atc_cuda_live_", seed) += ".state");
   gpu.save(file);
   LiveEngine restored = LiveEngine::restore(file, kCpu);
   fs::remove(file);
