@@ -114,7 +114,7 @@ def run_device(data: Any, src: Any, native_cfg: Any, options: Any, symbols: Sequ
     columns = pd.Index(symbols) if symbols is not None else pd.RangeIndex(n)
     if len(columns) != n:
         raise ValueError(f"{len(columns)} symbols given for {n} columns")
-    names = [str(c) for c in columns]
+    names = list(map(str, range(n))) if symbols is None else [str(c) for c in columns]
     allocate = _cupy_allocator(stream)
     native = _atc.compute_device(info, src_info, names, native_cfg, options, stream, not device, allocate)
     del owner, src_owner  # the engine has finished with the prices: they may be freed
