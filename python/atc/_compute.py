@@ -7,8 +7,9 @@ holds one float64 block) and comes back as NumPy views of the engine's output co
 from __future__ import annotations
 
 import dataclasses
+import functools
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -166,12 +167,22 @@ class ATCResult(Mapping[str, pd.DataFrame]):
     the symbols that could not be computed (their columns are NaN / 0).
     """
 
-    def __init__(self, frames: Mapping[str, pd.DataFrame], status: pd.DataFrame, backend: str):
+    def __init__(self, frames: Mapping[str, pd.DataFrame], status: pd.DataFrame | Callable[[], pd.DataFrame],
+                 backend: str, error_count: int | None = None):
         self._frames = dict(frames)
-        self.status = status
-        """Per symbol: code ("ok" or the reason), bar, label, message, filled_bars."""
+        # A callable makes the status frame when first asked for: a device run of 10,000
+        # symbols returns in about the kernel's time, and building the frame costs ms.
+        self._status = status
+        self._error_count = error_count
         self.backend = backend
         """The backend that ran ("reference", "cpu", "cuda"; comma-joined when mixed)."""
+
+    @property
+    def status(self) -> pd.DataFrame:
+        """Per symbol: code ("ok" or the reason), bar, label, message, filled_bars."""
+        if callable(self._status):
+            self._status = self._status()
+        return self._status
 
     def __getitem__(self, key: str) -> pd.DataFrame:
         return self._frames[key]
@@ -405,6 +416,8 @@ def _run(
 
 
 def _warn_errors(result: ATCResult, stacklevel: int) -> None:
+    if result._error_count == 0:
+        return
     errors = result.errors
     if errors.empty:
         return
@@ -525,8 +538,10 @@ def compute_atc_batch(
         if on_gpu is None:
             result = _table_result(native, index, columns, {})
         else:
-            rows = np.asarray(native["status"]["bar"], dtype=np.int64)
-            result = DeviceATCResult(on_gpu, _status_frame(native, columns, index, rows, {}), native["backend"])
+            codes = native["status"]["code"]
+            status = functools.partial(_status_frame, native, columns, index,
+                                       np.asarray(native["status"]["bar"], dtype=np.int64), {})
+            result = DeviceATCResult(on_gpu, status, native["backend"], error_count=len(codes) - codes.count("ok"))
     else:
         result = _run(data, src, cfg, options, symbols, time_column=time_column, close_column=close_column)
     _warn_errors(result, stacklevel=2)
