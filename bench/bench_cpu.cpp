@@ -89,10 +89,12 @@ void sizes(benchmark::internal::Benchmark* b, bool reference) {
   b->ArgNames({"symbols", "bars"})->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 
-// One live update of every symbol (atc::LiveEngine, after a history of `bars` bars) on
-// 2 threads: the counter symbol_updates/s, and the state per symbol. The batch rows above
-// at the same size give the speed-up over recomputing the history every bar.
+// One live update (or peek: range 2 = 1) of every symbol (atc::LiveEngine, after a
+// history of `bars` bars) on 2 threads: the counter symbol_updates/s, and the state per
+// symbol. The batch rows above at the same size give the speed-up over recomputing the
+// history every bar.
 void BM_LiveUpdate(benchmark::State& state) {
+  const bool peek = state.range(2) != 0;
   const auto symbols = static_cast<std::size_t>(state.range(0));
   const auto bars = static_cast<std::size_t>(state.range(1));
   const Market market = make_walks(symbols, bars + 64, true);
@@ -107,7 +109,7 @@ void BM_LiveUpdate(benchmark::State& state) {
     for (std::size_t s = 0; s < symbols; ++s) closes[s] = market.views[s].close[t];
     t = t + 1 < bars + 64 ? t + 1 : bars;  // prices repeat after 64 bars: the cost does not depend on them
     state.ResumeTiming();
-    benchmark::DoNotOptimize(live.update(closes).average_signal.data());
+    benchmark::DoNotOptimize((peek ? live.peek(closes) : live.update(closes)).average_signal.data());
   }
   state.counters["symbol_updates/s"] = benchmark::Counter(
       static_cast<double>(symbols) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
@@ -119,11 +121,12 @@ BENCHMARK(BM_Cpu)->Name("cpu")->Apply([](benchmark::internal::Benchmark* b) { si
 BENCHMARK(BM_CpuGrid)->Name("cpu_grid")->Apply([](benchmark::internal::Benchmark* b) { sizes(b, false); });
 BENCHMARK(BM_LiveUpdate)
     ->Name("live_update")
-    ->ArgNames({"symbols", "bars"})
-    ->Args({1'000, 1'000})
-    ->Args({10'000, 1'000})
-    ->Args({10'000, 10'000})
-    ->Args({100'000, 1'000})
+    ->ArgNames({"symbols", "bars", "peek"})
+    ->Args({1'000, 1'000, 0})
+    ->Args({10'000, 1'000, 0})
+    ->Args({10'000, 10'000, 0})
+    ->Args({100'000, 1'000, 0})
+    ->Args({10'000, 1'000, 1})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

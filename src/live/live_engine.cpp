@@ -247,7 +247,12 @@ struct LiveEngine::Impl {
         const BarOutputs o = detail::live::step(s, params, close, source, symbols[i]);
         emit(bar, i, s, o, true);
       } else {
-        SymbolState scratch = s;
+        // A copy per thread, reused: its rings keep their storage from symbol to symbol.
+        thread_local SymbolState scratch;
+        scratch.core = s.core;
+        scratch.ring.assign(s.ring.begin(), s.ring.end());
+        scratch.ring_ticks.assign(s.ring_ticks.begin(), s.ring_ticks.end());
+        scratch.fatal_message.clear();
         const BarOutputs o = detail::live::step(scratch, params, close, source, symbols[i]);
         emit(bar, i, scratch, o, true);
       }
