@@ -10,6 +10,7 @@
 // an update in which no symbol has a bar (the step skipped: what the transfers, the
 // outputs and the statuses cost). "floor": the bytes of state an update reads and
 // writes (every symbol's Core and rings, twice) at the device's copy bandwidth.
+// "kernel": the step kernel alone, CUDA events around its launch (kernel_us).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -21,6 +22,8 @@
 #include "atc/atc.hpp"
 #include "atc/live.hpp"
 #include "cuda/device_buffer.hpp"
+#include "live/live_device.hpp"
+#include "live/live_state.hpp"
 #include "timing.hpp"
 #include "universe.hpp"
 
@@ -48,6 +51,44 @@ double pcie_bandwidth_gbs(int repeats) {
   return kBytes / (ms * 1e6);
 }
 
+// The step kernel alone (CUDA events around its launch), median µs: states made on the
+// host from `history` bars (detail::live, as LiveEngine::add makes them), then updates
+// of every symbol. Returns {kernel µs, peek kernel µs}.
+std::pair<double, double> kernel_us(const atc::bench::Universe& u, int history, int repeats) {
+  namespace live = atc::detail::live;
+  const live::Params params{atc::Config{}};
+  const std::size_t n = u.views.size();
+  std::vector<live::SymbolState> states(n, live::make_state(params));
+  std::vector<std::jthread> threads;
+  const unsigned workers = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned w = 0; w < workers; ++w)
+    threads.emplace_back([&, w] {
+      for (std::size_t i = n * w / workers; i < n * (w + 1) / workers; ++i)
+        for (int t = 0; t < history; ++t) {
+          const double close = u.close[i][static_cast<std::size_t>(t)];
+          live::step(states[i], params, close, close, u.names[i]);
+        }
+    });
+  threads.clear();  // joins
+  live::DeviceStates device(params);
+  device.upload(states);
+  device.time_kernel(true);
+  std::fill(device.take_input(), device.take_input() + n, std::uint8_t{1});
+  const auto median_of = [&](bool commit) {
+    std::vector<double> times;
+    for (int r = 0; r <= repeats; ++r) {
+      const auto t = static_cast<std::size_t>(history + r);
+      for (std::size_t i = 0; i < n; ++i) device.close_input()[i] = u.close[i][t];
+      device.step(false, commit);
+      if (r > 0) times.push_back(device.last_kernel_ms() * 1e3);  // the first: warm-up
+    }
+    std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
+    return times[times.size() / 2];
+  };
+  const double update = median_of(true);
+  return {update, median_of(false)};
+}
+
 struct Case {
   int symbols, history;
 };
@@ -73,8 +114,9 @@ int main(int argc, char** argv) {
   const double copy_gbs = copy_bandwidth_gbs(5), pcie_gbs = pcie_bandwidth_gbs(5);
   std::printf("ceilings: device copy %.0f GB/s, pinned host-to-device %.1f GB/s; %u host threads\n", copy_gbs,
               pcie_gbs, std::thread::hardware_concurrency());
-  std::printf("%-8s %8s %8s %7s %12s %11s %10s %10s %12s %12s %9s\n", "backend", "symbols", "history", "bytes",
-              "update us", "peek us", "hold us", "floor us", "add ms", "batch ms", "speed-up");
+  std::printf("%-8s %8s %8s %7s %12s %11s %10s %10s %10s %10s %12s %12s %9s\n", "backend", "symbols", "history",
+              "bytes", "update us", "peek us", "hold us", "kernel us", "peek k us", "floor us", "add ms", "batch ms",
+              "speed-up");
   std::vector<Case> cases{{10'000, 1000}, {10'000, 10'000}, {100'000, 1000}};
   if (quick) cases = {{10'000, 1000}};
   for (const Case c : cases) {
@@ -93,6 +135,7 @@ int main(int argc, char** argv) {
     for (int k = 0; k < updates; ++k)
       for (int s = 0; s < c.symbols; ++s) bars[k][s] = u.close[s][static_cast<std::size_t>(c.history + k)];
     const std::vector<std::uint8_t> no_bar(static_cast<std::size_t>(c.symbols), 0);
+    const auto [kernel, peek_kernel] = kernel_us(u, c.history, repeats);
     for (const atc::Backend backend : {atc::Backend::Cpu, atc::Backend::Cuda}) {
       atc::LiveEngine live(atc::Config{}, atc::LiveOptions{backend, 0});
       const auto t0 = std::chrono::steady_clock::now();  // once: adding is not repeatable
@@ -106,10 +149,11 @@ int main(int argc, char** argv) {
                                             repeats);
       const double state_bytes = static_cast<double>(live.state_bytes_per_symbol());
       const double floor_us = 2.0 * state_bytes * c.symbols / (copy_gbs * 1e3);
-      std::printf("%-8s %8d %8d %7.0f %12.1f %11.1f %10.1f %10.1f %12.1f %12.2f %9.0f\n",
-                  std::string(atc::backend_name(backend)).c_str(), c.symbols, c.history,
-                  state_bytes, update_ms * 1e3, peek_ms * 1e3, hold_ms * 1e3, floor_us, add_ms, batch_ms,
-                  batch_ms / update_ms);
+      const bool cuda = backend == atc::Backend::Cuda;
+      std::printf("%-8s %8d %8d %7.0f %12.1f %11.1f %10.1f %10.1f %10.1f %10.1f %12.1f %12.2f %9.0f\n",
+                  std::string(atc::backend_name(backend)).c_str(), c.symbols, c.history, state_bytes, update_ms * 1e3,
+                  peek_ms * 1e3, hold_ms * 1e3, cuda ? kernel : 0.0, cuda ? peek_kernel : 0.0, floor_us, add_ms,
+                  batch_ms, batch_ms / update_ms);
     }
   }
   return 0;

@@ -60,5 +60,7 @@ double* DeviceStates::src_input() { return nullptr; }
 std::uint8_t* DeviceStates::take_input() { return nullptr; }
 DeviceBarColumns DeviceStates::step(bool, bool) { return {}; }
 std::size_t DeviceStates::size() const { return 0; }
+void DeviceStates::time_kernel(bool) {}
+double DeviceStates::last_kernel_ms() const { return 0.0; }
 
 }  // namespace atc::detail::live

@@ -12,6 +12,7 @@
 #include "../live/live_step.hpp"
 #include "check.hpp"
 #include "device_buffer.hpp"
+#include "event.hpp"
 #include "stream.hpp"
 
 namespace atc::detail::live {
@@ -130,6 +131,8 @@ struct DeviceStates::Impl {
   std::vector<double> growth;
   cuda::DeviceBuffer<double> d_growth;
   std::int64_t max_bars = 0;
+  std::unique_ptr<cuda::Event> kernel_start, kernel_stop;  // when timing
+  double kernel_ms = 0.0;
 
   explicit Impl(const Params& p) : params(p) {}
 
@@ -170,6 +173,11 @@ DeviceStates::DeviceStates(const Params& params) {
 DeviceStates::~DeviceStates() = default;
 
 std::size_t DeviceStates::size() const { return impl_->n; }
+void DeviceStates::time_kernel(bool on) {
+  impl_->kernel_start = on ? std::make_unique<cuda::Event>() : nullptr;
+  impl_->kernel_stop = on ? std::make_unique<cuda::Event>() : nullptr;
+}
+double DeviceStates::last_kernel_ms() const { return impl_->kernel_ms; }
 double* DeviceStates::close_input() { return impl_->h_close.get(); }
 double* DeviceStates::src_input() { return impl_->h_src.get(); }
 std::uint8_t* DeviceStates::take_input() { return impl_->h_take.get(); }
@@ -239,14 +247,17 @@ DeviceBarColumns DeviceStates::step(bool own_src, bool commit) {
   ATC_CUDA_CHECK(cudaMemcpyAsync(m.d_take.data(), m.h_take.get(), m.n, cudaMemcpyHostToDevice, stream));
   m.cover_growth();
   const auto blocks = static_cast<unsigned>((m.n + kSymbolsPerBlock - 1) / kSymbolsPerBlock);
+  if (m.kernel_start) m.kernel_start->record(stream);
   step_kernel<<<blocks, kBlockThreads, 0, stream>>>(cores, rings, ticks, m.params, m.d_growth.data(), m.d_close.data(),
                                                     own_src ? m.d_src.data() : nullptr, m.d_take.data(),
                                                     static_cast<long long>(m.n), columns_at(m.d_out.data(), m.n));
   ATC_CUDA_CHECK_LAUNCH("live step_kernel");
+  if (m.kernel_stop) m.kernel_stop->record(stream);
   if (commit) ++m.max_bars;  // at most one bar more for any symbol
   ATC_CUDA_CHECK(cudaMemcpyAsync(m.h_out.get(), m.d_out.data(), m.n * kOutputBytesPerSymbol, cudaMemcpyDeviceToHost,
                                  stream));
   ATC_CUDA_CHECK(cudaStreamSynchronize(stream));
+  if (m.kernel_stop) m.kernel_ms = cuda::elapsed_ms(*m.kernel_start, *m.kernel_stop);
 
   const OutputColumns host = columns_at(m.h_out.get(), m.n);
   result.average = host.average;

@@ -51,6 +51,10 @@ class DeviceStates {
 
   std::size_t size() const;
 
+  // With timing on, each step() times its kernel with CUDA events (for the benchmarks).
+  void time_kernel(bool on);
+  double last_kernel_ms() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
