@@ -54,8 +54,48 @@ OutputColumns columns_at(Byte* base, std::size_t n) {
   return c;
 }
 
-// Symbol i's outputs of the bar (o) and its state's counts (c) into the output block.
-__device__ void write_outputs(const OutputColumns& out, long long i, const BarOutputs& o, const Core& c, bool updated) {
+// A block advances 32 symbols, one per lane: warp 0 runs a bar's first stage for them,
+// then warp f runs family f's stages (kFamilies warps side by side, no divergence
+// within a warp), then warp 0 the last stage and the outputs. The stages are
+// live_step.hpp's, which the host runs one after the other.
+constexpr int kSymbolsPerBlock = 32;
+constexpr int kBlockThreads = kSymbolsPerBlock * kFamilies;
+
+__global__ void __launch_bounds__(kBlockThreads)
+    step_kernel(Core* cores, double* rings, Wide* ring_ticks, const __grid_constant__ Params p, const double* growth,
+                const double* close, const double* src, const std::uint8_t* take, long long n, OutputColumns out) {
+  const int lane = static_cast<int>(threadIdx.x) % kSymbolsPerBlock;
+  const int warp = static_cast<int>(threadIdx.x) / kSymbolsPerBlock;
+  const long long i = static_cast<long long>(blockIdx.x) * kSymbolsPerBlock + lane;
+  // (Raw storage: BarContext's members have default initializers, which __shared__
+  // variables may not.)
+  __shared__ alignas(BarContext) unsigned char context_bytes[kSymbolsPerBlock * sizeof(BarContext)];
+  __shared__ FamilyBar families[kSymbolsPerBlock][kFamilies];
+  __shared__ bool chains_finite[kSymbolsPerBlock][kFamilies];
+  __shared__ bool stepping[kSymbolsPerBlock];
+  BarContext& ctx = reinterpret_cast<BarContext*>(context_bytes)[lane];
+  const StateRef s{cores + i, rings + i * p.ring, ring_ticks + i * p.ring};
+  const bool updated = i < n && take[i] != 0 && cores[i].fatal == StatusCode::Ok;
+  if (warp == 0) stepping[lane] = updated && begin_bar(s, p, close[i], src != nullptr ? src[i] : close[i],
+                                                        growth[cores[i].bars], ctx);
+  __syncthreads();
+  if (stepping[lane]) {
+    std::int8_t side[K];
+    family_sides(s, p, ctx, warp, side);
+    chains_finite[lane][warp] = advance_chains(s, p, ctx, warp * K, K, side);
+    families[lane][warp] = family_layer(s, p, ctx, warp);
+  }
+  __syncthreads();
+  if (warp != 0 || i >= n) return;
+  Core& c = cores[i];
+  BarOutputs o;
+  if (stepping[lane]) {
+    bool finite = true;
+    for (int f = 0; f < kFamilies; ++f) finite = finite && chains_finite[lane][f] && families[lane][f].finite;
+    o = end_bar(s, p, ctx, families[lane], finite);
+  } else {
+    o = c.last;
+  }
   out.average[i] = o.average;
   for (int f = 0; f < kFamilies; ++f) {
     out.family_signal[f][i] = o.family_signal[f];
@@ -70,69 +110,6 @@ __device__ void write_outputs(const OutputColumns& out, long long i, const BarOu
   out.fatal_bar[i] = c.fatal_bar;
   out.updated[i] = updated ? 1 : 0;
   out.fatal[i] = static_cast<std::uint8_t>(c.fatal);
-}
-
-// A block advances 32 symbols, one per lane: it copies their Cores (adjacent in global
-// memory) into shared memory with coalesced 16-byte loads, warp 0 runs a bar's first
-// stage, warp f family f's stages (kFamilies warps side by side, no divergence within a
-// warp), warp 0 the last stage and the outputs, and the block copies the Cores back.
-// Worked on in place in global memory, a lane's scattered 8-byte accesses to its own
-// record fetched several times the bytes they used. The stages are live_step.hpp's,
-// which the host runs one after the other.
-constexpr int kSymbolsPerBlock = 32;
-constexpr int kBlockThreads = kSymbolsPerBlock * kFamilies;
-constexpr std::size_t kSharedCoreBytes = kSymbolsPerBlock * sizeof(Core);
-static_assert(sizeof(Core) % sizeof(uint4) == 0 && alignof(Core) <= alignof(uint4));
-
-// Copies `bytes` (a multiple of 16) between global and shared memory with the block.
-__device__ void copy_block(void* to, const void* from, std::size_t bytes) {
-  auto* d = static_cast<uint4*>(to);
-  const auto* f = static_cast<const uint4*>(from);
-  for (std::size_t k = threadIdx.x; k < bytes / sizeof(uint4); k += blockDim.x) d[k] = f[k];
-}
-
-__global__ void __launch_bounds__(kBlockThreads)
-    step_kernel(Core* cores, double* rings, Wide* ring_ticks, const __grid_constant__ Params p, const double* growth,
-                const double* close, const double* src, const std::uint8_t* take, long long n, OutputColumns out) {
-  const int lane = static_cast<int>(threadIdx.x) % kSymbolsPerBlock;
-  const int warp = static_cast<int>(threadIdx.x) / kSymbolsPerBlock;
-  const long long first = static_cast<long long>(blockIdx.x) * kSymbolsPerBlock;
-  const long long i = first + lane;
-  const long long count = n - first < kSymbolsPerBlock ? n - first : kSymbolsPerBlock;
-  // (Raw storage: Core's and BarContext's members have default initializers, which
-  // __shared__ variables may not.)
-  extern __shared__ uint4 core_storage[];
-  __shared__ alignas(BarContext) unsigned char context_bytes[kSymbolsPerBlock * sizeof(BarContext)];
-  __shared__ FamilyBar families[kSymbolsPerBlock][kFamilies];
-  __shared__ bool chains_finite[kSymbolsPerBlock][kFamilies];
-  __shared__ bool stepping[kSymbolsPerBlock];
-  Core* block_cores = reinterpret_cast<Core*>(core_storage);
-  copy_block(block_cores, cores + first, static_cast<std::size_t>(count) * sizeof(Core));
-  __syncthreads();
-  BarContext& ctx = reinterpret_cast<BarContext*>(context_bytes)[lane];
-  Core& c = block_cores[lane];
-  const StateRef s{&c, rings + i * p.ring, ring_ticks + i * p.ring};
-  const bool updated = i < n && take[i] != 0 && c.fatal == StatusCode::Ok;
-  if (warp == 0) stepping[lane] = updated && begin_bar(s, p, close[i], src != nullptr ? src[i] : close[i],
-                                                        growth[c.bars], ctx);
-  __syncthreads();
-  if (stepping[lane]) {
-    std::int8_t side[K];
-    family_sides(s, p, ctx, warp, side);
-    chains_finite[lane][warp] = advance_chains(s, p, ctx, warp * K, K, side);
-    families[lane][warp] = family_layer(s, p, ctx, warp);
-  }
-  __syncthreads();
-  if (warp == 0 && i < n) {
-    const BarOutputs o = stepping[lane] ? end_bar(s, p, ctx, families[lane], [&] {
-      bool finite = true;
-      for (int f = 0; f < kFamilies; ++f) finite = finite && chains_finite[lane][f] && families[lane][f].finite;
-      return finite;
-    }()) : c.last;
-    write_outputs(out, i, o, c, updated);
-  }
-  __syncthreads();
-  copy_block(cores + first, block_cores, static_cast<std::size_t>(count) * sizeof(Core));
 }
 
 }  // namespace
@@ -157,10 +134,7 @@ struct DeviceStates::Impl {
   std::unique_ptr<cuda::Event> kernel_start, kernel_stop;  // when timing
   double kernel_ms = 0.0;
 
-  explicit Impl(const Params& p) : params(p) {
-    ATC_CUDA_CHECK(cudaFuncSetAttribute(step_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                        static_cast<int>(kSharedCoreBytes)));
-  }
+  explicit Impl(const Params& p) : params(p) {}
 
   // The growth table covers every symbol's next bar.
   void cover_growth() {
@@ -274,7 +248,7 @@ DeviceBarColumns DeviceStates::step(bool own_src, bool commit) {
   m.cover_growth();
   const auto blocks = static_cast<unsigned>((m.n + kSymbolsPerBlock - 1) / kSymbolsPerBlock);
   if (m.kernel_start) m.kernel_start->record(stream);
-  step_kernel<<<blocks, kBlockThreads, kSharedCoreBytes, stream>>>(cores, rings, ticks, m.params, m.d_growth.data(), m.d_close.data(),
+  step_kernel<<<blocks, kBlockThreads, 0, stream>>>(cores, rings, ticks, m.params, m.d_growth.data(), m.d_close.data(),
                                                     own_src ? m.d_src.data() : nullptr, m.d_take.data(),
                                                     static_cast<long long>(m.n), columns_at(m.d_out.data(), m.n));
   ATC_CUDA_CHECK_LAUNCH("live step_kernel");
