@@ -220,6 +220,9 @@ LiveCommand::LiveCommand(CLI::App& app) {
   command_->add_option("--resume", resume_, "Continue from a state file written by --save (no PATH)");
   command_->add_option("--save", save_, "Write the state here when the input ends or on Ctrl-C");
   command_->add_option("--threads", threads_, "Worker threads (0 = all cores)");
+  command_->add_option("--backend", backend_,
+                       "Where the states live and the updates run: cpu, cuda (on the GPU, the same bits) or auto")
+      ->check(CLI::IsMember({"cpu", "cuda", "auto"}));
   command_->add_flag("--json", json_, "Print JSON lines instead of text");
   command_->add_flag("--every-bar", every_bar_, "Print every symbol of every bar, not only the changes");
   command_->add_option("--max-bars", max_bars_, "Stop after taking this many bars (0 = no limit)");
@@ -249,10 +252,11 @@ int LiveCommand::run() const {
     throw CLI::ValidationError("live: give PATHs to start from, or --resume a state file (one of them)");
   if (follow_ && !resume_.empty())
     throw CLI::ValidationError("live: --follow follows the files of the PATHs; a resumed state has none");
+  const LiveOptions options{*parse_backend(backend_), threads_};
   std::optional<LiveEngine> engine;
   std::optional<FollowedFiles> followed;
   if (!resume_.empty()) {
-    engine.emplace(LiveEngine::restore(resume_, threads_));
+    engine.emplace(LiveEngine::restore(resume_, options));
   } else {
     const Config config = parameters_.config();
     config.validate();
@@ -261,7 +265,7 @@ int LiveCommand::run() const {
     if (follow_) followed.emplace(files, std::chrono::milliseconds(bar_wait_ms_));
     const Universe universe = Universe::from_files(files, input_flags_.options(), input_flags_.source(), errors);
     for (const SymbolError& e : errors) std::fprintf(stderr, "skipped: %s\n", e.message.c_str());
-    engine.emplace(config, threads_);
+    engine.emplace(config, options);
     const std::vector<SymbolStatus> status = engine->add(universe.views());
     for (const SymbolStatus& s : status)
       if (!s.ok() && s.code != StatusCode::TooShort) std::fprintf(stderr, "error: %s\n", s.message.c_str());

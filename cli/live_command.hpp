@@ -27,6 +27,7 @@ class LiveCommand {
   std::string resume_;
   std::string save_;
   int threads_ = 0;
+  std::string backend_ = "cpu";
   bool json_ = false;
   bool every_bar_ = false;
   std::size_t max_bars_ = 0;

@@ -619,6 +619,12 @@ TEST_F(CliTest, LiveFollowsStdinWithTheBatchBitsAndResumesFromItsState) {
     const std::vector<std::string> out = lines_of(full.out);
     EXPECT_EQ(std::stod(split(out.back())[2]), last_average[symbol]) << symbol << ": live equals compute's last bar";
   }
+  // The backend picked by auto (cuda where a GPU is usable) prints the same lines.
+  const ProgramRun automatic = atc("live '" + path("history").string() + "' --every-bar --json --backend auto < '" +
+                                   path("ticks.csv").string() + "'");
+  ASSERT_EQ(automatic.exit_code, 0) << automatic.err;
+  EXPECT_EQ(automatic.out, run.out);
+  EXPECT_EQ(atc("live '" + path("history").string() + "' --backend reference < /dev/null").exit_code, 2);
   const ProgramRun resumed = atc("live --resume '" + path("live.state").string() + "' < /dev/null");
   EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_TRUE(contains(resumed.err, "live: 2 symbols")) << resumed.err;
