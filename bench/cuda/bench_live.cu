@@ -96,21 +96,10 @@ struct Case {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int repeats = 21;
-  bool quick = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--repeats" && i + 1 < argc) repeats = std::max(1, std::atoi(argv[++i]));
-    else if (arg == "--quick") quick = true;
-    else {
-      std::fprintf(stderr, "usage: bench_live [--repeats N] [--quick]\n");
-      return 2;
-    }
-  }
-  if (!atc::cuda_available()) {
-    std::fprintf(stderr, "bench_live: no usable CUDA device\n");
-    return 1;
-  }
+  const auto arguments = atc::bench::parse_arguments(argc, argv, "bench_live", 21);
+  if (!arguments) return 2;
+  const int repeats = arguments->repeats;
+  const bool quick = arguments->quick;
   const double copy_gbs = copy_bandwidth_gbs(5), pcie_gbs = pcie_bandwidth_gbs(5);
   std::printf("ceilings: device copy %.0f GB/s, pinned host-to-device %.1f GB/s; %u host threads\n", copy_gbs,
               pcie_gbs, std::thread::hardware_concurrency());

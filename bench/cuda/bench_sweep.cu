@@ -107,21 +107,10 @@ struct Case {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int repeats = 5;
-  bool quick = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--repeats" && i + 1 < argc) repeats = std::max(1, std::atoi(argv[++i]));
-    else if (arg == "--quick") quick = true;
-    else {
-      std::fprintf(stderr, "usage: bench_sweep [--repeats N] [--quick]\n");
-      return 2;
-    }
-  }
-  if (!atc::cuda_available()) {
-    std::fprintf(stderr, "bench_sweep: no usable CUDA device\n");
-    return 1;
-  }
+  const auto arguments = atc::bench::parse_arguments(argc, argv, "bench_sweep", 5);
+  if (!arguments) return 2;
+  const int repeats = arguments->repeats;
+  const bool quick = arguments->quick;
   const double floor = floor_ms_per_symbol_bar(repeats);
   std::printf("floor: fused kernel, scan outputs, 10000 x 1000: %.3f ms (%.2e symbol-bars/s)\n", floor * 1e7,
               1e3 / floor);

@@ -4,9 +4,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
 #include <functional>
 #include <vector>
 
+#include "atc/atc.hpp"
 #include "cuda/event.hpp"
 
 namespace atc::bench {
@@ -41,6 +46,30 @@ inline double median_host_ms(const std::function<void()>& work, int repeats) {
   }
   std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
   return times[times.size() / 2];
+}
+
+// The benchmarks' command line, `NAME [--repeats N] [--quick]`; nullopt (after saying
+// why) for a bad one or without a usable CUDA device.
+struct Arguments {
+  int repeats;
+  bool quick = false;
+};
+inline std::optional<Arguments> parse_arguments(int argc, char** argv, const char* name, int repeats) {
+  Arguments a{repeats};
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--repeats" && i + 1 < argc) a.repeats = std::max(1, std::atoi(argv[++i]));
+    else if (arg == "--quick") a.quick = true;
+    else {
+      std::fprintf(stderr, "usage: %s [--repeats N] [--quick]\n", name);
+      return std::nullopt;
+    }
+  }
+  if (!cuda_available()) {
+    std::fprintf(stderr, "%s: no usable CUDA device\n", name);
+    return std::nullopt;
+  }
+  return a;
 }
 
 }  // namespace atc::bench
