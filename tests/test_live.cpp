@@ -63,51 +63,19 @@ TEST(LiveEngine, ManySymbolsOnTheWorkerThreadsMatchTheBatch) {
 }
 
 TEST(LiveEngine, TickGridsWithTiesAndScaleChangesMatchTheBatch) {
-  test::OwnedBatch batch;
-  for (int s = 0; s < 6; ++s) batch.add("GRID" + std::to_string(s), test::grid_walk(700, 20 + s, 0.01, 50.0, 0.4));
-  // Cents that gain a third decimal, then a value that fits no decimal scale (binary from
-  // there on), then one with more fractional bits than any before.
-  std::vector<double> widening = test::grid_walk(700, 31, 0.01, 80.0, 0.3);
-  widening[300] += 0.005;
-  widening[500] = std::nextafter(widening[500], 1e9);
-  widening[600] = std::nextafter(widening[600] / 16.0, 0.0);  // finer binary ticks than any before
-  batch.add("WIDENING", widening);
-  std::vector<double> binary_early = test::grid_walk(700, 32, 0.05, 20.0, 0.3);
-  binary_early[40] = std::nextafter(binary_early[40], 0.0);  // within the history
-  batch.add("BINARY", binary_early);
-  Config config;
-  config.robustness = Robustness::Wide;
-  const std::size_t compared = check_live_against_batch(batch, config, Simulation{.history = 30});
-  EXPECT_GT(compared, 5000u);
+  const test::LiveCase c = test::tick_grids_with_scale_changes();
+  EXPECT_GT(check_live_against_batch(c.batch, c.config, Simulation{.history = 30}), 5000u);
 }
 
 TEST(LiveEngine, CutoutStrategyWeightsAndAnOwnSource) {
-  test::OwnedBatch batch;
-  for (int s = 0; s < 5; ++s) {
-    std::vector<double> close = test::random_walk(600, 40 + s, 30.0, 0.02);
-    std::vector<double> src(close.size());
-    for (std::size_t t = 0; t < close.size(); ++t) src[t] = close[t] * (t % 2 ? 1.003 : 0.998);
-    batch.add("S" + std::to_string(s), close, src);
-  }
-  Config config;
-  config.cutout = 90;
-  config.strategy = true;
-  config.weight = {1.0, 2.0, 0.5, 1.5, 1.0, 3.0};
-  config.long_threshold = 0.2;
-  config.short_threshold = -0.3;
-  config.length = {10, 15, 20, 25, 12, 8};
-  EXPECT_GT(check_live_against_batch(batch, config, Simulation{.history = 100}), 2000u);
+  const test::LiveCase c = test::cutout_strategy_weights_and_own_src();
+  EXPECT_GT(check_live_against_batch(c.batch, c.config, Simulation{.history = 100}), 2000u);
 }
 
 TEST(LiveEngine, MissingAndRefusedBarsHoldTheState) {
   const test::OwnedBatch batch = test::ragged_batch({.symbols = 12, .min_bars = 300, .max_bars = 600, .seed = 9});
-  Simulation sim;
-  sim.history = 70;
-  sim.schedule = [](std::size_t symbol, std::size_t update) {
-    if ((symbol + update) % 7 == 0) return 0;        // no bar this time
-    if ((symbol * 3 + update) % 29 == 0) return 2;   // a bad close: refused, state kept
-    return 1;
-  };
+  Simulation sim{.history = 70};
+  sim.schedule = test::missing_and_refused_bars;
   EXPECT_GT(check_live_against_batch(batch, Config{}, sim), 2000u);
 }
 

@@ -23,16 +23,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using test::check_live_against_batch;
+using test::numbered;
 using test::Simulation;
 
 constexpr LiveOptions kCuda{Backend::Cuda, 2};
 constexpr LiveOptions kCpu{Backend::Cpu, 2};
-
-// prefix + number (not "…" + std::to_string: GCC 12's -Wrestrict false positive).
-std::string numbered(std::string prefix, std::uint64_t number) {
-  prefix += std::to_string(number);
-  return prefix;
-}
 
 Simulation on_cuda(Simulation sim = {}) {
   sim.options = kCuda;
@@ -47,48 +42,20 @@ TEST(CudaLive, RaggedRandomWalksWithMissingAndRefusedBars) {
   const test::OwnedBatch batch =
       test::ragged_batch({.symbols = 300, .min_bars = 60, .max_bars = 700, .max_leading_nans = 80, .seed = seed});
   Simulation sim = on_cuda({.history = 50});
-  sim.schedule = [](std::size_t symbol, std::size_t update) {
-    if ((symbol + update) % 7 == 0) return 0;
-    if ((symbol * 3 + update) % 29 == 0) return 2;
-    return 1;
-  };
+  sim.schedule = test::missing_and_refused_bars;
   EXPECT_GT(check_live_against_batch(batch, Config{}, sim), 50000u);
 }
 
 TEST(CudaLive, TickGridsWithTiesAndScaleChanges) {
   ATC_REQUIRE_GPU();
-  test::OwnedBatch batch;
-  for (int s = 0; s < 6; ++s) batch.add(numbered("GRID", s), test::grid_walk(700, 20 + s, 0.01, 50.0, 0.4));
-  std::vector<double> widening = test::grid_walk(700, 31, 0.01, 80.0, 0.3);
-  widening[300] += 0.005;                                      // a third decimal
-  widening[500] = std::nextafter(widening[500], 1e9);           // binary ticks from here
-  widening[600] = std::nextafter(widening[600] / 16.0, 0.0);    // finer binary ticks
-  batch.add("WIDENING", widening);
-  std::vector<double> binary_early = test::grid_walk(700, 32, 0.05, 20.0, 0.3);
-  binary_early[40] = std::nextafter(binary_early[40], 0.0);
-  batch.add("BINARY", binary_early);
-  Config config;
-  config.robustness = Robustness::Wide;
-  EXPECT_GT(check_live_against_batch(batch, config, on_cuda({.history = 30})), 5000u);
+  const test::LiveCase c = test::tick_grids_with_scale_changes();
+  EXPECT_GT(check_live_against_batch(c.batch, c.config, on_cuda({.history = 30})), 5000u);
 }
 
 TEST(CudaLive, CutoutStrategyWeightsAndAnOwnSource) {
   ATC_REQUIRE_GPU();
-  test::OwnedBatch batch;
-  for (int s = 0; s < 5; ++s) {
-    std::vector<double> close = test::random_walk(600, 40 + s, 30.0, 0.02);
-    std::vector<double> src(close.size());
-    for (std::size_t t = 0; t < close.size(); ++t) src[t] = close[t] * (t % 2 ? 1.003 : 0.998);
-    batch.add(numbered("S", s), close, src);
-  }
-  Config config;
-  config.cutout = 90;
-  config.strategy = true;
-  config.weight = {1.0, 2.0, 0.5, 1.5, 1.0, 3.0};
-  config.long_threshold = 0.2;
-  config.short_threshold = -0.3;
-  config.length = {10, 15, 20, 25, 12, 8};
-  EXPECT_GT(check_live_against_batch(batch, config, on_cuda({.history = 100})), 2000u);
+  const test::LiveCase c = test::cutout_strategy_weights_and_own_src();
+  EXPECT_GT(check_live_against_batch(c.batch, c.config, on_cuda({.history = 100})), 2000u);
 }
 
 TEST(CudaLive, PeekAndSaveRestoreAcrossBackends) {

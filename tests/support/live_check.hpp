@@ -23,6 +23,7 @@
 #include "atc/live.hpp"
 #include "support/batch.hpp"
 #include "support/compare.hpp"
+#include "support/random_walk.hpp"
 
 namespace atc::test {
 
@@ -164,6 +165,62 @@ inline std::size_t check_live_against_batch(const OwnedBatch& batch, const Confi
   std::printf("%zu live bars of %zu symbols compared with the batch bit for bit\n", compared, n_symbols);
   EXPECT_EQ(compared + skipped_bars, given_bars);
   return compared;
+}
+
+// prefix + number (not "…" + std::to_string: GCC 12's -Wrestrict false positive).
+inline std::string numbered(std::string prefix, std::uint64_t number) {
+  prefix += std::to_string(number);
+  return prefix;
+}
+
+// The scenarios both backends' tests run: a universe and its parameters.
+struct LiveCase {
+  OwnedBatch batch;
+  Config config;
+};
+
+// Cent grids with ties; one series that gains a third decimal, then a value that fits no
+// decimal scale (binary ticks from there on), then one with more fractional bits than
+// any before; one binary within its history. Wide robustness.
+inline LiveCase tick_grids_with_scale_changes() {
+  LiveCase c;
+  for (int s = 0; s < 6; ++s) c.batch.add(numbered("GRID", s), grid_walk(700, 20 + s, 0.01, 50.0, 0.4));
+  std::vector<double> widening = grid_walk(700, 31, 0.01, 80.0, 0.3);
+  widening[300] += 0.005;
+  widening[500] = std::nextafter(widening[500], 1e9);
+  widening[600] = std::nextafter(widening[600] / 16.0, 0.0);
+  c.batch.add("WIDENING", widening);
+  std::vector<double> binary_early = grid_walk(700, 32, 0.05, 20.0, 0.3);
+  binary_early[40] = std::nextafter(binary_early[40], 0.0);
+  c.batch.add("BINARY", binary_early);
+  c.config.robustness = Robustness::Wide;
+  return c;
+}
+
+// A cutout, strategy mode, weights, thresholds and lengths of their own, and a src that
+// is not close.
+inline LiveCase cutout_strategy_weights_and_own_src() {
+  LiveCase c;
+  for (int s = 0; s < 5; ++s) {
+    std::vector<double> close = random_walk(600, 40 + s, 30.0, 0.02);
+    std::vector<double> src(close.size());
+    for (std::size_t t = 0; t < close.size(); ++t) src[t] = close[t] * (t % 2 ? 1.003 : 0.998);
+    c.batch.add(numbered("S", s), close, src);
+  }
+  c.config.cutout = 90;
+  c.config.strategy = true;
+  c.config.weight = {1.0, 2.0, 0.5, 1.5, 1.0, 3.0};
+  c.config.long_threshold = 0.2;
+  c.config.short_threshold = -0.3;
+  c.config.length = {10, 15, 20, 25, 12, 8};
+  return c;
+}
+
+// Some symbols have no bar at some updates, others a refused bad close.
+inline int missing_and_refused_bars(std::size_t symbol, std::size_t update) {
+  if ((symbol + update) % 7 == 0) return 0;       // no bar this time
+  if ((symbol * 3 + update) % 29 == 0) return 2;  // a bad close: refused, state kept
+  return 1;
 }
 
 }  // namespace atc::test
