@@ -161,6 +161,30 @@ TEST_F(CliTest, ComputeWritesTheDocumentedColumnsOneRowPerBar) {
   EXPECT_TRUE(last[16] == "-1" || last[16] == "0" || last[16] == "1") << last[16];
 }
 
+// Every family of the engine's table has its flags in --help, its keys in a config
+// file and its columns in the output: a family added to kFamilyTraits reaches them all.
+TEST_F(CliTest, EveryFamilyOfTheTableHasItsFlagsKeysAndColumns) {
+  const ProgramRun help = atc("compute --help");
+  ASSERT_EQ(help.exit_code, 0) << help.err;
+  const fs::path input = write_series(path("FAM.csv"), 200, 4);
+  std::ofstream config(path("lengths.toml"));
+  for (const atc::FamilyTraits& f : atc::kFamilyTraits) {
+    std::string key(f.name);
+    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    EXPECT_TRUE(contains(help.out, "--" + key + "-len")) << f.name;
+    EXPECT_TRUE(contains(help.out, "--" + key + "-w")) << f.name;
+    config << key << "_len = 20\n";
+  }
+  config.close();
+  const ProgramRun run = atc("compute '" + input.string() + "' --config '" + path("lengths.toml").string() +
+                             "' -o '" + path("fam.csv").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::vector<std::string> header = split(lines_of(read_text(path("fam.csv")))[0]);
+  for (const atc::FamilyTraits& f : atc::kFamilyTraits)
+    for (const char* suffix : {"_Signal", "_S"})
+      EXPECT_NE(std::find(header.begin(), header.end(), std::string(f.name) + suffix), header.end()) << f.name << suffix;
+}
+
 TEST_F(CliTest, ComputeMatchesTheLibraryToTheLastBit) {
   const fs::path input = write_series(path("x.csv"), 200, 2);
   const ProgramRun run = atc("compute '" + input.string() + "' --backend reference");

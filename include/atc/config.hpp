@@ -21,6 +21,27 @@ enum class Family : std::uint8_t { EMA, HMA, WMA, DEMA, LSMA, KAMA };
 inline constexpr std::array<Family, kFamilies> kAllFamilies{
     Family::EMA, Family::HMA, Family::WMA, Family::DEMA, Family::LSMA, Family::KAMA};
 
+// What the front ends and the warm-up rules know of a family: one row per family, in
+// Family order. Its name gives the parameter keys (`ema_len`, `ema_w`), the CLI flags
+// (`--ema-len`), the output names (`EMA_Signal`, `EMA_S`) and Python's FAMILIES.
+struct FamilyTraits {
+  Family family;
+  std::string_view name;         // "EMA"
+  std::string_view description;  // what the moving average is
+  // Its first value is at bar warmup_lengths · (L − 1) of a series (EMA: L − 1, DEMA's
+  // EMA of an EMA 2L − 2, KAMA from bar 0).
+  int warmup_lengths;
+};
+inline constexpr std::array<FamilyTraits, kFamilies> kFamilyTraits{{
+    {Family::EMA, "EMA", "exponential moving average", 1},
+    {Family::HMA, "HMA", "a simple moving average, named HMA in the indicator", 1},
+    {Family::WMA, "WMA", "linearly weighted moving average", 1},
+    {Family::DEMA, "DEMA", "double exponential moving average", 2},
+    {Family::LSMA, "LSMA", "least-squares (linear regression) moving average", 1},
+    {Family::KAMA, "KAMA", "Kaufman's adaptive moving average", 0},
+}};
+constexpr const FamilyTraits& traits(Family family) { return kFamilyTraits[static_cast<int>(family)]; }
+
 std::string_view family_name(Family family);  // "EMA", "HMA", ...
 // Case-insensitive; nullopt for an unknown name.
 std::optional<Family> parse_family(std::string_view name);

@@ -10,8 +10,9 @@ from typing import Any
 
 from . import _atc
 
-FAMILIES: tuple[str, ...] = ("EMA", "HMA", "WMA", "DEMA", "LSMA", "KAMA")
-"""The six moving-average families, in Layer-2 order ("HMA" is an SMA, as in the indicator)."""
+FAMILIES: tuple[str, ...] = tuple(_atc.FAMILIES)
+"""The six moving-average families, in Layer-2 order ("HMA" is an SMA, as in the indicator),
+from the engine's family table."""
 
 # Parameter names used by older versions of the original module.
 _ALIASES: dict[str, str] = {

@@ -740,6 +740,12 @@ nb::dict backtest_one(const Series& close, const Positions& position, const atc:
 NB_MODULE(_atc, m) {
   m.doc() = "Native core of the atc package (use the functions of `atc` instead).";
   m.attr("__version__") = ATC_VERSION;
+  // The engine's family table, for the Python names built on it (atc.FAMILIES, ATCConfig).
+  {
+    nb::list families;
+    for (const atc::FamilyTraits& f : atc::kFamilyTraits) families.append(nb::str(std::string(f.name).c_str()));
+    m.attr("FAMILIES") = nb::tuple(families);
+  }
 
   // Translators run newest first: the base class is registered before its subclasses.
   nb::exception<atc::Error> error(m, "Error", PyExc_Exception);

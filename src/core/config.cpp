@@ -18,8 +18,11 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-constexpr std::array<std::string_view, kFamilies> kFamilyNames{"EMA", "HMA", "WMA",
-                                                                "DEMA", "LSMA", "KAMA"};
+static_assert([] {
+  for (int f = 0; f < kFamilies; ++f)
+    if (kFamilyTraits[f].family != kAllFamilies[f]) return false;
+  return true;
+}(), "kFamilyTraits has one row per family, in Family order");
 constexpr std::array<std::string_view, 3> kRobustnessNames{"Narrow", "Medium", "Wide"};
 
 std::string lower(std::string_view s) {
@@ -30,7 +33,7 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
-std::string_view family_name(Family family) { return kFamilyNames[static_cast<int>(family)]; }
+std::string_view family_name(Family family) { return traits(family).name; }
 
 std::optional<Family> parse_family(std::string_view name) {
   for (Family f : kAllFamilies)
@@ -74,9 +77,8 @@ std::size_t Config::min_bars() const {
   std::size_t need = 1;
   for (Family f : kAllFamilies) {
     for (int len : lengths(f)) {
-      std::size_t first_value_bar = 0;  // KAMA has a value from bar 0
-      if (f == Family::DEMA) first_value_bar = 2 * static_cast<std::size_t>(len) - 2;
-      else if (f != Family::KAMA) first_value_bar = static_cast<std::size_t>(len) - 1;
+      const std::size_t first_value_bar =
+          static_cast<std::size_t>(traits(f).warmup_lengths) * (static_cast<std::size_t>(len) - 1);
       need = std::max(need, first_value_bar + 1);
     }
   }

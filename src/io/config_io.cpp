@@ -6,10 +6,12 @@
 #include <array>
 #include <cctype>
 #include <cmath>
+#include <deque>
 #include <fstream>
 #include <limits>
 #include <set>
 #include <sstream>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -20,37 +22,49 @@
 namespace atc::io {
 namespace {
 
-constexpr std::array<ParameterInfo, 19> kParameters{{
-    {"ema_len", ParameterKind::Integer, "base length of the EMA family"},
-    {"hma_len", ParameterKind::Integer, "base length of the HMA family (a simple moving average)"},
-    {"wma_len", ParameterKind::Integer, "base length of the WMA family"},
-    {"dema_len", ParameterKind::Integer, "base length of the DEMA family"},
-    {"lsma_len", ParameterKind::Integer, "base length of the LSMA family"},
-    {"kama_len", ParameterKind::Integer, "base length of the KAMA family"},
-    {"ema_w", ParameterKind::Number, "starting equity of the EMA family in Layer 2"},
-    {"hma_w", ParameterKind::Number, "starting equity of the HMA family in Layer 2"},
-    {"wma_w", ParameterKind::Number, "starting equity of the WMA family in Layer 2"},
-    {"dema_w", ParameterKind::Number, "starting equity of the DEMA family in Layer 2"},
-    {"lsma_w", ParameterKind::Number, "starting equity of the LSMA family in Layer 2"},
-    {"kama_w", ParameterKind::Number, "starting equity of the KAMA family in Layer 2"},
-    {"robustness", ParameterKind::Robustness, "spread of the nine lengths: Narrow, Medium or Wide"},
-    {"lambda", ParameterKind::Number, "equity growth rate as typed (the engine uses lambda/1000)"},
-    {"decay", ParameterKind::Number, "equity decay in percent (the engine uses decay/100)"},
-    {"cutout", ParameterKind::Integer, "bars at the start that take no part in the equity curves"},
-    {"long_threshold", ParameterKind::Number, "Average_Signal above this is LONG"},
-    {"short_threshold", ParameterKind::Number, "Average_Signal below this is SHORT"},
-    {"strategy", ParameterKind::Boolean,
-     "classify on the previous bar's Average_Signal (strategy view)"},
-}};
-
 std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
+// The parameters of §1: each family's base length and Layer-2 weight (named from
+// kFamilyTraits), then the rest. Built once; its strings live as long as the program.
+const std::vector<ParameterInfo>& parameter_table() {
+  static const std::vector<ParameterInfo> table = [] {
+    static std::deque<std::string> text;  // names and help of the per-family rows
+    const auto keep = [](std::string s) -> std::string_view { return text.emplace_back(std::move(s)); };
+    std::vector<ParameterInfo> rows;
+    for (const char* suffix : {"_len", "_w"}) {
+      for (const FamilyTraits& f : kFamilyTraits) {
+        std::string name = lower(f.name);
+        name += suffix;
+        std::string help = suffix == std::string_view("_len") ? "base length of the " : "starting equity in Layer 2 of the ";
+        help += f.name;
+        help += " family (";
+        help += f.description;
+        help += ")";
+        rows.push_back({keep(std::move(name)), suffix == std::string_view("_len") ? ParameterKind::Integer
+                                                                                  : ParameterKind::Number,
+                        keep(std::move(help))});
+      }
+    }
+    rows.insert(rows.end(), {
+        {"robustness", ParameterKind::Robustness, "spread of the nine lengths: Narrow, Medium or Wide"},
+        {"lambda", ParameterKind::Number, "equity growth rate as typed (the engine uses lambda/1000)"},
+        {"decay", ParameterKind::Number, "equity decay in percent (the engine uses decay/100)"},
+        {"cutout", ParameterKind::Integer, "bars at the start that take no part in the equity curves"},
+        {"long_threshold", ParameterKind::Number, "Average_Signal above this is LONG"},
+        {"short_threshold", ParameterKind::Number, "Average_Signal below this is SHORT"},
+        {"strategy", ParameterKind::Boolean, "classify on the previous bar's Average_Signal (strategy view)"},
+    });
+    return rows;
+  }();
+  return table;
+}
+
 const ParameterInfo& info_of(std::string_view name) {
-  for (const ParameterInfo& p : kParameters)
+  for (const ParameterInfo& p : parameter_table())
     if (p.name == name) return p;
   throw ConfigError("unknown parameter '" + std::string(name) + "'");
 }
@@ -265,7 +279,7 @@ Config load_toml(const std::filesystem::path& path, Config config) {
 
 }  // namespace
 
-std::span<const ParameterInfo> parameters() { return kParameters; }
+std::span<const ParameterInfo> parameters() { return parameter_table(); }
 
 void set_parameter(Config& config, std::string_view name, const ParameterValue& value) {
   const ParameterInfo& info = info_of(name);
@@ -372,7 +386,7 @@ void set_axis(Config& config, std::string_view name, const ParameterValue& value
     set_parameter(config, name, value);
     return;
   }
-  for (const ParameterInfo& p : kParameters)
+  for (const ParameterInfo& p : parameter_table())
     if (p.kind == ParameterKind::Integer && p.name.ends_with("_len")) set_parameter(config, p.name, value);
 }
 
@@ -399,7 +413,7 @@ GridAxis parse_grid_axis(std::string_view text) {
     throw ConfigError("grid '" + std::string(text) + "': expected NAME=VALUE,VALUE,... (e.g. ema_len=14,28,42)");
   GridAxis axis;
   axis.name = lower(text.substr(0, equals));
-  if (!is_length_axis(axis.name) && std::none_of(kParameters.begin(), kParameters.end(), [&](const ParameterInfo& p) {
+  if (!is_length_axis(axis.name) && std::none_of(parameter_table().begin(), parameter_table().end(), [&](const ParameterInfo& p) {
         return p.name == axis.name;
       }))
     throw ConfigError("grid '" + std::string(text) + "': unknown parameter '" + axis.name +

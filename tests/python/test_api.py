@@ -254,3 +254,16 @@ def test_pandas_accessors(close: pd.Series) -> None:
                                   atc.compute_atc_batch(frame, backend="cpu")["Average_Signal"])
     with pytest.raises(KeyError, match="no 'close' column"):
         frame.atc.signals()
+
+
+def test_the_python_names_follow_the_engines_tables() -> None:
+    """A family added to the engine's table must appear in ATCConfig, the CLI and the outputs."""
+    assert atc.FAMILIES == atc._atc.FAMILIES
+    fields = [f.name for f in dataclasses.fields(atc.ATCConfig)]
+    per_family = [f"{f.lower()}{suffix}" for suffix in ("_len", "_w") for f in atc.FAMILIES]
+    assert fields == [*per_family, "robustness", "lambda_param", "decay", "cutout", "long_threshold",
+                      "short_threshold", "strategy_mode"]
+    frame = random_walks(200, 2, seed=3)
+    outputs = set(atc.compute_atc_batch(frame, backend="cpu"))
+    for family in atc.FAMILIES:
+        assert {f"{family}_Signal", f"{family}_S"} <= outputs
