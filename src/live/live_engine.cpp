@@ -264,6 +264,7 @@ struct LiveEngine::Impl {
   // named here.
   void advance_on_device(std::span<const double> closes, std::span<const double> src,
                          std::span<const std::uint8_t> has_bar, bool commit) {
+    if (states.empty()) return;  // no launch, no columns
     double* close_in = device->close_input();
     double* src_in = device->src_input();
     std::uint8_t* take = device->take_input();
