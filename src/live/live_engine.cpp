@@ -193,8 +193,8 @@ struct LiveEngine::Impl {
 
   // The status of a bar that is not taken (close or src not valid), or nullopt.
   std::optional<SymbolStatus> rejected(std::size_t i, double close, double source, std::int64_t bars) const {
+    if (detail::live::valid_bar(close, source)) return std::nullopt;
     const std::string reason = detail::live::reject_reason(close, source);
-    if (reason.empty()) return std::nullopt;
     return SymbolStatus{close <= 0.0 ? StatusCode::NonPositivePrice : StatusCode::NonFinite, bars,
                         detail::symbol_message(symbols[i], bars,
                                                reason + " (" + std::to_string(close) + "); the bar is not taken"),
@@ -357,7 +357,8 @@ std::vector<SymbolStatus> LiveEngine::add(std::span<const SeriesView> histories)
     while (t < h.close.size() && !valid(t)) ++t;
     for (; t < h.close.size() && s.core.fatal == StatusCode::Ok; ++t) {
       const double close = h.close[t], source = h.src.empty() ? close : h.src[t];
-      if (const std::string reason = detail::live::reject_reason(close, source); !reason.empty()) {
+      if (!detail::live::valid_bar(close, source)) {
+        const std::string reason = detail::live::reject_reason(close, source);
         s.core.fatal = close <= 0.0 ? StatusCode::NonPositivePrice : StatusCode::NonFinite;
         s.core.fatal_bar = static_cast<std::int64_t>(t);
         s.fatal_message = detail::symbol_message(m.symbols[i], static_cast<std::int64_t>(t), reason + " in its history");
