@@ -22,6 +22,7 @@
 #include "atc/live.hpp"
 #include "core/prepared.hpp"
 #include "support/batch.hpp"
+#include "support/market_data.hpp"
 #include "support/compare.hpp"
 #include "support/live_check.hpp"
 #include "support/random_walk.hpp"
@@ -89,15 +90,9 @@ TEST(LiveEngine, PeekChangesNothingAndSaveRestoreContinuesWithTheSameBits) {
 }
 
 TEST(LiveEngine, MarketData) {
-  const char* dir = std::getenv("ATC_TEST_DATA_DIR");
-  if (dir == nullptr || *dir == '\0') GTEST_SKIP() << "ATC_TEST_DATA_DIR is not set";
-  test::OwnedBatch batch;
-  for (const char* name : {"GOOG", "EURUSD", "BTCUSD"}) {
-    const fs::path file = fs::path(dir) / (std::string(name) + ".csv");
-    if (!fs::exists(file)) GTEST_SKIP() << file << " is missing";
-    batch.add(name, io::read_series_csv(file).close);
-  }
-  EXPECT_GT(check_live_against_batch(batch, Config{}, Simulation{.history = 200}), 3000u);
+  const std::optional<test::OwnedBatch> market = test::market_batch();
+  if (!market) GTEST_SKIP() << "ATC_TEST_DATA_DIR is not set";
+  EXPECT_GT(check_live_against_batch(*market, Config{}, Simulation{.history = 200}), 3000u);
 }
 
 TEST(LiveEngine, EquityOverflowEndsTheSymbolAtTheBatchesBar) {

@@ -13,6 +13,7 @@
 #include "atc/config_io.hpp"
 #include "atc/io.hpp"
 #include "support/batch.hpp"
+#include "support/market_data.hpp"
 #include "support/random_walk.hpp"
 #include "support/sweep_check.hpp"
 
@@ -337,14 +338,9 @@ TEST(Sweep, BarsPerYearMayDifferPerSymbol) {
 }
 
 TEST(Sweep, RealMarketData) {
-  const char* dir = std::getenv("ATC_TEST_DATA_DIR");
-  if (dir == nullptr || *dir == '\0') GTEST_SKIP() << "ATC_TEST_DATA_DIR is not set";
-  OwnedBatch batch;
-  for (const char* name : {"GOOG", "EURUSD", "BTCUSD"}) {
-    const std::filesystem::path file = std::filesystem::path(dir) / (std::string(name) + ".csv");
-    ASSERT_TRUE(std::filesystem::exists(file)) << file;
-    batch.add(name, io::read_series_csv(file).close);
-  }
+  const std::optional<OwnedBatch> market = test::market_batch();
+  if (!market) GTEST_SKIP() << "ATC_TEST_DATA_DIR is not set";
+  const OwnedBatch& batch = *market;
   const auto views = batch.views();
   const std::vector<Config> configs = test::varied_configs();
   SweepOptions options;

@@ -15,6 +15,7 @@
 #include "atc/live.hpp"
 #include "gpu_support.hpp"
 #include "support/batch.hpp"
+#include "support/market_data.hpp"
 #include "support/live_check.hpp"
 #include "support/random_walk.hpp"
 
@@ -71,15 +72,9 @@ TEST(CudaLive, PeekAndSaveRestoreAcrossBackends) {
 
 TEST(CudaLive, MarketData) {
   ATC_REQUIRE_GPU();
-  const char* dir = std::getenv("ATC_TEST_DATA_DIR");
-  if (dir == nullptr || *dir == '\0') GTEST_SKIP() << "ATC_TEST_DATA_DIR is not set";
-  test::OwnedBatch batch;
-  for (const char* name : {"GOOG", "EURUSD", "BTCUSD"}) {
-    const fs::path file = fs::path(dir) / (std::string(name) + ".csv");
-    if (!fs::exists(file)) GTEST_SKIP() << file << " is missing";
-    batch.add(name, io::read_series_csv(file).close);
-  }
-  EXPECT_GT(check_live_against_batch(batch, Config{}, on_cuda({.history = 200})), 3000u);
+  const std::optional<test::OwnedBatch> market = test::market_batch();
+  if (!market) GTEST_SKIP() << "ATC_TEST_DATA_DIR is not set";
+  EXPECT_GT(check_live_against_batch(*market, Config{}, on_cuda({.history = 200})), 3000u);
 }
 
 TEST(CudaLive, EquityOverflowEndsTheSymbolAtTheBatchesBar) {
