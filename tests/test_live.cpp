@@ -96,22 +96,7 @@ TEST(LiveEngine, MarketData) {
 }
 
 TEST(LiveEngine, EquityOverflowEndsTheSymbolAtTheBatchesBar) {
-  test::OwnedBatch batch;
-  batch.add("HOT", test::random_walk(3000, 11));
-  batch.add("CALM", test::random_walk(3000, 12, 100.0, 0.0005));
-  Config config;
-  config.lambda = 50.0;
-  ComputeOptions options;
-  options.backend = Backend::Cpu;
-  const BatchResult expected = compute_batch(batch.views(), config, options);
-  ASSERT_EQ(expected.status[0].code, StatusCode::EquityOverflow);
-  LiveEngine live(config);
-  const std::vector<SeriesView> start{{"HOT", std::span<const double>(batch.close[0]).first(100), {}}};
-  live.add(start);
-  for (std::size_t t = 100; t < 3000 && live.last().status[0].ok(); ++t) live.update(std::vector<double>{batch.close[0][t]});
-  EXPECT_EQ(live.last().status[0].code, StatusCode::EquityOverflow);
-  EXPECT_EQ(live.last().status[0].bar, expected.status[0].bar);
-  EXPECT_TRUE(std::isnan(live.last().average_signal[0]));
+  test::check_equity_overflow_ends_the_symbol(LiveOptions{Backend::Cpu, 2});
 }
 
 TEST(LiveEngine, AddRemoveAndBadCallsAreClearErrors) {

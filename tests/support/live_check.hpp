@@ -223,4 +223,26 @@ inline int missing_and_refused_bars(std::size_t symbol, std::size_t update) {
   return 1;
 }
 
+// A symbol whose equity overflows (λ = 50) stops at the batch's bar with the batch's
+// status and message, its outputs NaN.
+inline void check_equity_overflow_ends_the_symbol(const LiveOptions& options) {
+  OwnedBatch batch;
+  batch.add("HOT", random_walk(3000, 11));
+  batch.add("CALM", random_walk(3000, 12, 100.0, 0.0005));
+  Config config;
+  config.lambda = 50.0;
+  ComputeOptions batch_options;
+  batch_options.backend = Backend::Cpu;
+  const BatchResult expected = compute_batch(batch.views(), config, batch_options);
+  ASSERT_EQ(expected.status[0].code, StatusCode::EquityOverflow);
+  LiveEngine live(config, options);
+  const std::vector<SeriesView> start{{"HOT", std::span<const double>(batch.close[0]).first(100), {}}};
+  live.add(start);
+  for (std::size_t t = 100; t < 3000 && live.last().status[0].ok(); ++t) live.update(std::vector<double>{batch.close[0][t]});
+  EXPECT_EQ(live.last().status[0].code, StatusCode::EquityOverflow);
+  EXPECT_EQ(live.last().status[0].bar, expected.status[0].bar);
+  EXPECT_EQ(live.last().status[0].message, expected.status[0].message);
+  EXPECT_TRUE(std::isnan(live.last().average_signal[0]));
+}
+
 }  // namespace atc::test
