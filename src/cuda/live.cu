@@ -1,11 +1,12 @@
 // DeviceStates (src/live/live_device.hpp): the live states of a universe on the device,
 // advanced by live_step.hpp's stages (the cpu engine's code), a warp per family.
-// A state's Core is one record per symbol; its rings lie in two arrays of `ring`
-// entries per symbol.
+// The states lie in live_step.hpp's TileLayout: the Cores of a warp's 32 symbols
+// interleaved in 16-byte units, the rings slot-major across symbols, so that a warp's
+// accesses to one field of its symbols are adjacent.
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
-#include <cstring>
+#include <span>
 
 #include "../live/live_device.hpp"
 #include "../core/prepared.hpp"
@@ -58,12 +59,13 @@ OutputColumns columns_at(Byte* base, std::size_t n) {
 // then warp f runs family f's stages (kFamilies warps side by side, no divergence
 // within a warp), then warp 0 the last stage and the outputs. The stages are
 // live_step.hpp's, which the host runs one after the other.
-constexpr int kSymbolsPerBlock = 32;
+constexpr int kSymbolsPerBlock = TileLayout::kTileSymbols;
 constexpr int kBlockThreads = kSymbolsPerBlock * kFamilies;
 
 __global__ void __launch_bounds__(kBlockThreads)
-    step_kernel(Core* cores, double* rings, Wide* ring_ticks, const __grid_constant__ Params p, const double* growth,
-                const double* close, const double* src, const std::uint8_t* take, long long n, OutputColumns out) {
+    step_kernel(Core* tiles, double* rings, Wide* ring_ticks, std::size_t ring_stride, const __grid_constant__ Params p,
+                const double* growth, const double* close, const double* src, const std::uint8_t* take, long long n,
+                OutputColumns out) {
   const int lane = static_cast<int>(threadIdx.x) % kSymbolsPerBlock;
   const int warp = static_cast<int>(threadIdx.x) / kSymbolsPerBlock;
   const long long i = static_cast<long long>(blockIdx.x) * kSymbolsPerBlock + lane;
@@ -74,10 +76,11 @@ __global__ void __launch_bounds__(kBlockThreads)
   __shared__ bool chains_finite[kSymbolsPerBlock][kFamilies];
   __shared__ bool stepping[kSymbolsPerBlock];
   BarContext& ctx = reinterpret_cast<BarContext*>(context_bytes)[lane];
-  const StateRef s{cores + i, rings + i * p.ring, ring_ticks + i * p.ring};
-  const bool updated = i < n && take[i] != 0 && cores[i].fatal == StatusCode::Ok;
+  Core* tile = tiles + static_cast<std::size_t>(blockIdx.x) * kSymbolsPerBlock;
+  const StateRefT<TileLayout> s{tile, rings + i, ring_ticks + i, TileLayout{lane, ring_stride}};
+  const bool updated = i < n && take[i] != 0 && s.at(tile->fatal) == StatusCode::Ok;
   if (warp == 0) stepping[lane] = updated && begin_bar(s, p, close[i], src != nullptr ? src[i] : close[i],
-                                                        growth[cores[i].bars], ctx);
+                                                        growth[s.at(tile->bars)], ctx);
   __syncthreads();
   if (stepping[lane]) {
     std::int8_t side[K];
@@ -87,14 +90,13 @@ __global__ void __launch_bounds__(kBlockThreads)
   }
   __syncthreads();
   if (warp != 0 || i >= n) return;
-  Core& c = cores[i];
   BarOutputs o;
   if (stepping[lane]) {
     bool finite = true;
     for (int f = 0; f < kFamilies; ++f) finite = finite && chains_finite[lane][f] && families[lane][f].finite;
     o = end_bar(s, p, ctx, families[lane], finite);
   } else {
-    o = c.last;
+    o = step_detail::last_outputs(s);
   }
   out.average[i] = o.average;
   for (int f = 0; f < kFamilies; ++f) {
@@ -106,10 +108,39 @@ __global__ void __launch_bounds__(kBlockThreads)
   out.classification[2][i] = o.direction;
   out.classification[3][i] = o.long_entry;
   out.classification[4][i] = o.short_entry;
-  out.bars[i] = c.bars;
-  out.fatal_bar[i] = c.fatal_bar;
+  out.bars[i] = s.at(tile->bars);
+  out.fatal_bar[i] = s.at(tile->fatal_bar);
   out.updated[i] = updated ? 1 : 0;
-  out.fatal[i] = static_cast<std::uint8_t>(c.fatal);
+  out.fatal[i] = static_cast<std::uint8_t>(s.at(tile->fatal));
+}
+
+// A Core's 16-byte units, as TileLayout places them.
+struct alignas(TileLayout::kUnit) Unit {
+  unsigned char bytes[TileLayout::kUnit];
+};
+constexpr std::size_t kUnitsPerCore = sizeof(Core) / sizeof(Unit);
+static_assert(sizeof(Core) % sizeof(Unit) == 0);
+
+std::size_t padded(std::size_t n) { return (n + kSymbolsPerBlock - 1) / kSymbolsPerBlock * kSymbolsPerBlock; }
+
+// Between records (cores[i]) and tiles (symbol i in tile i / 32, lane i % 32).
+void tile_cores(std::span<const SymbolState> states, Core* tiles) {
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    Core* tile = tiles + i / kSymbolsPerBlock * kSymbolsPerBlock;
+    const TileLayout layout{static_cast<int>(i % kSymbolsPerBlock), 0};
+    const auto* from = reinterpret_cast<const Unit*>(&states[i].core);
+    auto* units = reinterpret_cast<Unit*>(tile);
+    for (std::size_t u = 0; u < kUnitsPerCore; ++u) layout.place(tile, units[u]) = from[u];
+  }
+}
+void untile_cores(Core* tiles, std::span<SymbolState> states) {
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    Core* tile = tiles + i / kSymbolsPerBlock * kSymbolsPerBlock;
+    const TileLayout layout{static_cast<int>(i % kSymbolsPerBlock), 0};
+    auto* to = reinterpret_cast<Unit*>(&states[i].core);
+    auto* units = reinterpret_cast<Unit*>(tile);
+    for (std::size_t u = 0; u < kUnitsPerCore; ++u) to[u] = layout.place(tile, units[u]);
+  }
 }
 
 }  // namespace
@@ -146,12 +177,14 @@ struct DeviceStates::Impl {
   }
 
   std::size_t ring() const { return static_cast<std::size_t>(params.ring); }
+  // Symbols rounded up to whole tiles: a ring slot's stride.
+  std::size_t lanes() const { return padded(n); }
 
   void resize(std::size_t count) {
     n = count;
-    cores = cuda::DeviceBuffer<Core>(n);
-    rings = cuda::DeviceBuffer<double>(n * ring());
-    ticks = cuda::DeviceBuffer<Wide>(n * ring());
+    cores = cuda::DeviceBuffer<Core>(lanes());
+    rings = cuda::DeviceBuffer<double>(lanes() * ring());
+    ticks = cuda::DeviceBuffer<Wide>(lanes() * ring());
     scratch_cores = {};
     scratch_rings = {};
     scratch_ticks = {};
@@ -186,37 +219,41 @@ void DeviceStates::upload(std::span<const SymbolState> states) {
   Impl& m = *impl_;
   if (states.size() != m.n) m.resize(states.size());
   if (m.n == 0) return;
-  const std::size_t ring = m.ring();
-  std::vector<Core> cores(m.n);
-  std::vector<double> rings(m.n * ring);
-  std::vector<Wide> ticks(m.n * ring);
+  const std::size_t ring = m.ring(), lanes = m.lanes();
+  std::vector<Core> tiles(lanes);
+  std::vector<double> rings(lanes * ring);
+  std::vector<Wide> ticks(lanes * ring);
+  tile_cores(states, tiles.data());
+  m.max_bars = 0;
   for (std::size_t i = 0; i < m.n; ++i) {
-    cores[i] = states[i].core;
-    std::memcpy(rings.data() + i * ring, states[i].ring.data(), ring * sizeof(double));
-    std::memcpy(ticks.data() + i * ring, states[i].ring_ticks.data(), ring * sizeof(Wide));
+    for (std::size_t k = 0; k < ring; ++k) {
+      rings[k * lanes + i] = states[i].ring[k];
+      ticks[k * lanes + i] = states[i].ring_ticks[k];
+    }
+    m.max_bars = std::max(m.max_bars, states[i].core.bars);
   }
-  m.cores.upload(cores);
+  m.cores.upload(tiles);
   m.rings.upload(rings);
   m.ticks.upload(ticks);
-  m.max_bars = 0;
-  for (const Core& c : cores) m.max_bars = std::max(m.max_bars, c.bars);
   m.cover_growth();
 }
 
 void DeviceStates::download(std::span<SymbolState> states) {
   Impl& m = *impl_;
   if (m.n == 0) return;
-  const std::size_t ring = m.ring();
-  std::vector<Core> cores(m.n);
-  std::vector<double> rings(m.n * ring);
-  std::vector<Wide> ticks(m.n * ring);
-  m.cores.download(cores);
+  const std::size_t ring = m.ring(), lanes = m.lanes();
+  std::vector<Core> tiles(lanes);
+  std::vector<double> rings(lanes * ring);
+  std::vector<Wide> ticks(lanes * ring);
+  m.cores.download(tiles);
   m.rings.download(rings);
   m.ticks.download(ticks);
+  untile_cores(tiles.data(), states);
   for (std::size_t i = 0; i < m.n; ++i) {
-    states[i].core = cores[i];
-    std::memcpy(states[i].ring.data(), rings.data() + i * ring, ring * sizeof(double));
-    std::memcpy(states[i].ring_ticks.data(), ticks.data() + i * ring, ring * sizeof(Wide));
+    for (std::size_t k = 0; k < ring; ++k) {
+      states[i].ring[k] = rings[k * lanes + i];
+      states[i].ring_ticks[k] = ticks[k * lanes + i];
+    }
   }
 }
 
@@ -229,10 +266,10 @@ DeviceBarColumns DeviceStates::step(bool own_src, bool commit) {
   double* rings = m.rings.data();
   Wide* ticks = m.ticks.data();
   if (!commit) {
-    if (m.scratch_cores.size() != m.n) {
-      m.scratch_cores = cuda::DeviceBuffer<Core>(m.n);
-      m.scratch_rings = cuda::DeviceBuffer<double>(m.n * m.ring());
-      m.scratch_ticks = cuda::DeviceBuffer<Wide>(m.n * m.ring());
+    if (m.scratch_cores.size() != m.cores.size()) {
+      m.scratch_cores = cuda::DeviceBuffer<Core>(m.cores.size());
+      m.scratch_rings = cuda::DeviceBuffer<double>(m.rings.size());
+      m.scratch_ticks = cuda::DeviceBuffer<Wide>(m.ticks.size());
     }
     ATC_CUDA_CHECK(cudaMemcpyAsync(m.scratch_cores.data(), cores, m.cores.bytes(), cudaMemcpyDeviceToDevice, stream));
     ATC_CUDA_CHECK(cudaMemcpyAsync(m.scratch_rings.data(), rings, m.rings.bytes(), cudaMemcpyDeviceToDevice, stream));
@@ -248,7 +285,8 @@ DeviceBarColumns DeviceStates::step(bool own_src, bool commit) {
   m.cover_growth();
   const auto blocks = static_cast<unsigned>((m.n + kSymbolsPerBlock - 1) / kSymbolsPerBlock);
   if (m.kernel_start) m.kernel_start->record(stream);
-  step_kernel<<<blocks, kBlockThreads, 0, stream>>>(cores, rings, ticks, m.params, m.d_growth.data(), m.d_close.data(),
+  step_kernel<<<blocks, kBlockThreads, 0, stream>>>(cores, rings, ticks, m.lanes(), m.params, m.d_growth.data(),
+                                                    m.d_close.data(),
                                                     own_src ? m.d_src.data() : nullptr, m.d_take.data(),
                                                     static_cast<long long>(m.n), columns_at(m.d_out.data(), m.n));
   ATC_CUDA_CHECK_LAUNCH("live step_kernel");

@@ -420,7 +420,7 @@ std::size_t LiveEngine::state_bytes_per_symbol() const {
 namespace {
 
 constexpr char kMagic[8] = {'A', 'T', 'C', 'L', 'I', 'V', 'E', '\n'};
-constexpr std::uint32_t kVersion = 2;  // 2: Core laid out by stage, window sums shared by length
+constexpr std::uint32_t kVersion = 3;  // 3: Core's 16-byte fields 16-byte aligned
 static_assert(std::is_trivially_copyable_v<detail::live::Core>);
 static_assert(std::endian::native == std::endian::little, "the state file is little-endian");
 

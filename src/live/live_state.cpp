@@ -44,7 +44,7 @@ SymbolState make_state(const Params& p) {
   return s;
 }
 
-StateRef ref_of(SymbolState& s) { return StateRef{&s.core, s.ring.data(), s.ring_ticks.data()}; }
+StateRef ref_of(SymbolState& s) { return StateRef{&s.core, s.ring.data(), s.ring_ticks.data(), {}}; }
 
 void refresh_ticks(SymbolState& s, const Params& p) { refresh_ticks(ref_of(s), p, s.core.bars); }
 

@@ -100,7 +100,8 @@ struct Core {
     for (auto& f : none) f.fill(kNoSide);
     return none;
   }();
-  std::array<formulas::Equity, kFamilies> family_equity{};
+  // (16-byte aligned: the device's TileLayout places a field within a 16-byte unit.)
+  alignas(16) std::array<formulas::Equity, kFamilies> family_equity{};
   std::array<double, kFamilies> family_signal_prev{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
   formulas::Classifier classifier{};
   double average_prev = kNaN, a_prev = kNaN;
@@ -109,6 +110,8 @@ struct Core {
   BarOutputs last{};
   std::array<Window, kMaxWindows> windows{};  // Params::windows of them used (last: the rest is never read)
 };
+
+static_assert(sizeof(formulas::Equity) == 16 && offsetof(Core, family_equity) % 16 == 0);
 
 struct SymbolState {
   Core core;
