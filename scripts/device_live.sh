@@ -30,7 +30,7 @@ nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv,noh
 status=0
 build=build-device-live
 t0=$SECONDS
-gpu_tests=$(ls tests/cuda/test_*.cpp | xargs -n1 basename | sed 's/\.cpp$//' | tr '\n' ' ')
+gpu_tests=$(ls tests/cuda/test_*.cpp tests/cuda/test_*.cu | xargs -n1 basename | sed -E 's/\.(cpp|cu)$//' | tr '\n' ' ')
 ((live_only)) && gpu_tests=test_cuda_live
 cmake -S . -B "$build" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 -DATC_BUILD_CLI=OFF \
   -DATC_TEST_DATA_DIR="${ATC_TEST_DATA_DIR:-}" "${prefix[@]}" >"$out/build.log" 2>&1 &&
