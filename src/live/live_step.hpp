@@ -201,37 +201,31 @@ ATC_HD bool take_value(const S& s, const Params& p, double v, std::int64_t t, bo
   return bound < exact::kWideLimit;
 }
 
-// The held outputs (BarOutputs::last) read and written a field at a time: the struct
-// spans several units of a tile.
+// f(held, o) for each field of the held outputs (BarOutputs::last) and its twin in o: the
+// struct spans several units of a tile, so it is read and written a field at a time.
+template <class S, class F>
+ATC_HD void for_each_held_output(const S& s, BarOutputs& o, F f) {
+  BarOutputs& last = s.core->last;
+  f(s.at(last.average), o.average);
+  for (int k = 0; k < kFamilies; ++k) {
+    f(s.at(last.family_signal[k]), o.family_signal[k]);
+    f(s.at(last.family_equity[k]), o.family_equity[k]);
+  }
+  f(s.at(last.trend), o.trend);
+  f(s.at(last.state), o.state);
+  f(s.at(last.direction), o.direction);
+  f(s.at(last.long_entry), o.long_entry);
+  f(s.at(last.short_entry), o.short_entry);
+}
 template <class S>
 ATC_HD BarOutputs last_outputs(const S& s) {
-  BarOutputs& last = s.core->last;
   BarOutputs o;
-  o.average = s.at(last.average);
-  for (int f = 0; f < kFamilies; ++f) {
-    o.family_signal[f] = s.at(last.family_signal[f]);
-    o.family_equity[f] = s.at(last.family_equity[f]);
-  }
-  o.trend = s.at(last.trend);
-  o.state = s.at(last.state);
-  o.direction = s.at(last.direction);
-  o.long_entry = s.at(last.long_entry);
-  o.short_entry = s.at(last.short_entry);
+  for_each_held_output(s, o, [](auto& held, auto& mine) { mine = held; });
   return o;
 }
 template <class S>
-ATC_HD void hold_outputs(const S& s, const BarOutputs& o) {
-  BarOutputs& last = s.core->last;
-  s.at(last.average) = o.average;
-  for (int f = 0; f < kFamilies; ++f) {
-    s.at(last.family_signal[f]) = o.family_signal[f];
-    s.at(last.family_equity[f]) = o.family_equity[f];
-  }
-  s.at(last.trend) = o.trend;
-  s.at(last.state) = o.state;
-  s.at(last.direction) = o.direction;
-  s.at(last.long_entry) = o.long_entry;
-  s.at(last.short_entry) = o.short_entry;
+ATC_HD void hold_outputs(const S& s, BarOutputs o) {
+  for_each_held_output(s, o, [](auto& held, auto& mine) { held = mine; });
 }
 
 // The symbol stops at bar t with `code` (the host names it: fatal_message).
