@@ -1,0 +1,93 @@
+// How the streamed pipeline moves a batch (host code): the output columns that travel,
+// the chunks of consecutive series and where each part of a chunk lies in a staging slot
+// and on the device.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "../core/prepared.hpp"
+#include "fused.hpp"
+#include "runtime.hpp"
+
+namespace atc::cuda::streaming {
+
+using detail::OutputColumns;
+using detail::PreparedSeries;
+
+enum class Kind : std::uint8_t { Real, Discrete, Hundredths };  // double, int8, int8 ×100 → double
+constexpr int kMaxColumns = 1 + 2 * kFamilies + 5 + 3 * kLengthsPerFamily;
+
+constexpr std::size_t element_bytes(Kind kind) { return kind == Kind::Real ? sizeof(double) : 1; }
+
+// Calls f(kind, host column, device field) for every output column, in a fixed order;
+// the host column is null when not requested. Layer-1 signals travel as int8 hundredths,
+// widened to doubles on the host unless the caller asked for them compact.
+template <class F>
+void for_each_column(const OutputColumns& h, DeviceColumns& d, F&& f) {
+  f(Kind::Real, h.average_signal, d.average_signal);
+  for (int i = 0; i < kFamilies; ++i) {
+    if (h.family_signal_hundredths[i] != nullptr)
+      f(Kind::Discrete, h.family_signal_hundredths[i], d.family_signal_hundredths[i]);
+    else
+      f(Kind::Hundredths, h.family_signal[i], d.family_signal_hundredths[i]);
+    f(Kind::Real, h.family_equity[i], d.family_equity[i]);
+  }
+  f(Kind::Discrete, h.trend, d.classification[0]);
+  f(Kind::Discrete, h.state, d.classification[1]);
+  f(Kind::Discrete, h.direction, d.classification[2]);
+  f(Kind::Discrete, h.long_entry, d.classification[3]);
+  f(Kind::Discrete, h.short_entry, d.classification[4]);
+  if (h.calibration_family < 0) return;
+  for (int i = 0; i < kLengthsPerFamily; ++i) {
+    f(Kind::Real, h.ma[i], d.ma[i]);
+    f(Kind::Discrete, h.ma_signal[i], d.ma_signal[i]);
+    f(Kind::Real, h.ma_equity[i], d.ma_equity[i]);
+  }
+}
+
+struct TransferColumn {
+  Kind kind;
+  void* host;
+};
+
+// The requested columns of `out`, in for_each_column's order.
+std::vector<TransferColumn> requested_columns(const OutputColumns& out);
+
+// from_hundredths of every int8 (indexed by its bit pattern): a load instead of a
+// division in the host's scatter.
+extern const std::array<double, 256> kFromHundredths;
+
+// Where everything of one chunk lies in a slot (byte offsets; the pinned slot and the
+// device buffers share the layout, so each direction is one copy). Input: offsets
+// (series + 1 long longs), tick scales (one per series), close, src (0 = none); output:
+// one region per column, then each series' first non-finite equity bar.
+// Equal layouts give equal launches, which is what a slot's captured graphs are keyed by.
+struct ChunkLayout {
+  std::size_t series = 0, rows = 0, max_bars = 0;
+  std::size_t ticks_at = 0, close_at = 0, src_at = 0, in_bytes = 0;
+  bool wide = false;  // the wide kernels (some series' window sums need 128 bits)
+  std::size_t column_at[kMaxColumns] = {};
+  std::size_t nonfinite_at = 0;
+  std::size_t out_bytes = 0;
+  std::size_t workspace_bytes = 0;  // the fused path's, on the device only
+  bool operator==(const ChunkLayout&) const = default;
+};
+
+struct Chunk {
+  std::size_t first = 0;  // index of its first series in the batch
+  ChunkLayout layout;
+};
+
+ChunkLayout layout_of(std::span<const PreparedSeries> series, const std::vector<TransferColumn>& columns);
+// Consecutive series, at most `rows` bars (or one series) and `symbols` series a chunk.
+std::vector<Chunk> plan_chunks(std::span<const PreparedSeries> series, const std::vector<TransferColumn>& columns,
+                               std::size_t rows, std::size_t symbols);
+// The fused kernel's input and output columns in a chunk's device buffers.
+FusedInput fused_input(const std::byte* device_in, const ChunkLayout& l, const double* growth);
+DeviceColumns device_columns(std::byte* device_out, const OutputColumns& host, const ChunkLayout& l);
+
+}  // namespace atc::cuda::streaming
