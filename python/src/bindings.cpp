@@ -256,13 +256,25 @@ std::vector<atc::SeriesView> series_views(const std::vector<Series>& closes, con
   return views;
 }
 
+// Seconds since `start` (the engine's own time of a call, reported as "engine_seconds").
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 nb::dict compute_table(const Table& close, const std::vector<std::string>& symbols,
                        const atc::Config& config, const atc::ComputeOptions& options,
                        const std::optional<Table>& src) {
   const std::vector<atc::SeriesView> views = table_views(close, symbols, src);
-  atc::BatchResult result = interruptible(
-      options, [&](const atc::ComputeOptions& o) { return atc::compute_batch(views, config, o); });
-  return to_python(std::move(result), config);
+  double engine_seconds = 0.0;
+  atc::BatchResult result = interruptible(options, [&](const atc::ComputeOptions& o) {
+    const auto start = std::chrono::steady_clock::now();
+    atc::BatchResult r = atc::compute_batch(views, config, o);
+    engine_seconds = seconds_since(start);
+    return r;
+  });
+  nb::dict d = to_python(std::move(result), config);
+  d["engine_seconds"] = engine_seconds;
+  return d;
 }
 
 // ----------------------------------------------------------------------------- reused buffers
@@ -290,11 +302,16 @@ class BatchEngine {
       result_.outputs.resize(options_.outputs, offsets);
       if (pinned_) pins_ = atc::pin_columns(result_.outputs);
     }
+    double engine_seconds = 0.0;
     interruptible(options_, [&](const atc::ComputeOptions& o) {
+      const auto start = std::chrono::steady_clock::now();
       atc::compute_batch(views, config_, o, result_);
+      engine_seconds = seconds_since(start);
       return 0;
     });
-    return view_to_python(result_, config_, nb::find(this));
+    nb::dict d = view_to_python(result_, config_, nb::find(this));
+    d["engine_seconds"] = engine_seconds;
+    return d;
   }
 
   // A (bars x symbols) column-major float64 table of the engine's own (pinned when the
