@@ -177,6 +177,9 @@ class ATCResult(Mapping[str, pd.DataFrame]):
         self._status = status
         self._error_count = error_count
         self._symbols = symbols
+        # The engine's own time of the call (compute_batch, measured in the bindings), for
+        # python -m atc.bench; None where unknown.
+        self._engine_seconds: float | None = None
         self.backend = backend
         """The backend that ran ("reference", "cpu", "cuda"; comma-joined when mixed)."""
 
@@ -290,7 +293,9 @@ def _table_result(native: dict, index: pd.Index, columns: pd.Index, refused: Map
     # The status frame is made when first asked for, from the statuses alone (not the columns).
     status = functools.partial(_status_frame, {"status": native["status"]}, columns, index,
                                np.asarray(native["status"]["bar"], dtype=np.int64), dict(refused))
-    return ATCResult(frames, status, native["backend"], error_count=_error_count(native), symbols=columns)
+    result = ATCResult(frames, status, native["backend"], error_count=_error_count(native), symbols=columns)
+    result._engine_seconds = native.get("engine_seconds")
+    return result
 
 
 def _ragged_result(
@@ -317,7 +322,9 @@ def _ragged_result(
     failed_rows[failed] = rows[starts[failed] + bars[failed]]
     status = functools.partial(_status_frame, {"status": native["status"]}, columns, union, failed_rows,
                                dict(refused))
-    return ATCResult(frames, status, native["backend"], error_count=_error_count(native), symbols=columns)
+    result = ATCResult(frames, status, native["backend"], error_count=_error_count(native), symbols=columns)
+    result._engine_seconds = native.get("engine_seconds")
+    return result
 
 
 @dataclasses.dataclass
