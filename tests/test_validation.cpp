@@ -18,6 +18,7 @@
 
 #include "atc/atc.hpp"
 #include "support/batch.hpp"
+#include "support/compare.hpp"
 #include "support/random_walk.hpp"
 
 namespace atc {
@@ -553,6 +554,58 @@ TEST_P(ForwardFill, InfinityIsNeverFilled) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, ForwardFill, ::testing::Values(Backend::Reference, Backend::Cpu),
                          [](const auto& p) { return std::string(backend_name(p.param)); });
+
+// ------------------------------------------------------------------ threads of the checks
+
+// The price checks run on up to ComputeOptions::threads threads once a batch is large
+// (one per 65,536 prices): any number gives the same statuses, messages and outputs, with
+// every kind of failure and forward-filled gaps spread over the symbols.
+TEST(PriceChecks, AnyNumberOfThreadsGivesTheSameBatch) {
+  constexpr std::size_t kSymbols = 700, kBars = 1000;  // 10.7 blocks of 65,536 prices
+  std::vector<std::vector<double>> closes, srcs;
+  std::vector<std::string> names;
+  for (std::size_t s = 0; s < kSymbols; ++s) {
+    std::vector<double> c = test::random_walk(kBars, 1000 + s);
+    switch (s % 11) {
+      case 1: std::fill_n(c.begin(), 300 + s % 97, kNaN); break;  // listed late
+      case 2: c[400 + s % 300] = kNaN; break;                      // a gap: fails, or filled
+      case 3: c[500] = -1.0; break;                                // not a price
+      case 4: c[700] = kInf; break;
+      case 5: std::fill(c.begin(), c.end(), kNaN); break;          // empty
+      case 6: std::fill_n(c.begin(), kBars - 40, kNaN); break;     // too short
+      case 7: c[100] = kNaN, c[101] = kNaN, c[900] = kNaN; break;
+      default: break;
+    }
+    names.push_back("S" + std::to_string(s));
+    closes.push_back(std::move(c));
+    std::vector<double> x = closes.back();
+    if (s % 13 == 0) x[600] = kNaN;  // a src gap beside a finite close
+    srcs.push_back(std::move(x));
+  }
+  std::vector<SeriesView> views(kSymbols);
+  for (std::size_t s = 0; s < kSymbols; ++s)
+    views[s] = {names[s], closes[s], s % 3 == 0 ? std::span<const double>(srcs[s]) : std::span<const double>()};
+  for (const GapPolicy gaps : {GapPolicy::Error, GapPolicy::ForwardFill}) {
+    ComputeOptions one;
+    one.backend = Backend::Cpu;
+    one.gaps = gaps;
+    one.threads = 1;
+    const BatchResult expected = compute_batch(views, Config{}, one);
+    std::size_t failed = 0, filled = 0;
+    for (const SymbolStatus& status : expected.status) {
+      failed += !status.ok();
+      filled += status.filled_bars > 0;
+    }
+    EXPECT_GT(failed, kSymbols / 3);
+    if (gaps == GapPolicy::ForwardFill) EXPECT_GT(filled, kSymbols / 11);
+    for (const int threads : {2, 3, 8, 0}) {
+      ComputeOptions many = one;
+      many.threads = threads;
+      const test::ParityReport report = test::compare_results(expected, compute_batch(views, Config{}, many), views);
+      EXPECT_TRUE(report.ok()) << "threads " << threads << ": " << report.summary();
+    }
+  }
+}
 
 }  // namespace
 }  // namespace atc

@@ -20,6 +20,7 @@ from typing import Any
 
 from ._atc import BackendUnavailable, Cancelled, ConfigError, Error, InputError, __version__
 from ._atc import cuda_available as _cuda_available
+from ._atc import release_buffers as _release_buffers
 from ._atc import resolve_backend as _resolve_backend
 from ._compute import (
     DeviceATCResult,
@@ -51,6 +52,18 @@ def cuda_available() -> bool:
 def resolve_backend(backend: str = "auto") -> str:
     """The backend a request runs on here: "auto" becomes "cuda" or "cpu"."""
     return _resolve_backend(backend)
+
+
+def release_buffers() -> int:
+    """Frees the result columns that :func:`compute_atc_batch` keeps for its next calls.
+
+    A batch's result columns go back to a small pool once nothing views them any more
+    (no frame, Series or array of that result is alive), and the next batch of the same
+    shape writes into them: no fresh pages to fault in and, on the cuda backend, memory
+    pinned once that the GPU writes directly. The pool keeps at most two results and
+    1 GiB. Returns the bytes freed.
+    """
+    return _release_buffers()
 
 
 def _require(module: str, extra: str, feature: str) -> None:
@@ -108,6 +121,7 @@ __all__ = [
     "plot_heatmap",
     "price_source",
     "rank_configs",
+    "release_buffers",
     "resample_closes",
     "resolve_backend",
     "sweep",

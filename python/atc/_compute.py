@@ -168,12 +168,18 @@ class ATCResult(Mapping[str, pd.DataFrame]):
     """
 
     def __init__(self, frames: Mapping[str, pd.DataFrame], status: pd.DataFrame | Callable[[], pd.DataFrame],
-                 backend: str, error_count: int | None = None):
+                 backend: str, error_count: int | None = None, symbols: pd.Index | None = None):
         self._frames = dict(frames)
-        # A callable makes the status frame when first asked for: a device run of 10,000
-        # symbols returns in about the kernel's time, and building the frame costs ms.
+        # A callable makes the status frame when first asked for: a run of 10,000 symbols
+        # returns in about the engine's time, and building the frame costs ms (50 ms for
+        # 10,000 symbols on the CI VM). error_count and symbols, when given, let the
+        # warning and ``symbols`` do without it.
         self._status = status
         self._error_count = error_count
+        self._symbols = symbols
+        # The engine's own time of the call (compute_batch, measured in the bindings), for
+        # python -m atc.bench; None where unknown.
+        self._engine_seconds: float | None = None
         self.backend = backend
         """The backend that ran ("reference", "cpu", "cuda"; comma-joined when mixed)."""
 
@@ -211,6 +217,8 @@ class ATCResult(Mapping[str, pd.DataFrame]):
     @property
     def symbols(self) -> pd.Index:
         """The symbols (columns of every output frame)."""
+        if self._symbols is not None and callable(self._status):
+            return self._symbols.rename("symbol")
         return self.status.index
 
     @property
@@ -266,6 +274,15 @@ def _status_frame(
     return frame
 
 
+def _error_count(native: dict) -> int:
+    """Symbols of a native result that failed (the engine's count where it gives one)."""
+    count = native.get("error_count")
+    if count is None:
+        codes = native["status"]["code"]
+        count = len(codes) - codes.count("ok")
+    return int(count)
+
+
 def _table_result(native: dict, index: pd.Index, columns: pd.Index, refused: Mapping[int, str]) -> ATCResult:
     bars, symbols = len(index), len(columns)
     frames = {
@@ -273,8 +290,12 @@ def _table_result(native: dict, index: pd.Index, columns: pd.Index, refused: Map
         key: pd.DataFrame(flat.reshape(symbols, bars).T, index=index, columns=columns, copy=False)
         for key, flat in native["columns"].items()
     }
-    status = _status_frame(native, columns, index, np.asarray(native["status"]["bar"], dtype=np.int64), refused)
-    return ATCResult(frames, status, native["backend"])
+    # The status frame is made when first asked for, from the statuses alone (not the columns).
+    status = functools.partial(_status_frame, {"status": native["status"]}, columns, index,
+                               np.asarray(native["status"]["bar"], dtype=np.int64), dict(refused))
+    result = ATCResult(frames, status, native["backend"], error_count=_error_count(native), symbols=columns)
+    result._engine_seconds = native.get("engine_seconds")
+    return result
 
 
 def _ragged_result(
@@ -299,8 +320,11 @@ def _ragged_result(
     failed = bars >= 0
     failed_rows = np.full(len(bars), -1, dtype=np.int64)
     failed_rows[failed] = rows[starts[failed] + bars[failed]]
-    status = _status_frame(native, columns, union, failed_rows, refused)
-    return ATCResult(frames, status, native["backend"])
+    status = functools.partial(_status_frame, {"status": native["status"]}, columns, union, failed_rows,
+                               dict(refused))
+    result = ATCResult(frames, status, native["backend"], error_count=_error_count(native), symbols=columns)
+    result._engine_seconds = native.get("engine_seconds")
+    return result
 
 
 @dataclasses.dataclass
@@ -323,7 +347,11 @@ class _Prices:
     @property
     def names(self) -> list[str]:
         """Symbol names as the engine reports them."""
-        return [str(c) for c in self.columns]
+        columns = self.columns
+        if columns.dtype.kind in "iu" or isinstance(columns.dtype, pd.StringDtype):
+            # The same strings, from Python ints / strs (iterating the Index costs 1 µs a label).
+            return list(map(str, columns.tolist()))
+        return [str(c) for c in columns]
 
     def bars(self, i: int) -> pd.Index:
         """The index of symbol ``i``'s bars."""
@@ -347,6 +375,15 @@ def _prices(
     close_column: str | None = None,
 ) -> _Prices:
     """Normalises every accepted input shape (and src) into what the engine takes."""
+    if (src is None and close_column is None and isinstance(data, np.ndarray) and data.ndim == 2
+            and data.dtype.kind in "iuf"):
+        # A numeric 2-D array, as normalize_input + table_values would read it, without the
+        # frame in between (no copy when it is float64 in Fortran order).
+        columns = pd.Index(symbols) if symbols is not None else pd.RangeIndex(data.shape[1])
+        if len(columns) != data.shape[1]:
+            raise ValueError(f"{len(columns)} symbols given for {data.shape[1]} columns")
+        return _Prices(close=np.asfortranarray(data, dtype=np.float64), src=None, columns=columns,
+                       index=pd.RangeIndex(data.shape[0]))
     shape = {"symbols": symbols, "time_column": time_column, "close_column": close_column}
     prices = normalize_input(data, **shape)
     if isinstance(src, str):  # a source formula over the input's own OHLC fields
@@ -541,7 +578,8 @@ def compute_atc_batch(
             codes = native["status"]["code"]
             status = functools.partial(_status_frame, native, columns, index,
                                        np.asarray(native["status"]["bar"], dtype=np.int64), {})
-            result = DeviceATCResult(on_gpu, status, native["backend"], error_count=len(codes) - codes.count("ok"))
+            result = DeviceATCResult(on_gpu, status, native["backend"], error_count=len(codes) - codes.count("ok"),
+                                     symbols=columns)
     else:
         result = _run(data, src, cfg, options, symbols, time_column=time_column, close_column=close_column)
     _warn_errors(result, stacklevel=2)

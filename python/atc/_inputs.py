@@ -104,19 +104,22 @@ def _numeric(column: pd.Series) -> tuple[np.ndarray | None, str | None]:
     return None, f"not numeric (dtype {dtype}{example})"
 
 
-def _refuse_complex(frame: pd.DataFrame, what: str) -> None:
-    for name, dtype in frame.dtypes.items():
-        if dtype.kind == "c":
-            raise TypeError(f"{what} column {name!r}: complex values cannot be prices")
+def _refuse_complex(frame: pd.DataFrame, what: str, dtypes: set[Any]) -> None:
+    if any(dtype.kind == "c" for dtype in dtypes):
+        for name, dtype in zip(frame.columns, frame.dtypes.tolist()):
+            if dtype.kind == "c":
+                raise TypeError(f"{what} column {name!r}: complex values cannot be prices")
 
 
 def table_values(frame: pd.DataFrame, what: str, noun: str = "the column") -> tuple[np.ndarray, dict[int, str]]:
     """Bars x symbols as float64 in Fortran order (each symbol's bars contiguous), and the
     columns that are not numeric (position -> message naming the symbol), left NaN there
     so that the engine fails them as it fails any empty symbol."""
-    _refuse_complex(frame, what)
-    if all(isinstance(d, np.dtype) and d.kind in "iuf" for d in frame.dtypes):
-        # No copy when the frame holds one float64 block.
+    dtypes = set(frame.dtypes.tolist())  # the distinct dtypes (iterating the Series costs µs a column)
+    _refuse_complex(frame, what, dtypes)
+    if all(isinstance(d, np.dtype) and d.kind in "iuf" for d in dtypes):
+        # No copy when the frame holds one float64 block (frames built from a Fortran
+        # array, or by pandas from columns): its (symbols x bars) block read as is.
         return np.asfortranarray(frame.to_numpy(dtype=np.float64)), {}
     out = np.empty(frame.shape, dtype=np.float64, order="F")
     refused: dict[int, str] = {}

@@ -37,6 +37,8 @@ def column_key(label: Any) -> str:
 def find_column(labels: Iterable[Any], names: Iterable[str]) -> Any | None:
     """The first of ``labels`` (in their order) whose key is one of ``names``, or None."""
     wanted = set(names)
+    if isinstance(labels, pd.Index):
+        labels = labels.tolist()  # iterating an Index (arrow strings) costs 1 µs a label
     return next((label for label in labels if column_key(label) in wanted), None)
 
 

@@ -19,6 +19,8 @@
 #include <cstdint>
 #include <future>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <stop_token>
@@ -256,13 +258,153 @@ std::vector<atc::SeriesView> series_views(const std::vector<Series>& closes, con
   return views;
 }
 
+// Seconds since `start` (the engine's own time of a call, reported as "engine_seconds").
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// ----------------------------------------------------------------------------- reused results
+
+// The result columns of compute_table and compute_series, reused across calls. A call's
+// NumPy arrays view one entry, and the entry goes back to the pool only when the last of
+// them is gone (the capsule's deleter): a returned frame never changes, while a loop of
+// calls of one shape writes into memory it has already touched (fresh columns cost a page
+// fault per 4 KiB; on the 2-core CI VM a third of the cpu backend's time at 10,000 x 1,000
+// compact) and, for the cuda backend, pinned once, so that the pipeline moves the results
+// without staging copies (direct transfers). The pool keeps at most kEntries entries and
+// kBytes bytes; results larger than that are neither kept nor pinned.
+struct PooledResult {
+  atc::BatchResult result;
+  std::vector<atc::PinnedRegion> pins;
+
+  std::size_t bytes() {
+    std::size_t total = 0;
+    result.outputs.for_each_column([&](auto& column) { total += column.capacity() * sizeof(column[0]); });
+    return total;
+  }
+};
+
+bool same_request(const atc::OutputRequest& a, const atc::OutputRequest& b) {
+  return a.families == b.families && a.classification == b.classification &&
+         a.compact_family_signals == b.compact_family_signals && a.calibration == b.calibration;
+}
+
+// Bytes of the output columns of `request` over `rows` rows.
+std::size_t request_bytes(const atc::OutputRequest& request, std::size_t rows) {
+  std::size_t per_row = sizeof(double);  // Average_Signal
+  if (request.families)
+    per_row += atc::kFamilies * ((request.compact_family_signals ? 1 : sizeof(double)) + sizeof(double));
+  if (request.classification) per_row += 5;
+  if (request.calibration) per_row += atc::kLengthsPerFamily * (2 * sizeof(double) + 1);
+  return per_row * rows;
+}
+
+class ResultPool {
+ public:
+  static constexpr std::size_t kEntries = 2;
+  static constexpr std::size_t kBytes = std::size_t{1} << 30;
+
+  // An entry for `rows` rows of `request`: a kept one of that shape, else a new one; its
+  // columns sized (and pinned when `pin`) for them when it is small enough to be kept.
+  std::unique_ptr<PooledResult> take(const atc::OutputRequest& request, const std::vector<std::size_t>& offsets,
+                                     bool pin) {
+    std::unique_ptr<PooledResult> entry;
+    {
+      const std::lock_guard lock(mutex_);
+      for (auto it = free_.begin(); it != free_.end(); ++it) {
+        if ((*it)->result.outputs.rows() == offsets.back() && same_request((*it)->result.outputs.request, request)) {
+          entry = std::move(*it);
+          free_.erase(it);
+          break;
+        }
+      }
+    }
+    if (!entry) entry = std::make_unique<PooledResult>();
+    if (pin && entry->pins.empty() && request_bytes(request, offsets.back()) <= kBytes) {
+      entry->result.outputs.resize(request, offsets);  // as compute_batch will: the pins stay valid
+      entry->pins = atc::pin_columns(entry->result.outputs);
+    }
+    return entry;
+  }
+
+  void give_back(PooledResult* entry) noexcept {
+    std::unique_ptr<PooledResult> owned(entry);
+    std::vector<std::unique_ptr<PooledResult>> evicted;  // freed (and unpinned) after the lock
+    const std::lock_guard lock(mutex_);
+    try {
+      if (owned->bytes() > kBytes) return;
+      free_.push_back(std::move(owned));
+      std::size_t total = 0;
+      for (const auto& e : free_) total += e->bytes();
+      while (free_.size() > kEntries || total > kBytes) {
+        total -= free_.front()->bytes();
+        evicted.push_back(std::move(free_.front()));
+        free_.erase(free_.begin());
+      }
+    } catch (...) {  // no room to keep it: it is freed
+    }
+  }
+
+  // Frees every kept entry (atc.release_buffers); returns the bytes they held.
+  std::size_t clear() {
+    std::vector<std::unique_ptr<PooledResult>> evicted;
+    std::size_t total = 0;
+    {
+      const std::lock_guard lock(mutex_);
+      for (const auto& e : free_) total += e->bytes();
+      evicted.swap(free_);
+    }
+    return total;
+  }
+
+  std::size_t bytes() {
+    const std::lock_guard lock(mutex_);
+    std::size_t total = 0;
+    for (const auto& e : free_) total += e->bytes();
+    return total;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<PooledResult>> free_;
+};
+
+// One pool for the process, never destroyed: capsules released at interpreter exit still
+// find it.
+ResultPool& result_pool() {
+  static ResultPool* pool = new ResultPool();
+  return *pool;
+}
+
+// compute_batch of `views` into a pooled entry, as compute_table returns it (and
+// "engine_seconds", "error_count").
+nb::dict compute_pooled(const std::vector<atc::SeriesView>& views, const atc::Config& config,
+                        const atc::ComputeOptions& options) {
+  std::vector<std::size_t> offsets{0};
+  offsets.reserve(views.size() + 1);
+  for (const atc::SeriesView& v : views) offsets.push_back(offsets.back() + v.close.size());
+  const bool pin = atc::resolve_backend(options.backend) == atc::Backend::Cuda;
+  std::unique_ptr<PooledResult> entry = result_pool().take(options.outputs, offsets, pin);
+  double engine_seconds = 0.0;
+  interruptible(options, [&](const atc::ComputeOptions& o) {
+    const auto start = std::chrono::steady_clock::now();
+    atc::compute_batch(views, config, o, entry->result);
+    engine_seconds = seconds_since(start);
+    return 0;
+  });
+  atc::BatchResult& result = entry->result;
+  nb::capsule owner(entry.get(), [](void* p) noexcept { result_pool().give_back(static_cast<PooledResult*>(p)); });
+  entry.release();  // the capsule owns it now
+  nb::dict d = view_to_python(result, config, owner);
+  d["engine_seconds"] = engine_seconds;
+  d["error_count"] = result.error_count();
+  return d;
+}
+
 nb::dict compute_table(const Table& close, const std::vector<std::string>& symbols,
                        const atc::Config& config, const atc::ComputeOptions& options,
                        const std::optional<Table>& src) {
-  const std::vector<atc::SeriesView> views = table_views(close, symbols, src);
-  atc::BatchResult result = interruptible(
-      options, [&](const atc::ComputeOptions& o) { return atc::compute_batch(views, config, o); });
-  return to_python(std::move(result), config);
+  return compute_pooled(table_views(close, symbols, src), config, options);
 }
 
 // ----------------------------------------------------------------------------- reused buffers
@@ -290,11 +432,16 @@ class BatchEngine {
       result_.outputs.resize(options_.outputs, offsets);
       if (pinned_) pins_ = atc::pin_columns(result_.outputs);
     }
+    double engine_seconds = 0.0;
     interruptible(options_, [&](const atc::ComputeOptions& o) {
+      const auto start = std::chrono::steady_clock::now();
       atc::compute_batch(views, config_, o, result_);
+      engine_seconds = seconds_since(start);
       return 0;
     });
-    return view_to_python(result_, config_, nb::find(this));
+    nb::dict d = view_to_python(result_, config_, nb::find(this));
+    d["engine_seconds"] = engine_seconds;
+    return d;
   }
 
   // A (bars x symbols) column-major float64 table of the engine's own (pinned when the
@@ -489,10 +636,7 @@ nb::dict compute_device_table(const DeviceArrayInfo& close, const std::optional<
 nb::dict compute_series(const std::vector<Series>& closes, const std::vector<std::string>& symbols,
                         const atc::Config& config, const atc::ComputeOptions& options,
                         const std::optional<std::vector<Series>>& srcs) {
-  const std::vector<atc::SeriesView> views = series_views(closes, symbols, srcs);
-  atc::BatchResult result = interruptible(
-      options, [&](const atc::ComputeOptions& o) { return atc::compute_batch(views, config, o); });
-  return to_python(std::move(result), config);
+  return compute_pooled(series_views(closes, symbols, srcs), config, options);
 }
 
 nb::dict compute_one(const Series& close, const atc::Config& config,
@@ -870,6 +1014,10 @@ NB_MODULE(_atc, m) {
         "srcs"_a = nb::none(), "Computes series of different lengths, one per symbol.");
   m.def("compute", &compute_one, "close"_a, "config"_a, "options"_a, "src"_a = nb::none(),
         "symbol"_a = "series", "Computes one series; raises InputError if it cannot be computed.");
+  m.def("release_buffers", [] { return result_pool().clear(); },
+        "Frees the result columns kept for reuse by compute_table/compute_series; returns their bytes.");
+  m.def("kept_buffer_bytes", [] { return result_pool().bytes(); },
+        "Bytes of the result columns kept for reuse (none of them viewed by a live array).");
   m.def("cuda_available", &atc::cuda_available,
         "True when this build has the CUDA backend and a usable device is present.");
   m.def("resolve_backend", [](std::string_view name) {

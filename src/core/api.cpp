@@ -80,7 +80,7 @@ void compute_batch(std::span<const SeriesView> input, const Config& config, cons
   }
   result.outputs.resize(options.outputs, offsets);
   const detail::PreparedBatch prepared =
-      detail::prepare(input, config, options.gaps, offsets, result.status);
+      detail::prepare(input, config, options.gaps, offsets, result.status, options.threads);
   // The backends write the rows of every computed bar; the rest (bars before a late
   // listing, symbols that failed validation) hold NaN / 0.
   for (std::size_t i = 0, k = 0; i < input.size(); ++i) {

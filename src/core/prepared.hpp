@@ -43,8 +43,10 @@ struct PreparedBatch {
 // positive prices, gaps) and finds each series' ticks; admit checks a series against a
 // configuration (enough bars, cutout, growth, tick range) and decides its sum width. A
 // sweep runs the first once and the second per configuration.
+// Both check the symbols on up to `threads` threads (0 = the hardware's; one for small
+// batches), with the same results for any number.
 PreparedBatch prepare_prices(std::span<const SeriesView> input, GapPolicy gaps, std::span<const std::size_t> out_offsets,
-                             std::vector<SymbolStatus>& status);
+                             std::vector<SymbolStatus>& status, int threads = 0);
 SymbolStatus admit(const PreparedSeries& series, std::string_view symbol, const Config& config, bool& wide);
 // The statuses prepare_prices gives, for checks made elsewhere (on the device): a series
 // with no valid bar, and the first bad bar after its start (close not finite, close <= 0,
@@ -53,7 +55,7 @@ SymbolStatus empty_status(std::string_view symbol);
 SymbolStatus bad_bar_status(std::string_view symbol, std::int64_t bar, double close, double src);
 PreparedBatch prepare(std::span<const SeriesView> input, const Config& config,
                       GapPolicy gaps, std::span<const std::size_t> out_offsets,
-                      std::vector<SymbolStatus>& status);
+                      std::vector<SymbolStatus>& status, int threads = 0);
 
 // Makes every series with a non-finite equity (nonfinite_equity_bar[k] >= 0) an
 // EquityOverflow error of its symbol: status names the input bar, its rows hold NaN / 0.

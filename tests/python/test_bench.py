@@ -55,3 +55,21 @@ def test_param_sweep_times_the_sweep_against_the_loop_and_compares_rows(tmp_path
     assert report["configs"] == 10 and report["rows_equal_loop"] is True
     assert report["sweep_seconds"] > 0 and report["loop_seconds_scaled"] > 0
     assert "atc.sweep 10 configurations x 6 symbols x 300 bars" in capsys.readouterr().out
+
+
+def test_host_input_times_python_against_the_engine_in_the_same_run(tmp_path: Path, capsys) -> None:
+    report_path = tmp_path / "host.json"
+    assert main(["--host-input", "--host-sizes", "20:300:scan,30:250:compact", "--backend", "cpu", "--repeats", "2",
+                 "--warmup", "1", "--json", str(report_path)]) == 0
+    rows = json.loads(report_path.read_text())
+    assert [(r["symbols"], r["outputs"]) for r in rows] == [(20, "scan")] * 5 + [(30, "compact")] * 5
+    for row in rows:
+        assert row["backend"] == "cpu"
+        if "ratio" in row:
+            assert row["ratio"] > 0 and row["outside_engine_ms"] > 0
+        else:
+            assert 0 < row["engine_ms"] <= row["ms"]
+    printed = capsys.readouterr().out
+    assert "NumPy in, frames out (compute_atc_batch)" in printed
+    assert "C++ direct transfers (compute_batch, pinned in and out)" in printed
+    assert "ratio: pandas in, frames out / C++ direct" in printed

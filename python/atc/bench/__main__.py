@@ -8,6 +8,13 @@
 (scan outputs, kept on the GPU or returned as frames), against the path that copies them to
 the host first; 1,000 x 1,000 and 10,000 x 10,000 (or --symbols x --bars).
 
+``--host-input``: NumPy and pandas prices on the host, frames out (issue 16's targets:
+1,000 x 1,000 scan and 10,000 x 1,000 compact, or --host-sizes), each whole
+``compute_atc_batch`` call next to the engine's own time measured in the same process:
+``compute_batch`` inside that call (the bindings' timer) and the C++ direct-transfer path,
+``compute_batch`` on a pinned input table into pinned, reused result columns (the
+prices and results the GPU reads and writes directly, as bench_streams' "direct" case).
+
 ``--param-sweep N``: atc.sweep of a grid of N (10, 100, 1000 or 10000) configurations
 against a loop of compute_atc_batch + atc.backtest per configuration (timed on the
 first configurations and scaled), each host to host; the rows of both are compared.
@@ -274,6 +281,83 @@ def bench_device_input(symbols: int, bars: int, args: argparse.Namespace) -> lis
     return rows
 
 
+def _parse_host_sizes(text: str) -> list[tuple[int, int, str]]:
+    """'1000:1000:scan,10000:1000:compact' -> [(symbols, bars, outputs), ...]."""
+    sizes = []
+    for part in text.split(","):
+        symbols, bars, outputs = part.split(":")
+        sizes.append((int(symbols), int(bars), outputs))
+    return sizes
+
+
+def bench_host_input(symbols: int, bars: int, outputs: str, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Host prices, frames out: whole calls against the engine's own time in the same process.
+
+    Each row: the host-clock median of the whole Python call ("ms") and, where the row has
+    one, the median of the engine's own ``compute_batch`` time in those calls
+    ("engine_ms"). "ratio" rows divide a Python time by the C++ direct-transfer time.
+    """
+    import pandas as pd
+
+    prices = np.round(make_prices(symbols, bars, args.seed), 2)
+    frame = pd.DataFrame(prices, index=pd.date_range("2020-01-01", periods=bars, freq="D"),
+                         columns=[f"S{i}" for i in range(symbols)], copy=False)
+    backend = args.backend
+    resolved = atc.resolve_backend(backend)
+    rows: list[dict[str, Any]] = []
+
+    def record(case: str, seconds: float, engine: list[float]) -> dict[str, Any]:
+        row = {"case": case, "symbols": symbols, "bars": bars, "outputs": outputs, "backend": resolved,
+               "ms": seconds * 1e3, "engine_ms": statistics.median(engine) * 1e3 if engine else None}
+        rows.append(row)
+        return row
+
+    def python_call(data: Any) -> tuple[float, list[float]]:
+        engine: list[float] = []
+
+        def run() -> Any:
+            result = compute_atc_batch(data, backend=backend, outputs=outputs)
+            engine.append(result._engine_seconds)
+            return result  # kept until the next call returns, as a loop over bars keeps it
+
+        seconds, _ = _median_time(run, args.warmup, args.repeats)
+        return seconds, engine[args.warmup:]
+
+    numpy_row = record("NumPy in, frames out (compute_atc_batch)", *python_call(prices))
+    pandas_row = record("pandas in, frames out (compute_atc_batch)", *python_call(frame))
+
+    # The C++ direct-transfer path: prices in the engine's pinned input table, results in
+    # its pinned columns, reused; timed in the bindings around compute_batch alone.
+    engine = atc.BatchEngine(backend=backend, outputs=outputs, pinned=True)
+    table = engine.input_table(bars, symbols)
+    table[:] = prices
+    names = [str(i) for i in range(symbols)]
+    direct: list[float] = []
+
+    def run_direct() -> None:
+        direct.append(engine._native.compute(table, names, None)["engine_seconds"])
+
+    _median_time(run_direct, args.warmup, args.repeats)
+    direct_ms = statistics.median(direct[args.warmup:]) * 1e3
+    rows.append({"case": "C++ direct transfers (compute_batch, pinned in and out)", "symbols": symbols,
+                 "bars": bars, "outputs": outputs, "backend": resolved, "ms": direct_ms, "engine_ms": direct_ms})
+    for row in (numpy_row, pandas_row):
+        rows.append({"case": f"ratio: {row['case'].split(' (')[0]} / C++ direct", "symbols": symbols, "bars": bars,
+                     "outputs": outputs, "backend": resolved, "ratio": row["ms"] / direct_ms,
+                     "outside_engine_ms": row["ms"] - row["engine_ms"]})
+    return rows
+
+
+def _print_host_row(row: dict[str, Any]) -> None:
+    head = f"{row['symbols']:>6} x {row['bars']:<6} {row['outputs']:<8} {row['case']:<56}"
+    if "ratio" in row:
+        print(f"{head} {row['ratio']:9.2f}x  ({row['outside_engine_ms']:.3f} ms outside compute_batch)")
+    elif row["engine_ms"] is not None and row["engine_ms"] != row["ms"]:
+        print(f"{head} {row['ms']:9.2f} ms  (compute_batch in it {row['engine_ms']:.2f} ms)")
+    else:
+        print(f"{head} {row['ms']:9.2f} ms")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m atc.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--symbols", type=int, default=1000)
@@ -285,6 +369,12 @@ def _parser() -> argparse.ArgumentParser:
                         help=f"run {', '.join(map(str, SWEEP_SYMBOLS))} symbols (ignores --symbols)")
     parser.add_argument("--device-input", action="store_true",
                         help="time prices already in GPU memory (CuPy, PyTorch) at 1,000 x 1,000 and 10,000 x 10,000")
+    parser.add_argument("--host-input", action="store_true",
+                        help="time NumPy/pandas prices in, frames out, against the engine's own time in the same run")
+    parser.add_argument("--host-sizes", type=_parse_host_sizes, default=_parse_host_sizes("1000:1000:scan,10000:1000:compact"),
+                        metavar="S:B:OUTPUTS,...", help="workloads of --host-input (default: 1000:1000:scan,10000:1000:compact)")
+    parser.add_argument("--backend", default="auto", choices=("auto", "cpu", "cuda"),
+                        help="backend of --host-input (default: auto)")
     parser.add_argument("--param-sweep", type=int, metavar="N", choices=(10, 100, 1000, 10000),
                         help="time atc.sweep of N configurations on --symbols x --bars against a loop")
     parser.add_argument("--json", type=Path, default=Path("atc_bench.json"), metavar="FILE",
@@ -309,6 +399,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         for symbols, bars in sizes:
             for row in bench_device_input(symbols, bars, args):
                 print(f"{row['symbols']:>6} x {row['bars']:<6} {row['case']:<48} {row['ms']:10.2f} ms")
+                results.append(row)
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+        return 0
+    if args.host_input:
+        results = []
+        for symbols, bars, outputs in args.host_sizes:
+            for row in bench_host_input(symbols, bars, outputs, args):
+                _print_host_row(row)
                 results.append(row)
         args.json.write_text(json.dumps(results, indent=2) + "\n")
         return 0
