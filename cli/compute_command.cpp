@@ -5,7 +5,6 @@
 #include <iostream>
 
 #include "atc/io.hpp"
-#include "price_files.hpp"
 
 namespace atc::cli {
 namespace {
@@ -62,7 +61,7 @@ int ComputeCommand::run() const {
   check_can_compute(config, options);
 
   const io::CsvSeries series =
-      select_series(read_price_file(input_, input_flags_.options()), input_, symbol_);
+      select_series(io::read_symbols(input_, input_flags_.options()), input_, symbol_);
   if (!series.issues.empty()) {
     for (const io::DataIssue& issue : series.issues)
       std::fprintf(stderr, "error: %s\n", issue.message.c_str());

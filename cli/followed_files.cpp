@@ -11,7 +11,6 @@
 #include <limits>
 
 #include "atc/error.hpp"
-#include "command_options.hpp"
 
 namespace atc::cli {
 namespace {
@@ -44,8 +43,8 @@ std::string at_file_line(const std::string& message, const std::string& source, 
 
 FollowedFiles::FollowedFiles(const std::vector<fs::path>& files, Clock::duration bar_wait) : bar_wait_(bar_wait) {
   for (const fs::path& path : files) {
-    const std::string extension = lower_extension(path);
-    if (extension == ".json" || extension == ".parquet" || extension == ".feather") {
+    const io::PriceFileFormat* format = io::find_price_file_format(path);
+    if (format != nullptr && !format->grows_by_appended_rows) {
       std::fprintf(stderr, "live: %s is not followed: only CSV files grow by appended rows\n", path.c_str());
       continue;
     }

@@ -12,7 +12,6 @@
 #include "atc/atc.hpp"
 #include "atc/demo.hpp"
 #include "atc/io.hpp"
-#include "price_files.hpp"
 #include "progress.hpp"
 #include "timeframes.hpp"
 
@@ -149,7 +148,7 @@ class Universe {
   }
 
  private:
-  // The price files of a directory (.csv, .json, .feather, .parquet: a freqtrade data
+  // The price files of a directory (those of io::price_file_formats: a freqtrade data
   // directory as it is on disk), in name order. Non-throwing filesystem calls: an entry
   // that cannot be examined (a symlink loop) is skipped here and, if named like a price
   // file, reported by read().
@@ -160,13 +159,10 @@ class Universe {
     if (error) throw Error("cannot list directory " + directory.string() + ": " + error.message());
     for (; it != end; it.increment(error)) {
       if (error) throw Error("cannot list directory " + directory.string() + ": " + error.message());
-      std::string extension = it->path().extension().string();
-      std::transform(extension.begin(), extension.end(), extension.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      if (is_price_file_extension(extension)) files.push_back(it->path());
+      if (io::find_price_file_format(it->path()) != nullptr) files.push_back(it->path());
     }
     if (files.empty())
-      throw Error("no price file (.csv, .json, .feather, .parquet) in directory " + directory.string());
+      throw Error("no price file (" + io::price_file_extensions() + ") in directory " + directory.string());
     std::sort(files.begin(), files.end());
     return files;
   }
@@ -184,7 +180,7 @@ class Universe {
   void read(const fs::path& file, const io::CsvReadOptions& options, std::vector<SymbolError>& errors) {
     std::vector<io::CsvSeries> series;
     try {
-      series = read_price_file(file, options);
+      series = io::read_symbols(file, options);
     } catch (const InputError& e) {
       errors.push_back({io::symbol_of_file(file), e.what()});
       return;

@@ -23,8 +23,7 @@ step() { echo "$1: $2 ($((SECONDS - t0)) s)" | tee -a "$out/summary.txt"; }
 
 t0=$SECONDS
 build=build-device-all
-cmake -S . -B "$build" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 \
-  -DATC_TEST_DATA_DIR="$ATC_TEST_DATA_DIR" "${prefix[@]}" >"$out/build.log" 2>&1 &&
+cmake --preset device -B "$build" >"$out/build.log" 2>&1 &&
   cmake --build "$build" -j"$(nproc)" >>"$out/build.log" 2>&1 ||
   { grep -E "error|FAILED" -A5 "$out/build.log" | head -40; exit 1; }
 step build ok

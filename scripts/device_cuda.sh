@@ -38,8 +38,7 @@ nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv | t
 
 build=build-device
 t0=$SECONDS
-cmake -S . -B "$build" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 -DATC_CUDA_PTXAS_VERBOSE=ON \
-  -DATC_BUILD_CLI=OFF "${prefix[@]}" >"$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
+cmake --preset device -B "$build" -DATC_CUDA_PTXAS_VERBOSE=ON -DATC_BUILD_CLI=OFF >"$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
 cmake --build "$build" -j"$(nproc)" --target test_cuda_backend test_cuda_fused test_cuda_streams bench_cuda \
   >>"$out/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$out/build.log" | head -60; exit 1; }
 echo "build: $((SECONDS - t0)) s"
@@ -49,8 +48,7 @@ grep -E "Compiling entry|Used [0-9]+ registers|spill" "$out/build.log" |
   sed -E 's/^_ZN3atc4cuda[0-9A-Za-z_]*_(cu|ILb)[0-9a-f_]*//' >"$out/ptxas.txt"
 
 if [[ -n $compare ]]; then
-  cmake -S . -B "$build-compare" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 \
-    -DATC_CUDA_PTXAS_VERBOSE=ON -D"$compare" -DATC_BUILD_CLI=OFF "${prefix[@]}" \
+  cmake --preset device -B "$build-compare" -DATC_CUDA_PTXAS_VERBOSE=ON -D"$compare" -DATC_BUILD_CLI=OFF \
     >>"$out/build.log" 2>&1 &&
     cmake --build "$build-compare" -j"$(nproc)" --target bench_cuda test_cuda_backend \
       >>"$out/build.log" 2>&1 || exit 1
@@ -58,6 +56,7 @@ if [[ -n $compare ]]; then
 fi
 
 if [[ -n $baseline ]]; then
+  # By hand: a baseline tree may predate the device preset.
   cmake -S "$baseline" -B "$build-baseline" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 \
     -DATC_CUDA_PTXAS_VERBOSE=ON -DATC_BUILD_CLI=OFF "${prefix[@]}" >"$out/build-baseline.log" 2>&1 &&
     cmake --build "$build-baseline" -j"$(nproc)" --target bench_cuda >>"$out/build-baseline.log" 2>&1 ||

@@ -32,11 +32,11 @@ build=build-device-live
 t0=$SECONDS
 gpu_tests=$(ls tests/cuda/test_*.cpp tests/cuda/test_*.cu | xargs -n1 basename | sed -E 's/\.(cpp|cu)$//' | tr '\n' ' ')
 ((live_only)) && gpu_tests=test_cuda_live
-cmake -S . -B "$build" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 -DATC_BUILD_CLI=OFF \
-  -DATC_TEST_DATA_DIR="${ATC_TEST_DATA_DIR:-}" "${prefix[@]}" >"$out/build.log" 2>&1 &&
+cmake --preset device -B "$build" -DATC_BUILD_CLI=OFF >"$out/build.log" 2>&1 &&
   cmake --build "$build" -j"$(nproc)" --target $gpu_tests test_live bench_live >>"$out/build.log" 2>&1 ||
   { grep -E "error|FAILED" -A5 "$out/build.log" | head -60; exit 1; }
 if [[ -n $baseline ]]; then
+  # By hand: a baseline tree may predate the device preset.
   cmake -S "$baseline" -B "$build-baseline" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 -DATC_BUILD_CLI=OFF \
     "${prefix[@]}" >"$out/build-baseline.log" 2>&1 &&
     cmake --build "$build-baseline" -j"$(nproc)" --target bench_live >>"$out/build-baseline.log" 2>&1 ||

@@ -10,8 +10,7 @@ out=${OUT:-out}
 mkdir -p "$out"
 source scripts/device_env.sh
 build=build-device
-cmake -S . -B "$build" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 -DATC_BUILD_CLI=OFF "${prefix[@]}" \
-  >"$out/build.log" 2>&1 && cmake --build "$build" -j"$(nproc)" --target bench_cuda >>"$out/build.log" 2>&1 ||
+cmake --preset device -B "$build" -DATC_BUILD_CLI=OFF >"$out/build.log" 2>&1 && cmake --build "$build" -j"$(nproc)" --target bench_cuda >>"$out/build.log" 2>&1 ||
   { tail -30 "$out/build.log"; exit 1; }
 if [[ ${1:-} == --times ]]; then
   shift

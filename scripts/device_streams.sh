@@ -25,8 +25,7 @@ nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,pcie.link.gen.cu
 
 build=build-device-streams
 t0=$SECONDS
-cmake -S . -B "$build" -G Ninja -DATC_CUDA=ON -DATC_CUDA_ARCHITECTURES=90 -DATC_BUILD_CLI=OFF "${prefix[@]}" \
-  >"$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
+cmake --preset device -B "$build" -DATC_BUILD_CLI=OFF >"$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
 cmake --build "$build" -j"$(nproc)" --target test_cuda_streams test_cuda_backend test_pinned bench_streams \
   >>"$out/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$out/build.log" | head -60; exit 1; }
 echo "build: $((SECONDS - t0)) s"

@@ -11,9 +11,9 @@ build=${2:-build-fuzz}
 # libclang-rt-14-dev holds libFuzzer and the sanitizer runtimes of clang-14.
 bash scripts/deps.sh clang-14 libclang-rt-14-dev
 
-# Debug keeps the assertions; -O2 for the executions per second.
-CXX=clang++-14 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O2 -g" \
-  -DATC_FUZZ=ON -DATC_CUDA=OFF -DATC_BUILD_TESTS=OFF -DATC_BUILD_CLI=OFF -DATC_BUILD_BENCH=OFF
+# The fuzz preset (CMakePresets.json): clang-14, Debug (the assertions kept) at -O2 for
+# the executions per second, the fuzz programs alone.
+cmake --preset fuzz -B "$build"
 targets=(csv config compute)
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]/#/fuzz_}"
 

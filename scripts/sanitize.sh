@@ -8,16 +8,11 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 
 build=${1:-build-sanitize}
-data_dir=$(python3 -c "import backtesting, os; print(os.path.join(os.path.dirname(backtesting.__file__), 'test'))")
-flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1 -g"
+ATC_TEST_DATA_DIR=$(python3 -c "import backtesting, os; print(os.path.join(os.path.dirname(backtesting.__file__), 'test'))")
+export ATC_TEST_DATA_DIR
 
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DATC_CUDA=OFF -DATC_BUILD_BENCH=OFF \
-  -DATC_TEST_DATA_DIR="$data_dir" \
-  -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_CXX_FLAGS_DEBUG="" \
-  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined"
+# The asan presets (CMakePresets.json) hold the flags, and the ASAN_OPTIONS and
+# UBSAN_OPTIONS under which a finding (leaks included) ends its test with an error.
+cmake --preset asan -B "$build"
 cmake --build "$build" -j"$(nproc)"
-
-# halt_on_error: a finding ends the test with an error; leaks count as findings too.
-export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1:strict_string_checks=1
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-ctest --test-dir "$build" --output-on-failure -j"$(nproc)" -LE gpu
+ctest --preset asan --test-dir "$build" -j"$(nproc)"

@@ -1,13 +1,18 @@
 // Price files other than CSV files: freqtrade's JSON candles, freqtrade's file names,
-// and CSV text read from memory (as the Parquet and Feather conversion hands it over).
+// CSV text read from memory (as the Parquet and Feather conversion hands it over), and
+// the reader picked by extension (io::read_symbols).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <bit>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "atc/error.hpp"
 #include "atc/io.hpp"
@@ -119,6 +124,75 @@ TEST_F(FormatsTest, CsvTextReadsAsTheSameFileWould) {
   ASSERT_EQ(long_format[1].issues.size(), 1u);
   EXPECT_TRUE(contains(long_format[1].issues[0].message, "table (as CSV):3:14: symbol 'B': 'x'"))
       << long_format[1].issues[0].message;
+}
+
+TEST(PriceFileFormats, EachExtensionNamesOneFormatWithAReader) {
+  std::set<std::string_view> extensions;
+  for (const atc::io::PriceFileFormat& format : atc::io::price_file_formats()) {
+    EXPECT_TRUE(extensions.insert(format.extension).second) << format.extension;
+    ASSERT_GE(format.extension.size(), 2u);
+    EXPECT_EQ(format.extension.front(), '.');
+    for (const char c : format.extension) EXPECT_FALSE(std::isupper(static_cast<unsigned char>(c))) << format.extension;
+    EXPECT_FALSE(format.name.empty());
+    EXPECT_NE(format.read, nullptr) << format.extension;
+    // Found by its extension in any case.
+    std::string upper(format.extension);
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    EXPECT_EQ(atc::io::find_price_file_format("dir/X-1h" + std::string(format.extension)), &format);
+    EXPECT_EQ(atc::io::find_price_file_format("X" + upper), &format);
+  }
+  EXPECT_EQ(atc::io::price_file_extensions(), ".csv, .json, .feather, .parquet");
+  EXPECT_EQ(atc::io::find_price_file_format("notes.txt"), nullptr);
+  EXPECT_EQ(atc::io::find_price_file_format("README"), nullptr);
+  EXPECT_EQ(atc::io::find_price_file_format(".csv"), nullptr);  // a hidden file's name, no extension
+  // Only CSV files grow by appended rows (the live command follows them alone).
+  EXPECT_TRUE(atc::io::find_price_file_format("a.csv")->grows_by_appended_rows);
+  EXPECT_FALSE(atc::io::find_price_file_format("a.json")->grows_by_appended_rows);
+}
+
+TEST_F(FormatsTest, ReadSymbolsReadsEachFileWithTheReaderOfItsExtension) {
+  const std::string csv = "date,close\n2025-01-02,1.5\n2025-01-03,2.5\n";
+  const std::vector<atc::io::CsvSeries> wide = atc::io::read_symbols(write("SPY.CSV", csv));
+  ASSERT_EQ(wide.size(), 1u);
+  EXPECT_EQ(wide[0].symbol, "SPY");
+  EXPECT_EQ(wide[0].close, (std::vector<double>{1.5, 2.5}));
+
+  // The options reach the CSV reader.
+  atc::io::CsvReadOptions semicolons;
+  semicolons.separator = ';';
+  const std::vector<atc::io::CsvSeries> decimal_commas =
+      atc::io::read_symbols(write("EU.csv", "date;close\n2025-01-02;1,5\n"), semicolons);
+  ASSERT_EQ(decimal_commas.size(), 1u);
+  EXPECT_EQ(decimal_commas[0].close, (std::vector<double>{1.5}));
+
+  const std::vector<atc::io::CsvSeries> long_format =
+      atc::io::read_symbols(write("universe.csv", "symbol,date,close\nA,2025-01-02,1\nB,2025-01-02,2\n"));
+  ASSERT_EQ(long_format.size(), 2u);
+  EXPECT_EQ(long_format[1].symbol, "B");
+
+  const fs::path json = write("BTC_USDT-1h.json", "[[1704067200000, 1, 2, 0.5, 1.5, 10]]");
+  const std::vector<atc::io::CsvSeries> candles = atc::io::read_symbols(json);
+  ASSERT_EQ(candles.size(), 1u);
+  EXPECT_EQ(candles[0].symbol, "BTC_USDT");
+  EXPECT_EQ(candles[0].close, atc::io::read_freqtrade_json(json).close);
+  EXPECT_EQ(candles[0].time_format, "epoch milliseconds");
+
+  // A table is refused before python3 runs when it is no regular file.
+  fs::create_directory(directory_ / "ETH_USDT-1h.parquet");
+  EXPECT_TRUE(contains(input_error(directory_ / "ETH_USDT-1h.parquet", [](const fs::path& p) { atc::io::read_symbols(p); }),
+                       "ETH_USDT-1h.parquet: not a regular file"));
+}
+
+TEST_F(FormatsTest, ReadSymbolsOfAnUnknownExtensionIsAnErrorNamingTheFile) {
+  const auto read = [](const fs::path& p) { atc::io::read_symbols(p); };
+  const fs::path text = write("prices.txt", "date,close\n2025-01-02,1\n");
+  EXPECT_EQ(input_error(text, read),
+            text.string() + ": cannot tell the format of a price file with the extension '.txt'; "
+                            "price files are .csv, .json, .feather, .parquet");
+  const fs::path bare = write("prices", "date,close\n2025-01-02,1\n");
+  EXPECT_EQ(input_error(bare, read),
+            bare.string() + ": cannot tell the format of a price file without an extension; "
+                            "price files are .csv, .json, .feather, .parquet");
 }
 
 }  // namespace

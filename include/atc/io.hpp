@@ -1,6 +1,8 @@
-// Reading price series from CSV files (comma, semicolon, tab or pipe separated). Malformed files throw atc::InputError with
-// "FILE:LINE:COLUMN: reason"; per-symbol data problems (unsorted or duplicate
-// timestamps, bad cells in one symbol of a long-format file) are collected instead.
+// Reading price series from files: CSV (comma, semicolon, tab or pipe separated),
+// freqtrade's JSON candles, Parquet and Feather tables, picked by extension
+// (read_symbols). Malformed files throw atc::InputError with "FILE:LINE:COLUMN: reason";
+// per-symbol data problems (unsorted or duplicate timestamps, bad cells in one symbol of
+// a long-format file) are collected instead.
 #pragma once
 
 #include <array>
@@ -132,6 +134,37 @@ std::string symbol_of_file(const std::filesystem::path& path);
 /// a timestamp that is not an integer, unsorted or duplicate timestamps are issues of the
 /// series ("FILE: candle [i]: reason", i counted from 0), as a bad CSV cell is.
 CsvSeries read_freqtrade_json(const std::filesystem::path& path);
+
+/// A price file format, told by the file's extension. The table of them is
+/// price_file_formats() (src/io/price_files.cpp): adding a format is its reader plus one
+/// row there.
+struct PriceFileFormat {
+  std::string_view extension;  // lower case, with the dot: ".csv"
+  std::string_view name;       // for messages: "CSV"
+  // Its new bars are rows appended to the file (the live command follows such files).
+  bool grows_by_appended_rows;
+  // Every symbol of a file of this format; the options a format has no use for are ignored.
+  std::vector<CsvSeries> (*read)(const std::filesystem::path& path, const CsvReadOptions& options);
+};
+
+/// The formats read_symbols reads, in the order messages list them: `.csv`
+/// (read_symbols_csv), `.json` (read_freqtrade_json), `.feather` and `.parquet` (any
+/// table, converted by `python3` with pandas and pyarrow to CSV text with exact numbers,
+/// then read as a CSV file with a comma separator; without them the read throws
+/// InputError naming what to install).
+std::span<const PriceFileFormat> price_file_formats();
+
+/// The format of `path` by its extension, compared case-insensitively (`.CSV` is CSV);
+/// nullptr when it has none of them.
+const PriceFileFormat* find_price_file_format(const std::filesystem::path& path);
+
+/// The extensions of price_file_formats() for messages: ".csv, .json, .feather, .parquet".
+std::string price_file_extensions();
+
+/// Every symbol of one price file, read by the reader of its format
+/// (find_price_file_format). Throws InputError "FILE: ..." for an extension that names no
+/// format, and whatever that reader throws.
+std::vector<CsvSeries> read_symbols(const std::filesystem::path& path, const CsvReadOptions& options = {});
 
 // The instant of series.timestamps[row] in seconds since 1970-01-01 00:00 (UTC when the
 // timestamps carry an offset, the wall clock as written otherwise); nullopt when the

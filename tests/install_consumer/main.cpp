@@ -1,6 +1,7 @@
-// One symbol through an installed atc: the configuration read from a TOML file (atc::io),
-// computed by the reference and the cpu backends, which must agree bit for bit. Prints
-// the last Average_Signal; exits non-zero on any disagreement or error.
+// One symbol through an installed atc: the configuration read from a TOML file and the
+// prices from a CSV file (atc::io), computed by the reference and the cpu backends, which
+// must agree bit for bit. Prints the last Average_Signal; exits non-zero on any
+// disagreement or error.
 #include <atc/atc.hpp>
 #include <atc/config_io.hpp>
 #include <atc/io.hpp>
@@ -20,12 +21,26 @@ int main(int argc, char** argv) {
     std::ofstream(config_path) << "ema_len = 21\nrobustness = \"Wide\"\n";
     const atc::Config config = atc::io::load_config_file(config_path);
 
-    // A deterministic series: a drift with two cycles.
-    std::vector<double> close(800);
-    for (std::size_t i = 0; i < close.size(); ++i) {
-      const double t = static_cast<double>(i);
-      close[i] = 100.0 * std::exp(0.0004 * t + 0.08 * std::sin(t / 37.0) + 0.02 * std::sin(t / 5.0));
+    // A deterministic series, a drift with two cycles, written to a CSV file and read back
+    // by the reader its extension picks (the shortest decimals read back exactly).
+    std::vector<double> written(800);
+    const std::filesystem::path prices_path = config_path.parent_path() / "CONSUMER.csv";
+    {
+      std::ofstream prices(prices_path);
+      prices << "bar,close\n";
+      for (std::size_t i = 0; i < written.size(); ++i) {
+        const double t = static_cast<double>(i);
+        written[i] = 100.0 * std::exp(0.0004 * t + 0.08 * std::sin(t / 37.0) + 0.02 * std::sin(t / 5.0));
+        prices << i << ',' << atc::io::format_number(written[i]) << '\n';
+      }
     }
+    const std::vector<atc::io::CsvSeries> series = atc::io::read_symbols(prices_path);
+    if (series.size() != 1 || series[0].symbol != "CONSUMER" || !series[0].issues.empty() ||
+        series[0].close != written) {
+      std::cerr << "atc_consumer: " << prices_path << " does not read back as written\n";
+      return 1;
+    }
+    const std::vector<double>& close = series[0].close;
 
     atc::ComputeOptions reference_options;
     reference_options.backend = atc::Backend::Reference;

@@ -1,4 +1,6 @@
-#include "price_files.hpp"
+// Parquet and Feather tables, converted to CSV text by Python's pandas and pyarrow (no
+// Arrow C++ library is at hand), then read by the CSV reader.
+#include "io/python_tables.hpp"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -13,11 +15,10 @@
 #include <string>
 
 #include "atc/error.hpp"
-#include "command_options.hpp"
 
 extern char** environ;
 
-namespace atc::cli {
+namespace atc::io::detail {
 namespace {
 
 namespace fs = std::filesystem;
@@ -111,24 +112,18 @@ std::string table_as_csv(const fs::path& file, const std::string& kind) {
 
 }  // namespace
 
-bool is_price_file_extension(std::string_view extension) {
-  return extension == ".csv" || extension == ".json" || extension == ".feather" || extension == ".parquet";
-}
-
-std::vector<io::CsvSeries> read_price_file(const fs::path& file, const io::CsvReadOptions& options) {
-  const std::string extension = lower_extension(file);
-  if (extension == ".json") return {io::read_freqtrade_json(file)};
-  if (extension != ".parquet" && extension != ".feather") return io::read_symbols_csv(file, options);
+std::vector<CsvSeries> read_table_through_python(const fs::path& file, std::string_view kind,
+                                                const CsvReadOptions& options) {
   // A FIFO or a directory is refused as a CSV file would be, before Python sees it.
   std::error_code error;
   const fs::file_status status = fs::status(file, error);
   if (error) throw InputError(file.string() + ": cannot open file: " + error.message());
   if (!fs::is_regular_file(status))
     throw InputError(file.string() + ": not a regular file (a directory, FIFO, device or socket)");
-  io::CsvReadOptions converted = options;
+  CsvReadOptions converted = options;
   converted.separator = ',';  // the conversion writes commas whatever --separator says
-  return io::read_symbols_csv_text(table_as_csv(file, extension.substr(1)), file.string() + " (as CSV)",
-                                   io::symbol_of_file(file), converted);
+  return read_symbols_csv_text(table_as_csv(file, std::string(kind)), file.string() + " (as CSV)",
+                               symbol_of_file(file), converted);
 }
 
-}  // namespace atc::cli
+}  // namespace atc::io::detail
