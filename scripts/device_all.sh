@@ -5,15 +5,23 @@
 # tests (GPU ones included) and `python -m atc.bench`, and the CUDA benchmarks. Logs
 # are packed into $OUT/logs.tgz (default ./out) beside the benchmark JSON files (the
 # device tool returns at most 8 files); a short summary is printed last.
-#   scripts/device_all.sh [--skip-bench]
+#   scripts/device_all.sh [--skip-bench | --quick]
+# --quick: the CTest suite without the 100,000-bar tests, compute-sanitizer on the
+# streamed pipeline and the sweep only, and of the benchmarks `python -m atc.bench
+# --host-input` and `bench_streams --quick` (one call of the device tool).
 # Carry .devdeps (scripts/device_deps.sh) and .testdata (GOOG/EURUSD/BTCUSD CSVs).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 results=${OUT:-out}
 mkdir -p "$results"
 out=$(mktemp -d)
-skip_bench=0
-[[ ${1:-} == --skip-bench ]] && skip_bench=1
+skip_bench=0 quick=0
+case ${1:-} in
+  --skip-bench) skip_bench=1 ;;
+  --quick) quick=1 ;;
+  "") ;;
+  *) echo "usage: $0 [--skip-bench | --quick]" >&2; exit 2 ;;
+esac
 
 source scripts/device_env.sh
 export ATC_TEST_DATA_DIR="$PWD/.testdata"
@@ -29,7 +37,9 @@ cmake --preset device -B "$build" >"$out/build.log" 2>&1 &&
 step build ok
 
 t0=$SECONDS
-if ctest --test-dir "$build" -j8 --timeout 600 --output-on-failure >"$out/ctest.log" 2>&1; then r=ok; else r=FAILED; status=1; fi
+long_tests=()
+((quick)) && long_tests=(-E "100000|LongSeries")
+if ctest --test-dir "$build" -j8 --timeout 600 --output-on-failure "${long_tests[@]}" >"$out/ctest.log" 2>&1; then r=ok; else r=FAILED; status=1; fi
 step "ctest (CPU and GPU)" "$r, $(grep -E 'tests passed' "$out/ctest.log")"
 grep -E "\*\*\*(Skipped|Failed)" "$out/ctest.log" | head -8
 
@@ -38,8 +48,10 @@ tests=$build/tests/cuda
 {
   # All fused tests but the 100,000-bar one (hours under the sanitizers).
   small_fused=--gtest_filter=-FusedKernel.PathsAgreeOnLongSeries*
-  compute-sanitizer --tool memcheck --leak-check full "$tests/test_cuda_fused" "$small_fused"
-  compute-sanitizer --tool racecheck "$tests/test_cuda_fused" "$small_fused"
+  if ((!quick)); then
+    compute-sanitizer --tool memcheck --leak-check full "$tests/test_cuda_fused" "$small_fused"
+    compute-sanitizer --tool racecheck "$tests/test_cuda_fused" "$small_fused"
+  fi
   compute-sanitizer --tool memcheck --leak-check full "$tests/test_cuda_streams" --gtest_filter=CudaStreams.SmallBatchAllPaths
   compute-sanitizer --tool memcheck --leak-check full "$tests/test_cuda_sweep" \
     --gtest_filter=CudaSweep.ChunkedDeviceMemory*:CudaSweep.AnEquityOverflow*
@@ -62,7 +74,12 @@ fi
 "$build/cli/atc" demo --backend cuda >"$out/demo_cuda.txt" 2>&1 || status=1
 step "atc demo --backend cuda" "$(tail -1 "$out/demo_cuda.txt")"
 
-if ((!skip_bench)); then
+if ((quick)); then
+  t0=$SECONDS
+  python3 -m atc.bench --host-input --repeats 7 --json "$out/atc_bench_host.json" >"$out/atc_bench.log" 2>&1 || status=1
+  "$build/bench/cuda/bench_streams" --quick >"$out/bench_streams.log" 2>&1 || status=1
+  step "python -m atc.bench --host-input, bench_streams --quick" done
+elif ((!skip_bench)); then
   t0=$SECONDS
   python3 -m atc.bench --symbols 1000 --bars 1000 --use-cuda-kernels --use-streams \
     --json "$out/atc_bench_1000.json" >"$out/atc_bench.log" 2>&1 || status=1
@@ -96,5 +113,9 @@ cat "$out/summary.txt"
 if [[ -f "$out/atc_bench.log" ]]; then
   echo "== python -m atc.bench =="
   cat "$out/atc_bench.log" | tail -40
+fi
+if ((quick)); then
+  echo "== bench_streams --quick, direct transfers =="
+  grep -E "^ *symbols|direct +on +repeat" "$out/bench_streams.log" | head -30
 fi
 exit $status
