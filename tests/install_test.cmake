@@ -55,11 +55,13 @@ foreach(file IN LISTS package_files)
   endforeach()
 endforeach()
 
-string(REPLACE "|" ";" prefixes "${prefix}|${PREFIX_PATH}")
-set(configure_args -S ${SOURCE_DIR} -B ${consumer_build} -G ${GENERATOR} "-DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM}"
+# The prefixes go in the environment (':'-separated): a ';'-list in one -D argument would
+# be split into several arguments by execute_process.
+string(REPLACE "|" ":" prefixes "${prefix}|${PREFIX_PATH}")
+set(configure_args -E env "CMAKE_PREFIX_PATH=${prefixes}" ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${consumer_build} -G ${GENERATOR} "-DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM}"
     -DCMAKE_BUILD_TYPE=${CONFIG} -DCMAKE_CXX_COMPILER=${CXX_COMPILER}
     "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${EXE_LINKER_FLAGS}"
-    "-DCMAKE_PREFIX_PATH=${prefixes}" -DATC_EXPECTED_VERSION=${VERSION}
+    -DATC_EXPECTED_VERSION=${VERSION}
     # Only the installed package: no user or system package registry.
     -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF)
 if(NOT "${CUDA_ROOT}" STREQUAL "")
