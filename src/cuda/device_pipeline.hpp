@@ -90,7 +90,7 @@ class DevicePipeline {
 
   // Readies the pipeline for a run: the growth table on the device (uploaded only when
   // it changed) and the captured graphs dropped when the kernel's parameters changed.
-  void prepare(std::span<const double> growth, const Config& config, const FusedParams& params) {
+  void ready_for_run(std::span<const double> growth, const Config& config, const FusedParams& params) {
     const int calibration = params.calibration;
     const DeviceGuard guard(shape_.device);
     if (growth_->bytes() < growth.size_bytes()) {

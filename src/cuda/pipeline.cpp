@@ -430,7 +430,7 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
         bool cached = false;
         pipelines.push_back(acquire(need, cached));
         all_cached = all_cached && cached;
-        pipelines.back()->prepare(growth, config, params);
+        pipelines.back()->ready_for_run(growth, config, params);
       }
       break;
     } catch (const OutOfMemory& e) {

@@ -567,11 +567,11 @@ std::string price_source_formula(const PriceSource& source) {
 }
 
 std::vector<double> price_source_values(const CsvSeries& series, const PriceSource& source) {
-  using Column = std::vector<double> CsvSeries::*;
-  static constexpr std::array<std::pair<std::string_view, Column>, 4> kColumns{{
+  using PriceField = std::vector<double> CsvSeries::*;
+  static constexpr std::array<std::pair<std::string_view, PriceField>, 4> kPriceFields{{
       {"open", &CsvSeries::open}, {"high", &CsvSeries::high}, {"low", &CsvSeries::low}, {"close", &CsvSeries::close}}};
   const auto column_values = [&](std::string_view column) -> const std::vector<double>& {
-    const auto named = std::find_if(kColumns.begin(), kColumns.end(), [&](const auto& c) { return c.first == column; });
+    const auto named = std::find_if(kPriceFields.begin(), kPriceFields.end(), [&](const auto& c) { return c.first == column; });
     const std::vector<double>& values = series.*(named->second);
     if (values.size() != series.close.size())  // an absent column is empty
       throw InputError(series.source + ": no '" + std::string(column) + "' column, which --source " +

@@ -9,23 +9,23 @@
 namespace atc::io {
 namespace {
 
-struct Column {
+struct CsvField {
   std::string name;
   std::function<void(std::string&, std::size_t)> append;  // appends the field of one bar
 };
 
 void append_number(std::string& row, double value) { row += format_number(value); }
 
-Column real_column(std::string name, std::span<const double> values) {
+CsvField real_column(std::string name, std::span<const double> values) {
   return {std::move(name), [values](std::string& row, std::size_t t) { append_number(row, values[t]); }};
 }
 
 // X_Signal kept compact: the same numbers as its doubles.
-Column hundredths_column(std::string name, std::span<const std::int8_t> values) {
+CsvField hundredths_column(std::string name, std::span<const std::int8_t> values) {
   return {std::move(name), [values](std::string& row, std::size_t t) { append_number(row, from_hundredths(values[t])); }};
 }
 
-Column discrete_column(std::string name, std::span<const std::int8_t> values) {
+CsvField discrete_column(std::string name, std::span<const std::int8_t> values) {
   return {std::move(name),
           [values](std::string& row, std::size_t t) { row += std::to_string(values[t]); }};
 }
@@ -56,7 +56,7 @@ void append_csv_field(std::string& row, std::string_view text) {
 void write_outputs_csv(std::ostream& out, std::span<const std::string> timestamps,
                        std::span<const double> close, const SymbolOutputView& outputs,
                        const Config& config, std::optional<Family> calibration) {
-  std::vector<Column> columns;
+  std::vector<CsvField> columns;
   if (!timestamps.empty())
     columns.push_back({"timestamp", [timestamps](std::string& row, std::size_t t) {
                          append_csv_field(row, timestamps[t]);
