@@ -31,16 +31,27 @@ struct FamilyTraits {
   // Its first value is at bar warmup_lengths · (L − 1) of a series (EMA: L − 1, DEMA's
   // EMA of an EMA 2L − 2, KAMA from bar 0).
   int warmup_lengths;
+  // From bar steady_lengths · L + steady_offset on, every bar is the running update (EMA
+  // past its seed, DEMA past its second seed, a full window that slides, KAMA's noise
+  // dropping a change): what the fast backends specialise their steady state for.
+  int steady_lengths, steady_offset;
 };
 inline constexpr std::array<FamilyTraits, kFamilies> kFamilyTraits{{
-    {Family::EMA, "EMA", "exponential moving average", 1},
-    {Family::HMA, "HMA", "a simple moving average, named HMA in the indicator", 1},
-    {Family::WMA, "WMA", "linearly weighted moving average", 1},
-    {Family::DEMA, "DEMA", "double exponential moving average", 2},
-    {Family::LSMA, "LSMA", "least-squares (linear regression) moving average", 1},
-    {Family::KAMA, "KAMA", "Kaufman's adaptive moving average", 0},
+    {Family::EMA, "EMA", "exponential moving average", 1, 1, 0},
+    {Family::HMA, "HMA", "a simple moving average, named HMA in the indicator", 1, 1, 0},
+    {Family::WMA, "WMA", "linearly weighted moving average", 1, 1, 0},
+    {Family::DEMA, "DEMA", "double exponential moving average", 2, 2, -1},
+    {Family::LSMA, "LSMA", "least-squares (linear regression) moving average", 1, 1, 0},
+    {Family::KAMA, "KAMA", "Kaufman's adaptive moving average", 0, 1, 1},
 }};
 constexpr const FamilyTraits& traits(Family family) { return kFamilyTraits[static_cast<int>(family)]; }
+// The first bar of the running update of a family's MA of length `len` (FamilyTraits).
+constexpr int steady_from(Family family, int len) {
+  return traits(family).steady_lengths * len + traits(family).steady_offset;
+}
+static_assert(steady_from(Family::HMA, 7) == steady_from(Family::WMA, 7) &&
+                  steady_from(Family::HMA, 7) == steady_from(Family::LSMA, 7),
+              "the window families share their window sums, so their steady bar too");
 
 std::string_view family_name(Family family);  // "EMA", "HMA", ...
 // Case-insensitive; nullopt for an unknown name.

@@ -223,7 +223,7 @@ struct Ema {
   std::size_t warm_end = 0;
   void init(const Lengths& l) {
     e.init(l);
-    warm_end = static_cast<std::size_t>(longest(l));
+    warm_end = static_cast<std::size_t>(steady_from(Family::EMA, longest(l)));
   }
   template <class Acc, bool kMixed>
   void warm(const BarTicks<Acc, kMixed>& x, Chains& lhs, Chains& rhs, Chains* value) {
@@ -244,7 +244,7 @@ struct Dema {
   void init(const Lengths& l) {
     e1.init(l);
     e2.init(l);
-    warm_end = 2 * static_cast<std::size_t>(longest(l)) - 1;
+    warm_end = static_cast<std::size_t>(steady_from(Family::DEMA, longest(l)));
   }
   template <class Acc, bool kMixed>
   void warm(const BarTicks<Acc, kMixed>& x, Chains& lhs, Chains& rhs, Chains* value) {
@@ -278,14 +278,14 @@ struct WindowSums {
   std::array<Acc, kMax> sum_y{}, sum_w{};
   std::array<int, kMax> len{};
   int count = 0;
-  std::size_t warm_end = 0;  // from here on every window is full
+  std::size_t warm_end = 0;  // from here on every window is full (the window families share one rule)
 
   // The slot of length L, added on first use.
   int slot(int L) {
     for (int i = 0; i < count; ++i)
       if (len[i] == L) return i;
     len[count] = L;
-    warm_end = std::max(warm_end, static_cast<std::size_t>(L));
+    warm_end = std::max(warm_end, static_cast<std::size_t>(steady_from(Family::HMA, L)));
     return count++;
   }
   // Every weight drops by one (the oldest, weight 1, leaves) and x enters with weight L.
@@ -393,7 +393,7 @@ struct Kama {
     len = l;
     k.fill(Vec{});
     noise.fill(Acc{});
-    warm_end = static_cast<std::size_t>(longest(l)) + 1;
+    warm_end = static_cast<std::size_t>(steady_from(Family::KAMA, longest(l)));
   }
   // formulas::kama_sc and kama_step, lane by lane.
   ATC_HD static Vec step(Vec k, Vec er, Vec x) {

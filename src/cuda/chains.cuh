@@ -12,7 +12,6 @@
 
 #include <cstdint>
 #include <type_traits>
-#include <utility>
 
 #include "../core/exact.hpp"
 #include "../core/formulas.hpp"
@@ -156,9 +155,9 @@ __device__ __forceinline__ Real seeded_ema(Real& state, int u, Real x, int len, 
 }
 
 // Every chain: step<kSteady>(state, bar, constants) advances one bar (EMA and DEMA from a
-// state primed by prime_chain). kSteady: the caller
-// knows that t ≥ steady_from(len) and that the tile holds no change of tick scale, so only
-// the running update is compiled; the values are those of the general step.
+// state primed by prime_chain). kSteady: the caller knows that t ≥ atc::steady_from(family,
+// len) (the family traits) and that the tile holds no change of tick scale, so only the
+// running update is compiled; the values are those of the general step.
 struct EmaChain {
   template <class Real>
   static __device__ ChainConstants<Real> constants(int len) {
@@ -167,7 +166,6 @@ struct EmaChain {
     c.alpha = Real(2) / (static_cast<Real>(len) + Real(1));
     return c;
   }
-  static ATC_HD int steady_from(int len) { return len; }
   template <bool kSteady, class Real, class Acc, class B>
   static __device__ __forceinline__ Crossing<Real> step(ChainState<Real, Acc>& s, const B& b,
                                                         const ChainConstants<Real>& c) {
@@ -180,7 +178,6 @@ struct EmaChain {
 struct DemaChain {
   template <class Real>
   static __device__ ChainConstants<Real> constants(int len) { return EmaChain::constants<Real>(len); }
-  static ATC_HD int steady_from(int len) { return 2 * len - 1; }
   template <bool kSteady, class Real, class Acc, class B>
   static __device__ __forceinline__ Crossing<Real> step(ChainState<Real, Acc>& s, const B& b,
                                                         const ChainConstants<Real>& c) {
@@ -232,7 +229,6 @@ struct WindowChain {
     else c.denominator = exact::lsma_denominator(len);
     return c;
   }
-  static ATC_HD int steady_from(int len) { return len; }
   template <class Real, class Acc>
   static __device__ __forceinline__ Acc numerator(ChainState<Real, Acc>& s, int len) {
     if constexpr (kFamily == Family::HMA) return s.u();
@@ -264,7 +260,6 @@ struct KamaChain {
     c.len = len;
     return c;
   }
-  static ATC_HD int steady_from(int len) { return len + 1; }
   template <bool kSteady, class Real, class Acc, class B>
   static __device__ __forceinline__ Crossing<Real> step(ChainState<Real, Acc>& s, const B& b,
                                                         const ChainConstants<Real>& c) {
@@ -332,14 +327,5 @@ template <int F>
 using FamilyChainT = typename FamilyChain<F>::type;
 template <int F>
 inline constexpr bool kWindowFamily = F == 1 || F == 2 || F == 4;
-
-// FamilyChainT<F>::steady_from(len) for a family known at run time.
-inline int steady_from(Family family, int len) {
-  return [&]<int... F>(std::integer_sequence<int, F...>) {
-    int first = 0;
-    ((static_cast<int>(family) == F ? (first = FamilyChainT<F>::steady_from(len)) : 0), ...);
-    return first;
-  }(std::make_integer_sequence<int, kFamilies>{});
-}
 
 }  // namespace atc::cuda

@@ -6,7 +6,7 @@
 #include <tuple>
 
 #include "atc/error.hpp"
-#include "fused_common.cuh"
+#include "fused_launch.hpp"
 
 namespace atc::cuda {
 namespace {
@@ -63,7 +63,7 @@ FusedParams make_fused_params(const Config& config, int calibration_family) {
     int steady_from = std::max(config.cutout + 1, 1);
     for (int i = 0; i < kLengthsPerFamily; ++i) {
       p.length[f][i] = lengths[i];
-      steady_from = std::max(steady_from, cuda::steady_from(family, lengths[i]));
+      steady_from = std::max(steady_from, atc::steady_from(family, lengths[i]));
     }
     p.steady_from[f] = steady_from;
     p.weight[f] = config.weight[f];
