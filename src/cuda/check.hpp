@@ -16,6 +16,12 @@ namespace atc::cuda {
               "): " + cudaGetErrorName(status) + ": " + cudaGetErrorString(status));
 }
 
+// After a <<<...>>> launch of `kernel`: reports a launch-configuration error naming it.
+inline void check_launch(const char* kernel, const char* file, int line) {
+  const cudaError_t status = cudaGetLastError();
+  if (status != cudaSuccess) throw_cuda_error(status, (std::string("launch of ") + kernel).c_str(), file, line);
+}
+
 }  // namespace atc::cuda
 
 #define ATC_CUDA_CHECK(call)                                                    \
@@ -25,11 +31,6 @@ namespace atc::cuda {
       ::atc::cuda::throw_cuda_error(atc_cuda_status_, #call, __FILE__, __LINE__); \
   } while (0)
 
-// After a <<<...>>> launch: reports launch-configuration errors naming the kernel.
-#define ATC_CUDA_CHECK_LAUNCH(kernel_name)                                      \
-  do {                                                                          \
-    const cudaError_t atc_cuda_status_ = cudaGetLastError();                    \
-    if (atc_cuda_status_ != cudaSuccess)                                        \
-      ::atc::cuda::throw_cuda_error(atc_cuda_status_, "launch of " kernel_name, __FILE__, \
-                                    __LINE__);                                  \
-  } while (0)
+// After a <<<...>>> launch: reports launch-configuration errors naming the kernel (a
+// string, known at run time for the launchers that choose among instantiations).
+#define ATC_CUDA_CHECK_LAUNCH(kernel_name) ::atc::cuda::check_launch((kernel_name), __FILE__, __LINE__)

@@ -399,26 +399,22 @@ void launch_per_family(const FusedInput& input, const FusedParams& params, const
   while (per_block > 1 && shared_bytes_for(per_block) > max_shared) --per_block;
   const int shared_bytes = shared_bytes_for(per_block);
   const dim3 chain_grid(static_cast<unsigned>((input.series + per_block - 1) / per_block), kFamilies);
-  const auto check_launch = [](const char* name) {
-    const cudaError_t status = cudaGetLastError();
-    if (status != cudaSuccess) throw_cuda_error(status, name, __FILE__, __LINE__);
-  };
   const auto launch_chains = [&](auto kernel, const char* name) {
     kernel<<<chain_grid, kChainThreads, shared_bytes, stream>>>(input, params, out, hundredths, ring - 1,
                                                                 ring_pitch(per_block), per_block);
-    check_launch(name);
+    ATC_CUDA_CHECK_LAUNCH(name);
   };
   const auto launch_layer2 = [&](auto kernel, int bytes, const char* name) {
     const auto blocks = static_cast<unsigned>((input.series + kLayer2Series - 1) / kLayer2Series);
     kernel<<<blocks, kLayer2Threads, bytes, stream>>>(input, params, out, hundredths);
-    check_launch(name);
+    ATC_CUDA_CHECK_LAUNCH(name);
   };
   const auto launch_all = [&](auto real, auto acc) {
     using Real = decltype(real);
     using Acc = decltype(acc);
-    if (params.calibration >= 0) launch_chains(chain_kernel<true, Real, Acc>, "launch of chain_kernel<calibration>");
-    else launch_chains(chain_kernel<false, Real, Acc>, "launch of chain_kernel");
-    if (layer2) launch_layer2(layer2_kernel<Real>, sizeof(Layer2Shared<Real>), "launch of layer2_kernel");
+    if (params.calibration >= 0) launch_chains(chain_kernel<true, Real, Acc>, "chain_kernel<calibration>");
+    else launch_chains(chain_kernel<false, Real, Acc>, "chain_kernel");
+    if (layer2) launch_layer2(layer2_kernel<Real>, sizeof(Layer2Shared<Real>), "layer2_kernel");
   };
   if (float32) {
     if (input.wide) launch_all(0.0f, Wide{});

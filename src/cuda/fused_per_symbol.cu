@@ -336,14 +336,13 @@ void launch_per_symbol(const FusedInput& input, const FusedParams& params, const
   const auto blocks = static_cast<unsigned>((input.series + per_block - 1) / per_block);
   const auto launch = [&](auto kernel, const char* name) {
     kernel<<<blocks, kFusedThreads, shared_bytes, stream>>>(input, params, out, ring - 1, per_block);
-    const cudaError_t status = cudaGetLastError();
-    if (status != cudaSuccess) throw_cuda_error(status, name, __FILE__, __LINE__);
+    ATC_CUDA_CHECK_LAUNCH(name);
   };
   const auto launch_with = [&](auto real, auto acc) {
     using Real = decltype(real);
     using Acc = decltype(acc);
-    if (params.calibration >= 0) launch(fused_kernel<true, Real, Acc>, "launch of fused_kernel<calibration>");
-    else launch(fused_kernel<false, Real, Acc>, "launch of fused_kernel");
+    if (params.calibration >= 0) launch(fused_kernel<true, Real, Acc>, "fused_kernel<calibration>");
+    else launch(fused_kernel<false, Real, Acc>, "fused_kernel");
   };
   if (float32) {
     if (input.wide) launch_with(0.0f, Wide{});
