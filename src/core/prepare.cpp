@@ -149,8 +149,8 @@ PricedSymbol price_symbol(const SeriesView& s, GapPolicy gaps, std::size_t out_o
 }
 
 // Threads for checking `values` prices: one per kValuesPerWorker (a worker costs tens of
-// µs to start; 1,000 x 1,000 prices take 4 ms on one core of the CI VM), at most
-// `threads` (0 = the hardware's) and the number of symbols.
+// µs to start, so that a small batch stays on the calling thread), at most `threads`
+// (0 = the hardware's) and the number of symbols.
 unsigned price_workers(std::size_t values, std::size_t symbols, int threads) {
   constexpr std::size_t kValuesPerWorker = std::size_t{1} << 16;
   const unsigned limit = threads > 0 ? static_cast<unsigned>(threads) : std::max(1u, std::thread::hardware_concurrency());

@@ -314,9 +314,8 @@ void launch_per_symbol(const FusedInput& input, const FusedParams& params, const
   // own (each series' sequence of bars bounds the kernel); else two while blocks of two
   // fill at most half of the device's resident block slots (still latency-bound, and a
   // block of two finishes a tile sooner than one of three); else three (issue-bound:
-  // fuller warps). H100, 1,000 bars, ms with 1 / 2 / 3 per block: 500 series
-  // 0.58 / 0.47 / 0.51; 1,000 series 1.14 / 0.61 / 0.60 (bench/RESULTS.md). Fewer when
-  // the rings do not fit.
+  // fuller warps); the measurements behind the thresholds are in bench/RESULTS.md. Fewer
+  // when the rings do not fit.
   const DeviceLimits& limits = device_limits();
   const int max_shared = limits.max_shared, multiprocessors = limits.multiprocessors;
   const long long in_flight = std::max<long long>(input.series, params.concurrent_series);
