@@ -61,4 +61,23 @@ TEST(RaggedBatch, MalformedOffsetsAreRefused) {
   }
 }
 
+// A context for the cuda backend can be named on any backend: the cpu backend leaves it
+// untouched, and a context that holds nothing releases nothing.
+TEST(GpuContext, IsIgnoredByTheCpuBackendAndReleasesWhatItHolds) {
+  const std::vector<double> walk = atc::test::random_walk(400, 7);
+  atc::ComputeOptions options;
+  options.backend = atc::Backend::Cpu;
+  const atc::BatchResult plain = atc::compute(walk, atc::Config{}, options);
+  atc::GpuContext context;
+  options.gpu_context = &context;
+  const atc::BatchResult with_context = atc::compute(walk, atc::Config{}, options);
+  EXPECT_TRUE(same_bits(plain.outputs.view(0).average_signal, with_context.outputs.view(0).average_signal));
+  EXPECT_EQ(context.footprint().pipelines, 0u);
+  EXPECT_EQ(context.footprint().device_bytes, 0u);
+  context.release();
+  EXPECT_EQ(context.footprint().pinned_bytes, 0u);
+  atc::GpuContext& shared = atc::default_gpu_context();
+  EXPECT_EQ(&shared, &atc::default_gpu_context());
+}
+
 }  // namespace

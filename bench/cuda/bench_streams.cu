@@ -187,7 +187,7 @@ Case measure(Workload& w, Case c, int repeats) {
   std::vector<atc::PinnedRegion> pinned_columns;
   if (c.direct) pinned_columns = atc::pin_columns(w.outputs);
   if (c.call == "first") {
-    atc::cuda::clear_pipeline_cache();
+    atc::default_gpu_context().release();
     c.ms = run_once(w, options, tuning, c.stats);
     return c;
   }
@@ -276,7 +276,7 @@ int main(int argc, char** argv) {
       }
     }
   }
-  atc::cuda::clear_pipeline_cache();
+  atc::default_gpu_context().release();
 
   std::printf("\n%-12s %-8s %3s %-8s %-6s %-6s %9s %11s %8s %8s %8s %7s %9s %7s %8s %8s\n", "symbols×bars", "outputs",
               "str", "staging", "graphs", "call", "ms", "symbols/s", "MB up", "MB down", "bound ms", "ofbound",

@@ -9,6 +9,7 @@
 #include "atc/config.hpp"
 #include "atc/device.hpp"
 #include "atc/error.hpp"
+#include "atc/gpu_context.hpp"
 #include "atc/live.hpp"
 #include "atc/outputs.hpp"
 #include "atc/pinned.hpp"

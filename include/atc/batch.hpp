@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "atc/config.hpp"
+#include "atc/gpu_context.hpp"
 #include "atc/outputs.hpp"
 
 namespace atc {
@@ -50,6 +51,9 @@ struct ComputeOptions {
   // Cancellation: the backends poll it between units of work (a series, a SIMD group of
   // symbols, a chunk) and compute_batch throws atc::Cancelled once a stop is requested.
   std::stop_token stop;
+  // Where the cuda backend keeps its streams, buffers and graphs between calls
+  // (atc/gpu_context.hpp); nullptr: default_gpu_context(). The context must outlive the call.
+  GpuContext* gpu_context = nullptr;
 };
 
 enum class StatusCode : std::uint8_t {

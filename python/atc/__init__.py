@@ -20,7 +20,9 @@ from typing import Any
 
 from ._atc import BackendUnavailable, Cancelled, ConfigError, Error, InputError, __version__
 from ._atc import cuda_available as _cuda_available
+from ._atc import gpu_memory_kept as _gpu_memory_kept
 from ._atc import release_buffers as _release_buffers
+from ._atc import release_gpu_memory as _release_gpu_memory
 from ._atc import resolve_backend as _resolve_backend
 from ._compute import (
     DeviceATCResult,
@@ -64,6 +66,22 @@ def release_buffers() -> int:
     1 GiB. Returns the bytes freed.
     """
     return _release_buffers()
+
+
+def release_gpu_memory() -> int:
+    """Frees what the cuda backend keeps between calls and returns its bytes.
+
+    After a call on the cuda backend its CUDA streams, device buffers, pinned staging
+    slots and captured graphs stay allocated, so that the next call of the same shape
+    allocates nothing (see :func:`gpu_memory_kept`). This gives them back to the device
+    and the OS; the next call allocates anew. Without CUDA it frees nothing.
+    """
+    return _release_gpu_memory()
+
+
+def gpu_memory_kept() -> dict[str, int]:
+    """What the cuda backend keeps between calls: ``pipelines``, ``device_bytes``, ``pinned_bytes``."""
+    return dict(_gpu_memory_kept())
 
 
 def _require(module: str, extra: str, feature: str) -> None:
@@ -117,11 +135,13 @@ __all__ = [
     "compute_atc_signals",
     "compute_multi_timeframe",
     "cuda_available",
+    "gpu_memory_kept",
     "plot",
     "plot_heatmap",
     "price_source",
     "rank_configs",
     "release_buffers",
+    "release_gpu_memory",
     "resample_closes",
     "resolve_backend",
     "sweep",

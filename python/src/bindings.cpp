@@ -1018,6 +1018,22 @@ NB_MODULE(_atc, m) {
         "Frees the result columns kept for reuse by compute_table/compute_series; returns their bytes.");
   m.def("kept_buffer_bytes", [] { return result_pool().bytes(); },
         "Bytes of the result columns kept for reuse (none of them viewed by a live array).");
+  m.def("release_gpu_memory", [] {
+          const atc::GpuContext::Footprint kept = atc::default_gpu_context().footprint();
+          atc::default_gpu_context().release();
+          return kept.device_bytes + kept.pinned_bytes;
+        },
+        "Frees the streams, device buffers, pinned slots and graphs the cuda backend keeps between calls "
+        "(atc::default_gpu_context); returns their bytes.");
+  m.def("gpu_memory_kept", [] {
+          const atc::GpuContext::Footprint kept = atc::default_gpu_context().footprint();
+          nb::dict d;
+          d["pipelines"] = kept.pipelines;
+          d["device_bytes"] = kept.device_bytes;
+          d["pinned_bytes"] = kept.pinned_bytes;
+          return d;
+        },
+        "What the cuda backend keeps between calls: pipelines, device_bytes, pinned_bytes.");
   m.def("cuda_available", &atc::cuda_available,
         "True when this build has the CUDA backend and a usable device is present.");
   m.def("resolve_backend", [](std::string_view name) {

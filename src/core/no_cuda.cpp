@@ -1,6 +1,7 @@
 // Linked when the library is built without CUDA: the cuda backend is never usable.
 #include "atc/device.hpp"
 #include "atc/error.hpp"
+#include "atc/gpu_context.hpp"
 #include "../live/live_device.hpp"
 #include "../sweep/sweep_plan.hpp"
 #include "prepared.hpp"
@@ -64,3 +65,20 @@ void DeviceStates::time_kernel(bool) {}
 double DeviceStates::last_kernel_ms() const { return 0.0; }
 
 }  // namespace atc::detail::live
+
+// Without CUDA a context holds nothing.
+namespace atc {
+namespace cuda::streaming {
+class PipelineCache {};
+PipelineCache& pipelines_of(GpuContext& context) { return *context.pipelines_; }
+}  // namespace cuda::streaming
+
+GpuContext::GpuContext() : pipelines_(std::make_unique<cuda::streaming::PipelineCache>()) {}
+GpuContext::~GpuContext() = default;
+void GpuContext::release() {}
+GpuContext::Footprint GpuContext::footprint() const { return {}; }
+GpuContext& default_gpu_context() {
+  static GpuContext context;
+  return context;
+}
+}  // namespace atc

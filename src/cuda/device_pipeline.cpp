@@ -2,53 +2,36 @@
 
 #include <algorithm>
 #include <iterator>
-#include <mutex>
 
-#include "pipeline.hpp"
+namespace atc {
+namespace cuda::streaming {
 
-namespace atc::cuda {
-namespace streaming {
-namespace {
+PipelineCache::~PipelineCache() { clear(); }
 
-constexpr std::size_t kMaxCachedPipelines = 8;
-
-struct Cache {
-  std::mutex mutex{};
-  std::vector<std::unique_ptr<DevicePipeline>> pipelines;  // oldest first
-};
-Cache& cache() {
-  static Cache c;
-  return c;
-}
-
-}  // namespace
-
-std::size_t cached_device_bytes(int device) {
-  Cache& c = cache();
-  const std::lock_guard lock(c.mutex);
+std::size_t PipelineCache::device_bytes(int device) const {
+  const std::lock_guard lock(mutex_);
   std::size_t bytes = 0;
-  for (const auto& p : c.pipelines)
+  for (const auto& p : pipelines_)
     if (p->device() == device) bytes += p->device_bytes();
   return bytes;
 }
 
-std::unique_ptr<DevicePipeline> acquire(const PipelineShape& need, bool& cached) {
+std::unique_ptr<DevicePipeline> PipelineCache::acquire(const PipelineShape& need, bool& cached) {
   std::vector<std::unique_ptr<DevicePipeline>> unfit;
   {
-    Cache& c = cache();
-    const std::lock_guard lock(c.mutex);
-    for (auto it = c.pipelines.rbegin(); it != c.pipelines.rend(); ++it) {
+    const std::lock_guard lock(mutex_);
+    for (auto it = pipelines_.rbegin(); it != pipelines_.rend(); ++it) {
       if ((*it)->shape().fits(need)) {
         std::unique_ptr<DevicePipeline> p = std::move(*it);
-        c.pipelines.erase(std::next(it).base());
+        pipelines_.erase(std::next(it).base());
         cached = true;
         return p;
       }
     }
-    for (auto it = c.pipelines.begin(); it != c.pipelines.end();) {
+    for (auto it = pipelines_.begin(); it != pipelines_.end();) {
       if ((*it)->device() == need.device) {
         unfit.push_back(std::move(*it));
-        it = c.pipelines.erase(it);
+        it = pipelines_.erase(it);
       } else {
         ++it;
       }
@@ -59,33 +42,28 @@ std::unique_ptr<DevicePipeline> acquire(const PipelineShape& need, bool& cached)
   return std::make_unique<DevicePipeline>(need);
 }
 
-void give_back(std::unique_ptr<DevicePipeline> pipeline) {
-  std::unique_ptr<DevicePipeline> dropped;
-  Cache& c = cache();
-  const std::lock_guard lock(c.mutex);
-  c.pipelines.push_back(std::move(pipeline));
-  if (c.pipelines.size() > kMaxCachedPipelines) {
-    dropped = std::move(c.pipelines.front());
-    c.pipelines.erase(c.pipelines.begin());
+void PipelineCache::give_back(std::unique_ptr<DevicePipeline> pipeline) {
+  std::unique_ptr<DevicePipeline> dropped;  // freed after the lock is released
+  const std::lock_guard lock(mutex_);
+  pipelines_.push_back(std::move(pipeline));
+  if (pipelines_.size() > kMaxPipelines) {
+    dropped = std::move(pipelines_.front());
+    pipelines_.erase(pipelines_.begin());
   }
 }
 
-}  // namespace streaming
-
-void clear_pipeline_cache() {
-  std::vector<std::unique_ptr<streaming::DevicePipeline>> dropped;
+void PipelineCache::clear() {
+  std::vector<std::unique_ptr<DevicePipeline>> dropped;
   {
-    streaming::Cache& c = streaming::cache();
-    const std::lock_guard lock(c.mutex);
-    dropped.swap(c.pipelines);
+    const std::lock_guard lock(mutex_);
+    dropped.swap(pipelines_);
   }
 }
 
-CacheFootprint pipeline_cache_footprint() {
-  streaming::Cache& c = streaming::cache();
-  const std::lock_guard lock(c.mutex);
-  CacheFootprint f;
-  for (const auto& p : c.pipelines) {
+GpuContext::Footprint PipelineCache::footprint() const {
+  const std::lock_guard lock(mutex_);
+  GpuContext::Footprint f;
+  for (const auto& p : pipelines_) {
     ++f.pipelines;
     f.device_bytes += p->device_bytes();
     f.pinned_bytes += p->pinned_bytes();
@@ -93,4 +71,18 @@ CacheFootprint pipeline_cache_footprint() {
   return f;
 }
 
-}  // namespace atc::cuda
+PipelineCache& pipelines_of(GpuContext& context) { return *context.pipelines_; }
+
+}  // namespace cuda::streaming
+
+GpuContext::GpuContext() : pipelines_(std::make_unique<cuda::streaming::PipelineCache>()) {}
+GpuContext::~GpuContext() = default;
+void GpuContext::release() { pipelines_->clear(); }
+GpuContext::Footprint GpuContext::footprint() const { return pipelines_->footprint(); }
+
+GpuContext& default_gpu_context() {
+  static GpuContext context;
+  return context;
+}
+
+}  // namespace atc

@@ -1,16 +1,18 @@
 // The per-device part of the streamed pipeline (host code): a device's streams, each
 // with its device buffers and two staging slots, the captured graphs, and the cache that
-// keeps pipelines from one run to the next.
+// keeps pipelines from one run to the next (in a GpuContext).
 #pragma once
 
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <utility>
 #include <vector>
 
 #include "atc/config.hpp"
+#include "atc/gpu_context.hpp"
 #include "direct_transfers.hpp"
 #include "event.hpp"
 #include "fused.hpp"
@@ -129,13 +131,26 @@ class DevicePipeline {
   std::unique_ptr<Event> reference_;  // recorded at the start of each run, for the timing stats
 };
 
-// The process-wide cache of pipelines between runs.
-// Device bytes the cached pipelines of `device` hold (free for a run that takes them).
-std::size_t cached_device_bytes(int device);
-// A cached pipeline that fits, taken out of the cache; else a new one (cached pipelines
-// of that device that do not fit are freed first: their memory is counted as free).
-std::unique_ptr<DevicePipeline> acquire(const PipelineShape& need, bool& cached);
-// Back into the cache after a run (the oldest dropped beyond kMaxCachedPipelines).
-void give_back(std::unique_ptr<DevicePipeline> pipeline);
+// The pipelines a GpuContext keeps between runs, most recently used last; safe from
+// several threads.
+class PipelineCache {
+ public:
+  ~PipelineCache();
+  // Device bytes the pipelines of `device` hold (free for a run that takes them).
+  std::size_t device_bytes(int device) const;
+  // A pipeline that fits, taken out of the cache; else a new one (the cached pipelines of
+  // that device that do not fit are freed first: their memory is counted as free).
+  std::unique_ptr<DevicePipeline> acquire(const PipelineShape& need, bool& cached);
+  // Back into the cache after a run (the oldest dropped beyond kMaxPipelines).
+  void give_back(std::unique_ptr<DevicePipeline> pipeline);
+  // Frees every pipeline.
+  void clear();
+  GpuContext::Footprint footprint() const;
+
+ private:
+  static constexpr std::size_t kMaxPipelines = 8;
+  mutable std::mutex mutex_;
+  std::vector<std::unique_ptr<DevicePipeline>> pipelines_;  // oldest first
+};
 
 }  // namespace atc::cuda::streaming

@@ -367,6 +367,7 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
   if (batch.series.empty()) return;
   if (options.streams < 1) throw ConfigError("ComputeOptions::streams must be at least 1");
   const std::vector<int> devices = devices_of(options);
+  PipelineCache& cache = pipelines_of(options.gpu_context != nullptr ? *options.gpu_context : default_gpu_context());
   const std::vector<TransferColumn> columns = requested_columns(out);
   const std::vector<double> growth = detail::growth_table(config, batch.max_bars);
   FusedParams params = make_fused_params(config, out.calibration_family);
@@ -390,7 +391,7 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
     if (free_bytes == 0) {
       const DeviceGuard guard(device);
       ATC_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
-      free_bytes += cached_device_bytes(device);
+      free_bytes += cache.device_bytes(device);
     }
     std::size_t budget = options.device_memory_limit > 0 ? std::min(options.device_memory_limit, free_bytes)
                                                           : free_bytes;
@@ -428,7 +429,7 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
       for (int device : devices) {
         need.device = device;
         bool cached = false;
-        pipelines.push_back(acquire(need, cached));
+        pipelines.push_back(cache.acquire(need, cached));
         all_cached = all_cached && cached;
         pipelines.back()->ready_for_run(growth, config, params);
       }
@@ -504,7 +505,7 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
       if (last > first) s.wall_ms = std::max(s.wall_ms, last - first);
     }
   }
-  for (auto& p : pipelines) give_back(std::move(p));
+  for (auto& p : pipelines) cache.give_back(std::move(p));
 }
 
 }  // namespace atc::cuda

@@ -14,9 +14,10 @@
 // that pins its price table and result columns once, see atc/pinned.hpp). Each chunk's results depend only on its own
 // series, so every chunking, stream count and device list gives the same bits.
 //
-// Pipelines (streams, buffers, pinned slots, captured graphs) are kept in a
-// process-wide cache after a run and reused by the next run that fits, so a scanner
-// re-running the same universe allocates nothing.
+// Pipelines (streams, buffers, pinned slots, captured graphs) are kept after a run in
+// the call's GpuContext (ComputeOptions::gpu_context, else default_gpu_context()) and
+// reused by the next run that fits, so a scanner re-running the same universe allocates
+// nothing.
 #pragma once
 
 #include <cstddef>
@@ -59,14 +60,5 @@ struct PipelineTuning {
 // the timeout (ATC_CUDA_TIMEOUT_S seconds, default 60 s + 1 s per 10^6 symbol-bars).
 void run_pipeline(const detail::PreparedBatch& batch, const Config& config, const detail::OutputColumns& out,
                   const ComputeOptions& options, const PipelineTuning& tuning = {});
-
-// Frees every cached pipeline (device and pinned memory, streams, graphs).
-void clear_pipeline_cache();
-
-// Device and pinned bytes held by the cache now.
-struct CacheFootprint {
-  std::size_t pipelines = 0, device_bytes = 0, pinned_bytes = 0;
-};
-CacheFootprint pipeline_cache_footprint();
 
 }  // namespace atc::cuda

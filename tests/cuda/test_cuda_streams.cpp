@@ -81,7 +81,7 @@ ComputeOptions cuda_options(OutputRequest outputs = OutputRequest::standard()) {
 // The baseline every other run must match: one stream (one worker: its one or two
 // chunks run in turn), no graph, no cache.
 BatchOutputs single_stream(const OwnedBatch& batch, const Config& config, OutputRequest outputs) {
-  cuda::clear_pipeline_cache();
+  default_gpu_context().release();
   ComputeOptions o = cuda_options(outputs);
   o.streams = 1;
   cuda::PipelineTuning tuning;
@@ -105,7 +105,7 @@ std::size_t free_device_bytes() {
 class CudaStreams : public ::testing::Test {
  protected:
   void SetUp() override { ATC_REQUIRE_GPU(); }
-  void TearDown() override { cuda::clear_pipeline_cache(); }
+  void TearDown() override { default_gpu_context().release(); }
 };
 
 // Small enough for compute-sanitizer: every path on 40 symbols.
@@ -193,7 +193,7 @@ TEST_F(CudaStreams, MemoryCapForcesManyChunks) {
   cuda::PipelineStats stats;
   expect_same(run_direct(batch, Config{}, o, {}, &stats), want, "16 MB cap");
   EXPECT_GE(stats.chunks, 8u);
-  EXPECT_LE(cuda::pipeline_cache_footprint().device_bytes, o.device_memory_limit);
+  EXPECT_LE(default_gpu_context().footprint().device_bytes, o.device_memory_limit);
   std::cout << "16 MB cap: " << stats.chunks << " chunks\n";
 }
 
@@ -202,7 +202,7 @@ TEST_F(CudaStreams, OutOfMemoryHalvesTheChunks) {
   SCOPED_TRACE("seed " + std::to_string(seed));
   const OwnedBatch batch = streams_batch(2000, 1800, 2200, seed);
   const BatchOutputs want = single_stream(batch, Config{}, OutputRequest::standard());
-  cuda::clear_pipeline_cache();
+  default_gpu_context().release();
   // Leave 64 MB free (the plan wants ~170 MB), but let the pipeline plan as if the
   // whole card were.
   void* blocker = nullptr;
@@ -213,7 +213,7 @@ TEST_F(CudaStreams, OutOfMemoryHalvesTheChunks) {
   cuda::PipelineStats stats;
   BatchOutputs got;
   EXPECT_NO_THROW(got = run_direct(batch, Config{}, o, tuning, &stats));
-  cuda::clear_pipeline_cache();
+  default_gpu_context().release();
   ASSERT_EQ(cudaFree(blocker), cudaSuccess);
   expect_same(got, want, "after halving");
   EXPECT_GT(stats.oom_retries, 0);
@@ -251,7 +251,7 @@ TEST_F(CudaStreams, DeviceLists) {
     expect_same(run_direct(batch, Config{}, o, {}, &stats), want, std::to_string(devices.size()) + " devices");
     EXPECT_EQ(stats.chunks, 12u);
   }
-  EXPECT_GE(cuda::pipeline_cache_footprint().pipelines, 2u);  // {0, 0}: two pipelines on device 0
+  EXPECT_GE(default_gpu_context().footprint().pipelines, 2u);  // {0, 0}: two pipelines on device 0
   ComputeOptions bad = cuda_options();
   bad.devices = {99};
   EXPECT_THROW((void)run_direct(batch, Config{}, bad), Error);
@@ -419,15 +419,15 @@ TEST_F(CudaStreams, NoLeakAcross100Scans) {
   const OwnedBatch batch = streams_batch(1000, 900, 1100, fresh_seed());
   ComputeOptions o = cuda_options(OutputRequest::scan());
   (void)compute_batch(batch.views(), Config{}, o);  // context, modules, allocator pools
-  cuda::clear_pipeline_cache();
+  default_gpu_context().release();
   ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   const std::size_t device_before = free_device_bytes(), resident_before = resident_bytes();
-  cuda::CacheFootprint first;
+  GpuContext::Footprint first;
   std::size_t device_during = 0;
   for (int scan = 0; scan < 100; ++scan) {
     const BatchResult r = compute_batch(batch.views(), Config{}, o);
     ASSERT_EQ(r.ok_count(), batch.size());
-    const cuda::CacheFootprint now = cuda::pipeline_cache_footprint();
+    const GpuContext::Footprint now = default_gpu_context().footprint();
     if (scan == 0) {
       first = now;
       device_during = free_device_bytes();
@@ -438,8 +438,8 @@ TEST_F(CudaStreams, NoLeakAcross100Scans) {
   }
   EXPECT_EQ(free_device_bytes(), device_during) << "device memory grew during the scans";
   EXPECT_GT(first.pinned_bytes, 0u);
-  cuda::clear_pipeline_cache();
-  EXPECT_EQ(cuda::pipeline_cache_footprint().pipelines, 0u);
+  default_gpu_context().release();
+  EXPECT_EQ(default_gpu_context().footprint().pipelines, 0u);
   EXPECT_LE(device_before, free_device_bytes() + (std::size_t{2} << 20))  // one 2 MB page of slack
       << "device memory not back after the clear";
   // Pinned slots are resident; after the clear the process is back near where it was
@@ -449,6 +449,39 @@ TEST_F(CudaStreams, NoLeakAcross100Scans) {
       << "resident " << resident_before << " -> " << resident_after << ", pinned slots " << first.pinned_bytes;
   std::cout << "cache: " << first.device_bytes << " device bytes, " << first.pinned_bytes << " pinned bytes; resident "
             << resident_before << " -> " << resident_after << "\n";
+}
+
+// A caller's own context keeps its pipelines apart from the default one's, gives the same
+// bits, and frees them on release() and when destroyed.
+TEST_F(CudaStreams, AnOwnGpuContextKeepsItsPipelinesUntilReleased) {
+  const std::uint64_t seed = fresh_seed();
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const OwnedBatch batch = streams_batch(300, 200, 900, seed);
+  ComputeOptions o = cuda_options(OutputRequest::standard());
+  default_gpu_context().release();
+  const BatchResult want = compute_batch(batch.views(), Config{}, o);
+  const GpuContext::Footprint shared = default_gpu_context().footprint();
+  ASSERT_GE(shared.pipelines, 1u);
+  {
+    GpuContext own;
+    o.gpu_context = &own;
+    for (int repeat = 0; repeat < 2; ++repeat) {
+      const BatchResult got = compute_batch(batch.views(), Config{}, o);
+      expect_same(got.outputs, want.outputs, "own context, call " + std::to_string(repeat));
+      EXPECT_EQ(own.footprint().pipelines, shared.pipelines);
+      EXPECT_EQ(own.footprint().device_bytes, shared.device_bytes);
+    }
+    EXPECT_EQ(default_gpu_context().footprint().device_bytes, shared.device_bytes) << "the default context grew";
+    own.release();
+    EXPECT_EQ(own.footprint().pipelines, 0u);
+    EXPECT_EQ(own.footprint().device_bytes, 0u);
+    const BatchResult again = compute_batch(batch.views(), Config{}, o);  // allocates anew
+    expect_same(again.outputs, want.outputs, "own context after release()");
+    EXPECT_GE(own.footprint().pipelines, 1u);
+  }  // destroyed: its pipelines freed
+  const std::size_t free_after = free_device_bytes();
+  default_gpu_context().release();
+  EXPECT_GT(free_device_bytes(), free_after) << "the default context's pipelines were not freed";
 }
 
 }  // namespace

@@ -169,3 +169,10 @@ def test_a_column_major_numpy_table_is_not_copied(monkeypatch: pytest.MonkeyPatc
     atc.compute_atc_batch(values, backend="cpu", outputs="scan")
     atc.compute_atc_batch(pd.DataFrame(values, copy=False), backend="cpu", outputs="scan")
     assert len(seen) == 2 and all(np.shares_memory(close, values) for close in seen)
+
+
+def test_release_gpu_memory_without_a_gpu_run_frees_nothing() -> None:
+    atc.compute_atc_batch(np.full((300, 2), 100.0), backend="cpu")
+    atc.release_gpu_memory()
+    assert atc.gpu_memory_kept() == {"pipelines": 0, "device_bytes": 0, "pinned_bytes": 0}
+    assert atc.release_gpu_memory() == 0

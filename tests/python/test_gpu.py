@@ -88,3 +88,14 @@ def test_live_engine_on_the_gpu_equals_the_cpu_engine(cuda_backend: str, tmp_pat
             gpu = atc.LiveEngine.restore(tmp_path / "gpu.state", backend="cpu")
         pd.testing.assert_frame_equal(cpu.peek(row), gpu.peek(row))
         pd.testing.assert_frame_equal(cpu.update(row), gpu.update(row))
+
+
+def test_release_gpu_memory_frees_what_the_cuda_backend_keeps(cuda_backend: str) -> None:
+    frame = random_walks(600, 40, seed=12)
+    first = atc.compute_atc_batch(frame, backend=cuda_backend)
+    kept = atc.gpu_memory_kept()
+    assert kept["pipelines"] >= 1 and kept["device_bytes"] > 0
+    assert atc.release_gpu_memory() == kept["device_bytes"] + kept["pinned_bytes"]
+    assert atc.gpu_memory_kept() == {"pipelines": 0, "device_bytes": 0, "pinned_bytes": 0}
+    again = atc.compute_atc_batch(frame, backend=cuda_backend)  # allocates anew, the same bits
+    assert_same_outputs(again, first)
