@@ -3,6 +3,7 @@
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
+#include <cstdint>
 
 namespace atc::cuda::streaming {
 
@@ -35,13 +36,27 @@ std::vector<bool> pinned_columns(const detail::PreparedBatch& batch, const std::
   return pinned;
 }
 
+bool prices_pinned(const detail::PreparedBatch& batch) {
+  if (batch.series.empty()) return false;
+  const PreparedSeries& first = batch.series.front();
+  const PreparedSeries& last = batch.series.back();
+  const auto range_pinned = [](const double* from, const double* to) {
+    return reinterpret_cast<std::uintptr_t>(to) > reinterpret_cast<std::uintptr_t>(from) &&
+           pinned_host(from, reinterpret_cast<std::uintptr_t>(to) - reinterpret_cast<std::uintptr_t>(from));
+  };
+  const bool own_src = std::any_of(batch.series.begin(), batch.series.end(),
+                                   [](const PreparedSeries& s) { return s.src != s.close; });
+  return range_pinned(first.close, last.close + last.n) && (!own_src || range_pinned(first.src, last.src + last.n));
+}
+
 Direct direct_of(const detail::PreparedBatch& batch, const std::vector<TransferColumn>& columns,
                  const std::vector<bool>& column_pinned, const Chunk& chunk) {
   Direct d;
   const ChunkLayout& l = chunk.layout;
   const PreparedSeries* series = batch.series.data() + chunk.first;
+  // A spanned chunk's series are where its layout has them, by construction.
   bool in_contiguous = true, out_contiguous = true;
-  for (std::size_t i = 1; i < l.series; ++i) {
+  for (std::size_t i = 1; i < l.series && l.ends_at == 0; ++i) {
     in_contiguous = in_contiguous && series[i].close == series[i - 1].close + series[i - 1].n &&
                     series[i].src == series[i - 1].src + series[i - 1].n;
     out_contiguous = out_contiguous && series[i].out_offset == series[i - 1].out_offset + series[i - 1].n;

@@ -32,6 +32,10 @@ struct Direct {
 // every chunk's rows): two cudaPointerGetAttributes a column per run, not per chunk.
 std::vector<bool> pinned_columns(const detail::PreparedBatch& batch, const std::vector<TransferColumn>& columns);
 
+// Whether the prices of the whole batch (from its first series' first bar to its last
+// series' last bar, src too) lie in pinned memory.
+bool prices_pinned(const detail::PreparedBatch& batch);
+
 // What of `chunk` moves directly.
 Direct direct_of(const detail::PreparedBatch& batch, const std::vector<TransferColumn>& columns,
                  const std::vector<bool>& column_pinned, const Chunk& chunk);

@@ -21,6 +21,7 @@
 
 #include "check.hpp"
 #include "device_pipeline.hpp"
+#include "gap_rows.hpp"
 
 namespace atc::cuda {
 namespace streaming {
@@ -132,8 +133,15 @@ void pack(const Run& run, const Chunk& chunk, const Slot& slot) {
   const PreparedSeries* series = run.batch.series.data() + chunk.first;
   offset[0] = 0;
   auto* ticks = reinterpret_cast<exact::TickScale*>(base + l.ticks_at);
+  auto* end = l.ends_at != 0 ? reinterpret_cast<long long*>(base + l.ends_at) : nullptr;
   for (std::size_t i = 0; i < l.series; ++i) {
-    offset[i + 1] = offset[i] + static_cast<long long>(series[i].n);
+    if (end != nullptr) {  // spanned: where the caller's memory has it
+      offset[i] = static_cast<long long>(span_offset(series[0], series[i]));
+      end[i] = offset[i] + static_cast<long long>(series[i].n);
+      offset[i + 1] = static_cast<long long>(l.rows);
+    } else {
+      offset[i + 1] = offset[i] + static_cast<long long>(series[i].n);
+    }
     ticks[i] = series[i].ticks;
   }
   if (slot.direct.close != nullptr) return;  // the prices go straight from the caller's memory
@@ -205,8 +213,13 @@ void enqueue(const Run& run, DevicePipeline& pipeline, StreamBuffers& buffers, S
       upload(l.close_at, direct.close, l.rows * sizeof(double));
       if (direct.src != nullptr) upload(l.src_at, direct.src, l.rows * sizeof(double));
     }
-    launch_fused(fused_input(buffers.input.data(), l, pipeline.growth()), run.params,
-                 device_columns(buffers.output.data(), run.out, l), buffers.workspace.data(), stream);
+    const DeviceColumns columns = device_columns(buffers.output.data(), run.out, l);
+    launch_fused(fused_input(buffers.input.data(), l, pipeline.growth()), run.params, columns,
+                 buffers.workspace.data(), stream);
+    if (l.ends_at != 0)  // the gaps of a spanned chunk travel too: their no-value codes
+      launch_clear_gaps(columns, reinterpret_cast<const long long*>(buffers.input.data()),
+                        reinterpret_cast<const long long*>(buffers.input.data() + l.ends_at),
+                        static_cast<int>(l.series), stream);
     if (!direct.any_column) {
       download(0, slot.output.data(), l.out_bytes);
       return;
@@ -405,13 +418,21 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
   rows = std::max(rows, batch.max_bars);  // a series is never split
   const std::size_t symbols = options.chunk_symbols > 0 ? options.chunk_symbols : batch.series.size();
 
+  // Spanned chunks (transfer_plan.hpp) where something can move directly: the batch's
+  // prices or one of its output columns lie in pinned memory.
+  const std::vector<bool> column_pinned =
+      tuning.direct ? pinned_columns(batch, columns) : std::vector<bool>(columns.size(), false);
+  const bool spanning = tuning.direct && (prices_pinned(batch) || std::find(column_pinned.begin(),
+                                                                           column_pinned.end(), true) !=
+                                                                     column_pinned.end());
+
   // Pipelines for every device entry; an allocation that fails halves the chunks.
   std::vector<Chunk> chunks;
   std::vector<std::unique_ptr<DevicePipeline>> pipelines;
   bool all_cached = true;
   int retries = 0;
   for (;;) {
-    chunks = plan_chunks(batch.series, columns, rows, symbols);
+    chunks = plan_chunks(batch.series, columns, rows, symbols, spanning);
     // Each device runs up to `streams` chunks at once: the kernel's shape depends on them all.
     std::size_t largest_chunk = 0;
     for (const Chunk& c : chunks) largest_chunk = std::max(largest_chunk, c.layout.series);
@@ -452,7 +473,6 @@ void run_pipeline(const detail::PreparedBatch& batch, const Config& config, cons
   run.graphs = tuning.graphs && tuning.pinned;  // pageable copies cannot be captured
   run.timing = tuning.stats != nullptr;
   if (tuning.direct) {
-    const std::vector<bool> column_pinned = pinned_columns(batch, columns);
     for (const Chunk& c : chunks) run.directs.push_back(direct_of(batch, columns, column_pinned, c));
   }
   const bool nothing_staged =

@@ -11,7 +11,10 @@
 // split over the cores the workers leave. A chunk whose prices (or an output column's
 // rows) form one contiguous range of page-locked caller memory skips the staging copy
 // in that direction: the DMA reads or writes the caller's memory itself (a live scanner
-// that pins its price table and result columns once, see atc/pinned.hpp). Each chunk's results depend only on its own
+// that pins its price table and result columns once, see atc/pinned.hpp). Where some of
+// that memory is pinned, a chunk whose series have gaps between them (late listings,
+// symbols that failed validation) keeps the gaps (a spanned chunk, transfer_plan.hpp), so
+// that it moves directly too. Each chunk's results depend only on its own
 // series, so every chunking, stream count and device list gives the same bits.
 //
 // Pipelines (streams, buffers, pinned slots, captured graphs) are kept after a run in

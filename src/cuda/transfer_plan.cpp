@@ -1,6 +1,7 @@
 #include "transfer_plan.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <type_traits>
 
 namespace atc::cuda::streaming {
@@ -21,7 +22,19 @@ std::vector<TransferColumn> requested_columns(const OutputColumns& out) {
   return columns;
 }
 
-ChunkLayout layout_of(std::span<const PreparedSeries> series, const std::vector<TransferColumn>& columns) {
+bool continues_span(const PreparedSeries& a, const PreparedSeries& b) {
+  const auto address = [](const double* p) { return reinterpret_cast<std::uintptr_t>(p); };
+  if (address(b.close) < address(a.close + a.n) || b.out_offset < a.out_offset + a.n) return false;
+  const std::uintptr_t step = address(b.close) - address(a.close);
+  if (step != (b.out_offset - a.out_offset) * sizeof(double)) return false;
+  const bool own_src = a.src != a.close || b.src != b.close;
+  return !own_src || (address(b.src) >= address(a.src) && address(b.src) - address(a.src) == step);
+}
+
+std::size_t span_offset(const PreparedSeries& first, const PreparedSeries& s) { return s.out_offset - first.out_offset; }
+
+ChunkLayout layout_of(std::span<const PreparedSeries> series, const std::vector<TransferColumn>& columns,
+                      bool spanned) {
   ChunkLayout l;
   l.series = series.size();
   bool own_src = false;
@@ -31,8 +44,14 @@ ChunkLayout layout_of(std::span<const PreparedSeries> series, const std::vector<
     own_src = own_src || s.src != s.close;
     l.wide = l.wide || s.wide;
   }
-  l.ticks_at = align_up((l.series + 1) * sizeof(long long));
-  std::size_t at = align_up(l.ticks_at + l.series * sizeof(exact::TickScale));
+  std::size_t at = align_up((l.series + 1) * sizeof(long long));
+  if (spanned) {
+    l.rows = span_offset(series.front(), series.back()) + series.back().n;
+    l.ends_at = at;
+    at = align_up(at + l.series * sizeof(long long));
+  }
+  l.ticks_at = at;
+  at = align_up(l.ticks_at + l.series * sizeof(exact::TickScale));
   l.close_at = at;
   at = align_up(at + l.rows * sizeof(double));
   if (own_src) {  // src travels only when some series of the chunk has its own
@@ -53,12 +72,32 @@ ChunkLayout layout_of(std::span<const PreparedSeries> series, const std::vector<
 }
 
 std::vector<Chunk> plan_chunks(std::span<const PreparedSeries> series, const std::vector<TransferColumn>& columns,
-                               std::size_t rows, std::size_t symbols) {
+                               std::size_t rows, std::size_t symbols, bool spanning) {
   std::vector<Chunk> chunks;
   for (std::size_t first = 0; first < series.size();) {
-    std::size_t end = first + 1, bars = series[first].n;
-    while (end < series.size() && end - first < symbols && bars + series[end].n <= rows) bars += series[end++].n;
-    chunks.push_back({first, layout_of(series.subspan(first, end - first), columns)});
+    std::size_t end = first + 1, packed = series[first].n;
+    bool spanned = spanning;  // every series so far continues the span
+    std::size_t span = series[first].n;
+    while (end < series.size() && end - first < symbols) {
+      const PreparedSeries& next = series[end];
+      if (spanned) {
+        const bool continues = continues_span(series[end - 1], next);
+        const std::size_t next_span = continues ? span_offset(series[first], next) + next.n : 0;
+        if (continues && next_span <= rows && next_span <= 2 * (packed + next.n)) {
+          packed += next.n;
+          span = next_span;
+          ++end;
+          continue;
+        }
+        if (span > packed) break;  // the chunk has gaps: it stays spanned, `next` starts the next one
+        spanned = false;           // no gaps so far: packed from here on
+      }
+      if (packed + next.n > rows) break;
+      packed += next.n;
+      ++end;
+    }
+    const bool gaps = spanned && span > packed;
+    chunks.push_back({first, layout_of(series.subspan(first, end - first), columns, gaps)});
     first = end;
   }
   return chunks;
@@ -69,6 +108,7 @@ FusedInput fused_input(const std::byte* device_in, const ChunkLayout& l, const d
   in.close = reinterpret_cast<const double*>(device_in + l.close_at);
   in.src = l.src_at != 0 ? reinterpret_cast<const double*>(device_in + l.src_at) : nullptr;
   in.offset = reinterpret_cast<const long long*>(device_in);
+  in.end = l.ends_at != 0 ? reinterpret_cast<const long long*>(device_in + l.ends_at) : nullptr;
   in.ticks = reinterpret_cast<const exact::TickScale*>(device_in + l.ticks_at);
   in.series = static_cast<int>(l.series);
   in.wide = l.wide ? 1 : 0;

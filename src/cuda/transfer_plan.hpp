@@ -66,8 +66,15 @@ extern const std::array<double, 256> kFromHundredths;
 // (series + 1 long longs), tick scales (one per series), close, src (0 = none); output:
 // one region per column, then each series' first non-finite equity bar.
 // Equal layouts give equal launches, which is what a slot's captured graphs are keyed by.
+//
+// A spanned chunk (ends_at ≠ 0) keeps its series where the caller's memory has them: its
+// rows run from its first series' first bar to its last series' last bar, gaps included
+// (the bars before a late listing, the rows of a symbol that failed validation), and
+// series i lies at [offset[i], end[i]). One copy then moves its prices and each output
+// column between the caller's memory and the device (direct transfers).
 struct ChunkLayout {
   std::size_t series = 0, rows = 0, max_bars = 0;
+  std::size_t ends_at = 0;  // the ends (series long longs); 0: packed, series i ends at offset[i + 1]
   std::size_t ticks_at = 0, close_at = 0, src_at = 0, in_bytes = 0;
   bool wide = false;  // the wide kernels (some series' window sums need 128 bits)
   std::size_t column_at[kMaxColumns] = {};
@@ -82,10 +89,20 @@ struct Chunk {
   ChunkLayout layout;
 };
 
-ChunkLayout layout_of(std::span<const PreparedSeries> series, const std::vector<TransferColumn>& columns);
-// Consecutive series, at most `rows` bars (or one series) and `symbols` series a chunk.
+// Whether series b follows series a in one caller range with the same spacing in the
+// prices and in the output columns (and in src when they have one): a spanned chunk may
+// hold both.
+bool continues_span(const PreparedSeries& a, const PreparedSeries& b);
+// A series' rows in a spanned chunk that starts with `first`: [its offset, its end).
+std::size_t span_offset(const PreparedSeries& first, const PreparedSeries& s);
+
+ChunkLayout layout_of(std::span<const PreparedSeries> series, const std::vector<TransferColumn>& columns,
+                      bool spanned);
+// Consecutive series, at most `rows` rows (or one series) and `symbols` series a chunk.
+// With `spanning`, series that continue a span (gaps at most half of its rows) form a
+// spanned chunk.
 std::vector<Chunk> plan_chunks(std::span<const PreparedSeries> series, const std::vector<TransferColumn>& columns,
-                               std::size_t rows, std::size_t symbols);
+                               std::size_t rows, std::size_t symbols, bool spanning);
 // The fused kernel's input and output columns in a chunk's device buffers.
 FusedInput fused_input(const std::byte* device_in, const ChunkLayout& l, const double* growth);
 DeviceColumns device_columns(std::byte* device_out, const OutputColumns& host, const ChunkLayout& l);
