@@ -48,6 +48,30 @@ struct OutputRequest {
   static OutputRequest with_calibration(Family f) { return {true, true, false, f}; }
 };
 
+// The one list of the output fields, shared by every struct that holds one thing per
+// output (BatchOutputs' columns, SymbolOutputView's spans, the backends' column
+// pointers): calls f(a.x, b.x) for each field x, in the order of the columns (see
+// for_each_named_column). A new output is a field of those structs and a line here.
+template <class A, class B, class F>
+void for_each_output_field(A& a, B& b, F&& f) {
+  f(a.average_signal, b.average_signal);
+  for (int k = 0; k < kFamilies; ++k) {
+    f(a.family_signal[k], b.family_signal[k]);
+    f(a.family_signal_hundredths[k], b.family_signal_hundredths[k]);
+  }
+  for (int k = 0; k < kFamilies; ++k) f(a.family_equity[k], b.family_equity[k]);
+  f(a.trend, b.trend);
+  f(a.state, b.state);
+  f(a.direction, b.direction);
+  f(a.long_entry, b.long_entry);
+  f(a.short_entry, b.short_entry);
+  for (int i = 0; i < kLengthsPerFamily; ++i) {
+    f(a.ma[i], b.ma[i]);
+    f(a.ma_signal[i], b.ma_signal[i]);
+    f(a.ma_equity[i], b.ma_equity[i]);
+  }
+}
+
 // One symbol's outputs, viewed inside a BatchOutputs. Spans are empty for outputs
 // that were not requested. Continuous outputs are NaN where undefined; discrete
 // outputs are 0 there.
@@ -111,14 +135,7 @@ struct BatchOutputs {
   // Calls f(column) for every column, requested or not (an unrequested one is empty).
   template <class F>
   void for_each_column(F&& f) {
-    f(average_signal);
-    for (auto& c : family_signal) f(c);
-    for (auto& c : family_signal_hundredths) f(c);
-    for (auto& c : family_equity) f(c);
-    for (auto* c : {&trend, &state, &direction, &long_entry, &short_entry}) f(*c);
-    for (auto& c : ma) f(c);
-    for (auto& c : ma_equity) f(c);
-    for (auto& c : ma_signal) f(c);
+    for_each_output_field(*this, *this, [&](auto& column, auto&) { f(column); });
   }
 };
 
