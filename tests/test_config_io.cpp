@@ -65,7 +65,7 @@ TEST(ConfigFile, InvalidUtf8AndControlCharactersAreRefusedBeforeParsing) {
   EXPECT_NE(config_error_of(latin1).find("not valid UTF-8"), std::string::npos) << config_error_of(latin1);
 }
 
-TEST(ConfigFile, NonAsciiOutsideCommentsAndStringsIsRefusedBeforeTomlParsing) {
+TEST(ConfigFile, NonAsciiOutsideCommentsIsRefusedBeforeTomlParsing) {
   // toml++ 3.3 reaches an "unreachable" branch on each of these (found by fuzz_config).
   for (const std::string text : {
            "[t\xEF\xBA\xBF" "eust]\n",          // in a table header
@@ -76,7 +76,9 @@ TEST(ConfigFile, NonAsciiOutsideCommentsAndStringsIsRefusedBeforeTomlParsing) {
            "x = \"a\"\xC3\xA4\n",               // right after a string
            "x = \"\\\xC3\xA4\"\n",              // escaped
            "x = \"\"\"\\\n\xC3\xA4\"\"\"\n",    // after a line-ending backslash
-           "x = \"\"\"a\"\"\"\"\xC3\xA4\"\n"}) {  // after a multi-line string
+           "x = \"\"\"a\"\"\"\"\xC3\xA4\"\n",  // after a multi-line string
+           "k ={\"t =r \"\xC3\xA4\"m\n",          // a string opening right after "={" (fuzz_config)
+           "robustness = \"W\xC3\xA4" "de\"\n"}) {  // in a string: keys and values are ASCII
     const auto path = write_file("atc_non_ascii.toml", text);
     EXPECT_NE(config_error_of(path).find("non-ASCII character outside a comment"), std::string::npos)
         << text << ": " << config_error_of(path);
@@ -84,8 +86,6 @@ TEST(ConfigFile, NonAsciiOutsideCommentsAndStringsIsRefusedBeforeTomlParsing) {
   const auto ok = write_file("atc_non_ascii_ok.toml",
                              "\xEF\xBB\xBF# L\xC3\xA4nge\nema_len = 20  # \xC3\xA4\nrobustness = 'Wide'\n");
   EXPECT_EQ(config_error_of(ok), "");
-  const auto string = write_file("atc_non_ascii_string.toml", "robustness = \"W\xC3\xA4" "de\"\n");
-  EXPECT_NE(config_error_of(string).find("unknown value"), std::string::npos) << config_error_of(string);
 }
 
 TEST(ConfigFile, AHugeFileIsRefusedByItsSize) {
