@@ -23,6 +23,7 @@
 #include "atc/error.hpp"
 #include "check.hpp"
 #include "fused.hpp"
+#include "no_value.cuh"
 #include "price_walk.cuh"
 
 namespace atc {
@@ -76,19 +77,7 @@ __global__ void widen_kernel(const void* data, int dtype, long long bars, long l
 // Rows [s·bars, s·bars + count[s]) of every column get their no-value code; block per symbol.
 __global__ void clear_kernel(DeviceColumns out, long long bars, const long long* count) {
   const long long s = blockIdx.x;
-  const long long n = count[s];
-  const double nan = __longlong_as_double(0x7ff8000000000000LL);
-  for (long long t = threadIdx.x; t < n; t += blockDim.x) {
-    const long long row = s * bars + t;
-    out.average_signal[row] = nan;
-    for (int f = 0; f < kFamilies; ++f) {
-      if (out.family_signal[f] != nullptr) out.family_signal[f][row] = nan;
-      if (out.family_signal_hundredths[f] != nullptr) out.family_signal_hundredths[f][row] = kHundredthsNaN;
-      if (out.family_equity[f] != nullptr) out.family_equity[f][row] = nan;
-    }
-    for (int c = 0; c < cuda::kFusedClassOutputs; ++c)
-      if (out.classification[c] != nullptr) out.classification[c][row] = 0;
-  }
+  for (long long t = threadIdx.x; t < count[s]; t += blockDim.x) cuda::clear_output_row(out, s * bars + t);
 }
 
 void check_table(const DeviceTable& t, const char* what) {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <span>
+#include <type_traits>
 
 #include "../live/live_device.hpp"
 #include "../core/prepared.hpp"
@@ -123,23 +124,21 @@ static_assert(sizeof(Core) % sizeof(Unit) == 0);
 
 std::size_t padded(std::size_t n) { return (n + kSymbolsPerBlock - 1) / kSymbolsPerBlock * kSymbolsPerBlock; }
 
-// Between records (cores[i]) and tiles (symbol i in tile i / 32, lane i % 32).
-void tile_cores(std::span<const SymbolState> states, Core* tiles) {
+// Every symbol's Core between its record and its tile (symbol i in tile i / 32, lane
+// i % 32): into the tiles from const records (an upload), else back into the records.
+template <class State>
+void copy_tiles(std::span<State> states, Core* tiles) {
+  constexpr bool kToTiles = std::is_const_v<State>;
   for (std::size_t i = 0; i < states.size(); ++i) {
     Core* tile = tiles + i / kSymbolsPerBlock * kSymbolsPerBlock;
     const TileLayout layout{static_cast<int>(i % kSymbolsPerBlock), 0};
-    const auto* from = reinterpret_cast<const Unit*>(&states[i].core);
+    auto* record = reinterpret_cast<std::conditional_t<kToTiles, const Unit, Unit>*>(&states[i].core);
     auto* units = reinterpret_cast<Unit*>(tile);
-    for (std::size_t u = 0; u < kUnitsPerCore; ++u) layout.place(tile, units[u]) = from[u];
-  }
-}
-void untile_cores(Core* tiles, std::span<SymbolState> states) {
-  for (std::size_t i = 0; i < states.size(); ++i) {
-    Core* tile = tiles + i / kSymbolsPerBlock * kSymbolsPerBlock;
-    const TileLayout layout{static_cast<int>(i % kSymbolsPerBlock), 0};
-    auto* to = reinterpret_cast<Unit*>(&states[i].core);
-    auto* units = reinterpret_cast<Unit*>(tile);
-    for (std::size_t u = 0; u < kUnitsPerCore; ++u) to[u] = layout.place(tile, units[u]);
+    for (std::size_t u = 0; u < kUnitsPerCore; ++u) {
+      Unit& placed = layout.place(tile, units[u]);
+      if constexpr (kToTiles) placed = record[u];
+      else record[u] = placed;
+    }
   }
 }
 
@@ -223,7 +222,7 @@ void DeviceStates::upload(std::span<const SymbolState> states) {
   std::vector<Core> tiles(lanes);
   std::vector<double> rings(lanes * ring);
   std::vector<Wide> ticks(lanes * ring);
-  tile_cores(states, tiles.data());
+  copy_tiles(states, tiles.data());
   m.max_bars = 0;
   for (std::size_t i = 0; i < m.n; ++i) {
     for (std::size_t k = 0; k < ring; ++k) {
@@ -248,7 +247,7 @@ void DeviceStates::download(std::span<SymbolState> states) {
   m.cores.download(tiles);
   m.rings.download(rings);
   m.ticks.download(ticks);
-  untile_cores(tiles.data(), states);
+  copy_tiles(states, tiles.data());
   for (std::size_t i = 0; i < m.n; ++i) {
     for (std::size_t k = 0; k < ring; ++k) {
       states[i].ring[k] = rings[k * lanes + i];
