@@ -116,6 +116,6 @@ if [[ -f "$out/atc_bench.log" ]]; then
 fi
 if ((quick)); then
   echo "== bench_streams --quick, direct transfers =="
-  grep -E "^ *symbols|direct +on +repeat" "$out/bench_streams.log" | head -30
+  grep -E "^ *symbols|direct +on +(repeat|entry|prepare)" "$out/bench_streams.log" | head -30
 fi
 exit $status

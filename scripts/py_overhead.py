@@ -9,12 +9,14 @@ overhead: the whole call against the engine's own compute_batch time in it (the 
 compute_atc_batch (input, names, native call, frames, status frame, warning) run one by
 one; pool: compute_batch with the result columns fresh (pool emptied before each call) and
 reused, interleaved. A spec is SYMBOLS:BARS:OUTPUTS:numpy|frame:RUNS (pool: without the
-input kind). Always the cpu backend, prices from atc.bench (cent-rounded random walks).
+input kind). The cpu backend unless ATC_BENCH_BACKEND names another; prices from atc.bench
+(cent-rounded random walks).
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import statistics
 import sys
 import time
@@ -26,6 +28,8 @@ import pandas as pd
 import atc
 from atc import _atc, _compute
 from atc.bench.__main__ import make_prices
+
+BACKEND = os.environ.get("ATC_BENCH_BACKEND", "cpu")
 
 
 def _data(symbols: int, bars: int, kind: str) -> tuple[np.ndarray, object]:
@@ -58,7 +62,7 @@ def overhead(spec: str) -> None:
         kept = None
         for rep in range(n + 1):
             start = time.perf_counter()
-            result = atc.compute_atc_batch(data, backend="cpu", outputs=outputs)
+            result = atc.compute_atc_batch(data, backend=BACKEND, outputs=outputs)
             seconds = time.perf_counter() - start
             kept = {key: result[key].to_numpy() for key in result}  # views, kept until the next call
             if rep == 0:
@@ -87,8 +91,8 @@ def sections(spec: str) -> None:
         clock = time.perf_counter
         t0 = clock()
         cfg = atc.ATCConfig.from_params(None)
-        opts = _compute._options("cpu", None, outputs, None)
-        _compute._device_path(data, None, "cpu", None, "error", None)
+        opts = _compute._options(BACKEND, None, outputs, None)
+        _compute._device_path(data, None, BACKEND, None, "error", None)
         native_cfg = cfg.to_native()
         t1 = clock()
         p = _compute._prices(data, None, None)
@@ -128,14 +132,14 @@ def pool(spec: str) -> None:
     s, b, n = int(symbols), int(bars), int(runs)
     prices, _ = _data(s, b, "numpy")
     engine: dict[str, list[float]] = {"fresh": [], "reused": []}
-    result = atc.compute_atc_batch(prices, backend="cpu", outputs=outputs)
+    result = atc.compute_atc_batch(prices, backend=BACKEND, outputs=outputs)
     for _ in range(n):
         for mode in ("fresh", "reused"):
             result = None
             gc.collect()  # the previous result's columns back in the pool
             if mode == "fresh":
                 atc.release_buffers()
-            result = atc.compute_atc_batch(prices, backend="cpu", outputs=outputs)
+            result = atc.compute_atc_batch(prices, backend=BACKEND, outputs=outputs)
             engine[mode].append(result._engine_seconds * 1e3)
     for mode, values in engine.items():
         print(f"{s} x {b} {outputs}, columns {mode:<6}: compute_batch median {statistics.median(values):8.2f} ms "

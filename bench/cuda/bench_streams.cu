@@ -162,7 +162,10 @@ struct Case {
   int symbols = 0, bars = 0, streams = 4;
   std::string outputs;
   bool pinned = true, graphs = true, direct = false;
-  std::string call = "repeat";  // "repeat" (median of cached runs) or "first" (empty cache)
+  // "repeat" (median of cached runs), "first" (empty cache), "entry" (the whole public
+  // compute_batch: price checks, output allocation and the pipeline) or "prepare" (its
+  // price checks and tick scales alone).
+  std::string call = "repeat";
   double ms = 0.0;
   double kernel_ms = 0.0;  // the fused kernel alone on this workload
   atc::cuda::PipelineStats stats;
@@ -176,6 +179,29 @@ double run_once(Workload& w, const atc::ComputeOptions& options, atc::cuda::Pipe
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
+// compute_batch as a user calls it, into reused result columns (pinned when `direct`).
+double run_entry(Workload& w, const atc::ComputeOptions& options, atc::BatchResult& result) {
+  const auto t0 = Clock::now();
+  atc::compute_batch(w.views, atc::Config{}, options, result);
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+double run_prepare(Workload& w) {
+  std::vector<std::size_t> offsets{0};
+  for (const atc::SeriesView& v : w.views) offsets.push_back(offsets.back() + v.close.size());
+  std::vector<atc::SymbolStatus> status;
+  const auto t0 = Clock::now();
+  const atc::detail::PreparedBatch batch = atc::detail::prepare(w.views, atc::Config{}, atc::GapPolicy::Error, offsets, status);
+  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  if (batch.series.size() != w.views.size()) std::abort();
+  return ms;
+}
+
+double median_of(std::vector<double> ms) {
+  std::nth_element(ms.begin(), ms.begin() + ms.size() / 2, ms.end());
+  return ms[ms.size() / 2];
+}
+
 Case measure(Workload& w, Case c, int repeats) {
   atc::ComputeOptions options;
   options.backend = atc::Backend::Cuda;
@@ -186,6 +212,18 @@ Case measure(Workload& w, Case c, int repeats) {
   tuning.direct = c.direct;
   std::vector<atc::PinnedRegion> pinned_columns;
   if (c.direct) pinned_columns = atc::pin_columns(w.outputs);
+  if (c.call == "entry" || c.call == "prepare") {
+    atc::BatchResult result;
+    options.outputs = w.outputs.request;
+    std::vector<atc::PinnedRegion> pinned_result;
+    const auto once = [&] { return c.call == "entry" ? run_entry(w, options, result) : run_prepare(w); };
+    once();  // warm-up; the result's columns are allocated (and pinned) once
+    if (c.direct && c.call == "entry") pinned_result = atc::pin_columns(result.outputs);
+    std::vector<double> ms;
+    for (int r = 0; r < repeats; ++r) ms.push_back(once());
+    c.ms = median_of(ms);
+    return c;
+  }
   if (c.call == "first") {
     atc::default_gpu_context().release();
     c.ms = run_once(w, options, tuning, c.stats);
@@ -194,8 +232,7 @@ Case measure(Workload& w, Case c, int repeats) {
   run_once(w, options, tuning, c.stats);  // warm-up: allocations, graph captures
   std::vector<double> ms;
   for (int r = 0; r < repeats; ++r) ms.push_back(run_once(w, options, tuning, c.stats));
-  std::nth_element(ms.begin(), ms.begin() + ms.size() / 2, ms.end());
-  c.ms = ms[ms.size() / 2];
+  c.ms = median_of(ms);
   return c;
 }
 
@@ -258,6 +295,15 @@ int main(int argc, char** argv) {
         c.streams = streams;
         c.direct = true;
         cases.push_back(measure(w, c, options.repeats));
+      }
+      if (size.symbols == 1000 || size.symbols == 10000) {
+        for (const char* call : {"entry", "prepare"}) {
+          Case c = base;
+          c.streams = 4;
+          c.direct = true;
+          c.call = call;
+          cases.push_back(measure(w, c, options.repeats));
+        }
       }
       if (size.symbols == 10 || size.symbols == 1000 || size.symbols == 10000) {
         base.streams = 4;
