@@ -30,11 +30,16 @@ ATC_HD double power_of_ten(int d) {
 
 // m = the integer nearest v·10^d; v fits d when |m| < 2^50 and m / 10^d rounds to v.
 // (Below 2^50 the product is within 1/4 of the exact one, so rint finds that m.)
-ATC_HD bool fits_decimals(double v, int d) {
-  const double scale = power_of_ten(d);
+// `scale` is 10^d.
+ATC_HD bool fits_scale(double v, double scale) {
   const double m = std::rint(v * scale);
   return std::fabs(m) < kDecimalLimit && m / scale == v;
 }
+ATC_HD bool fits_decimals(double v, int d) { return fits_scale(v, power_of_ten(d)); }
+
+// The larger of two magnitudes, neither NaN (prices are finite here): std::fmax's NaN
+// rules are not needed, and on the host fmax is a call into libm in the per-value loop.
+ATC_HD double larger(double a, double b) { return b > a ? b : a; }
 
 // The exponent of the lowest set bit of v ≠ 0 (v = odd · 2^result).
 ATC_HD int lowest_set_bit(double v) {
@@ -62,7 +67,7 @@ struct DecimalPrefix {
   // the series turns to binary ticks at v's bar.
   ATC_HD bool take(double v) {
     if (!fits_decimals(v, decimals)) {
-      const double magnitude = std::fmax(largest, std::fabs(v));
+      const double magnitude = larger(largest, std::fabs(v));
       int wider = decimals + 1;
       while (wider <= kMaxDecimals &&
              !(fits_decimals(v, wider) && std::rint(magnitude * power_of_ten(wider)) < kDecimalLimit))
@@ -75,7 +80,7 @@ struct DecimalPrefix {
   }
   // Takes values that all fit `decimals`, of largest magnitude `magnitude`: what take does
   // to each of them, in any order (the device walk folds a warp's values at once).
-  ATC_HD void take_fitting(double magnitude) { largest = std::fmax(largest, magnitude); }
+  ATC_HD void take_fitting(double magnitude) { largest = larger(largest, magnitude); }
 };
 
 // The binary scale of §3a.1: the smallest k making every value taken an integer (a
@@ -88,11 +93,11 @@ struct BinaryExponent {
     if (v == 0.0) return;
     const int needed = -lowest_set_bit(v);
     k = needed > k ? needed : k;
-    largest = std::fmax(largest, std::fabs(v));
+    largest = larger(largest, std::fabs(v));
   }
   ATC_HD void merge(int other_k, double other_largest) {
     k = other_k > k ? other_k : k;
-    largest = std::fmax(largest, other_largest);
+    largest = larger(largest, other_largest);
   }
 };
 
@@ -123,9 +128,14 @@ template <class Value>
 ATC_HD SeriesTicks series_ticks_of(const Value& value, std::size_t n, bool own_src) {
   DecimalPrefix prefix;
   std::size_t binary_from = n;
+  double scale = power_of_ten(prefix.decimals);  // 10^d, recomputed only when d widens
   for (std::size_t t = 0; t < n && binary_from == n; ++t)
-    for (int k = 0; k < (own_src ? 2 : 1) && binary_from == n; ++k)
-      if (!prefix.take(value(t, k))) binary_from = t;
+    for (int k = 0; k < (own_src ? 2 : 1) && binary_from == n; ++k) {
+      const double v = value(t, k);
+      if (fits_scale(v, scale)) prefix.take_fitting(std::fabs(v));  // take(v) without a widening
+      else if (!prefix.take(v)) binary_from = t;
+      else scale = power_of_ten(prefix.decimals);
+    }
   BinaryExponent binary;
   if (binary_from < n)
     for (std::size_t t = 0; t < n; ++t)
