@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
@@ -49,7 +50,12 @@ void write_rows_csv(const fs::path& file, const SweepResult& result, const std::
   io::write_file_atomically(file, [&](std::ostream& out) {
     std::string header = "config";
     for (const io::GridAxis& axis : axes) header += "," + axis.name;
-    header += ",symbol,code,message,Average_Signal,trend,state,direction,long_entry,short_entry";
+    header += ",symbol,code,message";
+    const SweepRow outputs;  // the outputs a row holds, named as in every front end
+    for_each_output_field(outputs, outputs, [&](const OutputField& field, const auto&, const auto&) {
+      header += ',';
+      header += output_name(field, Config{}, std::nullopt);
+    });
     for (const MetricInfo& m : metrics()) header += "," + std::string(m.name);
     out << header << '\n';
     for (const SweepRow& row : result.rows) {
@@ -66,12 +72,14 @@ void write_rows_csv(const fs::path& file, const SweepResult& result, const std::
       io::append_csv_field(line, row.status.message);
       const bool ok = row.status.ok();
       // (+= piece by piece, not "," + string: GCC 12's -Wrestrict false positive)
-      line += ',';
-      if (ok) line += io::format_number(row.average_signal);
-      for (std::int8_t code : {row.trend, row.state, row.direction, row.long_entry, row.short_entry}) {
+      for_each_output_field(row, row, [&](const OutputField&, const auto& value, const auto&) {
         line += ',';
-        line += std::to_string(static_cast<int>(code));
-      }
+        if constexpr (std::is_floating_point_v<std::decay_t<decltype(value)>>) {
+          if (ok) line += io::format_number(value);
+        } else {
+          line += std::to_string(static_cast<int>(value));
+        }
+      });
       for (const MetricInfo& m : metrics()) {
         line += ',';
         if (ok) line += io::format_number(metric_value(row.metrics, m.metric));

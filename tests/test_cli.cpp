@@ -185,6 +185,41 @@ TEST_F(CliTest, EveryFamilyOfTheTableHasItsFlagsKeysAndColumns) {
       EXPECT_NE(std::find(header.begin(), header.end(), std::string(f.name) + suffix), header.end()) << f.name << suffix;
 }
 
+// The output table (atc::for_each_output_field, atc::output_name) names the columns of
+// every front end: compute's CSV header with calibration outputs, in the table's order,
+// and the last-bar outputs of a sweep's rows.
+TEST_F(CliTest, EveryOutputOfTheTableIsAColumnOfComputeAndSweep) {
+  const fs::path input = write_series(path("OUT.csv"), 300, 6);
+  const ProgramRun run = atc("compute '" + input.string() + "' --calibration KAMA -o '" + path("out.csv").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::vector<std::string> header = split(lines_of(read_text(path("out.csv")))[0]);
+  const atc::OutputRequest request = atc::OutputRequest::with_calibration(atc::Family::KAMA);
+  std::vector<std::string> expected{"timestamp", "close"};  // write_series' input columns
+  const atc::BatchOutputs table;
+  atc::for_each_output_field(table, table, [&](const atc::OutputField& field, const auto&, const auto&) {
+    if (atc::requested(field.group, request))
+      expected.push_back(atc::output_name(field, atc::Config{}, atc::Family::KAMA));
+  });
+  EXPECT_EQ(header, expected);
+  EXPECT_EQ(expected.size(), 2u + 1 + 2 * atc::kFamilies + 5 + 3 * atc::kLengthsPerFamily);
+
+  ASSERT_EQ(atc("sweep '" + input.string() + "' --grid len=14,20 --bars-per-year 252 -o '" +
+                path("rows.csv").string() + "'")
+                .exit_code,
+            0);
+  const std::vector<std::string> row_header = split(lines_of(read_text(path("rows.csv")))[0]);
+  const atc::SweepRow row;
+  std::vector<std::string> scalars;
+  atc::for_each_output_field(row, row, [&](const atc::OutputField& field, const auto&, const auto&) {
+    scalars.push_back(atc::output_name(field, atc::Config{}, std::nullopt));
+  });
+  ASSERT_EQ(scalars, (std::vector<std::string>{"Average_Signal", "trend", "state", "direction", "long_entry",
+                                               "short_entry"}));
+  const auto first = std::find(row_header.begin(), row_header.end(), scalars.front());
+  ASSERT_NE(first, row_header.end());
+  EXPECT_TRUE(std::equal(scalars.begin(), scalars.end(), first)) << "the sweep rows' outputs in the table's order";
+}
+
 TEST_F(CliTest, ComputeMatchesTheLibraryToTheLastBit) {
   const fs::path input = write_series(path("x.csv"), 200, 2);
   const ProgramRun run = atc("compute '" + input.string() + "' --backend reference");

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import _atc
-from ._config import FAMILIES, ATCConfig
+from ._config import ATCConfig
 from ._device import run_device
 from ._inputs import (
     NON_NUMERIC,
@@ -28,20 +28,12 @@ from ._inputs import (
     series_values,
     table_values,
 )
+from ._outputs import DISCRETE_OUTPUTS, STANDARD_OUTPUTS
 
 BackendName = Literal["auto", "reference", "cpu", "cuda"]
 OutputsName = Literal["standard", "compact", "scan", "average"]
 GapsName = Literal["error", "ffill"]
 
-DISCRETE_OUTPUTS: tuple[str, ...] = ("trend", "state", "direction", "long_entry", "short_entry")
-"""Classification outputs (int8: -1, 0, +1; entries 0/1)."""
-STANDARD_OUTPUTS: tuple[str, ...] = (
-    ("Average_Signal",)
-    + tuple(f"{f}_Signal" for f in FAMILIES)
-    + tuple(f"{f}_S" for f in FAMILIES)
-    + DISCRETE_OUTPUTS
-)
-"""Keys of a standard result, in order."""
 HUNDREDTHS_NAN = -128
 """In a compact result's ``X_Signal_hundredths`` frames: no value (bars before the cutout)."""
 

@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import _atc
-
-DISCRETE_OUTPUTS = ("trend", "state", "direction", "long_entry", "short_entry")
+from ._outputs import DISCRETE_OUTPUTS
 _DTYPES = {"<f8": "f8", "<f4": "f4", "=f8": "f8", "=f4": "f4"}
 
 

@@ -279,15 +279,12 @@ struct PooledResult {
 
   std::size_t bytes() {
     std::size_t total = 0;
-    result.outputs.for_each_column([&](auto& column) { total += column.capacity() * sizeof(column[0]); });
+    result.outputs.for_each_column(
+        [&](const atc::OutputField&, auto& column) { total += column.capacity() * sizeof(column[0]); });
     return total;
   }
 };
 
-bool same_request(const atc::OutputRequest& a, const atc::OutputRequest& b) {
-  return a.families == b.families && a.classification == b.classification &&
-         a.compact_family_signals == b.compact_family_signals && a.calibration == b.calibration;
-}
 
 // Bytes of the output columns of `request` over `rows` rows.
 std::size_t request_bytes(const atc::OutputRequest& request, std::size_t rows) {
@@ -312,7 +309,7 @@ class ResultPool {
     {
       const std::lock_guard lock(mutex_);
       for (auto it = free_.begin(); it != free_.end(); ++it) {
-        if ((*it)->result.outputs.rows() == offsets.back() && same_request((*it)->result.outputs.request, request)) {
+        if ((*it)->result.outputs.rows() == offsets.back() && (*it)->result.outputs.request == request) {
           entry = std::move(*it);
           free_.erase(it);
           break;
@@ -423,11 +420,7 @@ class BatchEngine {
     const std::vector<atc::SeriesView> views = table_views(close, symbols, src);
     std::vector<std::size_t> offsets{0};
     for (const atc::SeriesView& v : views) offsets.push_back(offsets.back() + v.close.size());
-    if (result_.outputs.offsets != offsets || !(result_.outputs.request.families == options_.outputs.families &&
-                                               result_.outputs.request.classification ==
-                                                   options_.outputs.classification &&
-                                               result_.outputs.request.compact_family_signals ==
-                                                   options_.outputs.compact_family_signals)) {
+    if (result_.outputs.offsets != offsets || result_.outputs.request != options_.outputs) {
       pins_.clear();  // before the columns move
       result_.outputs.resize(options_.outputs, offsets);
       if (pinned_) pins_ = atc::pin_columns(result_.outputs);
@@ -493,8 +486,6 @@ struct ColumnSpans {
   std::array<std::span<double>, atc::kFamilies> family_signal{}, family_equity{};
   std::array<std::span<std::int8_t>, atc::kFamilies> family_signal_hundredths{};
   std::span<std::int8_t> trend, state, direction, long_entry, short_entry;
-  std::array<std::span<double>, atc::kLengthsPerFamily> ma{}, ma_equity{};
-  std::array<std::span<std::int8_t>, atc::kLengthsPerFamily> ma_signal{};
 };
 
 // Lays the requested columns of `rows` rows out in one block of `base` (a null base
@@ -502,31 +493,13 @@ struct ColumnSpans {
 std::size_t lay_out(const atc::OutputRequest& request, std::size_t rows, std::byte* base, ColumnSpans& spans,
                     atc::DeviceOutputs& out) {
   std::size_t at = 0;
-  const auto reals = [&](std::span<double>& span, double*& field) {
-    if (base != nullptr) span = {reinterpret_cast<double*>(base + at), rows};
-    field = span.data();
-    at += rows * sizeof(double);
-  };
-  const auto codes = [&](std::span<std::int8_t>& span, std::int8_t*& field) {
-    if (base != nullptr) span = {reinterpret_cast<std::int8_t*>(base + at), rows};
-    field = span.data();
-    at += (rows + 7) / 8 * 8;
-  };
-  reals(spans.average_signal, out.average_signal);
-  if (request.families) {
-    for (int f = 0; f < atc::kFamilies; ++f) {
-      if (request.compact_family_signals) codes(spans.family_signal_hundredths[f], out.family_signal_hundredths[f]);
-      else reals(spans.family_signal[f], out.family_signal[f]);
-      reals(spans.family_equity[f], out.family_equity[f]);
-    }
-  }
-  if (request.classification) {
-    codes(spans.trend, out.trend);
-    codes(spans.state, out.state);
-    codes(spans.direction, out.direction);
-    codes(spans.long_entry, out.long_entry);
-    codes(spans.short_entry, out.short_entry);
-  }
+  atc::for_each_output_field(spans, out, [&](const atc::OutputField& field, auto& span, auto*& pointer) {
+    if (!atc::requested(field.group, request)) return;
+    using T = typename std::remove_reference_t<decltype(span)>::element_type;
+    if (base != nullptr) span = {reinterpret_cast<T*>(base + at), rows};
+    pointer = span.data();
+    at += (rows * sizeof(T) + 7) / 8 * 8;
+  });
   return at;
 }
 
@@ -597,23 +570,9 @@ nb::dict compute_device_table(const DeviceArrayInfo& close, const std::optional<
     std::vector<std::size_t> offsets(close_table.symbols + 1);
     for (std::size_t s = 0; s <= close_table.symbols; ++s) offsets[s] = s * close_table.bars;
     result.outputs.resize(options.outputs, std::move(offsets));
-    ColumnSpans device_spans = spans;
-    const auto copy = [&](auto& host_column, auto device_span) {
-      if (!host_column.empty())
-        atc::device_to_host(host_column.data(), device_span.data(), host_column.size() * sizeof(host_column[0]));
-    };
-    atc::BatchOutputs& h = result.outputs;
-    copy(h.average_signal, device_spans.average_signal);
-    for (int f = 0; f < atc::kFamilies; ++f) {
-      copy(h.family_signal[f], device_spans.family_signal[f]);
-      copy(h.family_signal_hundredths[f], device_spans.family_signal_hundredths[f]);
-      copy(h.family_equity[f], device_spans.family_equity[f]);
-    }
-    copy(h.trend, device_spans.trend);
-    copy(h.state, device_spans.state);
-    copy(h.direction, device_spans.direction);
-    copy(h.long_entry, device_spans.long_entry);
-    copy(h.short_entry, device_spans.short_entry);
+    atc::for_each_output_field(result.outputs, spans, [](const atc::OutputField&, auto& host, auto device) {
+      if (!host.empty()) atc::device_to_host(host.data(), device.data(), host.size() * sizeof(host[0]));
+    });
     return to_python(std::move(result), config);
   }
   nb::dict columns, pointers;
@@ -655,16 +614,9 @@ nb::dict compute_one(const Series& close, const atc::Config& config,
 nb::dict live_bar_to_python(const atc::LiveBar& b) {
   const auto array = [](const auto& values) { return owned_array(std::vector(values)); };
   nb::dict d;
-  d["Average_Signal"] = array(b.average_signal);
-  for (atc::Family f : atc::kAllFamilies)
-    d[(std::string(atc::family_name(f)) + "_Signal").c_str()] = array(b.family_signal[static_cast<int>(f)]);
-  for (atc::Family f : atc::kAllFamilies)
-    d[(std::string(atc::family_name(f)) + "_S").c_str()] = array(b.family_equity[static_cast<int>(f)]);
-  d["trend"] = array(b.trend);
-  d["state"] = array(b.state);
-  d["direction"] = array(b.direction);
-  d["long_entry"] = array(b.long_entry);
-  d["short_entry"] = array(b.short_entry);
+  atc::for_each_output_field(b, b, [&](const atc::OutputField& field, const auto& column, const auto&) {
+    d[atc::output_name(field, atc::Config{}, std::nullopt).c_str()] = array(column);
+  });
   d["bar"] = array(b.bar);
   d["updated"] = array(b.updated);
   std::vector<std::string> codes, messages;
@@ -773,8 +725,13 @@ nb::dict sweep_to_python(atc::SweepResult&& result) {
   std::vector<std::int64_t> config(n), symbol(n), bar(n), filled(n), failed;
   std::vector<std::int8_t> codes(n);
   std::vector<std::string> messages;  // of the failed rows only: a Python str per row is slow
-  std::vector<double> average(n);
-  std::vector<std::int8_t> trend(n), state(n), direction(n), long_entry(n), short_entry(n);
+  // One column per output of a row (the last bar's Average_Signal and classification).
+  struct RowOutputs {
+    std::vector<double> average_signal;
+    std::vector<std::int8_t> trend, state, direction, long_entry, short_entry;
+  } outputs;
+  const atc::SweepRow no_row;
+  atc::for_each_output_field(outputs, no_row, [n](const atc::OutputField&, auto& column, const auto&) { column.resize(n); });
   for (std::size_t i = 0; i < n; ++i) {
     const atc::SweepRow& r = result.rows[i];
     config[i] = static_cast<std::int64_t>(r.config);
@@ -786,12 +743,7 @@ nb::dict sweep_to_python(atc::SweepResult&& result) {
     }
     bar[i] = r.status.bar;
     filled[i] = static_cast<std::int64_t>(r.status.filled_bars);
-    average[i] = r.average_signal;
-    trend[i] = r.trend;
-    state[i] = r.state;
-    direction[i] = r.direction;
-    long_entry[i] = r.long_entry;
-    short_entry[i] = r.short_entry;
+    atc::for_each_output_field(outputs, r, [i](const atc::OutputField&, auto& column, const auto& value) { column[i] = value; });
   }
   nb::dict columns;
   columns["config"] = owned_array(std::move(config));
@@ -801,12 +753,9 @@ nb::dict sweep_to_python(atc::SweepResult&& result) {
   columns["failed"] = owned_array(std::move(failed));  // the rows with a message, and theirs
   columns["failed_message"] = messages;
   columns["filled_bars"] = owned_array(std::move(filled));
-  columns["Average_Signal"] = owned_array(std::move(average));
-  columns["trend"] = owned_array(std::move(trend));
-  columns["state"] = owned_array(std::move(state));
-  columns["direction"] = owned_array(std::move(direction));
-  columns["long_entry"] = owned_array(std::move(long_entry));
-  columns["short_entry"] = owned_array(std::move(short_entry));
+  atc::for_each_output_field(outputs, no_row, [&](const atc::OutputField& field, auto& column, const auto&) {
+    columns[atc::output_name(field, atc::Config{}, std::nullopt).c_str()] = owned_array(std::move(column));
+  });
   for (const atc::MetricInfo& info : atc::metrics()) {
     if (integral_metric(info.metric)) {
       std::vector<std::int64_t> values(n);
@@ -889,6 +838,22 @@ NB_MODULE(_atc, m) {
     nb::list families;
     for (const atc::FamilyTraits& f : atc::kFamilyTraits) families.append(nb::str(std::string(f.name).c_str()));
     m.attr("FAMILIES") = nb::tuple(families);
+  }
+  // The engine's output table, for the Python names (STANDARD_OUTPUTS, DISCRETE_OUTPUTS):
+  // (name, kind, group) per column in order; the calibration columns, named after the
+  // lengths of a configuration, are left out.
+  {
+    static constexpr const char* kKinds[] = {"real", "discrete", "hundredths"};
+    static constexpr const char* kGroups[] = {"always", "families", "family_signals", "compact_signals",
+                                              "classification", "calibration"};
+    nb::list rows;
+    const atc::BatchOutputs every;
+    atc::for_each_output_field(every, every, [&](const atc::OutputField& field, const auto&, const auto&) {
+      if (field.scope == atc::OutputField::Scope::PerLength) return;
+      rows.append(nb::make_tuple(atc::output_name(field, atc::Config{}, std::nullopt),
+                                 kKinds[static_cast<int>(field.kind)], kGroups[static_cast<int>(field.group)]));
+    });
+    m.attr("OUTPUT_COLUMNS") = nb::tuple(rows);
   }
 
   // Translators run newest first: the base class is registered before its subclasses.

@@ -2,15 +2,32 @@
 
 #include <algorithm>
 #include <limits>
+#include <string>
 #include <type_traits>
 
+#include "atc/error.hpp"
 #include "prepared.hpp"
 
 namespace atc {
 
+std::string output_name(const OutputField& field, const Config& config, std::optional<Family> calibration) {
+  switch (field.scope) {
+    case OutputField::Scope::One: return std::string(field.stem);
+    case OutputField::Scope::PerFamily: return std::string(family_name(static_cast<Family>(field.index))) += field.stem;
+    case OutputField::Scope::PerLength: {
+      if (!calibration) throw ConfigError("the name of a calibration output needs the calibration family");
+      std::string name(family_name(*calibration));
+      name += field.stem;
+      name += '_';
+      return name += std::to_string(config.lengths(*calibration)[static_cast<std::size_t>(field.index)]);
+    }
+  }
+  return {};
+}
+
 SymbolOutputView SymbolOutputView::subview(std::size_t begin, std::size_t count) const {
   SymbolOutputView out;
-  for_each_output_field(out, *this, [&](auto& to, const auto& from) {
+  for_each_output_field(out, *this, [&](const OutputField&, auto& to, const auto& from) {
     to = from.empty() ? from : from.subspan(begin, count);
   });
   return out;
@@ -19,7 +36,7 @@ SymbolOutputView SymbolOutputView::subview(std::size_t begin, std::size_t count)
 SymbolOutputView BatchOutputs::view(std::size_t symbol) const {
   const std::size_t b = offsets.at(symbol), e = offsets.at(symbol + 1);
   SymbolOutputView all;  // every column over all rows, then cut to the symbol's rows
-  for_each_output_field(all, *this, [](auto& span, const auto& column) { span = column; });
+  for_each_output_field(all, *this, [](const OutputField&, auto& span, const auto& column) { span = column; });
   return all.subview(b, e - b);
 }
 
@@ -27,33 +44,13 @@ void BatchOutputs::resize(const OutputRequest& req, std::vector<std::size_t> sym
   request = req;
   offsets = std::move(symbol_offsets);
   const std::size_t n = offsets.back();
-  average_signal.resize(n);
-  for (int f = 0; f < kFamilies; ++f) {
-    family_signal[f].resize(req.families && !req.compact_family_signals ? n : 0);
-    family_signal_hundredths[f].resize(req.families && req.compact_family_signals ? n : 0);
-    family_equity[f].resize(req.families ? n : 0);
-  }
-  for (auto* col : {&trend, &state, &direction, &long_entry, &short_entry})
-    col->resize(req.classification ? n : 0);
-  const std::size_t calib = req.calibration ? n : 0;
-  for (int i = 0; i < kLengthsPerFamily; ++i) {
-    ma[i].resize(calib);
-    ma_equity[i].resize(calib);
-    ma_signal[i].resize(calib);
-  }
+  for_each_column([&](const OutputField& field, auto& column) { column.resize(requested(field.group, req) ? n : 0); });
 }
 
 void BatchOutputs::clear_rows(std::size_t begin, std::size_t end) {
-  const auto is_hundredths = [&](const void* column) {
-    return std::any_of(family_signal_hundredths.begin(), family_signal_hundredths.end(),
-                       [&](const auto& h) { return column == &h; });
-  };
-  for_each_column([&](auto& column) {
+  for_each_column([&](const OutputField& field, auto& column) {
     using T = typename std::decay_t<decltype(column)>::value_type;
-    T value = std::is_floating_point_v<T> ? std::numeric_limits<T>::quiet_NaN() : T{0};
-    if constexpr (std::is_same_v<T, std::int8_t>)
-      if (is_hundredths(&column)) value = kHundredthsNaN;  // X_Signal's NaN
-    if (!column.empty()) std::fill(column.begin() + begin, column.begin() + end, value);
+    if (!column.empty()) std::fill(column.begin() + begin, column.begin() + end, no_value<T>(field.kind));
   });
 }
 
@@ -66,7 +63,9 @@ namespace detail {
 
 OutputColumns columns_of(BatchOutputs& o) {
   OutputColumns c;
-  for_each_output_field(c, o, [](auto& pointer, auto& column) { pointer = column.empty() ? nullptr : column.data(); });
+  for_each_output_field(c, o, [](const OutputField&, auto& pointer, auto& column) {
+    pointer = column.empty() ? nullptr : column.data();
+  });
   c.calibration_family = o.request.calibration ? static_cast<int>(*o.request.calibration) : -1;
   return c;
 }

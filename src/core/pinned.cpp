@@ -27,7 +27,7 @@ PinnedRegion::~PinnedRegion() {
 
 std::vector<PinnedRegion> pin_columns(BatchOutputs& outputs) {
   std::vector<PinnedRegion> pins;
-  outputs.for_each_column([&](auto& column) {
+  outputs.for_each_column([&](const OutputField&, auto& column) {
     if (!column.empty()) pins.emplace_back(std::span(column.data(), column.size()));
   });
   std::erase_if(pins, [](const PinnedRegion& p) { return !p.active(); });

@@ -267,3 +267,21 @@ def test_the_python_names_follow_the_engines_tables() -> None:
     outputs = set(atc.compute_atc_batch(frame, backend="cpu"))
     for family in atc.FAMILIES:
         assert {f"{family}_Signal", f"{family}_S"} <= outputs
+
+
+def test_every_front_end_names_the_outputs_from_the_engines_output_table() -> None:
+    """STANDARD_OUTPUTS, a batch, a live bar and a sweep's rows take their names from one table."""
+    table = atc._atc.OUTPUT_COLUMNS
+    assert atc.STANDARD_OUTPUTS == tuple(
+        name for name, _, group in table if group in ("always", "families", "family_signals", "classification"))
+    assert atc.DISCRETE_OUTPUTS == tuple(name for name, kind, _ in table if kind == "discrete")
+    frame = random_walks(300, 2, seed=5)
+    assert list(atc.compute_atc_batch(frame, backend="cpu")) == list(atc.STANDARD_OUTPUTS)
+    compact = atc.compute_atc_batch(frame, backend="cpu", outputs="compact")
+    hundredths = [name for name, kind, _ in table if kind == "hundredths"]
+    assert [f"{name}_hundredths" for name in hundredths] == [k for k in compact if k.endswith("_hundredths")]
+    live = atc.LiveEngine(frame.iloc[:250])
+    bar = live.update(frame.iloc[250])
+    assert list(bar.columns[: len(atc.STANDARD_OUTPUTS)]) == list(atc.STANDARD_OUTPUTS)
+    rows = atc.sweep(frame, {"ema_len": [14, 20]}, backend="cpu", bars_per_year=252)
+    assert [c for c in rows.columns if c in atc.LAST_BAR_OUTPUTS] == list(atc.LAST_BAR_OUTPUTS)
