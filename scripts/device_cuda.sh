@@ -9,8 +9,9 @@
 # The benchmark runs on cent-grid prices (decimal ticks) and on full-double random walks
 # (binary ticks).
 # --compare NAME=VALUE also builds with that CMake cache setting (e.g.
-# ATC_CUDA_FAMILY_MIN_WARPS=18, ATC_CUDA_STEADY_UNROLL=1), runs test_cuda_backend with it
-# and times both builds' fused kernel.
+# CMAKE_CUDA_FLAGS=-Xptxas=-O2; the kernels' tiles and register targets are launch
+# policies in src/cuda/launch_policy.hpp, compared with --baseline), runs
+# test_cuda_backend with it and times both builds' fused kernel.
 # --baseline DIR also builds bench_cuda from the source tree in DIR (e.g. an earlier
 # commit: git archive <commit> | tar -x -C DIR, carried to the device; its bench_cuda
 # must take --prices, and --fused-only where it has other rows), times both fused kernels in the same call,

@@ -9,8 +9,8 @@
 //     (length L, L+o1..L+o4, L-o1..L-o4) and lane s series s, so that every warp runs one
 //     formula with one length: no divergence, warps of equal work between the block's
 //     barriers, and look-backs at one offset (conflict-free rows of the block's
-//     interleaved shared-memory rings). Per tile of bars (16 by default, CMake
-//     ATC_CUDA_FAMILY_TILE) the block stages close, src and R·g, the chain lanes advance
+//     interleaved shared-memory rings). Per tile of bars (16, its launch policy
+//     in launch_policy.hpp) the block stages close, src and R·g, the chain lanes advance
 //     MA, signal and equity (tiles past every warm-up on a branch-free steady path) and
 //     leave s_i and E_i in shared memory; then Layer 1 per (series, bar) sums them in the
 //     reference's order while the next tile is staged. It writes X_Signal as int8
@@ -22,7 +22,7 @@
 //   Its blocks of 32 series need about 2,100 series in flight to fill an H100.
 // - Per symbol, the latency path (one kernel): a block of six warps covers up to three
 //   series, warp f running family f for all of them (lane 9·k + i: chain i of series k),
-//   and after each 32-bar tile (ATC_CUDA_SYMBOL_TILE) warp k runs series k's Layer 2,
+//   and after each 32-bar tile (its launch policy) warp k runs series k's Layer 2,
 //   Average_Signal and classification while the other warps stage the next tile. Every
 //   series has a whole block's attention, so that a small batch finishes as soon as its
 //   sequence of bars allows.

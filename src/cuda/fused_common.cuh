@@ -5,14 +5,49 @@
 
 #include <cuda_runtime_api.h>
 
+#include <type_traits>
+
 #include "chains.cuh"
 #include "check.hpp"
 #include "fused.hpp"
 #include "fused_launch.hpp"
+#include "launch_policy.hpp"
 
 namespace atc::cuda::fused_detail {
 
 constexpr int kWarp = 32;
+
+// The instantiations of a fused kernel: calibration outputs or not, float32 or float64
+// arithmetic, window sums as integer-valued doubles (narrow) or 128-bit integers (wide).
+// f(std::bool_constant<kCalibration>{}, Real{}, Acc{}) picks kernel<kCalibration, Real, Acc>.
+template <class F>
+void for_each_variant(F&& f) {
+  const auto with_acc = [&](auto calibration, auto real) {
+    f(calibration, real, 0.0);
+    f(calibration, real, Wide{});
+  };
+  const auto with_real = [&](auto calibration) {
+    with_acc(calibration, 0.0);
+    with_acc(calibration, 0.0f);
+  };
+  with_real(std::false_type{});
+  with_real(std::true_type{});
+}
+
+// Calls f as for_each_variant does, once, with the variant a launch needs.
+template <class F>
+void dispatch_variant(const FusedParams& p, bool wide, F&& f) {
+  const auto with_acc = [&](auto calibration, auto real) {
+    if (wide) f(calibration, real, Wide{});
+    else f(calibration, real, 0.0);
+  };
+  const auto with_real = [&](auto calibration) {
+    if (p.float32 != 0) with_acc(calibration, 0.0f);
+    else with_acc(calibration, 0.0);
+  };
+  if (p.calibration >= 0) with_real(std::true_type{});
+  else with_real(std::false_type{});
+}
 
 // True when series' change of tick scale (a bar of exact::TickScale::binary_from > 0)
 // lies in [t0, t0 + kTile): that tile runs the general step.
@@ -46,13 +81,8 @@ struct LaneState {
   MaTracker<Real> tracker;
 };
 
-// Bars per iteration of a steady tile's loop (CMake's ATC_CUDA_STEADY_UNROLL): more gives
-// the shared-memory loads immediate offsets, fewer keeps the six families' loops small
-// in the instruction cache.
-#ifndef ATC_CUDA_STEADY_UNROLL
-#error "ATC_CUDA_STEADY_UNROLL is set by src/cuda/CMakeLists.txt"
-#endif
-constexpr int kSteadyUnroll = ATC_CUDA_STEADY_UNROLL;
+// Bars per iteration of a steady tile's loop.
+constexpr int kSteadyUnroll = FusedPolicy::kSteadyUnroll;
 
 // Bar t of one MA chain of family F: the MA, then its signal and Layer-1 equity (the
 // tracker's); with kCalibration, family p.calibration also writes the chain's MA, signal

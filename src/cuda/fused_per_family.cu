@@ -12,12 +12,8 @@ namespace {
 
 // --- the chain kernel --------------------------------------------------------------------
 
-// Bars per tile of the chain kernel (one round of two block barriers), CMake's
-// ATC_CUDA_FAMILY_TILE.
-#ifndef ATC_CUDA_FAMILY_TILE
-#error "ATC_CUDA_FAMILY_TILE is set by src/cuda/CMakeLists.txt"
-#endif
-constexpr int kTile = ATC_CUDA_FAMILY_TILE;
+// Bars per tile of the chain kernel (one round of two block barriers).
+constexpr int kTile = FusedPolicy::kPerFamily.tile;
 static_assert(kTile >= 1 && kTile <= 32, "a ring holds L + 1 + a tile of at most 32 bars");
 
 constexpr int kLanes = 32;  // lane s: series s of the block
@@ -78,13 +74,10 @@ struct HundredthsColumns {
   int stride[kFamilies] = {};
 };
 
-// Blocks per multiprocessor the chain kernel is compiled for, from CMake's resident-warp
-// goal ATC_CUDA_FAMILY_MIN_WARPS (27: 3 blocks of 9 warps, 72 registers).
-#ifndef ATC_CUDA_FAMILY_MIN_WARPS
-#error "ATC_CUDA_FAMILY_MIN_WARPS is set by src/cuda/CMakeLists.txt"
-#endif
+// Blocks per multiprocessor the chain kernel is compiled for, from its policy's
+// resident-warp goal.
 constexpr int kChainWarps = kChainThreads / kWarp;
-constexpr int kMinBlocks = ATC_CUDA_FAMILY_MIN_WARPS / kChainWarps > 0 ? ATC_CUDA_FAMILY_MIN_WARPS / kChainWarps : 1;
+constexpr int kMinBlocks = FusedPolicy::kPerFamily.min_warps / kChainWarps > 0 ? FusedPolicy::kPerFamily.min_warps / kChainWarps : 1;
 
 // The families from the costliest chain to the cheapest (per-bar instructions: KAMA 111,
 // LSMA 103, WMA and SMA 76, DEMA 51, EMA 46): blocks start in this order, so that the
@@ -399,37 +392,24 @@ void launch_per_family(const FusedInput& input, const FusedParams& params, const
   while (per_block > 1 && shared_bytes_for(per_block) > max_shared) --per_block;
   const int shared_bytes = shared_bytes_for(per_block);
   const dim3 chain_grid(static_cast<unsigned>((input.series + per_block - 1) / per_block), kFamilies);
-  const auto launch_chains = [&](auto kernel, const char* name) {
-    kernel<<<chain_grid, kChainThreads, shared_bytes, stream>>>(input, params, out, hundredths, ring - 1,
-                                                                ring_pitch(per_block), per_block);
-    ATC_CUDA_CHECK_LAUNCH(name);
-  };
-  const auto launch_layer2 = [&](auto kernel, int bytes, const char* name) {
-    const auto blocks = static_cast<unsigned>((input.series + kLayer2Series - 1) / kLayer2Series);
-    kernel<<<blocks, kLayer2Threads, bytes, stream>>>(input, params, out, hundredths);
-    ATC_CUDA_CHECK_LAUNCH(name);
-  };
-  const auto launch_all = [&](auto real, auto acc) {
+  dispatch_variant(params, input.wide != 0, [&](auto calibration, auto real, auto acc) {
     using Real = decltype(real);
-    using Acc = decltype(acc);
-    if (params.calibration >= 0) launch_chains(chain_kernel<true, Real, Acc>, "chain_kernel<calibration>");
-    else launch_chains(chain_kernel<false, Real, Acc>, "chain_kernel");
-    if (layer2) launch_layer2(layer2_kernel<Real>, sizeof(Layer2Shared<Real>), "layer2_kernel");
-  };
-  if (float32) {
-    if (input.wide) launch_all(0.0f, Wide{});
-    else launch_all(0.0f, 0.0);
-  } else {
-    if (input.wide) launch_all(0.0, Wide{});
-    else launch_all(0.0, 0.0);
-  }
+    constexpr bool kCalibration = decltype(calibration)::value;
+    chain_kernel<kCalibration, Real, decltype(acc)><<<chain_grid, kChainThreads, shared_bytes, stream>>>(
+        input, params, out, hundredths, ring - 1, ring_pitch(per_block), per_block);
+    ATC_CUDA_CHECK_LAUNCH(kCalibration ? "chain_kernel<calibration>" : "chain_kernel");
+    if (!layer2) return;
+    const auto blocks = static_cast<unsigned>((input.series + kLayer2Series - 1) / kLayer2Series);
+    layer2_kernel<Real><<<blocks, kLayer2Threads, sizeof(Layer2Shared<Real>), stream>>>(input, params, out, hundredths);
+    ATC_CUDA_CHECK_LAUNCH("layer2_kernel");
+  });
 }
 
 void allow_shared_per_family(int bytes) {
-  allow_shared(bytes, chain_kernel<false, double, double>, chain_kernel<true, double, double>,
-               chain_kernel<false, float, double>, chain_kernel<true, float, double>, chain_kernel<false, double, Wide>,
-               chain_kernel<true, double, Wide>, chain_kernel<false, float, Wide>, chain_kernel<true, float, Wide>,
-               layer2_kernel<double>, layer2_kernel<float>);
+  for_each_variant([bytes](auto calibration, auto real, auto acc) {
+    allow_shared(bytes, chain_kernel<decltype(calibration)::value, decltype(real), decltype(acc)>);
+  });
+  allow_shared(bytes, layer2_kernel<double>, layer2_kernel<float>);
 }
 
 long long per_family_series_to_fill(const FusedParams& params) {

@@ -16,11 +16,8 @@
 namespace atc::cuda::fused_detail {
 namespace {
 
-// Bars per tile (one round of two block barriers), CMake's ATC_CUDA_SYMBOL_TILE.
-#ifndef ATC_CUDA_SYMBOL_TILE
-#error "ATC_CUDA_SYMBOL_TILE is set by src/cuda/CMakeLists.txt"
-#endif
-constexpr int kTile = ATC_CUDA_SYMBOL_TILE;
+// Bars per tile (one round of two block barriers).
+constexpr int kTile = FusedPolicy::kPerSymbol.tile;
 static_assert(kTile >= 1 && kTile <= 32, "a tile's bars are a warp's lanes in the classification");
 
 constexpr int kBlockSeries = 3;    // series per block at most (27 chain lanes a warp)
@@ -108,12 +105,8 @@ __device__ __forceinline__ void layer2_tile(SharedTile<Real>& sh, int k, int f, 
   sh.family_signal_prev[k][f] = signal_prev;
 }
 
-// Blocks per multiprocessor the kernel is compiled for, from CMake's resident-warp goal
-// ATC_CUDA_SYMBOL_MIN_WARPS (18: 3 blocks of 6 warps, 96 registers).
-#ifndef ATC_CUDA_SYMBOL_MIN_WARPS
-#error "ATC_CUDA_SYMBOL_MIN_WARPS is set by src/cuda/CMakeLists.txt"
-#endif
-constexpr int kMinBlocks = ATC_CUDA_SYMBOL_MIN_WARPS / kWarps > 0 ? ATC_CUDA_SYMBOL_MIN_WARPS / kWarps : 1;
+// Blocks per multiprocessor the kernel is compiled for, from its policy's resident-warp goal.
+constexpr int kMinBlocks = FusedPolicy::kPerSymbol.min_warps / kWarps > 0 ? FusedPolicy::kPerSymbol.min_warps / kWarps : 1;
 
 // Block b covers series [b·per_block, b·per_block + per_block). kCalibration: family
 // p.calibration also writes its 9 MAs, signals and equities from the chain lanes.
@@ -296,9 +289,9 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
 
 // Tiles of 32 bars take more than the default 48 KB of shared memory.
 void allow_shared_per_symbol(int bytes) {
-  allow_shared(bytes, fused_kernel<false, double, double>, fused_kernel<true, double, double>,
-               fused_kernel<false, float, double>, fused_kernel<true, float, double>, fused_kernel<false, double, Wide>,
-               fused_kernel<true, double, Wide>, fused_kernel<false, float, Wide>, fused_kernel<true, float, Wide>);
+  for_each_variant([bytes](auto calibration, auto real, auto acc) {
+    allow_shared(bytes, fused_kernel<decltype(calibration)::value, decltype(real), decltype(acc)>);
+  });
 }
 
 void launch_per_symbol(const FusedInput& input, const FusedParams& params, const DeviceColumns& out,
@@ -333,23 +326,12 @@ void launch_per_symbol(const FusedInput& input, const FusedParams& params, const
   while (per_block > 1 && shared_bytes_for(per_block) > max_shared) --per_block;
   const int shared_bytes = shared_bytes_for(per_block);
   const auto blocks = static_cast<unsigned>((input.series + per_block - 1) / per_block);
-  const auto launch = [&](auto kernel, const char* name) {
-    kernel<<<blocks, kFusedThreads, shared_bytes, stream>>>(input, params, out, ring - 1, per_block);
-    ATC_CUDA_CHECK_LAUNCH(name);
-  };
-  const auto launch_with = [&](auto real, auto acc) {
-    using Real = decltype(real);
-    using Acc = decltype(acc);
-    if (params.calibration >= 0) launch(fused_kernel<true, Real, Acc>, "fused_kernel<calibration>");
-    else launch(fused_kernel<false, Real, Acc>, "fused_kernel");
-  };
-  if (float32) {
-    if (input.wide) launch_with(0.0f, Wide{});
-    else launch_with(0.0f, 0.0);
-  } else {
-    if (input.wide) launch_with(0.0, Wide{});
-    else launch_with(0.0, 0.0);
-  }
+  dispatch_variant(params, input.wide != 0, [&](auto calibration, auto real, auto acc) {
+    constexpr bool kCalibration = decltype(calibration)::value;
+    fused_kernel<kCalibration, decltype(real), decltype(acc)>
+        <<<blocks, kFusedThreads, shared_bytes, stream>>>(input, params, out, ring - 1, per_block);
+    ATC_CUDA_CHECK_LAUNCH(kCalibration ? "fused_kernel<calibration>" : "fused_kernel");
+  });
 }
 
 }  // namespace atc::cuda::fused_detail
