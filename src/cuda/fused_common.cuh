@@ -7,6 +7,7 @@
 
 #include <type_traits>
 
+#include "../core/family_dispatch.hpp"
 #include "chains.cuh"
 #include "check.hpp"
 #include "fused.hpp"

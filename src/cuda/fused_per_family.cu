@@ -79,12 +79,12 @@ struct HundredthsColumns {
 constexpr int kChainWarps = kChainThreads / kWarp;
 constexpr int kMinBlocks = FusedPolicy::kPerFamily.min_warps / kChainWarps > 0 ? FusedPolicy::kPerFamily.min_warps / kChainWarps : 1;
 
-// The families from the costliest chain to the cheapest (per-bar instructions: KAMA 111,
-// LSMA 103, WMA and SMA 76, DEMA 51, EMA 46): blocks start in this order, so that the
-// cheap ones fill the end of the grid.
-__constant__ int kFamilyByCost[kFamilies] = {5, 4, 2, 1, 3, 0};
+// The families from the costliest chain to the cheapest (FamilyTraits::cost): blocks
+// start in this order, so that the cheap ones fill the end of the grid.
+__constant__ FamilyOrder kFamilyByCost = families_by_cost();
+static_assert(families_by_cost().family[0] == static_cast<int>(Family::KAMA));
 
-// Block (x, y) covers series [x·per_block, x·per_block + per_block) of family kFamilyByCost[y].
+// Block (x, y) covers series [x·per_block, x·per_block + per_block) of family kFamilyByCost.family[y].
 // kCalibration: family p.calibration also writes its 9 MAs, signals and equities.
 template <bool kCalibration, class Real, class Acc>
 __global__ void __launch_bounds__(kChainThreads, kMinBlocks)
@@ -95,7 +95,7 @@ __global__ void __launch_bounds__(kChainThreads, kMinBlocks)
   double* const rings = shared_storage + kRingOffsetOf<Real>;
 
   const int tid = static_cast<int>(threadIdx.x), chain = tid / kWarp, lane = tid % kWarp;
-  const int family = kFamilyByCost[blockIdx.y];
+  const int family = kFamilyByCost.family[blockIdx.y];
   const int first = static_cast<int>(blockIdx.x) * per_block;
   if (tid < kLanes) {
     long long row0 = 0;
@@ -173,24 +173,15 @@ __global__ void __launch_bounds__(kChainThreads, kMinBlocks)
     const int bars = min(kTile, lane_bars - t0);
     if (lane < per_block && bars > 0) {
       const bool steady = bars == kTile && t0 >= p.steady_from[family] && !rebase_in_tile<kTile>(scale, t0);
-#define ATC_CHAIN_FAMILY(F)                                                                                  \
-  case F:                                                                                                    \
-    if (steady)                                                                                              \
-      chain_tile<F, kCalibration, true>(state, sh, ring, scale, t0, bars, chain, lane, len, p, out,          \
-                                        lane_row0, calibrating);                                             \
-    else                                                                                                     \
-      chain_tile<F, kCalibration, false>(state, sh, ring, scale, t0, bars, chain, lane, len, p, out,         \
-                                         lane_row0, calibrating);                                            \
-    break;
-      switch (family) {  // block-uniform
-        ATC_CHAIN_FAMILY(0)
-        ATC_CHAIN_FAMILY(1)
-        ATC_CHAIN_FAMILY(2)
-        ATC_CHAIN_FAMILY(3)
-        ATC_CHAIN_FAMILY(4)
-        ATC_CHAIN_FAMILY(5)
-      }
-#undef ATC_CHAIN_FAMILY
+      dispatch_family(family, [&](auto f) {  // block-uniform
+        constexpr int F = decltype(f)::value;
+        if (steady)
+          chain_tile<F, kCalibration, true>(state, sh, ring, scale, t0, bars, chain, lane, len, p, out, lane_row0,
+                                            calibrating);
+        else
+          chain_tile<F, kCalibration, false>(state, sh, ring, scale, t0, bars, chain, lane, len, p, out, lane_row0,
+                                             calibrating);
+      });
     }
     __syncthreads();
     // Layer 1 of this tile and the next tile's inputs: the chains are done with this

@@ -200,24 +200,15 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
     if (bars > 0) {
       const double* close = sh.close[sym];
       const Real* r = sh.r[parity][sym];
-#define ATC_FUSED_FAMILY(F)                                                                                   \
-  case F:                                                                                                     \
-    if (steady)                                                                                               \
-      chain_tile<F, kCalibration, true>(state, res, close, r, ring, scale, t0, bars, lane, len, p, out,       \
-                                        chain, chain_row0, calibrating);                                      \
-    else                                                                                                      \
-      chain_tile<F, kCalibration, false>(state, res, close, r, ring, scale, t0, bars, lane, len, p, out,      \
-                                         chain, chain_row0, calibrating);                                     \
-    break;
-      switch (family) {  // warp-uniform
-        ATC_FUSED_FAMILY(0)
-        ATC_FUSED_FAMILY(1)
-        ATC_FUSED_FAMILY(2)
-        ATC_FUSED_FAMILY(3)
-        ATC_FUSED_FAMILY(4)
-        ATC_FUSED_FAMILY(5)
-      }
-#undef ATC_FUSED_FAMILY
+      dispatch_family(family, [&](auto f) {  // warp-uniform
+        constexpr int F = decltype(f)::value;
+        if (steady)
+          chain_tile<F, kCalibration, true>(state, res, close, r, ring, scale, t0, bars, lane, len, p, out, chain,
+                                            chain_row0, calibrating);
+        else
+          chain_tile<F, kCalibration, false>(state, res, close, r, ring, scale, t0, bars, lane, len, p, out, chain,
+                                             chain_row0, calibrating);
+      });
     }
     __syncwarp();
 
