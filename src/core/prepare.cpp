@@ -2,6 +2,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <string>
 #include <thread>
 #include <vector>
@@ -78,6 +79,18 @@ struct PricedSymbol {
   std::vector<double> filled;
 };
 
+// Whether every bar from `start` on has a finite close above 0 (and a finite src): the
+// common case, decided without a branch per bar so that it vectorizes; only a series
+// that fails it is walked bar by bar for its first bad bar.
+bool all_prices(const SeriesView& s, std::size_t start) {
+  constexpr double kMax = std::numeric_limits<double>::max();
+  bool good = true;  // NaN fails every comparison, ±inf the bound
+  for (std::size_t t = start; t < s.close.size(); ++t) good &= (s.close[t] > 0.0) & (s.close[t] <= kMax);
+  if (!s.src.empty())
+    for (std::size_t t = start; t < s.src.size(); ++t) good &= (s.src[t] >= -kMax) & (s.src[t] <= kMax);
+  return good;
+}
+
 PricedSymbol price_symbol(const SeriesView& s, GapPolicy gaps, std::size_t out_offset, SymbolStatus& status) {
   PricedSymbol priced;
   const bool has_src = !s.src.empty();
@@ -101,7 +114,7 @@ PricedSymbol price_symbol(const SeriesView& s, GapPolicy gaps, std::size_t out_o
   // Interior gaps: an error, or forward-filled into a private copy.
   std::size_t filled_bars = 0;
   SymbolStatus bad;
-  for (std::size_t t = start; t < total && bad.ok(); ++t) {
+  for (std::size_t t = all_prices(s, start) ? total : start; t < total && bad.ok(); ++t) {
     if (!std::isfinite(s.close[t]) || (has_src && !std::isfinite(s.src[t]))) {
       const bool close_bad = !std::isfinite(s.close[t]);
       const bool only_nan = !std::isinf(s.close[t]) && !(has_src && std::isinf(s.src[t]));
