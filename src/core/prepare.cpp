@@ -11,6 +11,7 @@
 #include "formulas.hpp"
 #include "prepared.hpp"
 #include "ticks.hpp"
+#include "worker_pool.hpp"
 
 namespace atc::detail {
 
@@ -161,8 +162,8 @@ PricedSymbol price_symbol(const SeriesView& s, GapPolicy gaps, std::size_t out_o
   return priced;
 }
 
-// Threads for checking `values` prices: one per kValuesPerWorker (a worker costs tens of
-// µs to start, so that a small batch stays on the calling thread), at most `threads`
+// Threads for checking `values` prices: one per kValuesPerWorker (handing work to a
+// thread costs microseconds, so that a small batch stays on the calling thread), at most `threads`
 // (0 = the hardware's) and the number of symbols.
 unsigned price_workers(std::size_t values, std::size_t symbols, int threads) {
   constexpr std::size_t kValuesPerWorker = std::size_t{1} << 16;
@@ -184,18 +185,11 @@ PreparedBatch prepare_prices(std::span<const SeriesView> input, GapPolicy gaps, 
   // order: the same batch, statuses and messages for any number of workers.
   constexpr std::size_t kBlock = 16;
   std::atomic<std::size_t> next{0};
-  auto work = [&] {
+  run_parts(price_workers(values, input.size(), threads), [&](unsigned) {
     for (std::size_t b = next.fetch_add(kBlock); b < input.size(); b = next.fetch_add(kBlock))
       for (std::size_t i = b; i < std::min(b + kBlock, input.size()); ++i)
         priced[i] = price_symbol(input[i], gaps, out_offsets[i], status[i]);
-  };
-  {
-    const unsigned workers = price_workers(values, input.size(), threads);
-    std::vector<std::jthread> pool;
-    pool.reserve(workers - 1);
-    for (unsigned w = 1; w < workers; ++w) pool.emplace_back(work);
-    work();
-  }
+  });
   for (std::size_t i = 0; i < input.size(); ++i) {
     if (!priced[i].ok) continue;
     if (!priced[i].filled.empty()) batch.filled.push_back(std::move(priced[i].filled));

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "../core/worker_pool.hpp"
 #include "group.hpp"
 
 namespace atc::detail {
@@ -59,16 +60,10 @@ void run_cpu(const PreparedBatch& batch, const Config& config, OutputColumns out
 
   // Groups are handed out one at a time: their lengths differ, static splits would idle.
   std::atomic<std::size_t> next{0};
-  auto work = [&] {
+  run_parts(workers, [&](unsigned) {
     for (std::size_t i = next.fetch_add(1); i < groups.size() && !stop.stop_requested(); i = next.fetch_add(1))
       run_group(config, growth, out, groups[i]);
-  };
-  {
-    std::vector<std::jthread> pool;
-    pool.reserve(workers > 0 ? workers - 1 : 0);
-    for (unsigned w = 1; w < workers; ++w) pool.emplace_back(work);
-    work();
-  }
+  });
   throw_if_cancelled(stop);
 }
 

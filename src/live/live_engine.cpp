@@ -20,6 +20,7 @@
 #include "atc/error.hpp"
 #include "atc/live.hpp"
 #include "../core/prepared.hpp"
+#include "../core/worker_pool.hpp"
 #include "live_device.hpp"
 #include "live_state.hpp"
 
@@ -28,80 +29,7 @@ namespace atc {
 using detail::live::BarOutputs;
 using detail::live::Params;
 using detail::live::SymbolState;
-
-// A fixed set of threads, started once, for the per-update loops: starting threads for
-// every update would cost more than a bar of thousands of symbols (tens of microseconds).
-// run() gives part(w) for w = 1 … workers − 1 to the threads and runs part(0) itself.
-class WorkerPool {
- public:
-  explicit WorkerPool(unsigned threads) : threads_(std::clamp(threads, 1u, 1024u)) {}
-  WorkerPool(const WorkerPool&) = delete;
-  WorkerPool& operator=(const WorkerPool&) = delete;
-  ~WorkerPool() {
-    stop_.store(true);
-    generation_.store(((generation_.load() >> 16) + 1) << 16);
-    generation_.notify_all();
-    workers_.clear();  // joins
-  }
-  unsigned size() const { return threads_; }
-
-  template <class Part>
-  void run(unsigned workers, const Part& part) {
-    start(workers - 1);
-    job_ = [](const void* ctx, unsigned w) { (*static_cast<const Part*>(ctx))(w); };
-    context_ = &part;
-    error_ = nullptr;
-    pending_.store(static_cast<int>(workers - 1));
-    // The next generation, with the number of threads it wants in its low 16 bits.
-    const std::uint64_t g = generation_.load();
-    generation_.store(((g >> 16) + 1) << 16 | (workers - 1));
-    generation_.notify_all();
-    std::exception_ptr mine;
-    try {
-      part(0);
-    } catch (...) {
-      mine = std::current_exception();
-    }
-    for (int left = pending_.load(); left != 0; left = pending_.load()) pending_.wait(left);
-    if (mine) std::rethrow_exception(mine);
-    if (error_) std::rethrow_exception(error_);
-  }
-
- private:
-  void start(unsigned wanted) {
-    while (workers_.size() < wanted) {
-      const auto w = static_cast<unsigned>(workers_.size()) + 1;
-      // The thread waits for the generation after the current one: it may start running
-      // only after run() has published it.
-      workers_.emplace_back([this, w, seen = generation_.load()] { loop(w, seen); });
-    }
-  }
-  void loop(unsigned w, std::uint64_t seen) {
-    for (;;) {
-      generation_.wait(seen);
-      seen = generation_.load();
-      if (stop_.load()) return;
-      if (w > (seen & 0xFFFF)) continue;  // not wanted this time
-      try {
-        job_(context_, w);
-      } catch (...) {
-        const std::lock_guard lock(error_mutex_);
-        if (!error_) error_ = std::current_exception();
-      }
-      if (pending_.fetch_sub(1) == 1) pending_.notify_one();
-    }
-  }
-
-  unsigned threads_;
-  std::vector<std::jthread> workers_;
-  std::atomic<std::uint64_t> generation_{0};
-  std::atomic<int> pending_{0};
-  std::atomic<bool> stop_{false};
-  void (*job_)(const void*, unsigned) = nullptr;
-  const void* context_ = nullptr;
-  std::mutex error_mutex_;
-  std::exception_ptr error_;
-};
+using detail::WorkerPool;
 
 struct LiveEngine::Impl {
   Params params;
