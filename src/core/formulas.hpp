@@ -3,11 +3,14 @@
 // order. The window MAs are exact integers of ticks (exact.hpp), summed afresh in the
 // reference and kept as running sums in the fast backends. Templates over the
 // floating-point type T: every backend uses double; the CUDA kernel's float32 variant
-// instantiates float.
+// instantiates float; the CPU group pipeline instantiates GCC vector types (one symbol
+// a lane), for which comparisons yield lane masks, so the formulas are written with
+// select() rather than branches on values.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
 #include "atc/config.hpp"
 
@@ -28,36 +31,67 @@ inline constexpr double kCutLevel = 0.49;
 // La * (n - 1 - cutout) above this would overflow the growth factor.
 inline constexpr double kMaxGrowthExponent = 700.0;
 
-// round2(x) = floor(100x + 0.5) / 100: ties round up, like TradingView's math.round.
+// Primitives for scalars and GCC vector types alike. GCC vector types have no
+// associated namespace, so overloads declared elsewhere would not be found: they live
+// here, generic. constant<T>(x): x in T (every lane), in T's precision.
+template <class T>
+ATC_HD constexpr T constant(double x) {
+  if constexpr (std::is_arithmetic_v<T>) return static_cast<T>(x);
+  else return T{} + x;
+}
+// m ? a : b, per lane for a vector mask m (all-ones or zero lanes).
+template <class M, class T>
+ATC_HD T select(M m, T a, T b) {
+  return m ? a : b;
+}
+template <class T>
+ATC_HD T floor_of(T x) {
+  if constexpr (std::is_arithmetic_v<T>) {
+    return std::floor(x);
+  } else {
+    for (int l = 0; l < static_cast<int>(sizeof(T) / sizeof(x[0])); ++l) x[l] = std::floor(x[l]);
+    return x;
+  }
+}
+
+// floor(100x + 0.5): x in hundredths, ties rounded up, like TradingView's math.round.
+template <class T>
+ATC_HD T hundredths(T x) {
+  return floor_of(constant<T>(100) * x + constant<T>(0.5));
+}
+// round2(x) = floor(100x + 0.5) / 100.
 template <class T>
 ATC_HD T round2(T x) {
-  return std::floor(T(100) * x + T(0.5)) / T(100);
+  return hundredths(x) / constant<T>(100);
 }
 
 // Cut(x) of Layer 2: +1 above 0.49, -1 below -0.49, else 0 (NaN -> 0).
 template <class T>
 ATC_HD T cut(T x) {
-  return x > T(kCutLevel) ? T(1) : (x < -T(kCutLevel) ? T(-1) : T(0));
+  return select(x > constant<T>(kCutLevel), constant<T>(1),
+                select(x < -constant<T>(kCutLevel), constant<T>(-1), constant<T>(0)));
 }
 
-// Persistent crossover state (§4): every comparison with a NaN operand is false.
-template <class T>
-ATC_HD std::int8_t next_signal(std::int8_t s, T x, T x_prev, T y, T y_prev) {
-  if (x > y && x_prev <= y_prev) return 1;
-  if (x < y && x_prev >= y_prev) return -1;
-  return s;
+// Persistent crossover state (§4) of x against y: every comparison with a NaN operand
+// is false. S: the signal's type (int8_t, or the vector holding it); & rather than &&
+// so that it also reads for vector masks.
+template <class S, class T>
+ATC_HD S next_signal(S s, T x, T x_prev, T y, T y_prev) {
+  const auto up = (x > y) & (x_prev <= y_prev);
+  const auto down = (x < y) & (x_prev >= y_prev);
+  return select(up, constant<S>(1), select(down, constant<S>(-1), s));
 }
 
 // EMA recurrence; alpha = 2 / (L + 1).
 template <class T>
 ATC_HD T ema_step(T prev, T x, T alpha) {
-  return alpha * x + (T(1) - alpha) * prev;
+  return alpha * x + (constant<T>(1) - alpha) * prev;
 }
 
 // KAMA smoothing constant from the efficiency ratio (exact::efficiency_ratio).
 template <class T>
 ATC_HD T kama_sc(T er) {
-  const T base = er * (T(kKamaFast) - T(kKamaSlow)) + T(kKamaSlow);
+  const T base = er * (constant<T>(kKamaFast) - constant<T>(kKamaSlow)) + constant<T>(kKamaSlow);
   return base * base;
 }
 template <class T>
@@ -67,45 +101,65 @@ ATC_HD T kama_step(T k, T sc, T x) {
 
 // One equity curve eq(start, sig, R) of §5, advanced one bar. The caller supplies
 // t relative to the series start, the adjusted return r = R[t]·g[t] (g from
-// growth_factor) and the previous bar's signal (NaN allowed: it counts as 0).
+// growth_factor) and the previous bar's signal (NaN allowed: it counts as 0). For a
+// vector T the curves share t and cutout. The signal may have its own type S (the live
+// step keeps it as int8_t).
 template <class T>
 struct EquityT {
-  T e = T(NAN);  // NaN before cutout
-  T a = T(0);    // persistent adjusted return
+  T e = constant<T>(NAN);  // NaN before cutout
+  T a = constant<T>(0);    // persistent adjusted return
 
-  ATC_HD T step(int t, int cutout, T start, T r, T sig_prev, T keep /* 1 - De */) {
+  template <class S>
+  ATC_HD T step(int t, int cutout, T start, T r, S sig_prev, T keep /* 1 - De */) {
     if (t < cutout) return e;  // stays NaN
     if (t > 0) follow(r, sig_prev);
-    e = floored(t == cutout ? start : e * keep * (T(1) + a));
+    e = floored(t == cutout ? start : e * keep * (constant<T>(1) + a));
     return e;
   }
   // step() for a bar t > cutout, t > 0: what is left of it once the bar is known to be
   // past the start (the fast backends' steady state).
-  ATC_HD T step_running(T r, T sig_prev, T keep) {
+  template <class S>
+  ATC_HD T step_running(T r, S sig_prev, T keep) {
     follow(r, sig_prev);
-    e = floored(e * keep * (T(1) + a));
+    e = floored(e * keep * (constant<T>(1) + a));
     return e;
   }
 
  private:
-  ATC_HD void follow(T r, T sig_prev) {
-    if (sig_prev > T(0)) a = r;
-    else if (sig_prev < T(0)) a = -r;
+  // a keeps its value where sig_prev is 0 or NaN. The device takes the same values by
+  // branches: with selects nvcc spills more in the fused kernels' double variants.
+  template <class S>
+  ATC_HD void follow(T r, S sig_prev) {
+#if defined(__CUDA_ARCH__)
+    if (sig_prev > constant<S>(0)) a = r;
+    else if (sig_prev < constant<S>(0)) a = -r;
+#else
+    a = select(sig_prev > constant<S>(0), r, select(sig_prev < constant<S>(0), -r, a));
+#endif
   }
-  static ATC_HD T floored(T v) { return v < T(kEquityFloor) ? T(kEquityFloor) : v; }
+  static ATC_HD T floored(T v) { return select(v < constant<T>(kEquityFloor), constant<T>(kEquityFloor), v); }
 };
 using Equity = EquityT<double>;
+
+// Σ signal·equity / Σ equity, the terms added in the caller's order: Layer 1 (§6, its
+// round2 or hundredths) and Average_Signal.
+template <class T>
+struct WeightedSumT {
+  T num = constant<T>(0), den = constant<T>(0);
+  ATC_HD void add(T signal, T equity) {
+    num += signal * equity;
+    den += equity;
+  }
+  ATC_HD T ratio() const { return num / den; }
+};
 
 // Average_Signal of one bar (§7): Σ Cut(X_Signal)·X_S / Σ X_S, the families added in
 // the order EMA, HMA, WMA, DEMA, LSMA, KAMA.
 template <class T>
 struct AverageSignalT {
-  T num = T(0), den = T(0);
-  ATC_HD void add(T x_signal, T x_equity) {
-    num += cut(x_signal) * x_equity;
-    den += x_equity;
-  }
-  ATC_HD T value() const { return num / den; }
+  WeightedSumT<T> sum;
+  ATC_HD void add(T x_signal, T x_equity) { sum.add(cut(x_signal), x_equity); }
+  ATC_HD T value() const { return sum.ratio(); }
 };
 
 // §10 without reading the 60 equities: past the cutout, a non-finite per-MA equity

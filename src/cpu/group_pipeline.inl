@@ -2,11 +2,12 @@
 // defines ATC_CPU_GROUP_ENTRY (the entry point's name) and includes this file.
 // Everything here has internal linkage, so each inclusion has its own types.
 //
-// Bit-compatibility with the reference: every lane performs exactly the scalar
-// operations of src/core/formulas.hpp in the same order. EMA and DEMA use the same
-// recurrences and seeds, so they are identical; SMA/WMA/LSMA and the KAMA noise use
-// running window sums of exact ticks (src/core/exact.hpp), which never drift: doubles
-// holding integers below 2^53 (the narrow path) or 128-bit integers (the wide path).
+// Bit-compatibility with the reference: the per-bar formulas are src/core/formulas.hpp's,
+// instantiated for Vec, so every lane performs the reference's scalar operations in the
+// same order. EMA and DEMA use the same recurrences and seeds, so they are identical;
+// SMA/WMA/LSMA and the KAMA noise use running window sums of exact ticks
+// (src/core/exact.hpp), which never drift: doubles holding integers below 2^53 (the
+// narrow path) or 128-bit integers (the wide path).
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -39,14 +40,10 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 using Vec = double __attribute__((vector_size(kLanes * sizeof(double))));
 using Mask = std::int64_t __attribute__((vector_size(kLanes * sizeof(double))));
 
-ATC_HD Vec splat(double x) { return Vec{} + x; }
-ATC_HD Vec select(Mask m, Vec a, Vec b) { return m ? a : b; }
+ATC_HD Vec splat(double x) { return formulas::constant<Vec>(x); }
+using formulas::select;
 ATC_HD Vec abs(Vec x) {
   return reinterpret_cast<Vec>(reinterpret_cast<Mask>(x) & (Mask{} + INT64_MAX));
-}
-ATC_HD Vec floor(Vec x) {
-  for (int l = 0; l < kLanes; ++l) x[l] = std::floor(x[l]);
-  return x;
 }
 
 // The wide path's window sums: one 128-bit integer per lane.
@@ -395,11 +392,7 @@ struct Kama {
     noise.fill(Acc{});
     warm_end = static_cast<std::size_t>(steady_from(Family::KAMA, longest(l)));
   }
-  // formulas::kama_sc and kama_step, lane by lane.
-  ATC_HD static Vec step(Vec k, Vec er, Vec x) {
-    const Vec base = er * (formulas::kKamaFast - formulas::kKamaSlow) + formulas::kKamaSlow;
-    return k + base * base * (x - k);
-  }
+  ATC_HD static Vec step(Vec k, Vec er, Vec x) { return formulas::kama_step(k, formulas::kama_sc(er), x); }
   template <bool kMixed>
   void warm(const BarTicks<Acc, kMixed>& x, Chains& lhs, Chains& rhs, Chains* value) {
     const std::size_t t = x.t;
@@ -437,16 +430,8 @@ struct Kama {
   }
 };
 
-// formulas::Equity::step for a vector of curves that share t and cutout.
-struct EquityCurves {
-  Vec e = splat(kNaN), a{};
-  ATC_HD void step(int t, int cutout, double start, Vec r, Vec sig_prev, double keep) {
-    if (t < cutout) return;
-    if (t > 0) a = select(sig_prev > 0.0, r, select(sig_prev < 0.0, -r, a));
-    e = t == cutout ? splat(start) : e * keep * (1.0 + a);
-    e = select(e < formulas::kEquityFloor, splat(formulas::kEquityFloor), e);
-  }
-};
+// Equity curves of the group's lanes, which share t and cutout.
+using EquityCurves = formulas::EquityT<Vec>;
 
 // Per-MA signals (in {-1, 0, 1}) and equities of one family, and its Layer-2 equity.
 struct FamilyLayers {
@@ -469,31 +454,21 @@ struct BarContext {
   int t;
   int cutout;
   Vec adjusted_return;
-  double keep;
+  Vec keep;
 };
 
 // Advances the nine signals and equities of a family by one bar; returns X_Signal[t].
 ATC_HD Vec layer1_step(FamilyLayers& s, const Chains& lhs, const Chains& rhs, const BarContext& bar) {
   for (int i = 0; i < K; ++i) {
-    s.equity[i].step(bar.t, bar.cutout, 1.0, bar.adjusted_return, s.signal[i], bar.keep);
-    const Mask up = (lhs[i] > rhs[i]) & (s.lhs_prev[i] <= s.rhs_prev[i]);
-    const Mask down = (lhs[i] < rhs[i]) & (s.lhs_prev[i] >= s.rhs_prev[i]);
-    s.signal[i] = select(up, splat(1.0), select(down, splat(-1.0), s.signal[i]));
+    s.equity[i].step(bar.t, bar.cutout, splat(1.0), bar.adjusted_return, s.signal[i], bar.keep);
+    s.signal[i] = formulas::next_signal(s.signal[i], lhs[i], s.lhs_prev[i], rhs[i], s.rhs_prev[i]);
     s.lhs_prev[i] = lhs[i];
     s.rhs_prev[i] = rhs[i];
   }
   if (bar.t < bar.cutout) return splat(kNaN);
-  Vec num{}, den{};
-  for (int i = 0; i < K; ++i) {  // the reference's order: L, L+o1..L+o4, L-o1..L-o4
-    num += s.signal[i] * s.equity[i].e;
-    den += s.equity[i].e;
-  }
-  return floor(100.0 * (num / den) + 0.5) / 100.0;  // formulas::round2
-}
-
-ATC_HD Vec cut(Vec x) {
-  return select(x > formulas::kCutLevel, splat(1.0),
-                select(x < -formulas::kCutLevel, splat(-1.0), Vec{}));
+  formulas::WeightedSumT<Vec> sum;  // the reference's order: L, L+o1..L+o4, L-o1..L-o4
+  for (int i = 0; i < K; ++i) sum.add(s.signal[i], s.equity[i].e);
+  return formulas::round2(sum.ratio());
 }
 
 // A group's inputs interleaved by bar (lane l of close[t] is lane l's close); a lane
@@ -588,22 +563,21 @@ void run_group(const Config& config, const std::vector<double>& growth, const Ou
     advance(kama, x, rebase, lhs[5], rhs[5], values_of(5));
 
     const int ti = static_cast<int>(t);
-    BarContext bar{ti, cutout, splat(kNaN), keep};
+    BarContext bar{ti, cutout, splat(kNaN), splat(keep)};
     if (t > 0) bar.adjusted_return = (in.close[t] - in.close[t - 1]) / in.close[t - 1] * growth[t];
 
     std::array<Vec, kFamilies> x_signal, x_equity;
-    Vec num{}, den{};
+    formulas::AverageSignalT<Vec> sum;
     for (int f = 0; f < kFamilies; ++f) {  // Layer 2 in the order EMA..KAMA
       FamilyLayers& layer = layers[f];
       x_signal[f] = layer1_step(layer, lhs[f], rhs[f], bar);
-      layer.family_equity.step(ti, cutout, config.weight[f], bar.adjusted_return,
-                               layer.family_signal_prev, keep);
+      layer.family_equity.step(ti, cutout, splat(config.weight[f]), bar.adjusted_return,
+                               layer.family_signal_prev, bar.keep);
       layer.family_signal_prev = x_signal[f];
       x_equity[f] = layer.family_equity.e;
-      num += cut(x_signal[f]) * x_equity[f];
-      den += x_equity[f];
+      sum.add(x_signal[f], x_equity[f]);
     }
-    const Vec average = ti < cutout ? splat(kNaN) : num / den;
+    const Vec average = ti < cutout ? splat(kNaN) : sum.value();
     const Vec probe = formulas::equity_probe(average, x_signal);
 
     for (int l = 0; l < group.lanes; ++l) {

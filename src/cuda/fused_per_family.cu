@@ -147,18 +147,15 @@ __global__ void __launch_bounds__(kChainThreads, kMinBlocks)
     if (!item_of(unit, s, j)) return;
     const int t = t0 + j;
     if (t >= sh.bars[s]) return;
-    Real num = Real(0), den = Real(0);
+    formulas::WeightedSumT<Real> sum;
 #pragma unroll
-    for (int i = 0; i < kLengthsPerFamily; ++i) {
-      const Real e = sh.equity[j][i * kLanes + s];
-      num += sh.signal[j][i * kLanes + s] * e;
-      den += e;
-    }
+    for (int i = 0; i < kLengthsPerFamily; ++i)
+      sum.add(sh.signal[j][i * kLanes + s], sh.equity[j][i * kLanes + s]);
     const long long row = sh.row0[s] + t;
     const bool before_cutout = t < p.cutout;
-    // hundredths / 100 is formulas::round2(num / den), operation for operation. The
-    // double column holds it divided in double: exact hundredths in either precision.
-    const Real h = floor(Real(100) * (num / den) + Real(0.5));
+    // h / 100 is formulas::round2 of the ratio. The double column holds it divided in
+    // double: exact hundredths in either precision.
+    const Real h = formulas::hundredths(sum.ratio());
     if (out.family_signal[family] != nullptr)
       out.family_signal[family][row] = before_cutout ? NAN : static_cast<double>(h) / 100.0;
     if (hundredths.p[family] != nullptr)

@@ -217,18 +217,15 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
     for (int item = lane; item < per_block * kTile; item += kWarp) {
       const int k = item / kTile, j = item % kTile;
       if (t0 + j >= sh.bars[k]) continue;
-      Real num = Real(0), den = Real(0);
+      formulas::WeightedSumT<Real> sum;
 #pragma unroll
-      for (int i = 0; i < kLengthsPerFamily; ++i) {
-        const Real e = res.equity[j][k * kLengthsPerFamily + i];
-        num += res.signal[j][k * kLengthsPerFamily + i] * e;
-        den += e;
-      }
+      for (int i = 0; i < kLengthsPerFamily; ++i)
+        sum.add(res.signal[j][k * kLengthsPerFamily + i], res.equity[j][k * kLengthsPerFamily + i]);
       const long long row = sh.row0[k] + t0 + j;
       const bool before_cutout = t0 + j < p.cutout;
-      // hundredths / 100 is formulas::round2(num / den), operation for operation. The
-      // output column holds it divided in double: exact hundredths in either precision.
-      const Real hundredths = floor(Real(100) * (num / den) + Real(0.5));
+      // hundredths / 100 is formulas::round2 of the ratio. The output column holds it
+      // divided in double: exact hundredths in either precision.
+      const Real hundredths = formulas::hundredths(sum.ratio());
       sh.family_signal[k][family][j] = before_cutout ? Real(NAN) : hundredths / Real(100);
       if (out.family_signal[family] != nullptr)
         out.family_signal[family][row] = before_cutout ? NAN : static_cast<double>(hundredths) / 100.0;

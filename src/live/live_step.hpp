@@ -236,13 +236,11 @@ ATC_HD void fail(const S& s, StatusCode code, std::int64_t t) {
   hold_outputs(s, BarOutputs{});
 }
 
-// §4's crossover on the sides of close against an MA (formulas::next_signal with y = 0:
-// a missing side compares false).
+// §4's crossover on the sides of close against an MA: formulas::next_signal against 0,
+// where a missing side (kNoSide, an MA of NaN) compares false, as NaN would.
 ATC_HD std::int8_t next_signal(std::int8_t s, std::int8_t side, std::int8_t side_prev) {
   if (side == kNoSide || side_prev == kNoSide) return s;
-  if (side > 0 && side_prev <= 0) return 1;
-  if (side < 0 && side_prev >= 0) return -1;
-  return s;
+  return formulas::next_signal(s, side, side_prev, std::int8_t{0}, std::int8_t{0});
 }
 
 ATC_HD std::int8_t side_of(double close, double ma) {
@@ -498,7 +496,7 @@ ATC_HD bool advance_chains(const S& s, const Params& p, const BarContext& ctx, i
   double* equity = &c.equity[0][0] + first;
   double* equity_return = &c.equity_return[0][0] + first;
   bool finite = true;
-  if (t > 0 && ti > cutout) {  // formulas::Equity::step_running, branch-free
+  if (t > 0 && ti > cutout) {  // past the start: Equity::step_running
     const double r = ctx.b.adjusted, keep = p.keep;
     for (int j = 0; j < count; ++j) {
       std::int8_t& signal_j = s.at(signal[j]);
@@ -506,10 +504,9 @@ ATC_HD bool advance_chains(const S& s, const Params& p, const BarContext& ctx, i
       double& equity_j = s.at(equity[j]);
       double& return_j = s.at(equity_return[j]);
       const std::int8_t signal_prev = signal_j;
-      const double a = signal_prev > 0 ? r : (signal_prev < 0 ? -r : return_j);
-      const double e = equity_j * keep * (1.0 + a);
-      return_j = a;
-      equity_j = e < formulas::kEquityFloor ? formulas::kEquityFloor : e;
+      formulas::Equity curve{equity_j, return_j};
+      equity_j = curve.step_running(r, signal_prev, keep);
+      return_j = curve.a;
       finite = finite && std::isfinite(equity_j);
       signal_j = next_signal(signal_prev, side_now[j], side_j);
       side_j = side_now[j];
@@ -543,15 +540,11 @@ ATC_HD FamilyBar family_layer(const S& s, const Params& p, const BarContext& ctx
   Core& c = *s.core;
   const int ti = ctx.b.ti;
   const int cutout = p.config.cutout;
-  double num = 0.0, den = 0.0;
-  for (int i = 0; i < K; ++i) {
-    const double equity = s.at(c.equity[f][i]);
-    num += s.at(c.signal[f][i]) * equity;
-    den += equity;
-  }
+  formulas::WeightedSumT<double> sum;
+  for (int i = 0; i < K; ++i) sum.add(s.at(c.signal[f][i]), s.at(c.equity[f][i]));
   double& signal_prev = s.at(c.family_signal_prev[f]);
   FamilyBar out;
-  out.signal = ti < cutout ? kNaN : formulas::round2(num / den);
+  out.signal = ti < cutout ? kNaN : formulas::round2(sum.ratio());
   out.equity = s.at(c.family_equity[f]).step(ti, cutout, p.config.weight[f], ctx.b.adjusted, signal_prev, p.keep);
   out.finite = ti < cutout || (std::isfinite(out.equity) && !std::isnan(out.signal));
   signal_prev = out.signal;

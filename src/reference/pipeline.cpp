@@ -49,12 +49,10 @@ Series layer1(const std::vector<Signal>& signals, const std::vector<Series>& equ
   const std::size_t n = signals.front().size();
   Series out(n, kNaN);
   for (std::size_t t = static_cast<std::size_t>(cutout); t < n; ++t) {
-    double num = 0.0, den = 0.0;
-    for (std::size_t i = 0; i < signals.size(); ++i) {  // order L, L+o1..L+o4, L-o1..L-o4
-      num += signals[i][t] * equities[i][t];
-      den += equities[i][t];
-    }
-    out[t] = formulas::round2(num / den);
+    formulas::WeightedSumT<double> sum;
+    for (std::size_t i = 0; i < signals.size(); ++i)  // order L, L+o1..L+o4, L-o1..L-o4
+      sum.add(signals[i][t], equities[i][t]);
+    out[t] = formulas::round2(sum.ratio());
   }
   return out;
 }
