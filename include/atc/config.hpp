@@ -47,24 +47,6 @@ inline constexpr std::array<FamilyTraits, kFamilies> kFamilyTraits{{
     {Family::LSMA, "LSMA", "least-squares (linear regression) moving average", 1, 1, 0, 103},
     {Family::KAMA, "KAMA", "Kaufman's adaptive moving average", 0, 1, 1, 111},
 }};
-// The families from the costliest to the cheapest (of equal cost, the later first).
-struct FamilyOrder {
-  int family[kFamilies];
-};
-constexpr FamilyOrder families_by_cost() {
-  FamilyOrder order{};
-  for (int i = 0; i < kFamilies; ++i) order.family[i] = i;
-  const auto before = [](int a, int b) {
-    return kFamilyTraits[a].cost != kFamilyTraits[b].cost ? kFamilyTraits[a].cost > kFamilyTraits[b].cost : a > b;
-  };
-  for (int i = 1; i < kFamilies; ++i)  // insertion sort: constexpr and six rows
-    for (int j = i; j > 0 && before(order.family[j], order.family[j - 1]); --j) {
-      const int t = order.family[j];
-      order.family[j] = order.family[j - 1];
-      order.family[j - 1] = t;
-    }
-  return order;
-}
 constexpr const FamilyTraits& traits(Family family) { return kFamilyTraits[static_cast<int>(family)]; }
 // The first bar of the running update of a family's MA of length `len` (FamilyTraits).
 constexpr int steady_from(Family family, int len) {

@@ -843,15 +843,31 @@ NB_MODULE(_atc, m) {
   // (name, kind, group) per column in order; the calibration columns, named after the
   // lengths of a configuration, are left out.
   {
-    static constexpr const char* kKinds[] = {"real", "discrete", "hundredths"};
-    static constexpr const char* kGroups[] = {"always", "families", "family_signals", "compact_signals",
-                                              "classification", "calibration"};
+    const auto kind_name = [](atc::ColumnKind kind) {
+      switch (kind) {
+        case atc::ColumnKind::Real: return "real";
+        case atc::ColumnKind::Discrete: return "discrete";
+        case atc::ColumnKind::Hundredths: return "hundredths";
+      }
+      return "";
+    };
+    const auto group_name = [](atc::OutputGroup group) {
+      switch (group) {
+        case atc::OutputGroup::Always: return "always";
+        case atc::OutputGroup::Families: return "families";
+        case atc::OutputGroup::FamilySignals: return "family_signals";
+        case atc::OutputGroup::CompactSignals: return "compact_signals";
+        case atc::OutputGroup::Classification: return "classification";
+        case atc::OutputGroup::Calibration: return "calibration";
+      }
+      return "";
+    };
     nb::list rows;
     const atc::BatchOutputs every;
     atc::for_each_output_field(every, every, [&](const atc::OutputField& field, const auto&, const auto&) {
       if (field.scope == atc::OutputField::Scope::PerLength) return;
       rows.append(nb::make_tuple(atc::output_name(field, atc::Config{}, std::nullopt),
-                                 kKinds[static_cast<int>(field.kind)], kGroups[static_cast<int>(field.group)]));
+                                 kind_name(field.kind), group_name(field.group)));
     });
     m.attr("OUTPUT_COLUMNS") = nb::tuple(rows);
   }

@@ -81,8 +81,8 @@ struct PricedSymbol {
 };
 
 // Whether every bar from `start` on has a finite close above 0 (and a finite src): the
-// common case, decided without a branch per bar so that it vectorizes; only a series
-// that fails it is walked bar by bar for its first bad bar.
+// common case, decided without a branch per bar; only a series that fails it is walked
+// bar by bar for its first bad bar.
 bool all_prices(const SeriesView& s, std::size_t start) {
   constexpr double kMax = std::numeric_limits<double>::max();
   bool good = true;  // NaN fails every comparison, ±inf the bound
