@@ -131,6 +131,76 @@ TEST(Ticks, TheSupportedRangeIsAccepted) {
   EXPECT_TRUE(result.status[1].ok()) << result.status[1].message;
 }
 
+// The definition series_ticks follows, one value at a time in bar order (close before
+// src), as the live engine meets them: series_ticks takes most values a block at a time.
+detail::SeriesTicks ticks_one_value_at_a_time(const std::vector<double>& close, const std::vector<double>& src) {
+  detail::DecimalPrefix prefix;
+  std::size_t binary_from = close.size();
+  for (std::size_t t = 0; t < close.size() && binary_from == close.size(); ++t)
+    for (const double v : {close[t], src[t]})
+      if (binary_from == close.size() && !prefix.take(v)) binary_from = t;
+  detail::BinaryExponent binary;
+  if (binary_from < close.size())
+    for (std::size_t t = 0; t < close.size(); ++t) {
+      binary.take(close[t]);
+      binary.take(src[t]);
+    }
+  return detail::series_ticks_from(prefix, binary_from, close.size(), binary);
+}
+
+TEST(Ticks, BlocksTakenAtOnceGiveTheScalesOfOneValueAtATime) {
+  std::mt19937_64 rng(20261207);
+  const std::vector<std::size_t> places = {0, 1, 62, 63, 64, 65, 127, 128, 129, 200, 255, 256, 299};
+  std::uniform_int_distribution<std::size_t> place(0, places.size() - 1);
+  std::uniform_int_distribution<int> decimals(0, 13), kind(0, 5);
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::vector<double> close = test::random_walk(300, static_cast<unsigned>(trial), 50.0, 0.02);
+    for (double& c : close) c = std::round(c * 100.0) / 100.0;
+    std::vector<double> src = close;
+    if (trial % 3 == 0)
+      for (double& x : src) x = -x / 4.0;  // another source, negative, with other decimals
+    // A few values that widen the scale, break it to binary ticks, or come near 2^50.
+    for (int change = 0; change < 1 + trial % 3; ++change) {
+      std::vector<double>& table = change % 2 == 0 || trial % 3 != 0 ? close : src;
+      const std::size_t t = places[place(rng)];
+      const int d = decimals(rng);
+      switch (kind(rng)) {
+        case 0: table[t] = std::round(table[t] * std::pow(10.0, d)) / std::pow(10.0, d) + std::pow(10.0, -d); break;
+        case 1: table[t] = 1.0 / 3.0; break;
+        case 2: table[t] = 0x1p50 / std::pow(10.0, d % 5); break;  // |m| near 2^50 at d % 5 decimals
+        case 3: table[t] = 0x1p51 + 2.0; break;
+        case 4: table[t] = 0.0; break;
+        default: table[t] = 0.1 + 0.2; break;
+      }
+    }
+    const detail::SeriesTicks fast = detail::series_ticks(close.data(), src.data(), close.size());
+    const detail::SeriesTicks slow = ticks_one_value_at_a_time(close, src);
+    ASSERT_EQ(fast.scale.decimal, slow.scale.decimal) << "trial " << trial;
+    ASSERT_EQ(fast.scale.binary_from, slow.scale.binary_from) << "trial " << trial;
+    ASSERT_EQ(fast.scale.binary, slow.scale.binary) << "trial " << trial;
+    ASSERT_EQ(fast.max_tick, slow.max_tick) << "trial " << trial;
+    ASSERT_EQ(fast.representable, slow.representable) << "trial " << trial;
+  }
+}
+
+TEST(Ticks, TheBranchFreeFitIsTheFitOfRint) {
+  std::mt19937_64 rng(7);
+  std::uniform_int_distribution<int> decimals(0, detail::kMaxDecimals), exponent(-60, 80);
+  std::uniform_real_distribution<double> mantissa(-2.0, 2.0);
+  for (int i = 0; i < 200'000; ++i) {
+    const int d = decimals(rng);
+    const double scale = detail::power_of_ten(d);
+    double v = std::ldexp(mantissa(rng), exponent(rng));
+    if (i % 2 == 0) v = std::round(v * scale) / scale;  // mostly values that fit
+    ASSERT_EQ(detail::fits_scale_branch_free(v, scale), detail::fits_scale(v, scale)) << v << " at 10^" << d;
+  }
+  for (const double v : {0x1p51, -0x1p51, 0x1p51 - 1.0, -(0x1p51 - 1.0), 0x1p52, -0x1p52, 0x1.8p52, -0x1.8p52,
+                         0x1p50, -0x1p50, 0x1p50 - 1.0, 1e300, -1e300, 0.5, -0.5, 1.5, 2.5})
+    for (int d = 0; d <= detail::kMaxDecimals; ++d)
+      ASSERT_EQ(detail::fits_scale_branch_free(v, detail::power_of_ten(d)), detail::fits_scale(v, detail::power_of_ten(d)))
+          << v << " at 10^" << d;
+}
+
 // ---------------------------------------------------------------------------------
 // The correctly rounded quotient (§3a.3), against quadruple precision: rounding a
 // correctly rounded 113-bit quotient to 53 bits is correct rounding (113 ≥ 2·53 + 2).

@@ -319,6 +319,13 @@ def _ragged_result(
     return result
 
 
+@functools.lru_cache(maxsize=8)
+def _range_names(start: int, stop: int, step: int) -> tuple[str, ...]:
+    """The names of an array's symbols (a RangeIndex), made once per shape: a scanner
+    calling every bar would otherwise make the same thousands of strings each time."""
+    return tuple(map(str, range(start, stop, step)))
+
+
 @dataclasses.dataclass
 class _Prices:
     """Price input as the engine takes it: one conversion for batches, sweeps and backtests.
@@ -337,9 +344,11 @@ class _Prices:
     refused: dict[int, str] = dataclasses.field(default_factory=dict)
 
     @property
-    def names(self) -> list[str]:
+    def names(self) -> Sequence[str]:
         """Symbol names as the engine reports them."""
         columns = self.columns
+        if isinstance(columns, pd.RangeIndex):
+            return _range_names(columns.start, columns.stop, columns.step)
         if columns.dtype.kind in "iu" or isinstance(columns.dtype, pd.StringDtype):
             # The same strings, from Python ints / strs (iterating the Index costs 1 µs a label).
             return list(map(str, columns.tolist()))

@@ -37,6 +37,17 @@ ATC_HD bool fits_scale(double v, double scale) {
 }
 ATC_HD bool fits_decimals(double v, int d) { return fits_scale(v, power_of_ten(d)); }
 
+// fits_scale without a branch, so that a block of values is checked in vector lanes.
+// Adding and taking away 1.5·2^52 rounds to the nearest integer as rint does while
+// |v·scale| < 2^51; beyond, it leaves |m| ≥ 2^50, which fails as rint's m would.
+// (Exact only because no compiler contracts the sum into an FMA here: -ffp-contract=off,
+// --fmad=false.)
+ATC_HD bool fits_scale_branch_free(double v, double scale) {
+  constexpr double kRoundingBias = 0x1.8p52;
+  const double m = (v * scale + kRoundingBias) - kRoundingBias;
+  return (std::fabs(m) < kDecimalLimit) & (m / scale == v);
+}
+
 // The larger of two magnitudes, neither NaN (prices are finite here): std::fmax's NaN
 // rules are not needed, and on the host fmax is a call into libm in the per-value loop.
 ATC_HD double larger(double a, double b) { return b > a ? b : a; }
@@ -124,18 +135,39 @@ ATC_HD SeriesTicks series_ticks_from(const DecimalPrefix& prefix, std::size_t bi
 
 // The ticks of a series of n bars whose values at bar t are value(t, 0) (close) and,
 // when own_src, value(t, 1) (src), all finite.
+// Bars are taken kBlock at a time: a block whose values all fit the current scale (all
+// but the few where d widens or the series turns binary) is taken at once, as take would
+// take each of its values; any other block is taken value by value.
 template <class Value>
 ATC_HD SeriesTicks series_ticks_of(const Value& value, std::size_t n, bool own_src) {
+  constexpr std::size_t kBlock = 64;
+  const int tables = own_src ? 2 : 1;
   DecimalPrefix prefix;
   std::size_t binary_from = n;
   double scale = power_of_ten(prefix.decimals);  // 10^d, recomputed only when d widens
-  for (std::size_t t = 0; t < n && binary_from == n; ++t)
-    for (int k = 0; k < (own_src ? 2 : 1) && binary_from == n; ++k) {
-      const double v = value(t, k);
-      if (fits_scale(v, scale)) prefix.take_fitting(std::fabs(v));  // take(v) without a widening
-      else if (!prefix.take(v)) binary_from = t;
-      else scale = power_of_ten(prefix.decimals);
+  for (std::size_t t = 0; t < n && binary_from == n;) {
+    const std::size_t end = n - t > kBlock ? t + kBlock : n;
+    bool fit = true;
+    double largest = prefix.largest;
+    for (int k = 0; k < tables; ++k)
+      for (std::size_t u = t; u < end; ++u) {
+        const double v = value(u, k);
+        fit &= fits_scale_branch_free(v, scale);
+        largest = larger(largest, std::fabs(v));
+      }
+    if (fit) {
+      prefix.take_fitting(largest);
+      t = end;
+      continue;
     }
+    for (; t < end && binary_from == n; ++t)
+      for (int k = 0; k < tables && binary_from == n; ++k) {
+        const double v = value(t, k);
+        if (fits_scale(v, scale)) prefix.take_fitting(std::fabs(v));  // take(v) without a widening
+        else if (!prefix.take(v)) binary_from = t;
+        else scale = power_of_ten(prefix.decimals);
+      }
+  }
   BinaryExponent binary;
   if (binary_from < n)
     for (std::size_t t = 0; t < n; ++t)
