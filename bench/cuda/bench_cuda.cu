@@ -188,7 +188,7 @@ void run_size(int symbols, int bars, const Options& opt, std::vector<Row>& rows)
   add("fused_average_only", n * 16, [&] { atc::cuda::launch_fused(input, params, average_only, ws); });
   // A scanner's request: Average_Signal and the classification.
   atc::cuda::DeviceColumns scan = average_only;
-  for (int c = 0; c < atc::cuda::kFusedClassOutputs; ++c) scan.classification[c] = cls.data() + c * size;
+  scan.classification_in(cls.data(), size);
   add("fused_scan", n * (16 + 5), [&] { atc::cuda::launch_fused(input, params, scan, ws); });
   // compute_device on the same table (column-major, read in place) and outputs.
   DeviceBuffer<atc::cuda::PriceRecord> records(static_cast<std::size_t>(symbols));
@@ -218,7 +218,7 @@ void run_size(int symbols, int bars, const Options& opt, std::vector<Row>& rows)
     standard.family_signal[f] = fs.data() + f * size;
     standard.family_equity[f] = eq.data() + f * size;
   }
-  for (int c = 0; c < atc::cuda::kFusedClassOutputs; ++c) standard.classification[c] = cls.data() + c * size;
+  standard.classification_in(cls.data(), size);
   add("fused_standard", n * (16 + 12 * 8 + 5), [&] { atc::cuda::launch_fused(input, params, standard, ws); });
   // The streamed pipeline's request: Layer-1 signals as int8 hundredths.
   atc::cuda::DeviceColumns hundredths = standard;

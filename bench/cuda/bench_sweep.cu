@@ -93,7 +93,7 @@ double floor_ms_per_symbol_bar(int repeats) {
   in.wide = wide ? 1 : 0;
   atc::cuda::DeviceColumns out;
   out.average_signal = average.data();
-  for (int c = 0; c < atc::cuda::kFusedClassOutputs; ++c) out.classification[c] = classes.data() + c * rows;
+  out.classification_in(classes.data(), rows);
   out.nonfinite_equity_bar = nonfinite.data();
   const auto params = atc::cuda::make_fused_params(config, -1);
   const double ms = atc::bench::median_ms([&] { atc::cuda::launch_fused(in, params, out, workspace.data()); }, repeats);

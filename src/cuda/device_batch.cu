@@ -86,17 +86,7 @@ void check_table(const DeviceTable& t, const char* what) {
 
 DeviceColumns fused_columns(const DeviceOutputs& out, long long* nonfinite) {
   DeviceColumns d;
-  d.average_signal = out.average_signal;
-  for (int f = 0; f < kFamilies; ++f) {
-    d.family_signal[f] = out.family_signal[f];
-    d.family_signal_hundredths[f] = out.family_signal_hundredths[f];
-    d.family_equity[f] = out.family_equity[f];
-  }
-  d.classification[0] = out.trend;
-  d.classification[1] = out.state;
-  d.classification[2] = out.direction;
-  d.classification[3] = out.long_entry;
-  d.classification[4] = out.short_entry;
+  for_each_output_field(d, out, [](const OutputField&, auto& column, auto* given) { column = given; });
   d.nonfinite_equity_bar = nonfinite;
   return d;
 }

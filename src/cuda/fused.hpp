@@ -54,7 +54,7 @@
 
 namespace atc::cuda {
 
-inline constexpr int kFusedClassOutputs = 5;
+inline constexpr int kFusedClassOutputs = 5;  // trend, state, direction, long_entry, short_entry
 // Longest MA length the fused path supports: the look-back rings live in shared memory
 // (blocks of one series beyond the lengths whose rings fit for more).
 inline constexpr int kFusedMaxLength = 16384 - 32 - 2;  // a ring of 16384 holds L + 1 + a tile (≤ 32 bars)
@@ -111,13 +111,16 @@ FusedParams make_fused_params(const Config& config, int calibration_family);
 // atc/outputs.hpp): round2(x)·100 exactly, so that k / 100.0 on the host is the double
 // the kernel computed.
 
-// Device output columns over the compact rows; null = not requested.
+// Device output columns over the compact rows; null = not requested. The output fields
+// carry the names of atc/outputs.hpp's table, so that for_each_output_field pairs them
+// with the host's and the caller's columns.
 struct DeviceColumns {
   double* average_signal = nullptr;
   double* family_signal[kFamilies] = {};
   std::int8_t* family_signal_hundredths[kFamilies] = {};  // the same signal, 1 byte a bar
   double* family_equity[kFamilies] = {};
-  std::int8_t* classification[kFusedClassOutputs] = {};  // trend, state, direction, long_entry, short_entry
+  std::int8_t *trend = nullptr, *state = nullptr, *direction = nullptr, *long_entry = nullptr,
+              *short_entry = nullptr;
   // Calibration family (FusedParams::calibration) only: its 9 MAs, signals and equities.
   double* ma[kLengthsPerFamily] = {};
   std::int8_t* ma_signal[kLengthsPerFamily] = {};
@@ -125,6 +128,15 @@ struct DeviceColumns {
   // [series]: the first bar at which an equity of the series is not finite (§10), or −1;
   // written when Layer 2 runs (an Average_Signal, X_S or classification output).
   long long* nonfinite_equity_bar = nullptr;
+
+  // The classification columns as consecutive parts of `block`, `rows` bytes each
+  // (kFusedClassOutputs · rows in all).
+  void classification_in(std::int8_t* block, std::size_t rows) {
+    for (std::int8_t** column : {&trend, &state, &direction, &long_entry, &short_entry}) {
+      *column = block;
+      block += rows;
+    }
+  }
 };
 
 // Device bytes of the workspace launch_fused needs for `rows` rows and these outputs: the

@@ -151,9 +151,12 @@ __device__ __forceinline__ void classify_tile(Real average, int bars, int lane, 
   const Real average_last = __shfl_sync(~0u, average, end), a_last = __shfl_sync(~0u, a, end);
   __syncwarp();  // every lane has read the carried state
   if (valid) {
-    const std::int8_t values[kFusedClassOutputs] = {b.trend, b.state, b.direction, b.long_entry, b.short_entry};
-#pragma unroll
-    for (int c = 0; c < kFusedClassOutputs; ++c) out.classification[c][row0 + lane] = values[c];
+    const long long row = row0 + lane;
+    out.trend[row] = b.trend;
+    out.state[row] = b.state;
+    out.direction[row] = b.direction;
+    out.long_entry[row] = b.long_entry;
+    out.short_entry[row] = b.short_entry;
   }
   if (lane == 0) {
     direction = static_cast<std::int8_t>(direction_after);

@@ -53,7 +53,7 @@ void launch_per_symbol(const FusedInput& input, const FusedParams& params, const
                        cudaStream_t stream);
 // Whether launch_fused runs Layer 2 (one of its outputs is requested).
 inline bool wants_layer2(const DeviceColumns& out) {
-  if (out.average_signal != nullptr || out.classification[0] != nullptr) return true;
+  if (out.average_signal != nullptr || out.trend != nullptr) return true;
   for (const double* c : out.family_equity)
     if (c != nullptr) return true;
   return false;

@@ -327,7 +327,7 @@ __global__ void __launch_bounds__(kLayer2Threads, 3)
         if (out.average_signal != nullptr) out.average_signal[row0 + lane] = average;
       }
       track_nonfinite(probe, t0, lane, sh.nonfinite[ps]);
-      if (out.classification[0] != nullptr)
+      if (out.trend != nullptr)
         classify_tile(average, sym_bars, lane, row0, p, out, sh.direction[ps], sh.average_prev[ps], sh.a_prev[ps]);
     }
     __syncthreads();  // the tile's readers are done before the next one is staged

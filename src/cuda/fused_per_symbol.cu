@@ -264,7 +264,7 @@ __global__ void __launch_bounds__(kFusedThreads, kMinBlocks)
       if (out.average_signal != nullptr) out.average_signal[row0 + lane] = average;
     }
     track_nonfinite(probe, t0, lane, sh.nonfinite[k]);
-    if (out.classification[0] != nullptr)
+    if (out.trend != nullptr)
       classify_tile(average, sym_bars, lane, row0, p, out, sh.direction[k], sh.average_prev[k], sh.a_prev[k]);
   }
   __syncthreads();  // warp k's lane 0 wrote sh.nonfinite[k]

@@ -14,7 +14,8 @@ __device__ inline void clear_output_row(const DeviceColumns& out, long long row)
     if (out.family_signal_hundredths[f] != nullptr) out.family_signal_hundredths[f][row] = kHundredthsNaN;
     if (out.family_equity[f] != nullptr) out.family_equity[f][row] = nan;
   }
-  for (std::int8_t* c : out.classification)
+  std::int8_t* const classification[] = {out.trend, out.state, out.direction, out.long_entry, out.short_entry};
+  for (std::int8_t* c : classification)
     if (c != nullptr) c[row] = 0;
   for (int k = 0; k < kLengthsPerFamily; ++k) {
     if (out.ma[k] != nullptr) out.ma[k][row] = nan;

@@ -39,11 +39,11 @@ __global__ void reduce_kernel(const double* close, const long long* offset, cons
   const long long row = offset[i];
   const detail::SweepSeriesColumns columns{close + row,
                                            out.average_signal + row,
-                                           out.classification[0] + row,
-                                           out.classification[1] + row,
-                                           out.classification[2] + row,
-                                           out.classification[3] + row,
-                                           out.classification[4] + row,
+                                           out.trend + row,
+                                           out.state + row,
+                                           out.direction + row,
+                                           out.long_entry + row,
+                                           out.short_entry + row,
                                            offset[i + 1] - row};
   cells[i] = detail::reduce_series(columns, source, side, fee_rate, out.nonfinite_equity_bar[i]);
 }
@@ -112,7 +112,7 @@ struct StreamSlot {
   DeviceColumns columns(std::size_t rows) {
     DeviceColumns out;
     out.average_signal = average.data();
-    for (int c = 0; c < kFusedClassOutputs; ++c) out.classification[c] = classification.data() + c * rows;
+    out.classification_in(classification.data(), rows);
     out.nonfinite_equity_bar = nonfinite.data();
     return out;
   }

@@ -23,30 +23,18 @@ constexpr int kMaxColumns = 1 + 2 * kFamilies + 5 + 3 * kLengthsPerFamily;
 
 constexpr std::size_t element_bytes(Kind kind) { return kind == Kind::Real ? sizeof(double) : 1; }
 
-// Calls f(kind, host column, device field) for every output column, in a fixed order;
-// the host column is null when not requested. Layer-1 signals travel as int8 hundredths,
-// widened to doubles on the host unless the caller asked for them compact.
+// Calls f(kind, host column, device field) for every output column, in the order of the
+// output table (atc/outputs.hpp); the host column is null when not requested. Layer-1
+// signals travel as the device's int8 hundredths: as they are for a compact request,
+// widened to doubles on the host (Kind::Hundredths) for a standard one.
 template <class F>
 void for_each_column(const OutputColumns& h, DeviceColumns& d, F&& f) {
-  f(Kind::Real, h.average_signal, d.average_signal);
-  for (int i = 0; i < kFamilies; ++i) {
-    if (h.family_signal_hundredths[i] != nullptr)
-      f(Kind::Discrete, h.family_signal_hundredths[i], d.family_signal_hundredths[i]);
+  for_each_output_field(h, d, [&](const OutputField& field, auto* host, auto*& device) {
+    if (field.group == OutputGroup::FamilySignals)
+      f(Kind::Hundredths, host, d.family_signal_hundredths[field.index]);
     else
-      f(Kind::Hundredths, h.family_signal[i], d.family_signal_hundredths[i]);
-    f(Kind::Real, h.family_equity[i], d.family_equity[i]);
-  }
-  f(Kind::Discrete, h.trend, d.classification[0]);
-  f(Kind::Discrete, h.state, d.classification[1]);
-  f(Kind::Discrete, h.direction, d.classification[2]);
-  f(Kind::Discrete, h.long_entry, d.classification[3]);
-  f(Kind::Discrete, h.short_entry, d.classification[4]);
-  if (h.calibration_family < 0) return;
-  for (int i = 0; i < kLengthsPerFamily; ++i) {
-    f(Kind::Real, h.ma[i], d.ma[i]);
-    f(Kind::Discrete, h.ma_signal[i], d.ma_signal[i]);
-    f(Kind::Real, h.ma_equity[i], d.ma_equity[i]);
-  }
+      f(field.kind == ColumnKind::Real ? Kind::Real : Kind::Discrete, host, device);
+  });
 }
 
 struct TransferColumn {

@@ -159,7 +159,11 @@ FusedRun run_fused(const cuda::FusedInput& input, std::size_t rows, const Config
     out.family_equity[f] = d[1 + kFamilies + f].data();
     out.family_signal_hundredths[f] = through_workspace ? nullptr : b[f].data();
   }
-  for (int c = 0; c < cuda::kFusedClassOutputs; ++c) out.classification[c] = b[kFamilies + c].data();
+  out.trend = b[kFamilies].data();
+  out.state = b[kFamilies + 1].data();
+  out.direction = b[kFamilies + 2].data();
+  out.long_entry = b[kFamilies + 3].data();
+  out.short_entry = b[kFamilies + 4].data();
   for (int i = 0; i < kLengthsPerFamily; ++i) {
     out.ma[i] = d[1 + 2 * kFamilies + i].data();
     out.ma_equity[i] = d[1 + 2 * kFamilies + kLengthsPerFamily + i].data();
@@ -333,7 +337,7 @@ TEST(FusedKernel, Float32VariantStaysNearTheFloat64Kernel) {
     DeviceBuffer<std::int8_t> classes(cuda::kFusedClassOutputs * device.rows);
     cuda::DeviceColumns out;
     out.average_signal = average.data();
-    for (int c = 0; c < cuda::kFusedClassOutputs; ++c) out.classification[c] = classes.data() + c * device.rows;
+    out.classification_in(classes.data(), device.rows);
     cuda::FusedParams params = cuda::make_fused_params(config, -1);
     params.float32 = float32 ? 1 : 0;
     DeviceBuffer<std::int8_t> workspace(cuda::fused_workspace_bytes(device.rows, out));
