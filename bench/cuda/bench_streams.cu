@@ -141,7 +141,7 @@ double kernel_ms(const Workload& w, bool standard) {
   std::vector<DeviceBuffer<std::int8_t>> bytes;
   atc::cuda::DeviceColumns out;
   out.average_signal = reals.emplace_back(rows).data();
-  for (auto& c : out.classification) c = bytes.emplace_back(rows).data();
+  out.classification_in(bytes.emplace_back(atc::cuda::kFusedClassOutputs * rows).data(), rows);
   if (standard) {
     for (auto& c : out.family_signal_hundredths) c = bytes.emplace_back(rows).data();
     for (auto& c : out.family_equity) c = reals.emplace_back(rows).data();
