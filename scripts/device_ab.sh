@@ -3,8 +3,9 @@
 # slowdown"): builds this tree for sm_90 and runs its GPU tests (ctest label gpu, all
 # but the 100,000-bar ones), builds the baseline's bench_cuda and bench_streams, then
 # runs both trees' fused kernels (bench_cuda, grid and walk prices) and streamed pipeline
-# (bench_streams --quick) alternately, $ROUNDS times each (default 2), and last the
-# Python package's host-input benchmark of this tree. Prints the A/B tables last.
+# (bench_streams --quick) alternately, $ROUNDS times each (default 2), and last, when
+# the run has taken less than $PYTHON_BEFORE_S seconds (default 600), the Python
+# package's host-input benchmark of this tree. Prints each table as it is done.
 #   scripts/device_ab.sh BASELINE_DIR     (e.g. git archive <commit> | tar -x -C .baseline)
 # Carry .devdeps (scripts/device_deps.sh), .testdata and the baseline directory.
 set -uo pipefail
@@ -17,6 +18,26 @@ source scripts/device_env.sh
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv,noheader | tee "$out/gpu.txt"
 status=0
 t0=$SECONDS
+print_streams() {
+echo "== bench_streams --quick, direct transfers, 1,000 x 1,000 (ms per round: baseline | this tree) =="
+python3 - "$out/streams.log" <<'EOF'
+import re, sys, collections
+rows = collections.defaultdict(list)
+side = None
+for line in open(sys.argv[1]):
+    if m := re.match(r"^== round \d+, (.*) ==", line):
+        side = m.group(1)
+    elif side and (m := re.match(r"^ +(\d+)×(\d+) +(\w+) +(\d+) direct +on +(\w+) +([\d.]+)", line)):
+        symbols, bars, outputs, streams, call, ms = m.groups()
+        if symbols == "1000" and (streams == "4" or call != "repeat"):
+            rows[(outputs, streams, call)].append((side, float(ms)))
+for key, values in rows.items():
+    base = [ms for s, ms in values if s == "baseline"]
+    this = [ms for s, ms in values if s == "this tree"]
+    print(f"  {key[0]:9} {key[1]} streams {key[2]:8} {' '.join(f'{x:.3f}' for x in base):>16} | {' '.join(f'{x:.3f}' for x in this)}")
+EOF
+}
+
 
 build=build-device-ab
 cmake --preset device -B "$build" >"$out/build.log" 2>&1 &&
@@ -55,8 +76,14 @@ for round in $(seq "${ROUNDS:-2}"); do
 done
 echo "benchmarks: $((SECONDS - t0)) s"
 
+echo "== fused kernels, median ms over the rounds =="
+python3 scripts/bench_ab.py "$out/bench.log"
+print_streams
+
 t0=$SECONDS
-if python3 -m pip install -q --no-build-isolation --no-deps -C cmake.define.ATC_CUDA_ARCHITECTURES=90 . \
+if ((SECONDS > ${PYTHON_BEFORE_S:-600})); then
+  echo "python: skipped (the run has taken $SECONDS s)"
+elif python3 -m pip install -q --no-build-isolation --no-deps -C cmake.define.ATC_CUDA_ARCHITECTURES=90 . \
     >"$out/pip.log" 2>&1; then
   python3 -m atc.bench --host-input --repeats 9 --json "$out/atc_bench_host.json" >"$out/atc_bench.log" 2>&1 || status=1
   ATC_BENCH_BACKEND=cuda python3 scripts/py_overhead.py overhead 1000:1000:scan:numpy:9 1000:1000:scan:frame:9 \
@@ -67,26 +94,7 @@ else
 fi
 echo "python: $((SECONDS - t0)) s"
 
-tar czf "$out/logs.tgz" -C "$out" $(cd "$out" && ls *.log *.txt)
-echo "== fused kernels, median ms over the rounds =="
-python3 scripts/bench_ab.py "$out/bench.log"
-echo "== bench_streams --quick, direct transfers, 1,000 x 1,000 (ms per round: baseline | this tree) =="
-python3 - "$out/streams.log" <<'EOF'
-import re, sys, collections
-rows = collections.defaultdict(list)
-side = None
-for line in open(sys.argv[1]):
-    if m := re.match(r"^== round \d+, (.*) ==", line):
-        side = m.group(1)
-    elif side and (m := re.match(r"^ +(\d+)×(\d+) +(\w+) +(\d+) direct +on +(\w+) +([\d.]+)", line)):
-        symbols, bars, outputs, streams, call, ms = m.groups()
-        if symbols == "1000" and (streams == "4" or call != "repeat"):
-            rows[(outputs, streams, call)].append((side, float(ms)))
-for key, values in rows.items():
-    base = [ms for s, ms in values if s == "baseline"]
-    this = [ms for s, ms in values if s == "this tree"]
-    print(f"  {key[0]:9} {key[1]} streams {key[2]:8} {' '.join(f'{x:.3f}' for x in base):>16} | {' '.join(f'{x:.3f}' for x in this)}")
-EOF
 echo "== python -m atc.bench --host-input, py_overhead =="
-grep -E "ms|x " "$out/atc_bench.log" | tail -14
+[[ -f $out/atc_bench.log ]] && grep -E "ms|x " "$out/atc_bench.log" | tail -14
+tar czf "$out/logs.tgz" -C "$out" $(cd "$out" && ls *.log *.txt)
 exit $status
