@@ -267,6 +267,22 @@ template <class Acc>
 ATC_HD Acc lsma_numerator(Acc sum_y, Acc sum_w, int len) {
   return lsma_numerator(sum_y, sum_w, len, Times{});
 }
+
+// The running window sums Σx and Σ j·x (j = 1 … L oldest first) as the window of `len`
+// values slides: x enters with weight len, every other weight falls by one and `out`
+// (weight 1) leaves. Every backend's window chains take this step (and fill_window while
+// their first window fills); `times(x, k)` as for lsma_numerator.
+template <class Acc, class Times = exact::Times>
+ATC_HD void slide_window(Acc& sum_y, Acc& sum_w, Acc x, Acc out, long long len, Times times_k = {}) {
+  sum_w = sum_w - sum_y + times_k(x, len);
+  sum_y = sum_y - out + x;
+}
+// The first window filling: x enters with weight `weight` (t + 1 at bar t).
+template <class Acc, class Times = exact::Times>
+ATC_HD void fill_window(Acc& sum_y, Acc& sum_w, Acc x, long long weight, Times times_k = {}) {
+  sum_y += x;
+  sum_w += times_k(x, weight);
+}
 ATC_HD long long sma_denominator(int len) { return len; }
 ATC_HD long long wma_denominator(int len) { return static_cast<long long>(len) * (len + 1) / 2; }
 ATC_HD long long lsma_denominator(int len) { return static_cast<long long>(len) * (len + 1); }

@@ -76,6 +76,10 @@ ATC_HD WideVec abs(WideVec x) {
 // x·k, exact (k a small integer; on the narrow path the product stays below 2^53).
 ATC_HD Vec scaled(Vec x, long long k) { return x * static_cast<double>(k); }
 ATC_HD WideVec scaled(WideVec x, long long k) { return x * k; }
+struct Scaled {  // scaled as the `times` of exact.hpp's window steps
+  template <class Acc>
+  Acc operator()(const Acc& x, long long k) const { return scaled(x, k); }
+};
 ATC_HD exact::Wide lane_value(const WideVec& x, int l) { return x.v[l]; }
 ATC_HD exact::Wide lane_value(const Vec& x, int l) { return exact::to_wide(x[l]); }
 ATC_HD void set_lane(WideVec& x, int l, exact::Wide v) { x.v[l] = v; }
@@ -285,13 +289,10 @@ struct WindowSums {
     warm_end = std::max(warm_end, static_cast<std::size_t>(steady_from(Family::HMA, L)));
     return count++;
   }
-  // Every weight drops by one (the oldest, weight 1, leaves) and x enters with weight L.
   template <bool kMixed>
   ATC_HD void slide(const BarTicks<Acc, kMixed>& x, int i) {
     const auto L = static_cast<std::size_t>(len[i]);
-    const Acc in = x[x.t], out = x[x.t - L];
-    sum_w[i] = sum_w[i] - sum_y[i] + scaled(in, static_cast<long long>(L));
-    sum_y[i] = sum_y[i] - out + in;
+    exact::slide_window(sum_y[i], sum_w[i], x[x.t], x[x.t - L], static_cast<long long>(L), Scaled{});
   }
   // The sums of lane l afresh in bar t's ticks (a lane changing to binary ticks).
   template <bool kMixed>
@@ -312,10 +313,8 @@ struct WindowSums {
   void warm(const BarTicks<Acc, kMixed>& x) {
     const std::size_t t = x.t;
     for (int i = 0; i < count; ++i) {
-      if (t < static_cast<std::size_t>(len[i])) {  // filling: x sits at position t
-        const Acc v = x[t];
-        sum_y[i] += v;
-        sum_w[i] += scaled(v, static_cast<long long>(t + 1));
+      if (t < static_cast<std::size_t>(len[i])) {
+        exact::fill_window(sum_y[i], sum_w[i], x[t], static_cast<long long>(t + 1), Scaled{});
       } else {
         slide(x, i);
       }
@@ -357,7 +356,7 @@ struct Windowed {
     const Acc& sum_w = sums->sum_w[slot[i]];
     if constexpr (kFamily == Family::HMA) return sum_y;
     else if constexpr (kFamily == Family::WMA) return sum_w;
-    else return exact::lsma_numerator(sum_y, sum_w, len[i], [](const Acc& x, long long k) { return scaled(x, k); });
+    else return exact::lsma_numerator(sum_y, sum_w, len[i], Scaled{});
   }
   // Bar t's crossing operands (and values, for calibration) from the window sums.
   template <bool kMixed>

@@ -204,17 +204,13 @@ __device__ __forceinline__ bool window_step(ChainState<Real, Acc>& s, const B& b
       sum_w = fresh.w;
       return b.t + 1 >= len;
     }
-    if (b.t < len) {  // filling: x sits at position t
-      const Acc x = acc_of<Acc>(b.tick(b.x));
-      sum_y += x;
-      sum_w += exact::times(x, b.t + 1);
+    if (b.t < len) {
+      exact::fill_window(sum_y, sum_w, acc_of<Acc>(b.tick(b.x)), b.t + 1);
       return b.t + 1 == len;
     }
   }
-  // Every weight drops by one (the oldest, weight 1, leaves) and x enters with weight len.
   const Acc x = acc_of<Acc>(b.tick(b.x)), out = acc_of<Acc>(b.tick_at(b.t - len));
-  sum_w = sum_w - sum_y + exact::times(x, len);
-  sum_y = sum_y - out + x;
+  exact::slide_window(sum_y, sum_w, x, out, len);
   return true;
 }
 

@@ -304,13 +304,8 @@ ATC_HD void advance_windows(const S& s, const Params& p, const Bar& b) {
     Wide& sum_w = s.at(c.windows[w].sum_w);
     const int len = p.window_length[w];
     I y = static_cast<I>(sum_y), sw = static_cast<I>(sum_w);
-    if (t >= len) {
-      sw = sw - y + times(v, len);
-      y += v - static_cast<I>(s.tick(b.back(len)));
-    } else {
-      y += v;
-      sw += times(v, t + 1);
-    }
+    if (t >= len) exact::slide_window(y, sw, v, static_cast<I>(s.tick(b.back(len))), len, TimesOf<I>{});
+    else exact::fill_window(y, sw, v, t + 1, TimesOf<I>{});
     sum_y = y;
     sum_w = sw;
   }
