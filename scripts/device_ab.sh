@@ -18,27 +18,6 @@ source scripts/device_env.sh
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv,noheader | tee "$out/gpu.txt"
 status=0
 t0=$SECONDS
-print_streams() {
-echo "== bench_streams --quick, direct transfers, 1,000 x 1,000 (ms per round: baseline | this tree) =="
-python3 - "$out/streams.log" <<'EOF'
-import re, sys, collections
-rows = collections.defaultdict(list)
-side = None
-for line in open(sys.argv[1]):
-    if m := re.match(r"^== round \d+, (.*) ==", line):
-        side = m.group(1)
-    elif side and (m := re.match(r"^ +(\d+)×(\d+) +(\w+) +(\d+) direct +on +(\w+) +([\d.]+)", line)):
-        symbols, bars, outputs, streams, call, ms = m.groups()
-        if symbols == "1000" and (streams == "4" or call != "repeat"):
-            rows[(outputs, streams, call)].append((side, float(ms)))
-for key, values in rows.items():
-    base = [ms for s, ms in values if s == "baseline"]
-    this = [ms for s, ms in values if s == "this tree"]
-    print(f"  {key[0]:9} {key[1]} streams {key[2]:8} {' '.join(f'{x:.3f}' for x in base):>16} | {' '.join(f'{x:.3f}' for x in this)}")
-EOF
-}
-
-
 build=build-device-ab
 cmake --preset device -B "$build" >"$out/build.log" 2>&1 &&
   cmake --build "$build" -j"$(nproc)" >>"$out/build.log" 2>&1 ||
@@ -78,7 +57,8 @@ echo "benchmarks: $((SECONDS - t0)) s"
 
 echo "== fused kernels, median ms over the rounds =="
 python3 scripts/bench_ab.py "$out/bench.log"
-print_streams
+echo "== bench_streams --quick, direct transfers, 1,000 x 1,000 (ms per round) =="
+python3 scripts/bench_ab.py --streams "$out/streams.log"
 
 t0=$SECONDS
 if ((SECONDS > ${PYTHON_BEFORE_S:-600})); then
